@@ -1,0 +1,16 @@
+"""Version 1 of the Meedoen API."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from meedoen.areas.api.views import AreaViewSet
+from meedoen.organisations.api.views import MeView, MunicipalityViewSet
+
+router = DefaultRouter()
+router.register("areas", AreaViewSet, basename="area")
+router.register("municipalities", MunicipalityViewSet, basename="municipality")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,40 @@
+"""Areas as CBS divides the country: municipality (gemeente), district (wijk), neighbourhood (buurt)."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CBS_CODE = RegexValidator(r"^(GM\d{4}|WK\d{6}|BU\d{8})$", _("Not a CBS area code (GM0000, WK000000, BU00000000)."))
+
+
+class Area(models.Model):
+    class Level(models.TextChoices):
+        MUNICIPALITY = "gemeente", _("municipality")
+        DISTRICT = "wijk", _("district")
+        NEIGHBOURHOOD = "buurt", _("neighbourhood")
+
+    code = models.CharField(_("CBS code"), max_length=10, unique=True, validators=[CBS_CODE])
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    population = models.PositiveIntegerField(_("inhabitants"), null=True, blank=True)
+    dwellings = models.PositiveIntegerField(_("dwellings"), null=True, blank=True)
+    reference_year = models.PositiveSmallIntegerField(_("year of the figures"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level="gemeente", parent__isnull=True) | models.Q(parent__isnull=False),
+                name="area_only_municipalities_lack_a_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

@@ -1,0 +1,110 @@
+"""Writes of areas: the CBS import, the one path by which areas come in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from meedoen.areas.cbs import AreaRecord, parse_areas
+from meedoen.areas.models import Area
+from meedoen.core.access import Actor
+from meedoen.core.audit import record_change
+
+
+@dataclass(frozen=True)
+class AreaImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def default_name(code: str) -> str:
+    """CBS extracts may lack names; a district then reads "Wijk 00" until someone names it."""
+    if code.startswith("WK"):
+        return f"Wijk {code[6:8]}"
+    if code.startswith("BU"):
+        return f"Buurt {code[8:10]}"
+    return code
+
+
+def areas_import_cbs(*, actor: Actor, data: object, reference_year: int | None) -> AreaImportResult:
+    """Create or update areas from CBS data. All or nothing: a single bad value imports nothing.
+
+    Running it again with the same file changes nothing. Names already known are kept when the
+    file has none.
+    """
+    known = frozenset(Area.objects.values_list("code", flat=True))
+    records = parse_areas(data, known_codes=known)
+    with transaction.atomic():
+        existing = {area.code: area for area in Area.objects.select_for_update().filter(code__in=[r.code for r in records])}
+        created = updated = unchanged = 0
+        by_code: dict[str, Area] = dict(existing)
+        for level in ("gemeente", "wijk", "buurt"):
+            level_records = [r for r in records if r.level == level]
+            parents = _parents_for(level_records, by_code)
+            to_create: list[Area] = []
+            to_update: list[Area] = []
+            for record in level_records:
+                parent = parents.get(record.parent_code) if record.parent_code else None
+                area = existing.get(record.code)
+                if area is None:
+                    to_create.append(_new_area(record, parent, reference_year))
+                elif _apply(area, record, parent, reference_year):
+                    to_update.append(area)
+                else:
+                    unchanged += 1
+            for area in Area.objects.bulk_create(to_create, batch_size=500):
+                by_code[area.code] = area
+            Area.objects.bulk_update(
+                to_update, ["name", "parent", "population", "dwellings", "reference_year"], batch_size=500
+            )
+            created += len(to_create)
+            updated += len(to_update)
+        result = AreaImportResult(created=created, updated=updated, unchanged=unchanged)
+        record_change(
+            actor=actor,
+            action="areas.import_cbs",
+            details={"created": created, "updated": updated, "unchanged": unchanged, "year": reference_year},
+        )
+    return result
+
+
+def _parents_for(records: list[AreaRecord], by_code: dict[str, Area]) -> dict[str, Area]:
+    wanted = {r.parent_code for r in records if r.parent_code} - by_code.keys()
+    if wanted:
+        by_code.update({a.code: a for a in Area.objects.filter(code__in=wanted)})
+    return by_code
+
+
+def _new_area(record: AreaRecord, parent: Area | None, reference_year: int | None) -> Area:
+    return Area(
+        code=record.code,
+        name=record.name or default_name(record.code),
+        level=record.level,
+        parent=parent,
+        population=record.population,
+        dwellings=record.dwellings,
+        reference_year=reference_year,
+    )
+
+
+def _apply(area: Area, record: AreaRecord, parent: Area | None, reference_year: int | None) -> bool:
+    """Copy the record onto ``area``; return whether anything changed."""
+    wanted = {
+        "name": record.name or area.name,
+        "parent_id": parent.pk if parent else None,
+        "population": record.population,
+        "dwellings": record.dwellings,
+        "reference_year": reference_year,
+    }
+    changed = False
+    for attribute, value in wanted.items():
+        if getattr(area, attribute) != value:
+            setattr(area, attribute, value)
+            changed = True
+    return changed

@@ -1,0 +1,64 @@
+"""Production settings: the base settings, hardened, refusing to start when something is unsafe."""
+
+from __future__ import annotations
+
+from meedoen.conf import env
+from meedoen.conf.base import *  # noqa: F403
+from meedoen.conf.base import (
+    DATABASES,
+    DEBUG,
+    DEMO_MODE,
+    DEMO_SECRET_KEY,
+    RESIDENT_PSEUDONYM_KEY,
+    SECRET_KEY,
+)
+
+ALLOW_SQLITE_IN_PRODUCTION = env.boolean(
+    "ALLOW_SQLITE_IN_PRODUCTION",
+    default=False,
+    help="Allow SQLite in production (a single small installation); PostgreSQL is the production engine.",
+)
+
+if not env.is_set("SECRET_KEY") or SECRET_KEY == DEMO_SECRET_KEY:
+    raise env.SettingError("SECRET_KEY", "must be set to a random value of your own in production")
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise env.SettingError("SECRET_KEY", "must be at least 50 characters with at least 5 different ones")
+if DEBUG:
+    raise env.SettingError("DEBUG", "must be off in production")
+if DEMO_MODE:
+    raise env.SettingError("DEMO_MODE", "must be off in production: the persona switcher logs in without a password")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not ALLOW_SQLITE_IN_PRODUCTION:
+    raise env.SettingError(
+        "DATABASE_URL", "points to SQLite; use PostgreSQL or set ALLOW_SQLITE_IN_PRODUCTION=true"
+    )
+if not env.is_set("RESIDENT_PSEUDONYM_KEY") or RESIDENT_PSEUDONYM_KEY == "demo-only-pseudonym-key":
+    raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must be set to a random value of your own in production")
+
+SECURE_SSL_REDIRECT = env.boolean(
+    "SECURE_SSL_REDIRECT",
+    default=True,
+    help="Redirect plain HTTP to HTTPS (switch off only when a proxy in front already does).",
+)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.integer(
+    "SECURE_HSTS_SECONDS", default=31_536_000, help="How long browsers must use HTTPS only (HSTS), in seconds."
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}

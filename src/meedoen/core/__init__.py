@@ -1,0 +1,1 @@
+"""Shared pieces every module stands on: audit log, access checks, request ids, base pages."""

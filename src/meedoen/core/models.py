@@ -1,0 +1,69 @@
+"""The audit log: an append-only record of who did or saw what, for whom, why and when."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised when code tries to change or remove an audit record."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly("audit events cannot be updated")
+
+    def delete(self) -> NoReturn:
+        raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly("audit events cannot be updated")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Ids rather than foreign keys, so no deletion elsewhere can touch it.
+
+    ``subject_ref`` is the pseudonymous reference of the resident whose data was involved, so a
+    resident can see who saw their data without the log holding their name.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("change")
+        READ = "read", _("read of personal data")
+        ACCESS = "access", _("login or access decision")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    actor_id = models.BigIntegerField(_("actor"), null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
+    municipality_id = models.BigIntegerField(_("municipality"), null=True, blank=True, db_index=True)
+    organisation_id = models.BigIntegerField(_("organisation"), null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    subject_ref = models.CharField(_("whose data"), max_length=64, blank=True, db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AuditLogIsAppendOnly("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly("audit events cannot be deleted")

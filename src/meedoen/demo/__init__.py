@@ -1,0 +1,1 @@
+"""Demo data and the demo persona switcher. Never enabled in production."""

@@ -1,0 +1,92 @@
+"""Which modules a role sees in the workspace. Modules still being built are listed without a link,
+so staff see what is coming and who it is for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.core.access import Role
+
+EVERY_ROLE = tuple(Role.values)
+
+
+@dataclass(frozen=True)
+class Module:
+    code: str
+    label: str | Promise
+    description: str | Promise
+    url_name: str | None
+    roles: tuple[str, ...]
+
+    @property
+    def available(self) -> bool:
+        return self.url_name is not None
+
+
+MODULES: tuple[Module, ...] = (
+    Module(
+        "areas",
+        _("Areas"),
+        _("Districts of the municipality with inhabitants and dwellings (CBS)."),
+        "workspace:areas",
+        EVERY_ROLE,
+    ),
+    Module(
+        "organisations",
+        _("Organisations and roles"),
+        _("Partner organisations and who holds which role."),
+        "workspace:organisations",
+        (Role.APPLICATION_MANAGER, Role.AUDITOR),
+    ),
+    Module(
+        "audit",
+        _("Audit log"),
+        _("Who did or saw what, when and why."),
+        "workspace:audit",
+        (Role.AUDITOR,),
+    ),
+    Module(
+        "socialmap",
+        _("Social map"),
+        _("Who offers what help, for whom and where."),
+        None,
+        (Role.OFFER_MAINTAINER, Role.POLICY_OFFICER, Role.CASEWORKER, Role.APPLICATION_MANAGER),
+    ),
+    Module(
+        "compass",
+        _("Quality compass"),
+        _("Local picture, ambitions, results, activities and measured outcomes."),
+        None,
+        (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
+    ),
+    Module(
+        "early_signals",
+        _("Early signalling"),
+        _("Signals of payment arrears, outreach and feedback to creditors."),
+        None,
+        (Role.EARLY_SIGNALS_OFFICER,),
+    ),
+    Module(
+        "benefits",
+        _("Entitlement check"),
+        _("Schemes as rules, and their use per district."),
+        None,
+        (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
+    ),
+    Module(
+        "ledger",
+        _("Shared log"),
+        _("The log every partner can verify."),
+        None,
+        (Role.AUDITOR, Role.APPLICATION_MANAGER, Role.POLICY_OFFICER),
+    ),
+)
+
+
+def modules_for(roles: Iterable[str]) -> list[Module]:
+    held = set(roles)
+    return [module for module in MODULES if held.intersection(module.roles)]

@@ -1,0 +1,78 @@
+"""Workspace pages. Each page asks the access layer; a role that does not allow it gets a 403."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from meedoen.areas.selectors import area_by_code, districts_of
+from meedoen.core.access import Actor, Role, actor_of
+from meedoen.core.selectors import audit_events_for_municipality
+from meedoen.organisations.models import Municipality
+from meedoen.organisations.selectors import members_of_municipality, municipalities_for, partner_organisations
+from meedoen.workspace.decorators import CURRENT_MUNICIPALITY, staff_view
+from meedoen.workspace.navigation import modules_for
+
+
+def _page(request: HttpRequest, actor: Actor, municipality: Municipality, template: str, **context: object) -> HttpResponse:
+    roles = actor.roles_in(municipality.pk)
+    base = {
+        "municipality": municipality,
+        "municipalities": municipalities_for(actor),
+        "modules": modules_for(roles),
+        "roles": sorted(Role(role).label for role in roles),
+    }
+    return render(request, template, base | context)
+
+
+@staff_view
+def home(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    return _page(request, actor, municipality, "workspace/home.html")
+
+
+@require_POST
+def switch_municipality(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    try:
+        wanted = int(request.POST.get("municipality", ""))
+    except ValueError:
+        wanted = 0
+    if wanted not in actor.municipality_ids():
+        raise PermissionDenied("not a municipality of this staff member")
+    request.session[CURRENT_MUNICIPALITY] = wanted
+    return redirect("workspace:home")
+
+
+@staff_view
+def areas(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/areas.html",
+        area=area_by_code(municipality.code),
+        districts=districts_of(municipality.code),
+    )
+
+
+@staff_view
+def organisations(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    members = members_of_municipality(actor=actor, municipality_id=municipality.pk)
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/organisations.html",
+        organisations=partner_organisations(municipality),
+        members=members,
+    )
+
+
+@staff_view
+def audit(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    events = audit_events_for_municipality(actor=actor, municipality_id=municipality.pk)
+    page = Paginator(events, 50).get_page(request.GET.get("pagina"))
+    return _page(request, actor, municipality, "workspace/audit.html", page=page)
