@@ -17,7 +17,7 @@ class User(AbstractUser):
         help_text=_("Keyed hash of the BSN for residents who logged in with DigiD; empty for staff."),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [

@@ -70,7 +70,9 @@ def _rows(data: Any) -> list[tuple[str, Mapping[str, Any]]]:
             rows.append((str(code).strip() if code is not None else f"value[{index}]", row))
         return rows
     if isinstance(data, Mapping):
-        problems = [f"{key}: expected an object with columns" for key, row in data.items() if not isinstance(row, Mapping)]
+        problems = [
+            f"{key}: expected an object with columns" for key, row in data.items() if not isinstance(row, Mapping)
+        ]
         if problems:
             raise CbsFileError(problems)
         return [(str(key).strip(), row) for key, row in data.items()]
@@ -128,7 +130,9 @@ def parse_areas(data: Any, *, known_codes: frozenset[str] = frozenset()) -> list
     available = seen | known_codes
     for record in records:
         if record.parent_code and record.parent_code not in available:
-            problems.append(f"{record.code}: its {level_of(record.parent_code)} {record.parent_code} is not in the file")
+            problems.append(
+                f"{record.code}: its {level_of(record.parent_code)} {record.parent_code} is not in the file"
+            )
     if not records and not problems:
         problems.append("the file holds no areas")
     if problems:

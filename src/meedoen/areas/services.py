@@ -41,7 +41,9 @@ def areas_import_cbs(*, actor: Actor, data: object, reference_year: int | None) 
     known = frozenset(Area.objects.values_list("code", flat=True))
     records = parse_areas(data, known_codes=known)
     with transaction.atomic():
-        existing = {area.code: area for area in Area.objects.select_for_update().filter(code__in=[r.code for r in records])}
+        existing = {
+            area.code: area for area in Area.objects.select_for_update().filter(code__in=[r.code for r in records])
+        }
         created = updated = unchanged = 0
         by_code: dict[str, Area] = dict(existing)
         for level in ("gemeente", "wijk", "buurt"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent.parent
 
 # A fixed key so the demo runs without set-up; production refuses to start with it.
-DEMO_SECRET_KEY = "demo-only-secret-key-never-use-in-production-4f1c6b2e9a"
+DEMO_SECRET_KEY = "demo-only-secret-key-never-use-in-production-4f1c6b2e9a"  # noqa: S105  (refused by production settings)
 
 SECRET_KEY = env.string(
     "SECRET_KEY",
@@ -175,12 +176,15 @@ AXES_FAILURE_LIMIT = env.integer(
     minimum=1,
     help="Failed staff logins per user name and address before login is locked.",
 )
-AXES_COOLOFF_TIME = env.integer(
-    "LOGIN_LOCKOUT_MINUTES",
-    default=15,
-    minimum=1,
-    help="Minutes a locked staff login stays locked.",
-) / 60
+AXES_COOLOFF_TIME = (
+    env.integer(
+        "LOGIN_LOCKOUT_MINUTES",
+        default=15,
+        minimum=1,
+        help="Minutes a locked staff login stays locked.",
+    )
+    / 60
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -273,7 +277,7 @@ STATICFILES_DIRS = [
     ("vendor/utrecht-tokens", NODE_MODULES / "@utrecht" / "design-tokens" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -317,7 +321,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- background tasks: run in-process unless a worker backend is chosen --------------------
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.string("LOG_LEVEL", default="INFO", help="Lowest level written to the application log.")

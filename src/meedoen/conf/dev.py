@@ -7,6 +7,6 @@ import os
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DEMO_MODE", "true")
 
-from meedoen.conf.base import *  # noqa: E402,F403
+from meedoen.conf.base import *  # noqa: F403
 
-(BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405  (home of the demo's SQLite file)
+(BASE_DIR / "var").mkdir(exist_ok=True)

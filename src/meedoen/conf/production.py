@@ -28,9 +28,7 @@ if DEBUG:
 if DEMO_MODE:
     raise env.SettingError("DEMO_MODE", "must be off in production: the persona switcher logs in without a password")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not ALLOW_SQLITE_IN_PRODUCTION:
-    raise env.SettingError(
-        "DATABASE_URL", "points to SQLite; use PostgreSQL or set ALLOW_SQLITE_IN_PRODUCTION=true"
-    )
+    raise env.SettingError("DATABASE_URL", "points to SQLite; use PostgreSQL or set ALLOW_SQLITE_IN_PRODUCTION=true")
 if not env.is_set("RESIDENT_PSEUDONYM_KEY") or RESIDENT_PSEUDONYM_KEY == "demo-only-pseudonym-key":
     raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must be set to a random value of your own in production")
 

@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("DEMO_MODE", "true")
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 
-from meedoen.conf.base import *  # noqa: E402,F403
+from meedoen.conf.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 is tested apart
 AXES_FAILURE_LIMIT = 5

@@ -16,7 +16,7 @@ from meedoen.core.models import AuditEvent
 from meedoen.core.requests import current_request_id
 
 
-class AuditOutsideTransaction(RuntimeError):
+class AuditOutsideTransactionError(RuntimeError):
     """A change was recorded outside the transaction that makes it: the two could come apart."""
 
 
@@ -39,7 +39,7 @@ def record_change(
 ) -> AuditEvent:
     """Record a change. Must be called inside the ``transaction.atomic`` block that makes it."""
     if not connection.in_atomic_block:
-        raise AuditOutsideTransaction(f"{action} must be recorded inside the transaction of the change")
+        raise AuditOutsideTransactionError(f"{action} must be recorded inside the transaction of the change")
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.CHANGE,
         action=action,

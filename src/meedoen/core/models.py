@@ -9,19 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditLogIsAppendOnly(Exception):
+class AuditLogAppendOnlyError(Exception):
     """Raised when code tries to change or remove an audit record."""
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("audit events cannot be updated")
+        raise AuditLogAppendOnlyError("audit events cannot be updated")
 
     def delete(self) -> NoReturn:
-        raise AuditLogIsAppendOnly("audit events cannot be deleted")
+        raise AuditLogAppendOnlyError("audit events cannot be deleted")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("audit events cannot be updated")
+        raise AuditLogAppendOnlyError("audit events cannot be updated")
 
 
 class AuditEvent(models.Model):
@@ -62,8 +62,8 @@ class AuditEvent(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None or kwargs.get("force_update") or kwargs.get("update_fields"):
-            raise AuditLogIsAppendOnly("audit events cannot be updated")
+            raise AuditLogAppendOnlyError("audit events cannot be updated")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("audit events cannot be deleted")
+        raise AuditLogAppendOnlyError("audit events cannot be deleted")

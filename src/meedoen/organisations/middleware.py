@@ -14,9 +14,7 @@ def actor_for_request(request: HttpRequest) -> Actor:
     user = request.user
     if not user.is_authenticated:
         return ANONYMOUS
-    verified = bool(getattr(user, "is_verified", lambda: False)()) or bool(
-        request.session.get(SECOND_FACTOR_BY_IDP)
-    )
+    verified = bool(getattr(user, "is_verified", lambda: False)()) or bool(request.session.get(SECOND_FACTOR_BY_IDP))
     rows = Membership.objects.filter(user_id=user.pk).values_list("municipality_id", "organisation_id", "role")
     return Actor(
         user_id=user.pk,

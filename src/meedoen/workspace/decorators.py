@@ -23,10 +23,12 @@ def current_municipality(request: HttpRequest, actor: Actor) -> Municipality | N
     """The municipality the staff member works in now: the one chosen, else the first they serve."""
     allowed = Municipality.objects.filter(pk__in=actor.municipality_ids()).order_by("name")
     chosen = request.session.get(CURRENT_MUNICIPALITY)
-    return allowed.filter(pk=chosen).first() or allowed.first()
+    if isinstance(chosen, int):
+        return allowed.filter(pk=chosen).first() or allowed.first()
+    return allowed.first()
 
 
-def staff_view(view: StaffView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+def staff_view(view: StaffView[P]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         actor = actor_of(request)

@@ -17,7 +17,9 @@ from meedoen.workspace.decorators import CURRENT_MUNICIPALITY, staff_view
 from meedoen.workspace.navigation import modules_for
 
 
-def _page(request: HttpRequest, actor: Actor, municipality: Municipality, template: str, **context: object) -> HttpResponse:
+def _page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, template: str, **context: object
+) -> HttpResponse:
     roles = actor.roles_in(municipality.pk)
     base = {
         "municipality": municipality,

@@ -11,11 +11,11 @@ from meedoen.areas.models import Area
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    part_of = serializers.CharField(source="parent.code", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Area
-        fields = ["code", "name", "level", "parent", "population", "dwellings", "reference_year"]
+        fields = ["code", "name", "level", "part_of", "population", "dwellings", "reference_year"]
 
 
 @extend_schema(tags=["areas"])

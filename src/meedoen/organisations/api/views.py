@@ -43,7 +43,7 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet[Municipality]):
     def organisations(self, request: Request, code: str) -> Response:
         """Partner organisations that work in this municipality."""
         organisations: QuerySet[Organisation] = partner_organisations(self.get_object())
-        page = self.paginate_queryset(organisations)
+        page = self.paginate_queryset(organisations)  # type: ignore[arg-type]  # paginates another model
         return self.get_paginated_response(OrganisationSerializer(page, many=True).data)
 
 
@@ -67,6 +67,7 @@ class MeView(APIView):
 
     def get(self, request: Request) -> Response:
         actor = actor_of(request)
+        assert actor.user_id is not None  # IsAuthenticated ran first
         memberships = (
             Membership.objects.filter(user_id=actor.user_id).select_related("municipality", "organisation")
             if actor.second_factor

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
 from meedoen.demo.personas import DEMO_TOTP_KEY_HEX
