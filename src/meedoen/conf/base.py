@@ -245,6 +245,7 @@ DIGID_OIDC = {
     "OIDC_RP_SIGN_ALGO": env.string("DIGID_OIDC_SIGN_ALGO", default="RS256", help="Signing algorithm of ID tokens."),
     "OIDC_RP_SCOPES": env.string("DIGID_OIDC_SCOPES", default="openid", help="Scopes asked of the DigiD broker."),
     "OIDC_AUTHENTICATION_CALLBACK_URL": "accounts:digid-callback",
+    "OIDC_CREATE_USER": True,  # a resident's first DigiD login makes their pseudonymous account
     "BSN_CLAIM": env.string(
         "DIGID_OIDC_BSN_CLAIM", default="bsn", help="Name of the claim in which the broker gives the BSN."
     ),

@@ -10,3 +10,5 @@ os.environ.setdefault("DEMO_MODE", "true")
 from meedoen.conf.base import *  # noqa: F403
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

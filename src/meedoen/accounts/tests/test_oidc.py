@@ -1,0 +1,92 @@
+"""OIDC logins: staff through their identity provider, residents with DigiD via a broker.
+
+The provider is replaced by stubs of the three calls mozilla-django-oidc makes (token, verify,
+userinfo); no network is used.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.test import RequestFactory
+
+from meedoen.accounts.models import User
+from meedoen.accounts.oidc import BROKER_ATTRIBUTE, DIGID, DigiDBackend, StaffOIDCBackend
+from meedoen.accounts.pseudonyms import resident_ref_for_bsn
+
+VALID_BSN = "111222333"  # passes the 11-test; invented
+
+
+def callback_request(*, digid: bool):
+    request = RequestFactory().get("/callback/", {"code": "abc", "state": "xyz"})
+    request.session = {}
+    if digid:
+        setattr(request, BROKER_ATTRIBUTE, DIGID)
+    return request
+
+
+def authenticate(backend, request, claims):
+    with (
+        mock.patch.object(backend, "get_token", return_value={"id_token": "id", "access_token": "at"}),
+        mock.patch.object(backend, "verify_token", return_value={"sub": "x"}),
+        mock.patch.object(backend, "get_userinfo", return_value=claims),
+    ):
+        return backend.authenticate(request, nonce="n", code_verifier=None)
+
+
+@pytest.mark.django_db
+def test_digid_login_creates_a_resident_known_only_by_pseudonym():
+    user = authenticate(DigiDBackend(), callback_request(digid=True), {"bsn": VALID_BSN})
+    assert isinstance(user, User)
+    assert user.resident_ref == resident_ref_for_bsn(VALID_BSN)
+    stored = [str(value) for value in User.objects.filter(pk=user.pk).values().first().values()]
+    assert not any(VALID_BSN in value for value in stored)
+    assert not user.has_usable_password()
+
+
+@pytest.mark.django_db
+def test_digid_login_twice_finds_the_same_resident():
+    first = authenticate(DigiDBackend(), callback_request(digid=True), {"bsn": VALID_BSN})
+    second = authenticate(DigiDBackend(), callback_request(digid=True), {"bsn": VALID_BSN})
+    assert first.pk == second.pk
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("claims", [{}, {"bsn": "123456789"}, {"bsn": 111222333}, {"bsn": "<script>"}, {"bsn": ""}])
+def test_digid_login_with_a_missing_or_invalid_bsn_is_refused(claims):
+    assert authenticate(DigiDBackend(), callback_request(digid=True), claims) is None
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_backends_only_answer_their_own_provider(personas):
+    staff_member = personas["ww_policy"]
+    assert authenticate(DigiDBackend(), callback_request(digid=False), {"bsn": VALID_BSN}) is None
+    assert authenticate(StaffOIDCBackend(), callback_request(digid=True), {"email": staff_member.email}) is None
+
+
+@pytest.mark.django_db
+def test_staff_login_matches_an_existing_account_by_email(personas):
+    staff_member = personas["ww_policy"]
+    found = authenticate(StaffOIDCBackend(), callback_request(digid=False), {"email": staff_member.email.upper()})
+    assert found == staff_member
+
+
+@pytest.mark.django_db
+def test_staff_login_never_creates_accounts_nor_matches_residents(personas):
+    resident = personas["resident"]
+    resident.email = "inwoner@example.invalid"
+    resident.save()
+    count = User.objects.count()
+    assert authenticate(StaffOIDCBackend(), callback_request(digid=False), {"email": "onbekend@example.invalid"}) is None
+    assert authenticate(StaffOIDCBackend(), callback_request(digid=False), {"email": resident.email}) is None
+    assert User.objects.count() == count
+
+
+def test_pseudonym_depends_on_the_key(settings):
+    first = resident_ref_for_bsn(VALID_BSN)
+    settings.RESIDENT_PSEUDONYM_KEY = "another-key"
+    assert resident_ref_for_bsn(VALID_BSN) != first
+    assert len(first) == 64
