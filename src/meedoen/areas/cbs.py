@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-CODE = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
+# District and neighbourhood parts are digits, except in Amsterdam, which uses letters (WK0363AA).
+CODE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 POPULATION_STEM = "AantalInwoners"
 DWELLINGS_STEM = "Woningvoorraad"
 CODE_KEYS = ("WijkenEnBuurten", "Codering", "code")

@@ -6,7 +6,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-CBS_CODE = RegexValidator(r"^(GM\d{4}|WK\d{6}|BU\d{8})$", _("Not a CBS area code (GM0000, WK000000, BU00000000)."))
+CBS_CODE = RegexValidator(
+    r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$", _("Not a CBS area code (GM0000, WK000000, BU00000000).")
+)
 
 
 class Area(models.Model):

@@ -48,7 +48,9 @@ def test_password_then_code_opens_the_workspace(client, policy_officer):
 
 def test_login_returns_to_a_safe_next_page_only(client, policy_officer):
     device = TOTPDevice.objects.get(user=policy_officer)
-    client.post(reverse("accounts:login"), {"username": "ww-beleid", "password": PASSWORD, "next": "https://evil.example/"})
+    client.post(
+        reverse("accounts:login"), {"username": "ww-beleid", "password": PASSWORD, "next": "https://evil.example/"}
+    )
     response = client.post(reverse("accounts:login-code"), {"code": current_code(device)})
     assert response["Location"] == reverse("workspace:home")
 

@@ -80,7 +80,9 @@ def test_staff_login_never_creates_accounts_nor_matches_residents(personas):
     resident.email = "inwoner@example.invalid"
     resident.save()
     count = User.objects.count()
-    assert authenticate(StaffOIDCBackend(), callback_request(digid=False), {"email": "onbekend@example.invalid"}) is None
+    assert (
+        authenticate(StaffOIDCBackend(), callback_request(digid=False), {"email": "onbekend@example.invalid"}) is None
+    )
     assert authenticate(StaffOIDCBackend(), callback_request(digid=False), {"email": resident.email}) is None
     assert User.objects.count() == count
 

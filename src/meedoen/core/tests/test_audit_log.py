@@ -1,0 +1,110 @@
+"""The audit log: written with the change, readable by auditors, never changed or removed."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from meedoen.core.access import Actor
+from meedoen.core.audit import AuditOutsideTransactionError, record_access, record_change, record_read
+from meedoen.core.models import AuditEvent, AuditLogAppendOnlyError
+
+ACTOR = Actor(user_id=7, label="ww-consulent", second_factor=True)
+
+
+@pytest.fixture
+def event(db):
+    with transaction.atomic():
+        return record_change(actor=ACTOR, action="test.change", municipality_id=1, details={"n": 1})
+
+
+def test_a_change_is_recorded_with_who_what_where_and_when(event):
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_id, stored.actor_label, stored.action, stored.municipality_id) == (
+        7,
+        "ww-consulent",
+        "test.change",
+        1,
+    )
+    assert stored.created_at is not None
+    assert stored.kind == AuditEvent.Kind.CHANGE
+
+
+def test_the_orm_refuses_to_change_or_remove_records(event):
+    event.action = "rewritten"
+    with pytest.raises(AuditLogAppendOnlyError):
+        event.save()
+    with pytest.raises(AuditLogAppendOnlyError):
+        event.delete()
+    with pytest.raises(AuditLogAppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="rewritten")
+    with pytest.raises(AuditLogAppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.change"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE core_auditevent SET action = 'rewritten'", "DELETE FROM core_auditevent"],
+)
+def test_the_database_refuses_to_change_or_remove_records(event, statement):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.change"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_recorded_outside_its_transaction_is_refused():
+    with pytest.raises(AuditOutsideTransactionError):
+        record_change(actor=ACTOR, action="test.loose")
+    assert not AuditEvent.objects.filter(action="test.loose").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_record_disappears_with_a_rolled_back_change():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_change(actor=ACTOR, action="test.rolled_back")
+        raise RuntimeError("the change failed")
+    assert not AuditEvent.objects.filter(action="test.rolled_back").exists()
+
+
+@pytest.mark.django_db
+def test_a_read_of_personal_data_records_whose_data_why_and_which_fields():
+    event = record_read(
+        actor=ACTOR, subject_ref="r" * 64, purpose="Gesprek voorbereiden", fields=["naam", "adres"], municipality_id=1
+    )
+    assert event.kind == AuditEvent.Kind.READ
+    assert event.subject_ref == "r" * 64
+    assert event.details == {"fields": ["adres", "naam"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("subject", "purpose"), [("", "reden"), ("r" * 64, ""), ("r" * 64, "   ")])
+def test_a_read_without_subject_or_purpose_is_refused(subject, purpose):
+    with pytest.raises(ValueError, match=r"subject|purpose|reference"):
+        record_read(actor=ACTOR, subject_ref=subject, purpose=purpose, fields=["naam"], municipality_id=1)
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_records_carry_the_request_id(client, personas):
+    response = client.get("/accounts/login/", HTTP_X_REQUEST_ID="abcdef0123456789")
+    assert response["X-Request-ID"] == "abcdef0123456789"
+    client.post("/accounts/login/", {"username": "ww-beleid", "password": "fout"}, HTTP_X_REQUEST_ID="req-12345678")
+    assert AuditEvent.objects.filter(action="login.password_failed", request_id="req-12345678").exists()
+
+
+@pytest.mark.django_db
+def test_hostile_request_ids_are_replaced(client):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="<script>alert(1)</script>")
+    assert response["X-Request-ID"] != "<script>alert(1)</script>"
+    assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.django_db
+def test_access_events_hold_no_password(client, personas):
+    client.post("/accounts/login/", {"username": "ww-beleid", "password": "geheim-wachtwoord"})
+    record_access(action="test.access", actor_id=None, actor_label="")
+    for event in AuditEvent.objects.all():
+        assert "geheim-wachtwoord" not in str(event.details)
+        assert "geheim-wachtwoord" not in event.reason

@@ -1,0 +1,136 @@
+"""Settings come from the environment; production refuses to start when something is unsafe.
+
+Each case starts a fresh Python process, because settings are read once at import.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[4]
+GOOD_PRODUCTION = {
+    "SECRET_KEY": "k" * 20 + "abcdefghij" * 4,
+    "RESIDENT_PSEUDONYM_KEY": "p" * 40,
+    "DATABASE_URL": "postgres://meedoen@127.0.0.1:5432/meedoen",
+    "ALLOWED_HOSTS": "meedoen.example.nl",
+}
+
+
+def run(code: str, env: dict[str, str], settings: str = "meedoen.conf.production") -> subprocess.CompletedProcess[str]:
+    # Only what a fresh shell has; the test settings of this process put their own values in os.environ.
+    clean = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    clean.update({"PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": settings, **env})
+    return subprocess.run(  # noqa: S603  (our own interpreter, fixed arguments)
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def load_settings(env: dict[str, str], settings: str = "meedoen.conf.production") -> subprocess.CompletedProcess[str]:
+    return run("import django; django.setup(); print('started')", env, settings)
+
+
+def test_production_starts_with_good_settings():
+    result = load_settings(GOOD_PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "demo-only-secret-key-never-use-in-production-4f1c6b2e9a"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "too-short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "a" * 60}, "SECRET_KEY"),
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"DEBUG": "perhaps"}, "DEBUG"),
+        ({"DEMO_MODE": "true"}, "DEMO_MODE"),
+        ({"DATABASE_URL": "sqlite:////tmp/meedoen.sqlite3"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL"),
+        ({"RESIDENT_PSEUDONYM_KEY": ""}, "RESIDENT_PSEUDONYM_KEY"),
+        ({"SESSION_IDLE_MINUTES": "half an hour"}, "SESSION_IDLE_MINUTES"),
+        ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
+        ({"LOGIN_FAILURE_LIMIT": "-3"}, "LOGIN_FAILURE_LIMIT"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ],
+)
+def test_production_refuses_unsafe_or_malformed_settings_with_one_clear_message(change, named):
+    env = {**GOOD_PRODUCTION, **change}
+    if change.get("SECRET_KEY") == "" or change.get("RESIDENT_PSEUDONYM_KEY") == "":
+        env = {key: value for key, value in env.items() if key not in change}
+    result = load_settings(env)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert f"Setting {named}:" in last_line
+
+
+def test_sqlite_is_allowed_in_production_only_when_asked():
+    env = {**GOOD_PRODUCTION, "DATABASE_URL": "sqlite:////tmp/meedoen.sqlite3", "ALLOW_SQLITE_IN_PRODUCTION": "true"}
+    assert load_settings(env).returncode == 0
+
+
+def test_secrets_can_come_from_files(tmp_path):
+    secret_file = tmp_path / "secret_key"
+    secret_file.write_text(GOOD_PRODUCTION["SECRET_KEY"] + "\n", encoding="utf-8")
+    env = {key: value for key, value in GOOD_PRODUCTION.items() if key != "SECRET_KEY"}
+    env["SECRET_KEY_FILE"] = str(secret_file)
+    result = run(
+        "import django; django.setup(); from django.conf import settings; print(len(settings.SECRET_KEY))", env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(GOOD_PRODUCTION["SECRET_KEY"]))
+
+
+def test_an_unreadable_secret_file_is_named(tmp_path):
+    env = {key: value for key, value in GOOD_PRODUCTION.items() if key != "SECRET_KEY"}
+    env["SECRET_KEY_FILE"] = str(tmp_path / "missing")
+    result = load_settings(env)
+    assert result.returncode != 0
+    assert "SECRET_KEY_FILE" in result.stderr
+
+
+def test_check_deploy_passes_with_production_settings():
+    env = {**GOOD_PRODUCTION, "PYTHONPATH": str(ROOT / "src")}
+    result = run(
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_uses_the_database_task_backend_and_the_demo_does_not():
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+    )
+    production = run(code, GOOD_PRODUCTION)
+    demo = run(code, {}, settings="meedoen.conf.dev")
+    assert production.stdout.strip() == "django_tasks_db.DatabaseBackend"
+    assert demo.stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend"
+
+
+def test_the_persona_switcher_is_not_routed_in_production():
+    code = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/demo/personas/'); print('routed')\nexcept Resolver404:\n    print('absent')"
+    )
+    assert run(code, GOOD_PRODUCTION).stdout.strip() == "absent"
+    assert run(code, {}, settings="meedoen.conf.dev").stdout.strip() == "routed"
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    result = run(
+        "import django; django.setup(); from meedoen.conf.env import REGISTRY; print('\\n'.join(sorted(REGISTRY)))",
+        GOOD_PRODUCTION,
+    )
+    names = result.stdout.split()
+    assert names, result.stderr
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    missing = [name for name in names if f"{name}=" not in example]
+    assert not missing, f".env.example lacks {missing}"
