@@ -11,16 +11,20 @@ from django.utils.translation import gettext_lazy as _
 
 from meedoen.accounts.models import User
 
+TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
+
 
 class PasswordForm(forms.Form):
     username = forms.CharField(
-        label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "class": TEXTBOX}),
     )
     password = forms.CharField(
         label=_("Password"),
         max_length=256,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": TEXTBOX}),
     )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
@@ -45,7 +49,7 @@ class CodeForm(forms.Form):
         regex=r"^\s*\d{6}\s*$",
         max_length=12,
         error_messages={"invalid": _("Enter the 6 digits from your authenticator app.")},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": TEXTBOX}),
     )
 
     def clean_code(self) -> str:

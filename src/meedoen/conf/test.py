@@ -14,7 +14,7 @@ for prefix in ("OIDC_STAFF", "DIGID_OIDC"):
     for endpoint in ("AUTHORIZATION", "TOKEN", "USERINFO", "JWKS"):
         os.environ.setdefault(f"{prefix}_{endpoint}_ENDPOINT", f"https://idp.example.invalid/{endpoint.lower()}")
 
-from meedoen.conf.base import *  # noqa: F403
+from meedoen.conf.base import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 is tested apart
 AXES_FAILURE_LIMIT = 5

@@ -102,7 +102,7 @@ def test_the_import_is_recorded_in_the_audit_log():
     ],
 )
 def test_a_malformed_file_names_the_problem_and_imports_nothing(tmp_path, content, message):
-    with pytest.raises(CommandError, match="nothing imported|not UTF-8|not valid JSON") as raised:
+    with pytest.raises(CommandError, match=r"nothing imported|not UTF-8|not valid JSON") as raised:
         import_file(write(tmp_path, content))
     assert message in str(raised.value)
     assert not Area.objects.exists()

@@ -35,7 +35,7 @@ STAFF = [
     "ms_auditor",
     "ms_application_manager",
 ]
-EVERYONE = sorted(NOT_LOGGED_IN) + ["no_role", *STAFF]
+EVERYONE = [*sorted(NOT_LOGGED_IN), "no_role", *STAFF]
 
 
 def expected(page: str, persona: str) -> int | str:
