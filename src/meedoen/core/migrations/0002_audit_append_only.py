@@ -37,7 +37,7 @@ SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {TABLE}_no_update;", f"DROP TRIGGER IF E
 def create_guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_CREATE)
+        schema_editor.execute(POSTGRESQL_CREATE, params=None)  # the SQL holds a literal %
     elif vendor == "sqlite":
         for statement in SQLITE_CREATE:
             schema_editor.execute(statement)
@@ -48,7 +48,7 @@ def create_guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> No
 def drop_guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_DROP)
+        schema_editor.execute(POSTGRESQL_DROP, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE_DROP:
             schema_editor.execute(statement)

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of Meedoen: ``make bench`` or ``python -m bench``."""
