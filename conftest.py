@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.management.commands import flush
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,9 +16,28 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from meedoen.accounts.models import User
 from meedoen.accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from meedoen.areas.tests.factories import DistrictFactory, MunicipalityAreaFactory
+from meedoen.core import audit_guard
 from meedoen.core.access import Role
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.tests.factories import MembershipFactory, MunicipalityFactory, OrganisationFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _empty_the_audit_log_between_transactional_tests() -> object:
+    """Tests that use real transactions empty every table afterwards, the audit log included.
+
+    The database refuses that in normal operation; here the guard is lifted for the flush only.
+    """
+    original = flush.Command.handle
+
+    def handle(self: flush.Command, **options: object) -> object:
+        connection = connections[str(options.get("database") or DEFAULT_DB_ALIAS)]
+        with audit_guard.suspended(connection):
+            return original(self, **options)
+
+    flush.Command.handle = handle  # type: ignore[method-assign]
+    yield
+    flush.Command.handle = original  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,20 @@ def test_access_events_hold_no_password(client, personas):
     for event in AuditEvent.objects.all():
         assert "geheim-wachtwoord" not in str(event.details)
         assert "geheim-wachtwoord" not in event.reason
+
+
+def test_postgresql_also_refuses_truncate(event):
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE exists only on PostgreSQL; the CI run on PostgreSQL covers it")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE core_auditevent")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_guard_comes_back_after_a_test_flush(event):
+    from meedoen.core import audit_guard
+
+    with audit_guard.suspended(connection):
+        pass
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent")
