@@ -134,3 +134,16 @@ def test_every_setting_read_from_the_environment_is_in_env_example():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     missing = [name for name in names if f"{name}=" not in example]
     assert not missing, f".env.example lacks {missing}"
+
+
+def test_settings_help_lists_every_setting_without_secret_defaults():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("settings_help", stdout=out)
+    text = out.getvalue()
+    assert "SECRET_KEY" in text
+    assert "(secret)" in text
+    assert "demo-only-secret-key" not in text
