@@ -1,4 +1,4 @@
-"""Give every request an id that the application log and the audit log both carry."""
+"""Request-wide middleware: a request id for the logs, and the page language."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import uuid
 from collections.abc import Callable
 
 import structlog
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from meedoen.core.requests import current_request_id
 
@@ -29,4 +32,25 @@ class RequestIdMiddleware:
             structlog.contextvars.unbind_contextvars("request_id")
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class LanguageMiddleware:
+    """Dutch unless the visitor chose another language with the switch on the page.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; many residents' phones
+    are set to a language we do not offer in full, and the B1 Dutch text is the designed default.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
         return response

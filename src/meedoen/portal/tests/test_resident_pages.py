@@ -105,3 +105,15 @@ def test_my_data_shows_a_resident_who_looked_at_their_data_and_nobody_elses(clie
     html = client_as("resident").get("/gemeente/waalwijk/mijn-gegevens/").content.decode()
     assert "Gesprek over betalingsachterstand" in html
     assert "Aanvraag kindpakket" not in html
+
+
+@pytest.mark.django_db
+def test_the_browser_language_does_not_override_dutch(client, world):
+    html = client.get("/gemeente/waalwijk/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="nl"' in html
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_cookie_falls_back_to_dutch(client, world):
+    client.cookies["django_language"] = "xx"
+    assert '<html lang="nl"' in client.get("/gemeente/waalwijk/").content.decode()
