@@ -60,7 +60,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 
 types: $(VENV)/.dev-installed
-	$(BIN)/mypy src manage.py bench
+	$(BIN)/mypy src manage.py bench conftest.py
 
 imports: $(VENV)/.dev-installed
 	PYTHONPATH=src $(BIN)/lint-imports
