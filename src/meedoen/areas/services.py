@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from meedoen.areas.cbs import AreaRecord, parse_areas
 from meedoen.areas.models import Area
-from meedoen.core.access import Actor
+from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_change
 
 
@@ -110,3 +112,25 @@ def _apply(area: Area, record: AreaRecord, parent: Area | None, reference_year: 
             setattr(area, attribute, value)
             changed = True
     return changed
+
+
+def area_rename(*, actor: Actor, municipality_id: int, municipality_code: str, area: Area, name: str) -> Area:
+    """Give a district or neighbourhood its local name (CBS extracts may carry none)."""
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality_id)
+    if area.level == Area.Level.MUNICIPALITY or area.code[2:6] != municipality_code[2:6]:
+        raise PermissionDenied("only districts and neighbourhoods of the actor's own municipality")
+    cleaned = " ".join(name.split())
+    if not 1 <= len(cleaned) <= 200:
+        raise ValidationError({"name": _("A name has 1 to 200 characters.")})
+    with transaction.atomic():
+        old = area.name
+        area.name = cleaned
+        area.save(update_fields=["name"])
+        record_change(
+            actor=actor,
+            action="area.rename",
+            obj=area,
+            municipality_id=municipality_id,
+            details={"code": area.code, "from": old, "to": cleaned},
+        )
+    return area

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meedoen.areas.selectors import area_by_code, districts_of
+from meedoen.areas.services import area_rename
 from meedoen.core.access import Actor, Role, actor_of
 from meedoen.core.selectors import audit_events_for_municipality
 from meedoen.organisations.models import Municipality
@@ -18,7 +21,12 @@ from meedoen.workspace.navigation import modules_for
 
 
 def _page(
-    request: HttpRequest, actor: Actor, municipality: Municipality, template: str, **context: object
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    template: str,
+    status: int = 200,
+    **context: object,
 ) -> HttpResponse:
     roles = actor.roles_in(municipality.pk)
     base = {
@@ -27,7 +35,7 @@ def _page(
         "modules": modules_for(roles),
         "roles": sorted(Role(role).label for role in roles),
     }
-    return render(request, template, base | context)
+    return render(request, template, base | context, status=status)
 
 
 @staff_view
@@ -50,6 +58,25 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def areas(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    """Districts with CBS figures; application managers can give districts their local names."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        district = districts_of(municipality.code).filter(code=request.POST.get("code", "")).first()
+        if district is None:
+            raise PermissionDenied("not a district of this municipality")
+        try:
+            area_rename(
+                actor=actor,
+                municipality_id=municipality.pk,
+                municipality_code=municipality.code,
+                area=district,
+                name=request.POST.get("name", ""),
+            )
+        except ValidationError as error:
+            errors = {district.code: error.messages}
+        else:
+            messages.success(request, _("The name of %(code)s is saved.") % {"code": district.code})
+            return redirect("workspace:areas")
     return _page(
         request,
         actor,
@@ -57,6 +84,9 @@ def areas(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
         "workspace/areas.html",
         area=area_by_code(municipality.code),
         districts=districts_of(municipality.code),
+        can_rename=actor.has_role(Role.APPLICATION_MANAGER, municipality_id=municipality.pk),
+        errors=errors,
+        status=400 if errors else 200,
     )
 
 

@@ -110,3 +110,35 @@ def test_staff_of_two_municipalities_can_switch(client_as, personas, world):
     response = client.post(reverse("workspace:switch-municipality"), {"municipality": world.waalwijk.pk})
     assert response.status_code == 302
     assert "WK086700" in client.get(reverse("workspace:areas")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("ww_application_manager", 302), ("ww_policy", 403), ("ww_auditor", 403), ("ms_application_manager", 403)],
+)
+def test_only_the_application_manager_names_districts_of_their_municipality(client_as, persona, status):
+    from meedoen.areas.models import Area
+
+    response = client_as(persona).post(reverse("workspace:areas"), {"code": "WK086701", "name": "Sprang-Capelle"})
+    assert response.status_code == status
+    renamed = Area.objects.get(code="WK086701").name == "Sprang-Capelle"
+    assert renamed is (status == 302)
+    assert AuditEvent.objects.filter(action="area.rename").exists() is (status == 302)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_a_district_name_must_be_sensible(client_as, name):
+    from meedoen.areas.models import Area
+
+    before = Area.objects.get(code="WK086701").name
+    response = client_as("ww_application_manager").post(reverse("workspace:areas"), {"code": "WK086701", "name": name})
+    assert response.status_code == 400
+    assert Area.objects.get(code="WK086701").name == before
+
+
+def test_the_municipality_itself_cannot_be_renamed_through_the_district_form(client_as):
+    from meedoen.areas.models import Area
+
+    response = client_as("ww_application_manager").post(reverse("workspace:areas"), {"code": "GM0867", "name": "X"})
+    assert response.status_code == 403
+    assert Area.objects.get(code="GM0867").name == "Waalwijk"
