@@ -48,7 +48,7 @@ browser-deps:
 # --- the demo -----------------------------------------------------------------------------------
 demo: $(VENV)/.base-installed node_modules/.installed messages
 	$(MANAGE) migrate --verbosity 0
-	$(MANAGE) load_demo
+	$(MANAGE) load_demo --site http://$(HOST):$(PORT)
 	@echo "Serving http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -50,6 +50,10 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's default configuration gives these loggers handlers of their own; naming them here
+            # replaces those, so each line is written once and in one format.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            "django.server": {"handlers": [], "level": level, "propagate": True},
             "django.db.backends": {"level": "WARNING"},
             # Axes logs user names and addresses of failed logins; keep them out of the log.
             "axes": {"level": "WARNING"},
