@@ -56,8 +56,8 @@ demo: $(VENV)/.base-installed node_modules/.installed messages
 test: $(VENV)/.dev-installed node_modules/.installed messages browser-deps lint types imports migrations-check schema-check pytest
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check src tests bench conftest.py manage.py
+	$(BIN)/ruff format --check src tests bench conftest.py manage.py
 
 types: $(VENV)/.dev-installed
 	$(BIN)/mypy src manage.py bench conftest.py

@@ -63,7 +63,7 @@ class DigiDBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         return super().authenticate(request, **kwargs)  # type: ignore[no-any-return]
 
     def _resident_ref(self, claims: dict[str, Any]) -> str | None:
-        bsn = claims.get(settings.DIGID_OIDC["BSN_CLAIM"])
+        bsn = claims.get(str(settings.DIGID_OIDC["BSN_CLAIM"]))
         if not isinstance(bsn, str):
             return None
         try:
