@@ -271,13 +271,24 @@ USE_TZ = True
 
 # --- static files: our own plus the NL Design System packages from npm ---------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(
+    env.string(
+        "STATIC_ROOT",
+        default=str(BASE_DIR / "var" / "static"),
+        help="Folder collectstatic fills and the web process serves static files from.",
+    )
+)
 NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [
-    PACKAGE_DIR / "static",
-    ("vendor/utrecht", NODE_MODULES / "@utrecht" / "component-library-css" / "dist"),
-    ("vendor/utrecht-tokens", NODE_MODULES / "@utrecht" / "design-tokens" / "dist"),
-    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+VENDOR_STATIC_FILES = {
+    "vendor/utrecht/index.css": NODE_MODULES / "@utrecht" / "component-library-css" / "dist" / "index.css",
+    "vendor/utrecht-tokens/index.css": NODE_MODULES / "@utrecht" / "design-tokens" / "dist" / "index.css",
+    "vendor/htmx/htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "meedoen.core.staticfiles.VendorFileFinder",
 ]
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -328,7 +339,9 @@ TASKS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django_tasks.backend
 # --- logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.string("LOG_LEVEL", default="INFO", help="Lowest level written to the application log.")
 LOG_FORMAT = env.string(
-    "LOG_FORMAT", default="console", help="Application log format: console (readable) or json (for collectors)."
+    "LOG_FORMAT",
+    default="console",
+    help="Application log format: console (readable) or json (for collectors; production's default).",
 )
 if LOG_FORMAT not in {"console", "json"}:
     raise env.SettingError("LOG_FORMAT", f"must be console or json, not {LOG_FORMAT!r}")

@@ -42,10 +42,12 @@ def _register(name: str, *, help: str, default: str, secret: bool) -> None:
 
 
 def _raw(name: str) -> str | None:
-    if name in os.environ:
+    """The value the environment gives, or None. An empty value counts as not given: ``NAME=`` in an
+    environment file means "use the default"."""
+    if os.environ.get(name):
         return os.environ[name]
     file_variable = f"{name}_FILE"
-    if file_variable in os.environ:
+    if os.environ.get(file_variable):
         path = Path(os.environ[file_variable])
         try:
             return path.read_text(encoding="utf-8").strip()
@@ -56,7 +58,7 @@ def _raw(name: str) -> str | None:
 
 def is_set(name: str) -> bool:
     """True when the environment gives ``name`` (directly or through ``name_FILE``)."""
-    return name in os.environ or f"{name}_FILE" in os.environ
+    return bool(os.environ.get(name) or os.environ.get(f"{name}_FILE"))
 
 
 def string(name: str, *, default: str, help: str, secret: bool = False) -> str:

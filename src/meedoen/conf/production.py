@@ -9,9 +9,11 @@ from meedoen.conf.base import (
     DEBUG,
     DEMO_MODE,
     DEMO_SECRET_KEY,
+    LOG_LEVEL,
     RESIDENT_PSEUDONYM_KEY,
     SECRET_KEY,
 )
+from meedoen.conf.logging import logging_config
 
 ALLOW_SQLITE_IN_PRODUCTION = env.boolean(
     "ALLOW_SQLITE_IN_PRODUCTION",
@@ -31,6 +33,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not ALLOW_
     raise env.SettingError("DATABASE_URL", "points to SQLite; use PostgreSQL or set ALLOW_SQLITE_IN_PRODUCTION=true")
 if not env.is_set("RESIDENT_PSEUDONYM_KEY") or RESIDENT_PSEUDONYM_KEY == "demo-only-pseudonym-key":
     raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must be set to a random value of your own in production")
+if len(RESIDENT_PSEUDONYM_KEY) < 32:
+    raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must have at least 32 random characters in production")
 
 SECURE_SSL_REDIRECT = env.boolean(
     "SECURE_SSL_REDIRECT",
@@ -60,3 +64,7 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Log collectors read JSON; a person at a terminal can still ask for LOG_FORMAT=console.
+if not env.is_set("LOG_FORMAT"):
+    LOGGING = logging_config(level=LOG_LEVEL, json=True)

@@ -110,6 +110,11 @@ def test_login_is_locked_after_too_many_wrong_passwords(client, policy_officer):
     response = client.post(reverse("accounts:login"), {"username": "ww-beleid", "password": PASSWORD})
     assert response.status_code == 429
     assert "login_pending_user" not in client.session
+    minutes = settings.AXES_COOLOFF_TIME * 60
+    assert f"Wacht {minutes:.0f} minuten" in response.content.decode()
+    lockouts = AuditEvent.objects.filter(action="login.locked_out")
+    assert lockouts.exists()
+    assert {event.actor_id for event in lockouts} == {policy_officer.pk}
 
 
 def test_first_login_connects_an_authenticator_app(client, personas):

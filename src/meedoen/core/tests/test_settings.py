@@ -5,7 +5,9 @@ Each case starts a fresh Python process, because settings are read once at impor
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +55,7 @@ def test_production_starts_with_good_settings():
         ({"DATABASE_URL": "sqlite:////tmp/meedoen.sqlite3"}, "DATABASE_URL"),
         ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL"),
         ({"RESIDENT_PSEUDONYM_KEY": ""}, "RESIDENT_PSEUDONYM_KEY"),
+        ({"RESIDENT_PSEUDONYM_KEY": "short-but-not-empty"}, "RESIDENT_PSEUDONYM_KEY"),
         ({"SESSION_IDLE_MINUTES": "half an hour"}, "SESSION_IDLE_MINUTES"),
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
         ({"LOGIN_FAILURE_LIMIT": "-3"}, "LOGIN_FAILURE_LIMIT"),
@@ -67,6 +70,46 @@ def test_production_refuses_unsafe_or_malformed_settings_with_one_clear_message(
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert f"Setting {named}:" in last_line
+
+
+def test_an_empty_pseudonym_key_is_refused_as_well_as_a_missing_one():
+    result = load_settings({**GOOD_PRODUCTION, "RESIDENT_PSEUDONYM_KEY": ""})
+    assert result.returncode != 0
+    assert "Setting RESIDENT_PSEUDONYM_KEY:" in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_logs_json_unless_asked_otherwise():
+    code = "import django; django.setup(); import logging; logging.getLogger('meedoen.probe').warning('probe')"
+    json_line = run(code, GOOD_PRODUCTION).stderr.strip().splitlines()[-1]
+    console_line = run(code, {**GOOD_PRODUCTION, "LOG_FORMAT": "console"}).stderr.strip().splitlines()[-1]
+    assert json.loads(json_line)["event"] == "probe"
+    assert not console_line.startswith("{")
+
+
+def test_collectstatic_builds_every_file_the_pages_link_with_production_storage(tmp_path):
+    env = {**GOOD_PRODUCTION, "STATIC_ROOT": str(tmp_path / "static")}
+    collected = run(
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'collectstatic', '--noinput', '--verbosity', '0'])",
+        env,
+    )
+    assert collected.returncode == 0, collected.stderr
+    linked = sorted(
+        {
+            name
+            for template in (ROOT / "src" / "meedoen").rglob("*.html")
+            for name in re.findall(r"{% static ['\"]([^'\"]+)['\"] %}", template.read_text(encoding="utf-8"))
+        }
+    )
+    assert "vendor/utrecht/index.css" in linked
+    resolved = run(
+        "import django; django.setup(); from django.templatetags.static import static\n"
+        f"for name in {linked!r}:\n    print(static(name))",
+        env,
+    )
+    assert resolved.returncode == 0, resolved.stderr
+    # Hashed names: browsers may cache them for a year.
+    assert all(re.search(r"\.[0-9a-f]{12}\.", url) for url in resolved.stdout.split()), resolved.stdout
 
 
 def test_sqlite_is_allowed_in_production_only_when_asked():
@@ -134,6 +177,13 @@ def test_every_setting_read_from_the_environment_is_in_env_example():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     missing = [name for name in names if f"{name}=" not in example]
     assert not missing, f".env.example lacks {missing}"
+
+
+def test_production_starts_from_env_example_with_only_the_secrets_and_database_filled_in():
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    example = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    result = load_settings({**example, **GOOD_PRODUCTION})
+    assert result.returncode == 0, result.stderr
 
 
 def test_settings_help_lists_every_setting_without_secret_defaults():

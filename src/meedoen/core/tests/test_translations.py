@@ -11,19 +11,27 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale"
 
 
 def catalogue_entries(path: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each entry of a .po file, header left out."""
+    """(source, translation, fuzzy) for each text of a .po file, header left out; a plural entry
+    gives one pair per form, the plural source beside every form after the first."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
         parts: dict[str, str] = {}
         key = ""
         for line in block.splitlines():
-            if match := re.match(r'^(msgid|msgstr) "(.*)"$', line):
+            if match := re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line):
                 key, text = match.groups()
                 parts[key] = text
             elif line.startswith('"') and key:
                 parts[key] += line[1:-1]
-        if parts.get("msgid"):
+        if not parts.get("msgid"):
+            continue
+        if "msgid_plural" in parts:
+            forms = sorted(key for key in parts if key.startswith("msgstr["))
+            for index, form in enumerate(forms):
+                source = parts["msgid"] if index == 0 else parts["msgid_plural"]
+                entries.append((source, parts[form], fuzzy))
+        else:
             entries.append((parts["msgid"], parts.get("msgstr", ""), fuzzy))
     return entries
 
