@@ -69,12 +69,12 @@ migrations-check: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=meedoen.conf.test $(MANAGE) makemigrations --check --dry-run --verbosity 1
 
 schema-check: $(VENV)/.dev-installed
-	@DJANGO_SETTINGS_MODULE=meedoen.conf.test $(MANAGE) spectacular --validate --fail-on-warn --file $(VENV)/openapi.yaml
+	@DJANGO_SETTINGS_MODULE=meedoen.conf.test $(MANAGE) spectacular --lang en --validate --fail-on-warn --file $(VENV)/openapi.yaml
 	@diff -u docs/api/openapi.yaml $(VENV)/openapi.yaml || { echo "docs/api/openapi.yaml is out of date: run make schema"; exit 1; }
 	@echo "OpenAPI schema matches docs/api/openapi.yaml"
 
 schema: $(VENV)/.dev-installed
-	DJANGO_SETTINGS_MODULE=meedoen.conf.test $(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+	DJANGO_SETTINGS_MODULE=meedoen.conf.test $(MANAGE) spectacular --lang en --validate --fail-on-warn --file docs/api/openapi.yaml
 
 pytest: $(VENV)/.dev-installed node_modules/.installed messages browser-deps
 	bin/run-pytest $(PYTEST_ARGS)
