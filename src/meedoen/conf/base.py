@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "meedoen.accounts",
     "meedoen.areas",
     "meedoen.organisations",
+    "meedoen.socialmap",
     "meedoen.portal",
     "meedoen.workspace",
     "meedoen.demo",

@@ -1,4 +1,4 @@
-"""Load the demo: areas, two municipalities, their partners and staff. Safe to run again."""
+"""Load the demo: areas, two municipalities, their partners, staff and social map. Safe to run again."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from meedoen.demo.personas import (
     DemoOrganisation,
     organisations_of,
 )
+from meedoen.demo.socialmap import load_social_map
 from meedoen.organisations.models import Membership, Municipality, Organisation
 from meedoen.organisations.services import (
     membership_grant,
@@ -66,6 +67,9 @@ def load_demo() -> None:
                 municipality=municipalities[persona.municipality_code],
                 role=persona.role,
             )
+        for code, name in MUNICIPALITIES:
+            own = {key: organisation for (town, key), organisation in organisations.items() if town == code}
+            load_social_map(actor, municipalities[code], own, name)
 
 
 def _organisation(actor: Actor, municipality: Municipality, item: DemoOrganisation) -> Organisation:

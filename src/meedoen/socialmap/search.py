@@ -1,0 +1,241 @@
+"""Resident search over the social map: one interface, two engines.
+
+PostgreSQL matches with its ``dutch`` text search configuration over an expression index;
+SQLite (the demo) matches with FTS5 over stems made in ``socialmap.text``. Both give candidates
+with a relevance score; everything after that (synonyms, filters, local-first order) is shared.
+Nothing a resident types is stored or logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from meedoen.areas.models import Area
+from meedoen.organisations.models import Municipality
+from meedoen.socialmap.models import Offer, OfferLocation
+from meedoen.socialmap.taxonomy import SYNONYMS
+from meedoen.socialmap.text import query_words, stem, stemmed_document
+
+FTS_TABLE = "socialmap_offer_fts"
+# How many text matches are ranked per query; a resident reads the first few dozen at most.
+CANDIDATES = 1000
+# Weights next to the best full text match (1.0): an offer in a theme the query's everyday words
+# point to, and an offer with a place in the resident's own district.
+THEME_WEIGHT = 0.5
+LOCAL_WEIGHT = 0.5
+REMOTE_WAYS_IN = (
+    Offer.WayIn.PHONE,
+    Offer.WayIn.WHATSAPP,
+    Offer.WayIn.EMAIL,
+    Offer.WayIn.ONLINE_FORM,
+    Offer.WayIn.HOME_VISIT,
+)
+
+_SYNONYM_STEMS: dict[str, tuple[str, ...]] = {}
+for _word, _themes in SYNONYMS.items():
+    _SYNONYM_STEMS[stem(_word)] = tuple(dict.fromkeys(_SYNONYM_STEMS.get(stem(_word), ()) + _themes))
+
+
+@dataclass(frozen=True)
+class OfferQuery:
+    text: str = ""
+    themes: tuple[str, ...] = ()
+    target_groups: tuple[str, ...] = ()
+    district: str = ""
+
+
+@dataclass
+class OfferResults:
+    offers: list[Offer]
+    total: int
+    words: list[str]
+    synonym_themes: list[str] = field(default_factory=list)
+    local_ids: frozenset[int] = frozenset()
+
+
+def synonym_themes(words: Iterable[str]) -> list[str]:
+    """Theme codes that the everyday words of a query point to."""
+    found: dict[str, None] = {}
+    for word in words:
+        for theme in _SYNONYM_STEMS.get(stem(word), ()):
+            found.setdefault(theme, None)
+    return list(found)
+
+
+def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int = 50) -> OfferResults:
+    words = query_words(query.text)
+    themes_from_words = synonym_themes(words)
+    offers = _filtered(municipality, query)
+
+    scores: dict[int, float] = {}
+    if words:
+        scores.update(text_matches(municipality, words))
+        if themes_from_words:
+            for offer_id in offers.filter(themes__code__in=themes_from_words).values_list("pk", flat=True).distinct():
+                scores[offer_id] = scores.get(offer_id, 0.0) + THEME_WEIGHT
+        candidate_ids = set(offers.filter(pk__in=list(scores)).values_list("pk", flat=True))
+    else:
+        candidate_ids = set(offers.values_list("pk", flat=True))
+
+    local = _local_ids(candidate_ids, query.district)
+    names = dict(Offer.objects.filter(pk__in=candidate_ids).values_list("pk", "name"))
+    for pk in local:
+        scores[pk] = scores.get(pk, 0.0) + LOCAL_WEIGHT
+    ordered = sorted(candidate_ids, key=lambda pk: (-scores.get(pk, 0.0), names[pk].casefold()))
+    page = ordered[:limit]
+    by_id = {offer.pk: offer for offer in _with_details(Offer.objects.filter(pk__in=page))}
+    return OfferResults(
+        offers=[by_id[pk] for pk in page],
+        total=len(ordered),
+        words=words,
+        synonym_themes=themes_from_words,
+        local_ids=frozenset(local),
+    )
+
+
+def _filtered(municipality: Municipality, query: OfferQuery) -> QuerySet[Offer]:
+    offers = Offer.objects.filter(municipalities=municipality, status=Offer.Status.ACTIVE)
+    for code in query.themes:
+        offers = offers.filter(themes__code=code)
+    if query.target_groups:
+        offers = offers.filter(target_groups__code__in=query.target_groups)
+    if query.district:
+        reachable = Q(offer_locations__location__area__in=_areas_of_district(query.district))
+        for way in REMOTE_WAYS_IN:
+            # SQLite has no JSON containment; a code is a whole quoted word in the stored list.
+            reachable |= (
+                Q(ways_in__contains=[way]) if connection.vendor == "postgresql" else Q(ways_in__icontains=f'"{way}"')
+            )
+        offers = offers.filter(reachable)
+    return offers.distinct()
+
+
+def _areas_of_district(code: str) -> QuerySet[Area]:
+    return Area.objects.filter(Q(code=code) | Q(parent__code=code))
+
+
+def _local_ids(candidate_ids: set[int], district: str) -> set[int]:
+    if not district or not candidate_ids:
+        return set()
+    return set(
+        OfferLocation.objects.filter(offer_id__in=candidate_ids, location__area__in=_areas_of_district(district))
+        .values_list("offer_id", flat=True)
+        .distinct()
+    )
+
+
+def _with_details(offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    return offers.select_related("organisation").prefetch_related(
+        "themes", "target_groups", "offer_locations__location__area", "offer_locations__location__opening_hours"
+    )
+
+
+# --- the engines ---------------------------------------------------------------------------------
+
+
+def text_matches(municipality: Municipality, words: Sequence[str]) -> list[tuple[int, float]]:
+    """(offer id, score between 0 and 1) of the best text matches, best first."""
+    if not words:
+        return []
+    if connection.vendor == "postgresql":
+        rows = _postgresql_matches(municipality.pk, words)
+        best = max((score for _, score in rows), default=0.0) or 1.0
+        return [(pk, score / best) for pk, score in rows]
+    rows = _sqlite_matches(municipality.pk, words)
+    # bm25 is negative, lower is better.
+    best = min((score for _, score in rows), default=0.0) or -1.0
+    return [(pk, score / best) for pk, score in rows]
+
+
+def _postgresql_matches(municipality_id: int, words: Sequence[str]) -> list[tuple[int, float]]:
+    # Words are [a-z0-9]+ (see text.words), so they are safe as tsquery lexemes; the prefix match
+    # lets "schuld" find "schuldhulp", which Dutch compounds need.
+    tsquery = " | ".join(f"{word}:*" for word in words)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT o.id, ts_rank(to_tsvector('dutch', o.search_document), q) AS score
+            FROM socialmap_offer o
+            JOIN socialmap_offer_municipalities om ON om.offer_id = o.id AND om.municipality_id = %s
+            CROSS JOIN to_tsquery('dutch', %s) q
+            WHERE o.status = 'active' AND to_tsvector('dutch', o.search_document) @@ q
+            ORDER BY score DESC, o.id
+            LIMIT %s
+            """,
+            [municipality_id, tsquery, CANDIDATES],
+        )
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+def _sqlite_matches(municipality_id: int, words: Sequence[str]) -> list[tuple[int, float]]:
+    expression = " OR ".join(f'"{stem(word)}"*' for word in words)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT f.rowid, bm25({FTS_TABLE}) AS score
+            FROM {FTS_TABLE} f
+            JOIN socialmap_offer_municipalities om ON om.offer_id = f.rowid AND om.municipality_id = %s
+            JOIN socialmap_offer o ON o.id = f.rowid AND o.status = 'active'
+            WHERE {FTS_TABLE} MATCH %s
+            ORDER BY score, f.rowid
+            LIMIT %s
+            """,  # noqa: S608  (the table name is a constant)
+            [municipality_id, expression, CANDIDATES],
+        )
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+# --- keeping the index up to date -----------------------------------------------------------------
+
+
+def document_for(offer: Offer) -> str:
+    """The searchable text of an offer: its words and the names of its themes and groups."""
+    parts = [
+        offer.name,
+        offer.description,
+        offer.conditions,
+        offer.costs,
+        offer.organisation.name,
+        *(term.name for term in offer.themes.all()),
+        *(term.name for term in offer.target_groups.all()),
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def index_offers(offers: Iterable[Offer]) -> int:
+    """Refresh the search text (and, on SQLite, the FTS5 rows) of these offers."""
+    batch = list(offers)
+    for offer in batch:
+        offer.search_document = document_for(offer)
+    Offer.objects.bulk_update(batch, ["search_document"], batch_size=500)
+    if connection.vendor == "sqlite" and batch:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, document) VALUES (%s, %s)",  # noqa: S608
+                [(offer.pk, stemmed_document(offer.search_document)) for offer in batch],
+            )
+    return len(batch)
+
+
+def unindex_offer(offer_id: int) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [offer_id])  # noqa: S608
+
+
+def rebuild_index(batch_size: int = 1000) -> int:
+    """Index every offer again, for example after a change to the stemming or stop words."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+    total = 0
+    offers = Offer.objects.select_related("organisation").prefetch_related("themes", "target_groups").order_by("pk")
+    last = 0
+    while chunk := list(offers.filter(pk__gt=last)[:batch_size]):
+        total += index_offers(chunk)
+        last = chunk[-1].pk
+    return total

@@ -1,0 +1,237 @@
+"""Writes of the social map, each with its audit record and a fresh search index entry.
+
+Partner staff with the role aanbieder maintain their own organisation's offers and locations, and
+only those: every write checks the grant for the organisation in each municipality it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.audit import record_change
+from meedoen.organisations.models import Municipality, Organisation
+from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, TaxonomyTerm
+from meedoen.socialmap.search import index_offers, unindex_offer
+from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
+
+# Fields of an offer a maintainer edits directly; relations are passed separately.
+OFFER_FIELDS = (
+    "name",
+    "description",
+    "status",
+    "conditions",
+    "income_limit_percent",
+    "minimum_age",
+    "maximum_age",
+    "residents_only",
+    "is_free",
+    "costs",
+    "ways_in",
+    "languages",
+    "application_process",
+    "url",
+    "email",
+    "phone",
+    "whatsapp",
+)
+LOCATION_FIELDS = (
+    "name",
+    "description",
+    "street_address",
+    "postal_code",
+    "city",
+    "area",
+    "latitude",
+    "longitude",
+    "accessibility",
+    "transportation",
+)
+
+
+@dataclass(frozen=True)
+class OfferRelations:
+    municipalities: tuple[Municipality, ...]
+    themes: tuple[TaxonomyTerm, ...] = ()
+    target_groups: tuple[TaxonomyTerm, ...] = ()
+    locations: tuple[Location, ...] = ()
+
+
+def _require_maintainer(actor: Actor, organisation: Organisation, municipalities: Iterable[Municipality]) -> None:
+    chosen = list(municipalities)
+    if not chosen:
+        raise ValidationError({"municipalities": _("Choose at least one municipality.")})
+    served = set(organisation.municipalities.values_list("pk", flat=True))
+    for municipality in chosen:
+        if municipality.pk not in served:
+            raise ValidationError(
+                {
+                    "municipalities": _("%(organisation)s does not work in %(municipality)s.")
+                    % {"organisation": organisation.name, "municipality": municipality.name}
+                }
+            )
+        require_role(actor, Role.OFFER_MAINTAINER, municipality_id=municipality.pk, organisation_id=organisation.pk)
+
+
+def _check_relations(organisation: Organisation, relations: OfferRelations) -> None:
+    if any(term.taxonomy.code != THEMES_CODE for term in relations.themes):
+        raise ValidationError({"themes": _("Choose themes from the list.")})
+    if any(term.taxonomy.code != TARGET_GROUPS_CODE for term in relations.target_groups):
+        raise ValidationError({"target_groups": _("Choose target groups from the list.")})
+    offered_in = {municipality.pk for municipality in relations.municipalities}
+    if any(location.municipality_id not in offered_in for location in relations.locations):
+        raise ValidationError({"locations": _("Choose places in the municipalities where the offer is given.")})
+
+
+def _apply_relations(offer: Offer, relations: OfferRelations) -> None:
+    offer.municipalities.set(relations.municipalities)
+    offer.themes.set(relations.themes)
+    offer.target_groups.set(relations.target_groups)
+    wanted = {location.pk for location in relations.locations}
+    OfferLocation.objects.filter(offer=offer).exclude(location_id__in=wanted).delete()
+    present = set(OfferLocation.objects.filter(offer=offer).values_list("location_id", flat=True))
+    OfferLocation.objects.bulk_create([OfferLocation(offer=offer, location_id=pk) for pk in sorted(wanted - present)])
+
+
+def offer_create(
+    *, actor: Actor, organisation: Organisation, fields: Mapping[str, Any], relations: OfferRelations
+) -> Offer:
+    _require_maintainer(actor, organisation, relations.municipalities)
+    _check_relations(organisation, relations)
+    offer = Offer(organisation=organisation, last_checked=timezone.localdate(), **_only(fields, OFFER_FIELDS))
+    offer.full_clean()
+    with transaction.atomic():
+        offer.save()
+        _apply_relations(offer, relations)
+        index_offers([offer])
+        for municipality in relations.municipalities:
+            record_change(
+                actor=actor,
+                action="offer.create",
+                obj=offer,
+                municipality_id=municipality.pk,
+                organisation_id=organisation.pk,
+                details={"name": offer.name},
+            )
+    return offer
+
+
+def offer_update(*, actor: Actor, offer: Offer, fields: Mapping[str, Any], relations: OfferRelations) -> Offer:
+    """Change an offer. Saving it counts as checking it: the maintainer has just looked at all of it."""
+    organisation = offer.organisation
+    before = set(offer.municipalities.all())
+    _require_maintainer(actor, organisation, set(relations.municipalities) | before)
+    _check_relations(organisation, relations)
+    changed = sorted(name for name, value in _only(fields, OFFER_FIELDS).items() if getattr(offer, name) != value)
+    for name, value in _only(fields, OFFER_FIELDS).items():
+        setattr(offer, name, value)
+    offer.last_checked = timezone.localdate()
+    offer.full_clean()
+    with transaction.atomic():
+        offer.save()
+        _apply_relations(offer, relations)
+        index_offers([offer])
+        for municipality in before | set(relations.municipalities):
+            record_change(
+                actor=actor,
+                action="offer.update",
+                obj=offer,
+                municipality_id=municipality.pk,
+                organisation_id=organisation.pk,
+                details={"fields": changed},
+            )
+    return offer
+
+
+def offer_mark_checked(*, actor: Actor, offer: Offer, on: date | None = None) -> Offer:
+    """The maintainer confirms the offer is still right as it stands."""
+    municipalities = list(offer.municipalities.all())
+    _require_maintainer(actor, offer.organisation, municipalities)
+    with transaction.atomic():
+        offer.last_checked = on or timezone.localdate()
+        offer.save(update_fields=["last_checked", "updated_at"])
+        for municipality in municipalities:
+            record_change(
+                actor=actor,
+                action="offer.checked",
+                obj=offer,
+                municipality_id=municipality.pk,
+                organisation_id=offer.organisation_id,
+            )
+    return offer
+
+
+def offer_delete(*, actor: Actor, offer: Offer) -> None:
+    municipalities = list(offer.municipalities.all())
+    _require_maintainer(actor, offer.organisation, municipalities)
+    offer_id = offer.pk
+    with transaction.atomic():
+        for municipality in municipalities:
+            record_change(
+                actor=actor,
+                action="offer.delete",
+                obj=offer,
+                municipality_id=municipality.pk,
+                organisation_id=offer.organisation_id,
+                details={"name": offer.name},
+            )
+        offer.delete()
+        unindex_offer(offer_id)
+
+
+def location_save(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    municipality: Municipality,
+    fields: Mapping[str, Any],
+    opening_hours: Iterable[tuple[int, Any, Any]] = (),
+    location: Location | None = None,
+) -> Location:
+    """Create or change a place the actor's organisation keeps, with its weekly opening hours as
+    (weekday, opens_at, closes_at)."""
+    _require_maintainer(actor, organisation, [municipality])
+    if location is not None and location.organisation_id != organisation.pk:
+        raise PermissionDenied("a location kept by another organisation")
+    area = fields.get("area")
+    if area is not None and area.code[2:6] != municipality.code[2:6]:
+        raise ValidationError(
+            {"area": _("Choose a district of %(municipality)s.") % {"municipality": municipality.name}}
+        )
+    location = location or Location(organisation=organisation)
+    location.municipality = municipality
+    for name, value in _only(fields, LOCATION_FIELDS).items():
+        setattr(location, name, value)
+    location.full_clean()
+    hours = [OpeningHours(weekday=day, opens_at=opens, closes_at=closes) for day, opens, closes in opening_hours]
+    with transaction.atomic():
+        created = location.pk is None
+        location.save()
+        location.opening_hours.all().delete()
+        for entry in hours:
+            entry.location = location
+            entry.full_clean()
+        OpeningHours.objects.bulk_create(hours)
+        record_change(
+            actor=actor,
+            action="location.create" if created else "location.update",
+            obj=location,
+            municipality_id=municipality.pk,
+            organisation_id=organisation.pk,
+        )
+    return location
+
+
+def _only(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    return dict(fields)

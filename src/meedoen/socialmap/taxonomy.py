@@ -1,0 +1,119 @@
+"""The managed taxonomies of the social map, and the everyday words residents use for them.
+
+Term names are data in Dutch, the language the offers are written in. A change to these lists
+ships with a data migration that calls ``sync_taxonomies``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+THEMES_CODE = "meedoen-thema"
+TARGET_GROUPS_CODE = "meedoen-doelgroep"
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    name: str
+    description: str
+
+
+THEMES: tuple[Term, ...] = (
+    Term("inkomen-en-toeslagen", "Inkomen en toeslagen", "Uitkeringen, toeslagen en regelingen voor een laag inkomen."),
+    Term("schulden-en-geldzaken", "Schulden en geldzaken", "Hulp bij schulden, rekeningen, budget en administratie."),
+    Term("voedsel", "Voedsel", "Boodschappen, voedselpakketten en samen eten."),
+    Term("kleding-en-spullen", "Kleding en spullen", "Kleding, meubels en spullen voor in huis."),
+    Term("wonen-en-energie", "Wonen en energie", "Huur, energie, water en een veilig huis."),
+    Term("meedoen", "Meedoen", "Sport, cultuur en uitjes."),
+    Term("kinderen-en-school", "Kinderen en school", "Schoolspullen, schoolkosten en activiteiten voor kinderen."),
+    Term("werk-en-scholing", "Werk en scholing", "Werk vinden, leren en een opleiding."),
+    Term("gezondheid", "Gezondheid", "Zorg, zorgverzekering en je goed voelen."),
+    Term("eenzaamheid-en-contact", "Eenzaamheid en contact", "Mensen ontmoeten en iemand om mee te praten."),
+    Term("digitale-vaardigheden", "Digitale vaardigheden", "Omgaan met computer, telefoon en DigiD."),
+    Term("hulp-bij-formulieren", "Hulp bij formulieren", "Hulp bij brieven, formulieren en aanvragen."),
+)
+
+TARGET_GROUPS: tuple[Term, ...] = (
+    Term("ouderen", "Ouderen", "Mensen vanaf ongeveer 65 jaar."),
+    Term("alleenstaande-ouders", "Alleenstaande ouders", "Ouders die alleen voor hun kinderen zorgen."),
+    Term("zelfstandigen", "Zelfstandigen en zzp'ers", "Mensen met een eigen bedrijf of die als zzp'er werken."),
+    Term("jongeren", "Jongeren", "Jongeren tot ongeveer 27 jaar."),
+    Term("gezinnen-met-kinderen", "Gezinnen met kinderen", "Huishoudens met kinderen."),
+    Term("werkenden-met-laag-inkomen", "Werkenden met een laag inkomen", "Mensen die werken maar weinig verdienen."),
+    Term("statushouders", "Statushouders", "Nieuwkomers met een verblijfsvergunning."),
+    Term("mensen-met-schulden", "Mensen met schulden", "Mensen met betalingsachterstanden of schulden."),
+)
+
+# Everyday words residents type, mapped to themes. Words are matched after stemming, so one form
+# ("deurwaarder") covers its inflections ("deurwaarders"). Compounds the text search cannot split
+# ("energierekening") belong here too.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "boodschappen": ("voedsel",),
+    "eten": ("voedsel",),
+    "honger": ("voedsel",),
+    "voedselpakket": ("voedsel",),
+    "deurwaarder": ("schulden-en-geldzaken",),
+    "incasso": ("schulden-en-geldzaken",),
+    "aanmaning": ("schulden-en-geldzaken",),
+    "achterstand": ("schulden-en-geldzaken",),
+    "rekening": ("schulden-en-geldzaken",),
+    "rekeningen": ("schulden-en-geldzaken",),
+    "geld": ("schulden-en-geldzaken", "inkomen-en-toeslagen"),
+    "geldzorgen": ("schulden-en-geldzaken", "inkomen-en-toeslagen"),
+    "budget": ("schulden-en-geldzaken",),
+    "toeslag": ("inkomen-en-toeslagen",),
+    "huurtoeslag": ("inkomen-en-toeslagen", "wonen-en-energie"),
+    "zorgtoeslag": ("inkomen-en-toeslagen", "gezondheid"),
+    "uitkering": ("inkomen-en-toeslagen",),
+    "bijstand": ("inkomen-en-toeslagen",),
+    "huur": ("wonen-en-energie",),
+    "energierekening": ("wonen-en-energie", "schulden-en-geldzaken"),
+    "energie": ("wonen-en-energie",),
+    "gas": ("wonen-en-energie",),
+    "stroom": ("wonen-en-energie",),
+    "water": ("wonen-en-energie",),
+    "afsluiting": ("wonen-en-energie", "schulden-en-geldzaken"),
+    "laptop": ("kinderen-en-school", "digitale-vaardigheden"),
+    "computer": ("digitale-vaardigheden", "kinderen-en-school"),
+    "schoolspullen": ("kinderen-en-school",),
+    "schoolreis": ("kinderen-en-school",),
+    "fiets": ("kinderen-en-school", "meedoen"),
+    "sport": ("meedoen",),
+    "zwemles": ("meedoen", "kinderen-en-school"),
+    "kleding": ("kleding-en-spullen",),
+    "kleren": ("kleding-en-spullen",),
+    "meubels": ("kleding-en-spullen",),
+    "brief": ("hulp-bij-formulieren",),
+    "brieven": ("hulp-bij-formulieren",),
+    "formulier": ("hulp-bij-formulieren",),
+    "digid": ("digitale-vaardigheden", "hulp-bij-formulieren"),
+    "eenzaam": ("eenzaamheid-en-contact",),
+    "alleen": ("eenzaamheid-en-contact",),
+    "praten": ("eenzaamheid-en-contact",),
+    "werk": ("werk-en-scholing",),
+    "baan": ("werk-en-scholing",),
+    "opleiding": ("werk-en-scholing",),
+    "dokter": ("gezondheid",),
+    "tandarts": ("gezondheid",),
+    "zorgverzekering": ("gezondheid",),
+}
+
+
+def sync_taxonomies(taxonomy_model: Any, term_model: Any) -> None:
+    """Create or update the managed taxonomies; safe to run again. Takes the models as arguments so a
+    data migration can pass its historical models."""
+    for code, name, description, terms in (
+        (THEMES_CODE, "Thema's", "Waar de hulp over gaat.", THEMES),
+        (TARGET_GROUPS_CODE, "Doelgroepen", "Voor wie de hulp vooral bedoeld is.", TARGET_GROUPS),
+    ):
+        taxonomy, _ = taxonomy_model.objects.update_or_create(
+            code=code, defaults={"name": name, "description": description, "version": "1"}
+        )
+        for position, term in enumerate(terms):
+            term_model.objects.update_or_create(
+                taxonomy=taxonomy,
+                code=term.code,
+                defaults={"name": term.name, "description": term.description, "position": position},
+            )

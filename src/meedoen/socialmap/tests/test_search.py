@@ -1,0 +1,160 @@
+"""Resident search: Dutch words, everyday synonyms, filters and the own district first. The same
+tests run on SQLite (FTS5) and PostgreSQL (dutch text search)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meedoen.areas.models import Area
+from meedoen.core.access import Actor
+from meedoen.socialmap.models import Offer
+from meedoen.socialmap.search import OfferQuery, search_offers
+from meedoen.socialmap.services import OfferRelations, offer_delete, offer_update
+from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.text import query_words, stemmed_document
+
+pytestmark = pytest.mark.django_db
+
+
+def names(municipality, text="", **filters):
+    return [offer.name for offer in search_offers(municipality, OfferQuery(text=text, **filters)).offers]
+
+
+@pytest.fixture
+def social_map(world):
+    districts = list(Area.objects.filter(parent__code="GM0867").order_by("code"))
+    centre = make_location(world.ww_team, world.waalwijk, area=districts[0], name="Stadhuis")
+    village = make_location(world.ww_team, world.waalwijk, area=districts[2], name="Dorpshuis")
+    make_offer(
+        world.ww_team,
+        world.waalwijk,
+        name="Schuldhulpverlening",
+        description="Heb je schulden of een brief van een deurwaarder? We maken samen een plan.",
+        themes=("schulden-en-geldzaken",),
+        target_groups=("mensen-met-schulden",),
+        locations=(centre,),
+        ways_in=["inloop"],
+    )
+    make_offer(
+        world.ww_foodbank,
+        world.waalwijk,
+        name="Voedselpakket",
+        description="Elke week een pakket met eten en drinken.",
+        themes=("voedsel",),
+        target_groups=("gezinnen-met-kinderen",),
+        locations=(village,),
+        ways_in=["inloop"],
+    )
+    make_offer(
+        world.ww_team,
+        world.waalwijk,
+        name="Budgetcoach in het dorp",
+        description="Samen kijken naar je rekeningen en je schuld.",
+        themes=("schulden-en-geldzaken",),
+        locations=(village,),
+        ways_in=["inloop"],
+    )
+    make_offer(
+        world.ww_team,
+        world.waalwijk,
+        name="Telefonische geldlijn",
+        description="Bel ons over geldzaken en schulden.",
+        themes=("schulden-en-geldzaken",),
+        ways_in=["telefoon"],
+    )
+    make_offer(
+        world.ms_team,
+        world.meerssen,
+        name="Schuldhulp Meerssen",
+        description="Hulp bij schulden in Meerssen.",
+        themes=("schulden-en-geldzaken",),
+    )
+    return districts
+
+
+def test_dutch_word_forms_and_compounds_find_each_other(world, social_map):
+    assert "Schuldhulpverlening" in names(world.waalwijk, "schuld")
+    assert "Budgetcoach in het dorp" in names(world.waalwijk, "schulden")
+    assert "Schuldhulpverlening" in names(world.waalwijk, "deurwaarders")
+
+
+def test_everyday_words_reach_offers_through_their_theme(world, social_map):
+    found = search_offers(world.waalwijk, OfferQuery(text="geen geld voor boodschappen"))
+    assert "Voedselpakket" in [offer.name for offer in found.offers]
+    assert "voedsel" in found.synonym_themes
+    assert found.words == ["geld", "boodschappen"]
+
+
+def test_a_search_never_shows_another_municipalitys_offers(world, social_map):
+    assert "Schuldhulp Meerssen" not in names(world.waalwijk, "schulden")
+    assert names(world.meerssen, "schulden") == ["Schuldhulp Meerssen"]
+
+
+def test_filters_by_theme_target_group_and_district(world, social_map):
+    assert names(world.waalwijk, themes=("voedsel",)) == ["Voedselpakket"]
+    assert names(world.waalwijk, target_groups=("mensen-met-schulden",)) == ["Schuldhulpverlening"]
+    in_village = names(world.waalwijk, district=social_map[2].code)
+    # The village's own places, and help by phone that reaches everyone; not the town hall's walk-in.
+    assert set(in_village) == {"Voedselpakket", "Budgetcoach in het dorp", "Telefonische geldlijn"}
+
+
+def test_the_own_district_comes_first(world, social_map):
+    village_first = names(world.waalwijk, "schulden", district=social_map[2].code)
+    assert village_first[0] == "Budgetcoach in het dorp"
+
+
+def test_only_active_offers_are_found(world, social_map):
+    Offer.objects.filter(name="Voedselpakket").update(status=Offer.Status.INACTIVE)
+    assert "Voedselpakket" not in names(world.waalwijk, "pakket")
+    assert "Voedselpakket" not in names(world.waalwijk)
+
+
+def test_an_empty_or_meaningless_query_lists_every_offer(world, social_map):
+    everything = names(world.waalwijk)
+    assert len(everything) == 4
+    assert names(world.waalwijk, "ik zoek hulp") == everything
+
+
+def test_changes_and_removals_reach_the_index(world, social_map):
+    offer = Offer.objects.get(name="Telefonische geldlijn")
+    offer_update(
+        actor=Actor.system("test"),
+        offer=offer,
+        fields={"name": "Telefonische geldlijn", "description": "Bel ons over je energierekening."},
+        relations=OfferRelations(municipalities=(world.waalwijk,)),
+    )
+    assert "Telefonische geldlijn" in names(world.waalwijk, "energierekening")
+    offer_delete(actor=Actor.system("test"), offer=offer)
+    assert "Telefonische geldlijn" not in names(world.waalwijk, "energierekening")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '"',
+        "schuld*",
+        "NEAR(schuld hulp)",
+        "schuld AND OR NOT",
+        "') OR 1=1 --",
+        "schuld:* & !geld",
+        "<script>alert(1)</script>",
+        "=HYPERLINK(\"http://x\")",
+        "x" * 5000,
+        "\x00\x01",
+        "schuld " * 200,
+    ],
+)
+def test_hostile_or_odd_queries_do_not_break_the_search(world, social_map, hostile):
+    found = search_offers(world.waalwijk, OfferQuery(text=hostile))
+    assert found.total >= 0
+    assert len(found.words) <= 12
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_query_words_are_plain_lowercase_words(text):
+    for word in query_words(text):
+        assert word.isascii() and word.isalnum() and word == word.lower()
+    assert all(part.isalnum() for part in stemmed_document(text).split())
