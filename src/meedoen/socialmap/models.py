@@ -71,6 +71,27 @@ class TaxonomyTerm(models.Model):
         return self.name
 
 
+class OrganisationProfile(models.Model):
+    """What the social map tells about an organisation (an HSDS organization) beyond its name."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.OneToOneField(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="socialmap_profile"
+    )
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    hsds_extra = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation profile")
+        verbose_name_plural = _("organisation profiles")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
 class Offer(models.Model):
     """One kind of help an organisation offers (an HSDS service)."""
 
@@ -133,6 +154,9 @@ class Offer(models.Model):
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     # Derived: the text the search index is built from (see socialmap.search).
     search_document = models.TextField(editable=False, default="")
+    # HSDS fields Meedoen does not model (funding, programs, ...), kept as imported so that an
+    # export gives back what came in.
+    hsds_extra = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("offer")
@@ -185,6 +209,7 @@ class Location(models.Model):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     accessibility = models.TextField(_("accessibility"), blank=True)
     transportation = models.TextField(_("getting there"), blank=True)
+    hsds_extra = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("location")
@@ -245,6 +270,7 @@ class OfferLocation(models.Model):
     location = models.ForeignKey(
         Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="offer_locations"
     )
+    hsds_extra = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("offer at a location")

@@ -140,7 +140,7 @@ def test_changes_and_removals_reach_the_index(world, social_map):
         "') OR 1=1 --",
         "schuld:* & !geld",
         "<script>alert(1)</script>",
-        "=HYPERLINK(\"http://x\")",
+        '=HYPERLINK("http://x")',
         "x" * 5000,
         "\x00\x01",
         "schuld " * 200,
