@@ -84,13 +84,37 @@ def test_a_resident_goes_through_every_door_and_switches_language_without_javasc
     expect(page.locator("form.meedoen-language button[value='nl']")).to_be_visible()
 
 
-def test_help_in_the_municipality_lists_its_helping_organisations(page: Page, demo_site: str):
+def test_a_resident_finds_help_in_their_own_words_without_javascript(page_without_javascript: Page, demo_site: str):
+    page = page_without_javascript
     page.goto(demo_site + reverse("portal:find-help", args=["waalwijk"]))
-    main = page.locator("main")
-    expect(main.get_by_text("Voedselbank Waalwijk", exact=True)).to_be_visible()
-    # Creditors are no place to ask for help, and another municipality's partners are not here.
-    expect(main.get_by_text("Energie Zuid")).to_have_count(0)
-    expect(main.get_by_text("Voedselbank Meerssen")).to_have_count(0)
+    page.get_by_label("Waarmee kunnen we je helpen?").fill("geen geld voor boodschappen")
+    page.get_by_role("button", name="Zoeken", exact=True).click()
+    results = page.locator(".meedoen-result")
+    expect(results.first).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Meerssen")
+    page.locator(".meedoen-result a", has_text="Voedselpakket").first.click()
+    expect(page.locator("h1")).to_have_text("Voedselpakket")
+    expect(page.locator("main")).to_contain_text("Voedselbank Waalwijk")
+    expect(page.locator(".meedoen-hours").first).to_be_visible()
+
+
+def test_search_results_and_an_offer_pass_axe_and_print_as_a_list(page: Page, demo_site: str):
+    found: dict[str, list[dict[str, Any]]] = {}
+    search = reverse("portal:find-help", args=["waalwijk"])
+    page.goto(demo_site + search + "?q=schulden&wijk=WK086702")
+    found["results"] = axe_violations(page)
+    page.goto(demo_site + search + "?q=niets-te-vinden-xyz")
+    found["nothing found"] = axe_violations(page)
+    page.goto(demo_site + search + "?q=brief+deurwaarder")
+    page.locator(".meedoen-result a").first.click()
+    found["offer"] = axe_violations(page)
+    failures = {name: violations for name, violations in found.items() if violations}
+    assert not failures, "\n".join(f"{name}\n{describe_violations(v)}" for name, v in failures.items())
+
+    page.goto(demo_site + search + "?q=schulden")
+    page.emulate_media(media="print")
+    expect(page.locator("form.meedoen-search")).to_be_hidden()
+    expect(page.locator(".meedoen-result").first).to_be_visible()
 
 
 def test_resident_pages_load_under_the_content_security_policy(watched_page: WatchedPage, demo_site: str):

@@ -5,6 +5,8 @@ The application log never carries personal data; who read whose data goes to the
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 import structlog
@@ -17,6 +19,20 @@ def _shared_processors() -> list[Any]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+
+
+class WithoutQueryStrings(logging.Filter):
+    """Drop the query string from logged request lines: residents type their questions into the
+    address bar (the social map search), and those words must not end up in a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.server" and isinstance(record.args, tuple) and record.args:
+            request_line = str(record.args[0])
+            record.args = (_QUERY.sub(r"\1", request_line), *record.args[1:])
+        return True
+
+
+_QUERY = re.compile(r"^(\S+ [^?\s]*)\?\S*")
 
 
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:
@@ -47,7 +63,14 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
                 "foreign_pre_chain": _shared_processors(),
             },
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "filters": {"without_query_strings": {"()": WithoutQueryStrings}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "filters": ["without_query_strings"],
+            }
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             # Django's default configuration gives these loggers handlers of their own; naming them here

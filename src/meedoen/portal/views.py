@@ -10,6 +10,12 @@ from meedoen.core.access import actor_of
 from meedoen.core.selectors import reads_of_my_data
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.selectors import municipality_by_slug, partner_organisations, public_municipalities
+from meedoen.portal.forms import HelpSearchForm
+from meedoen.socialmap import directory
+from meedoen.socialmap.search import OfferQuery, search_offers
+
+# A resident reads the first few dozen answers at most; the print view shows the same list.
+RESULTS_PER_PAGE = 50
 
 # Kinds of organisation a resident can walk into for help; creditors are not a door.
 HELPING_KINDS = (
@@ -42,9 +48,43 @@ def municipality_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def find_help(request: HttpRequest, slug: str) -> HttpResponse:
+    """Search the social map. The question travels in the address (so it can be printed, shared and
+    reopened without JavaScript) and is never stored or logged with anything that identifies anyone."""
     municipality = _municipality(slug)
-    organisations = partner_organisations(municipality).filter(kind__in=HELPING_KINDS)
-    return render(request, "portal/find_help.html", {"municipality": municipality, "organisations": organisations})
+    form = HelpSearchForm(request.GET or None, municipality=municipality)
+    query = OfferQuery()
+    if form.is_bound and form.is_valid():
+        query = OfferQuery(
+            text=form.cleaned_data["q"],
+            themes=tuple(form.cleaned_data["thema"]),
+            target_groups=tuple(form.cleaned_data["doelgroep"]),
+            district=form.cleaned_data["wijk"],
+        )
+    results = search_offers(municipality, query, limit=RESULTS_PER_PAGE) if not form.errors else None
+    return render(
+        request,
+        "portal/find_help.html",
+        {
+            "municipality": municipality,
+            "form": form,
+            "query": query,
+            "results": results,
+            "synonym_theme_names": _names_of(results.synonym_themes if results else []),
+        },
+    )
+
+
+def _names_of(theme_codes: list[str]) -> list[str]:
+    names = dict(directory.themes().filter(code__in=theme_codes).values_list("code", "name"))
+    return [names[code] for code in theme_codes if code in names]
+
+
+def offer_detail(request: HttpRequest, slug: str, offer_uuid: str) -> HttpResponse:
+    municipality = _municipality(slug)
+    offer = directory.public_offer(municipality, offer_uuid)
+    if offer is None:
+        raise Http404("no such offer")
+    return render(request, "portal/offer_detail.html", {"municipality": municipality, "offer": offer})
 
 
 def entitlements(request: HttpRequest, slug: str) -> HttpResponse:

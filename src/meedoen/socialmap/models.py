@@ -128,7 +128,7 @@ class Offer(models.Model):
     )
     conditions = models.TextField(_("conditions"), blank=True, help_text=_("Who can use it, in words."))
     income_limit_percent = models.PositiveSmallIntegerField(
-        _("income limit (% of the social minimum)"),
+        _("income limit (percentage of the social minimum)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(500)],

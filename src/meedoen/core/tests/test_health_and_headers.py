@@ -52,3 +52,21 @@ def test_pages_have_no_inline_scripts(client, world):
         html = client.get(path).content.decode()
         assert "<script>" not in html
         assert " onclick=" not in html
+
+
+def test_request_lines_are_logged_without_what_the_resident_typed():
+    import logging
+
+    from meedoen.conf.logging import WithoutQueryStrings
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /gemeente/waalwijk/hulp/?q=brief+deurwaarder HTTP/1.1", "200", "5120"),
+        None,
+    )
+    assert WithoutQueryStrings().filter(record)
+    assert record.getMessage() == '"GET /gemeente/waalwijk/hulp/ HTTP/1.1" 200 5120'

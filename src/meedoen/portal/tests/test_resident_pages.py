@@ -57,17 +57,6 @@ def test_every_door_opens_without_login_and_leaves_no_trace(client, world, door)
 
 
 @pytest.mark.django_db
-def test_find_help_lists_helping_partners_but_not_creditors(client, world):
-    from meedoen.organisations.tests.factories import OrganisationFactory
-
-    OrganisationFactory(name="Energie Zuid", kind="energieleverancier", municipalities=[world.waalwijk])
-    html = client.get("/gemeente/waalwijk/hulp/").content.decode()
-    assert "Voedselbank Waalwijk" in html
-    assert "Energie Zuid" not in html
-    assert "Gemeente Meerssen" not in html
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/gemeente/nergens/", "/gemeente/nergens/hulp/", "/gemeente/%3Cscript%3E/"])
 def test_an_unknown_municipality_is_a_friendly_404(client, world, path):
     response = client.get(path)

@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('description', models.TextField(help_text='In plain Dutch (B1): what you get and how.', verbose_name='description')),
                 ('status', models.CharField(choices=[('active', 'active'), ('temporarily closed', 'temporarily closed'), ('inactive', 'inactive'), ('defunct', 'no longer offered')], default='active', max_length=20, verbose_name='status')),
                 ('conditions', models.TextField(blank=True, help_text='Who can use it, in words.', verbose_name='conditions')),
-                ('income_limit_percent', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='income limit (% of the social minimum)')),
+                ('income_limit_percent', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='income limit (percentage of the social minimum)')),
                 ('minimum_age', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(130)], verbose_name='minimum age')),
                 ('maximum_age', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(130)], verbose_name='maximum age')),
                 ('residents_only', models.BooleanField(default=False, verbose_name='only for residents of the municipality')),
