@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from meedoen.areas.api.views import AreaViewSet
+from meedoen.ledger.views import ConsistencyProofView, InclusionProofView
 from meedoen.organisations.api.views import MeView, MunicipalityViewSet
 
 router = DefaultRouter()
@@ -12,5 +13,7 @@ router.register("municipalities", MunicipalityViewSet, basename="municipality")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("ledger/<str:code>/entries/<int:index>/proof/", InclusionProofView.as_view(), name="ledger-inclusion"),
+    path("ledger/<str:code>/consistency/", ConsistencyProofView.as_view(), name="ledger-consistency"),
     path("", include(router.urls)),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("werkplek/", include("meedoen.workspace.urls")),
     path("accounts/", include("meedoen.accounts.urls")),
     path("healthz", healthz, name="healthz"),
+    path("", include("meedoen.ledger.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include(("meedoen.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

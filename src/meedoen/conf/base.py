@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "meedoen.accounts",
     "meedoen.areas",
     "meedoen.organisations",
+    "meedoen.ledger",
     "meedoen.socialmap",
     "meedoen.portal",
     "meedoen.workspace",
@@ -257,6 +258,32 @@ RESIDENT_PSEUDONYM_KEY = env.string(
     help="Key with which a resident's BSN is turned into a pseudonym; never stored with the data.",
     secret=True,
 )
+
+# --- shared log ------------------------------------------------------------------------------
+LEDGER_KEY_SEED = env.string(
+    "LEDGER_KEY_SEED",
+    default="demo-only-ledger-key-seed",
+    help="Secret from which the signing keys of the shared logs and of organisations are derived.",
+    secret=True,
+)
+LEDGER_SUBJECT_KEY = env.string(
+    "LEDGER_SUBJECT_KEY",
+    default="demo-only-ledger-subject-key",
+    help="Key of the per-municipality pseudonyms of residents in the shared log.",
+    secret=True,
+)
+LEDGER_SUBJECT_KEY_VERSION = env.integer(
+    "LEDGER_SUBJECT_KEY_VERSION",
+    default=1,
+    minimum=1,
+    help="Version of LEDGER_SUBJECT_KEY, written into every entry; raise it when you rotate the key.",
+)
+LEDGER_ORIGIN_PREFIX = env.string(
+    "LEDGER_ORIGIN_PREFIX",
+    default="meedoen.localhost/log",
+    help="Host and path under which the shared logs are published; a log's origin adds its CBS code.",
+)
+
 if OIDC_STAFF_ENABLED:
     AUTHENTICATION_BACKENDS.append("meedoen.accounts.oidc.StaffOIDCBackend")
 if DIGID_OIDC_ENABLED:

@@ -9,6 +9,8 @@ from meedoen.conf.base import (
     DEBUG,
     DEMO_MODE,
     DEMO_SECRET_KEY,
+    LEDGER_KEY_SEED,
+    LEDGER_SUBJECT_KEY,
     LOG_LEVEL,
     RESIDENT_PSEUDONYM_KEY,
     SECRET_KEY,
@@ -33,6 +35,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not ALLOW_
     raise env.SettingError("DATABASE_URL", "points to SQLite; use PostgreSQL or set ALLOW_SQLITE_IN_PRODUCTION=true")
 if not env.is_set("RESIDENT_PSEUDONYM_KEY") or RESIDENT_PSEUDONYM_KEY == "demo-only-pseudonym-key":
     raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must be set to a random value of your own in production")
+for name, value, demo in (
+    ("LEDGER_KEY_SEED", LEDGER_KEY_SEED, "demo-only-ledger-key-seed"),
+    ("LEDGER_SUBJECT_KEY", LEDGER_SUBJECT_KEY, "demo-only-ledger-subject-key"),
+):
+    if not env.is_set(name) or value == demo or len(value) < 32:
+        raise env.SettingError(name, "must be set to at least 32 random characters of your own in production")
 if len(RESIDENT_PSEUDONYM_KEY) < 32:
     raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must have at least 32 random characters in production")
 

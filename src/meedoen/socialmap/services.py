@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_change
+from meedoen.ledger.models import Entry
+from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, TaxonomyTerm
 from meedoen.socialmap.search import index_offers, unindex_offer
@@ -112,6 +114,7 @@ def offer_create(
         offer.save()
         _apply_relations(offer, relations)
         index_offers([offer])
+        _publish_in_shared_log(offer, relations.municipalities)
         for municipality in relations.municipalities:
             record_change(
                 actor=actor,
@@ -139,6 +142,7 @@ def offer_update(*, actor: Actor, offer: Offer, fields: Mapping[str, Any], relat
         offer.save()
         _apply_relations(offer, relations)
         index_offers([offer])
+        _publish_in_shared_log(offer, relations.municipalities)
         for municipality in before | set(relations.municipalities):
             record_change(
                 actor=actor,
@@ -228,6 +232,25 @@ def location_save(
             organisation_id=organisation.pk,
         )
     return location
+
+
+def _publish_in_shared_log(offer: Offer, municipalities: Iterable[Municipality]) -> None:
+    """Partners can later show what the social map said on a given day: each published version of
+    an offer is an entry in the municipality's shared log (its hash, not its text)."""
+    version = {
+        "offer": str(offer.uuid),
+        "name": offer.name,
+        "description": offer.description,
+        "status": offer.status,
+        "checked": offer.last_checked.isoformat(),
+    }
+    for municipality in municipalities:
+        entry_append(
+            municipality=municipality,
+            kind=Entry.Kind.OFFER_PUBLISHED,
+            acting=offer.organisation,
+            payload=version,
+        )
 
 
 def _only(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[4]
 GOOD_PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "abcdefghij" * 4,
     "RESIDENT_PSEUDONYM_KEY": "p" * 40,
+    "LEDGER_KEY_SEED": "l" * 40,
+    "LEDGER_SUBJECT_KEY": "s" * 40,
     "DATABASE_URL": "postgres://meedoen@127.0.0.1:5432/meedoen",
     "ALLOWED_HOSTS": "meedoen.example.nl",
 }
@@ -56,6 +58,8 @@ def test_production_starts_with_good_settings():
         ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL"),
         ({"RESIDENT_PSEUDONYM_KEY": ""}, "RESIDENT_PSEUDONYM_KEY"),
         ({"RESIDENT_PSEUDONYM_KEY": "short-but-not-empty"}, "RESIDENT_PSEUDONYM_KEY"),
+        ({"LEDGER_KEY_SEED": "demo-only-ledger-key-seed"}, "LEDGER_KEY_SEED"),
+        ({"LEDGER_SUBJECT_KEY": "short"}, "LEDGER_SUBJECT_KEY"),
         ({"SESSION_IDLE_MINUTES": "half an hour"}, "SESSION_IDLE_MINUTES"),
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
         ({"LOGIN_FAILURE_LIMIT": "-3"}, "LOGIN_FAILURE_LIMIT"),

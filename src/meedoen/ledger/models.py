@@ -1,0 +1,121 @@
+"""The shared log: one append-only transparency log per municipality (RFC 9162 Merkle tree).
+
+Entries are queued in the transaction of the business change (``Entry`` with no index yet) and
+given their place by the sequencer, which stores the tree's complete-subtree hashes (``Node``)
+and signs a checkpoint. Nothing here holds personal data in clear: a subject is a keyed pseudonym
+and a payload is represented by its hash.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.organisations.models import Municipality, Organisation
+
+
+class Log(models.Model):
+    municipality = models.OneToOneField(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="ledger"
+    )
+    origin = models.CharField(_("origin"), max_length=200, unique=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("shared log")
+        verbose_name_plural = _("shared logs")
+
+    def __str__(self) -> str:
+        return self.origin
+
+
+class Entry(models.Model):
+    class Kind(models.TextChoices):
+        SIGNAL_RECEIVED = "signal.received", _("signal received")
+        SIGNAL_CASE_CLOSED = "signal.case_closed", _("signal case closed")
+        OFFER_PUBLISHED = "offer.published", _("offer published")
+        ACCEPTED = "accepted", _("accepted by the receiving organisation")
+
+    log = models.ForeignKey(Log, verbose_name=_("log"), on_delete=models.PROTECT, related_name="entries")
+    # Empty while queued; the sequencer gives every entry its place in the tree.
+    index = models.PositiveBigIntegerField(_("index"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    acting_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("acting organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("receiving organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The exact bytes that are hashed into the tree (canonical JSON, see ledger.entries).
+    leaf = models.BinaryField(_("leaf"))
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+        constraints = [
+            models.UniqueConstraint(fields=["log", "index"], name="ledger_entry_index_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["log", "index"], name="ledger_entry_log_index"),
+            models.Index(fields=["log", "id"], name="ledger_entry_queue", condition=models.Q(index__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log} #{self.index}"
+
+
+class Node(models.Model):
+    """The hash of a complete subtree: 2**level leaves starting at index * 2**level."""
+
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="nodes")
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["log", "level", "index"], name="ledger_node_unique")]
+
+
+class Checkpoint(models.Model):
+    """A signed tree head, as published, with the cosignatures witnesses returned for it."""
+
+    log = models.ForeignKey(Log, verbose_name=_("log"), on_delete=models.PROTECT, related_name="checkpoints")
+    size = models.PositiveBigIntegerField(_("size"))
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    note = models.TextField(_("signed note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        constraints = [models.UniqueConstraint(fields=["log", "size"], name="ledger_checkpoint_size_unique")]
+        ordering = ["log", "-size"]
+
+
+class Cosignature(models.Model):
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="cosignatures")
+    witness = models.CharField(_("witness"), max_length=200)
+    signature_line = models.TextField(_("signature line"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_unique")]
+
+
+class WitnessedCheckpoint(models.Model):
+    """What a witness (a partner running ``ledger_witness``) has seen of a log: the latest
+    checkpoint it verified. A later checkpoint must be consistent with it."""
+
+    origin = models.CharField(_("origin"), max_length=200, unique=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    note = models.TextField(_("signed note"))
+    verified_at = models.DateTimeField(_("verified at"), auto_now=True)

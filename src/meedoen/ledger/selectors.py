@@ -1,0 +1,72 @@
+"""Reads of the shared log: checkpoints and proofs, computed from the stored subtree hashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meedoen.ledger.merkle import (
+    ProofError,
+    consistency_nodes,
+    consistency_proof,
+    inclusion_nodes,
+    inclusion_proof,
+)
+from meedoen.ledger.models import Checkpoint, Entry, Log, Node
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    leaf: bytes
+    leaf_hash: bytes
+    proof: list[bytes]
+    checkpoint_note: str
+
+
+def latest_checkpoint_note(log: Log) -> str | None:
+    """The latest checkpoint with every cosignature collected for it, as one signed note."""
+    latest = Checkpoint.objects.filter(log=log).order_by("-size").prefetch_related("cosignatures").first()
+    if latest is None:
+        return None
+    return with_cosignatures(latest)
+
+
+def with_cosignatures(checkpoint: Checkpoint) -> str:
+    lines = [cosignature.signature_line for cosignature in checkpoint.cosignatures.order_by("witness")]
+    return checkpoint.note + "".join(f"{line}\n" for line in lines)
+
+
+def _reader(log: Log, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not wanted:
+        return {}
+    levels = {level for level, _ in wanted}
+    indexes = {index for _, index in wanted}
+    rows = Node.objects.filter(log=log, level__in=levels, index__in=indexes).values_list("level", "index", "hash")
+    found = {(level, index): bytes(digest) for level, index, digest in rows}
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        raise ProofError(f"the log is missing stored hashes {missing[:3]}")
+    return found
+
+
+def inclusion(log: Log, index: int, size: int) -> Inclusion | None:
+    """Entry ``index`` with its proof against the checkpoint of ``size``; None if either is absent."""
+    if not 0 <= index < size <= log.size:
+        return None
+    checkpoint = Checkpoint.objects.filter(log=log, size=size).first()
+    entry = Entry.objects.filter(log=log, index=index).values_list("leaf", "leaf_hash").first()
+    if checkpoint is None or entry is None:
+        return None
+    nodes = _reader(log, inclusion_nodes(index, size))
+    proof = inclusion_proof(index, size, lambda level, i: nodes[(level, i)])
+    return Inclusion(
+        leaf=bytes(entry[0]), leaf_hash=bytes(entry[1]), proof=proof, checkpoint_note=with_cosignatures(checkpoint)
+    )
+
+
+def consistency(log: Log, size1: int, size2: int) -> list[bytes]:
+    if size1 < 1:
+        raise ProofError("a consistency proof starts from a tree of at least one entry")
+    if size2 > log.size:
+        raise ProofError(f"the log has {log.size} entries, not {size2}")
+    nodes = _reader(log, consistency_nodes(size1, size2))
+    return consistency_proof(size1, size2, lambda level, i: nodes[(level, i)])

@@ -1,0 +1,70 @@
+"""The sequencer: one at a time per log, it gives queued entries their index, stores the new
+complete-subtree hashes and publishes a signed checkpoint for the new size.
+
+"One at a time" is the row lock on the log (SELECT ... FOR UPDATE on PostgreSQL; SQLite lets one
+writer in at a time anyway), so concurrent writers queue entries freely and never fork the tree.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from meedoen.ledger.merkle import root_nodes, stored_hashes_for_append, tree_root
+from meedoen.ledger.models import Checkpoint, Entry, Log, Node
+from meedoen.ledger.publish import checkpoint_note
+
+BATCH_SIZE = 2000
+
+
+def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
+    """Sequence up to ``batch_size`` queued entries of one log; returns how many."""
+    with transaction.atomic():
+        log = Log.objects.select_for_update().get(pk=log_id)
+        queued = list(
+            Entry.objects.filter(log=log, index__isnull=True).order_by("pk").values_list("pk", "leaf_hash")[:batch_size]
+        )
+        if not queued:
+            return 0
+        nodes = _edge_of(log)
+
+        def read(level: int, index: int) -> bytes:
+            return nodes[(level, index)]
+
+        size = log.size
+        new_nodes: list[Node] = []
+        for _, leaf_hash in queued:
+            for level, index, digest in stored_hashes_for_append(size, bytes(leaf_hash), read):
+                nodes[(level, index)] = digest
+                new_nodes.append(Node(log=log, level=level, index=index, hash=digest))
+            size += 1
+        _assign_indexes(log, [(pk, log.size + offset) for offset, (pk, _) in enumerate(queued)])
+        Node.objects.bulk_create(new_nodes, batch_size=5000)
+        log.size = size
+        log.root_hash = tree_root(size, read)
+        log.save(update_fields=["size", "root_hash"])
+        Checkpoint.objects.create(
+            log=log, size=size, root_hash=log.root_hash, note=checkpoint_note(log.origin, size, log.root_hash)
+        )
+    return len(queued)
+
+
+def _edge_of(log: Log) -> dict[tuple[int, int], bytes]:
+    """The stored hashes along the right edge of the tree, the only ones an append reads."""
+    wanted = root_nodes(log.size)
+    if not wanted:
+        return {}
+    rows = Node.objects.filter(log=log, level__in={level for level, _ in wanted}, index__in={i for _, i in wanted})
+    found = {(row.level, row.index): bytes(row.hash) for row in rows}
+    return {key: found[key] for key in wanted}
+
+
+def _assign_indexes(log: Log, pairs: list[tuple[int, int]]) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'UPDATE ledger_entry AS e SET "index" = v.idx '
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, idx) WHERE e.id = v.id",
+                [[pk for pk, _ in pairs], [index for _, index in pairs]],
+            )
+        return
+    Entry.objects.bulk_update([Entry(pk=pk, index=index) for pk, index in pairs], ["index"], batch_size=500)

@@ -1,0 +1,124 @@
+"""The shared log on the web: the C2SP tlog-tiles resources any tiles client can verify, and a
+JSON API with inclusion and consistency proofs for partners, residents and witnesses."""
+
+from __future__ import annotations
+
+import base64
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meedoen.ledger import selectors
+from meedoen.ledger.merkle import ProofError
+from meedoen.ledger.models import Log
+from meedoen.ledger.tiles import TilePathError, parse_tile_path, read_tile
+
+
+def _log(code: str) -> Log:
+    return get_object_or_404(Log.objects.select_related("municipality"), municipality__code=code)
+
+
+@require_GET
+@cache_control(max_age=5, public=True)
+def checkpoint(request: HttpRequest, code: str) -> HttpResponse:
+    latest = selectors.latest_checkpoint_note(_log(code))
+    if latest is None:
+        raise Http404("no checkpoint yet")
+    return HttpResponse(latest, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def tile(request: HttpRequest, code: str, path: str) -> HttpResponse:
+    try:
+        ref = parse_tile_path(path)
+    except TilePathError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    content = read_tile(_log(code), ref)
+    if content is None:
+        raise Http404("no such tile")
+    response = HttpResponse(content, content_type="application/octet-stream")
+    # Tiles never change once they exist.
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _number(request: Request, name: str, default: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        if default is None:
+            raise ValidationError({name: "required"})
+        return default
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationError({name: "a whole number of at most 18 digits"})
+    return int(raw)
+
+
+class InclusionProofView(APIView):
+    """An entry with its proof of inclusion in the latest (or a given) checkpoint of the log."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("size", int, description="Tree size of the checkpoint; default the latest.")],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        tags=["shared log"],
+    )
+    def get(self, request: Request, code: str, index: int) -> Response:
+        log = Log.objects.filter(municipality__code=code).first()
+        if log is None:
+            raise NotFound("no such log")
+        size = _number(request, "size", default=log.size)
+        try:
+            found = selectors.inclusion(log, index, size)
+        except ProofError as error:
+            raise ValidationError({"size": str(error)}) from error
+        if found is None:
+            raise NotFound("no such entry or checkpoint")
+        return Response(
+            {
+                "origin": log.origin,
+                "index": index,
+                "tree_size": size,
+                "leaf": _b64(found.leaf),
+                "leaf_hash": _b64(found.leaf_hash),
+                "inclusion_proof": [_b64(digest) for digest in found.proof],
+                "checkpoint": found.checkpoint_note,
+            }
+        )
+
+
+class ConsistencyProofView(APIView):
+    """A proof that the tree of size ``from`` is a prefix of the tree of size ``to``, for witnesses."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        tags=["shared log"],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        log = Log.objects.filter(municipality__code=code).first()
+        if log is None:
+            raise NotFound("no such log")
+        size1, size2 = _number(request, "from"), _number(request, "to")
+        try:
+            proof = selectors.consistency(log, size1, size2)
+        except ProofError as error:
+            raise ValidationError({"from": str(error)}) from error
+        return Response({"origin": log.origin, "from": size1, "to": size2, "proof": [_b64(d) for d in proof]})
