@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from meedoen.areas.api.views import AreaViewSet
-from meedoen.ledger.views import ConsistencyProofView, InclusionProofView
+from meedoen.ledger.views import ConsistencyProofView, CosignatureView, InclusionProofView
 from meedoen.organisations.api.views import MeView, MunicipalityViewSet
 
 router = DefaultRouter()
@@ -15,5 +15,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("ledger/<str:code>/entries/<int:index>/proof/", InclusionProofView.as_view(), name="ledger-inclusion"),
     path("ledger/<str:code>/consistency/", ConsistencyProofView.as_view(), name="ledger-consistency"),
+    path("ledger/<str:code>/cosignatures/", CosignatureView.as_view(), name="ledger-cosignatures"),
     path("", include(router.urls)),
 ]

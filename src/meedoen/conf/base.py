@@ -278,6 +278,11 @@ LEDGER_SUBJECT_KEY_VERSION = env.integer(
     minimum=1,
     help="Version of LEDGER_SUBJECT_KEY, written into every entry; raise it when you rotate the key.",
 )
+LEDGER_WITNESS_KEYS = env.string_list(
+    "LEDGER_WITNESS_KEYS",
+    default=[],
+    help="Comma-separated cosignature/v1 verifier keys of the witnesses whose cosignatures the logs publish.",
+)
 LEDGER_ORIGIN_PREFIX = env.string(
     "LEDGER_ORIGIN_PREFIX",
     default="meedoen.localhost/log",

@@ -83,6 +83,9 @@ class Node(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["log", "level", "index"], name="ledger_node_unique")]
 
+    def __str__(self) -> str:
+        return f"({self.level}, {self.index})"
+
 
 class Checkpoint(models.Model):
     """A signed tree head, as published, with the cosignatures witnesses returned for it."""
@@ -99,6 +102,9 @@ class Checkpoint(models.Model):
         constraints = [models.UniqueConstraint(fields=["log", "size"], name="ledger_checkpoint_size_unique")]
         ordering = ["log", "-size"]
 
+    def __str__(self) -> str:
+        return f"{self.log} @ {self.size}"
+
 
 class Cosignature(models.Model):
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="cosignatures")
@@ -108,6 +114,9 @@ class Cosignature(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.checkpoint}"
 
 
 class WitnessedCheckpoint(models.Model):
@@ -119,3 +128,6 @@ class WitnessedCheckpoint(models.Model):
     root_hash = models.BinaryField(_("root hash"), max_length=32)
     note = models.TextField(_("signed note"))
     verified_at = models.DateTimeField(_("verified at"), auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.origin} @ {self.size}"

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from meedoen.core.access import Actor
 from meedoen.core.audit import record_change
-from meedoen.ledger import keys
+from meedoen.ledger import keys, publish
 from meedoen.ledger.entries import EntryBody, canonical, signed_leaf
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash
-from meedoen.ledger.models import Entry, Log
+from meedoen.ledger.models import Checkpoint, Cosignature, Entry, Log
+from meedoen.ledger.notes import NoteSignature, VerifierKey, open_checkpoint, verify_cosignature
 from meedoen.organisations.models import Municipality, Organisation
 
 
@@ -103,6 +104,33 @@ def entry_accept(*, actor: Actor, entry: Entry) -> Entry:
             organisation_id=receiving.pk,
         )
     return accepted
+
+
+class UnknownWitnessError(Exception):
+    pass
+
+
+def witness_verifiers() -> dict[str, VerifierKey]:
+    """The witnesses this installation trusts (LEDGER_WITNESS_KEYS), by name."""
+    verifiers = [VerifierKey.parse(text) for text in settings.LEDGER_WITNESS_KEYS]
+    return {verifier.name: verifier for verifier in verifiers}
+
+
+def cosignature_add(*, log: Log, size: int, signature_line: str) -> str:
+    """Keep a known witness's valid cosignature of one of the log's checkpoints; returns its name."""
+    checkpoint = Checkpoint.objects.filter(log=log, size=size).first()
+    if checkpoint is None:
+        raise ValueError(f"the log has no checkpoint of size {size}")
+    signature = NoteSignature.parse(signature_line)
+    verifier = witness_verifiers().get(signature.name)
+    if verifier is None:
+        raise UnknownWitnessError(f"{signature.name} is not a witness of this log")
+    text = open_checkpoint(checkpoint.note.encode(), publish.log_verifier(log.origin)).text
+    verify_cosignature(text, signature, verifier)
+    Cosignature.objects.update_or_create(
+        checkpoint=checkpoint, witness=signature.name, defaults={"signature_line": signature.line().rstrip("\n")}
+    )
+    return signature.name
 
 
 def _sequence_soon(log_id: int) -> None:

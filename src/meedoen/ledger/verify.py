@@ -59,17 +59,17 @@ def verify_log(log: Log, *, check_checkpoint: Callable[[str, str, int, bytes], s
     for stored_level, index, digest in _nodes(log):
         span = 1 << stored_level
         first, last = index * span, (index + 1) * span - 1
-        known = levels[stored_level] if stored_level < len(levels) else []
+        known: list[bytes] = levels[stored_level] if stored_level < len(levels) else []
         if index >= len(known):
             report.bad(max(first, count), f"stored hash ({stored_level}, {index}) covers entries that are not stored")
             continue
         if known[index] == digest:
             continue
         mismatched.add((stored_level, index))
-        below = {(stored_level - 1, 2 * index), (stored_level - 1, 2 * index + 1)}
+        children = {(stored_level - 1, 2 * index), (stored_level - 1, 2 * index + 1)}
         # A mismatch above a changed entry or a changed lower hash is its consequence; only the
         # lowest one tells where the log was altered.
-        if any(first <= leaf <= last for leaf in bad_leaves) or below & mismatched:
+        if any(first <= leaf <= last for leaf in bad_leaves) or children & mismatched:
             continue
         report.bad(first, f"stored hash ({stored_level}, {index}) does not match entries {first} to {last}")
 

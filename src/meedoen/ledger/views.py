@@ -11,15 +11,16 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meedoen.ledger import selectors
+from meedoen.ledger import selectors, services
 from meedoen.ledger.merkle import ProofError
 from meedoen.ledger.models import Log
+from meedoen.ledger.notes import NoteError
 from meedoen.ledger.tiles import TilePathError, parse_tile_path, read_tile
 
 
@@ -122,3 +123,30 @@ class ConsistencyProofView(APIView):
         except ProofError as error:
             raise ValidationError({"from": str(error)}) from error
         return Response({"origin": log.origin, "from": size1, "to": size2, "proof": [_b64(d) for d in proof]})
+
+
+class CosignatureView(APIView):
+    """Witnesses hand in their cosignature of a checkpoint; the log publishes it with the checkpoint."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiResponse(OpenApiTypes.OBJECT), 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+        tags=["shared log"],
+    )
+    def post(self, request: Request, code: str) -> Response:
+        log = Log.objects.filter(municipality__code=code).first()
+        if log is None:
+            raise NotFound("no such log")
+        size, line = request.data.get("checkpoint_size"), request.data.get("signature_line")
+        if not isinstance(size, int) or isinstance(size, bool) or not isinstance(line, str) or len(line) > 500:
+            raise ValidationError({"detail": "give checkpoint_size (a number) and signature_line (text)"})
+        try:
+            witness_name = services.cosignature_add(log=log, size=size, signature_line=line)
+        except services.UnknownWitnessError as error:
+            raise PermissionDenied(str(error)) from error
+        except (NoteError, ValueError) as error:
+            raise ValidationError({"signature_line": str(error)}) from error
+        return Response({"witness": witness_name, "checkpoint_size": size}, status=201)

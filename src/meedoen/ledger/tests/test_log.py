@@ -72,10 +72,9 @@ def test_an_entry_outside_a_transaction_is_refused(world):
 
 
 def test_an_entry_that_is_rolled_back_never_reaches_the_log(world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            append(world, 1)
-            raise RuntimeError("the change fails")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        append(world, 1)
+        raise RuntimeError("the change fails")
     assert not Entry.objects.exists()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -103,7 +103,7 @@ def full_store(size: int) -> Store:
     return store
 
 
-@lru_cache(maxsize=None)
+@cache
 def cached_subtree(level: int, index: int) -> bytes:
     if level == 0:
         return LEAVES[index]

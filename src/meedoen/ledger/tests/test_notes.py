@@ -555,7 +555,9 @@ def test_a_cosignature_over_another_checkpoint_is_refused() -> None:
 def test_a_cosignature_with_a_changed_time_is_refused() -> None:
     text = make_checkpoint().format()
     signature = cosign(text, WITNESS, 1_700_000_000)
-    moved = NoteSignature(signature.name, signature.key_id, (1_700_000_001).to_bytes(8, "big") + signature.signature[8:])
+    moved = NoteSignature(
+        signature.name, signature.key_id, (1_700_000_001).to_bytes(8, "big") + signature.signature[8:]
+    )
     with pytest.raises(UnverifiedNoteError):
         verify_cosignature(text, moved, WITNESS.verifier)
 
