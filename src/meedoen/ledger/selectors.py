@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from meedoen.ledger.entries import EntryError, read_leaf
 from meedoen.ledger.merkle import (
     ProofError,
     consistency_nodes,
     consistency_proof,
     inclusion_nodes,
     inclusion_proof,
+    leaf_hash,
+    verify_inclusion,
 )
 from meedoen.ledger.models import Checkpoint, Entry, Log, Node
+from meedoen.ledger.notes import NoteError, open_checkpoint
+from meedoen.ledger.publish import log_verifier
+from meedoen.ledger.services import witness_verifiers
 
 
 @dataclass(frozen=True)
@@ -70,3 +76,31 @@ def consistency(log: Log, size1: int, size2: int) -> list[bytes]:
         raise ProofError(f"the log has {log.size} entries, not {size2}")
     nodes = _reader(log, consistency_nodes(size1, size2))
     return consistency_proof(size1, size2, lambda level, i: nodes[(level, i)])
+
+
+@dataclass(frozen=True)
+class InclusionCheck:
+    fields: dict[str, object]
+    verified: bool
+    problem: str
+    tree_size: int
+    witnesses: list[str]
+
+
+def check_inclusion(log: Log, index: int, found: Inclusion) -> InclusionCheck:
+    """Verify an entry's proof the way an outsider would: the checkpoint's signature by the log,
+    the cosignatures by known witnesses, and the Merkle path from the entry to the root."""
+    try:
+        fields: dict[str, object] = read_leaf(found.leaf)
+    except EntryError:
+        fields = {}
+    try:
+        opened = open_checkpoint(found.checkpoint_note.encode(), log_verifier(log.origin), witness_verifiers().values())
+        if leaf_hash(found.leaf) != found.leaf_hash:
+            raise ProofError("the entry does not match its hash")
+        verify_inclusion(found.leaf_hash, index, opened.checkpoint.size, found.proof, opened.checkpoint.root_hash)
+    except (NoteError, ProofError) as error:
+        return InclusionCheck(fields, False, str(error), log.size, [])
+    return InclusionCheck(
+        fields, True, "", opened.checkpoint.size, [cosignature.name for cosignature in opened.cosignatures]
+    )

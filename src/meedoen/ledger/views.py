@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
@@ -150,3 +150,28 @@ class CosignatureView(APIView):
         except (NoteError, ValueError) as error:
             raise ValidationError({"signature_line": str(error)}) from error
         return Response({"witness": witness_name, "checkpoint_size": size}, status=201)
+
+
+def entry_page(request: HttpRequest, code: str, index: int) -> HttpResponse:
+    """One entry with its proof, checked here against the latest checkpoint and its cosignatures,
+    in words a resident or partner can follow; the raw proof is there for anyone who checks it
+    with their own tools."""
+    log = _log(code)
+    found = selectors.inclusion(log, index, log.size) if index < log.size else None
+    if found is None:
+        raise Http404("no such entry")
+    check = selectors.check_inclusion(log, index, found)
+    return render(
+        request,
+        "ledger/entry.html",
+        {
+            "municipality": log.municipality,
+            "log": log,
+            "index": index,
+            "fields": check.fields,
+            "check": check,
+            "proof": [digest.hex() for digest in found.proof],
+            "leaf_hash": found.leaf_hash.hex(),
+            "checkpoint": found.checkpoint_note,
+        },
+    )

@@ -245,3 +245,19 @@ def test_nodes_are_stored_for_every_complete_subtree(world, sequenced):
     log = sequenced(10)
     # 10 leaves + 5 pairs + 2 fours + 1 eight
     assert Node.objects.filter(log=log).count() == 18
+
+
+def test_the_entry_page_shows_the_checked_proof_in_plain_words(world, sequenced, client):
+    sequenced(9, subject_ref="r" * 64)
+    html = client.get(f"/logboek/{world.waalwijk.code}/4/").content.decode()
+    assert "Gecontroleerd: deze regel staat in het logboek." in html
+    assert "r" * 64 not in html
+    assert client.get(f"/logboek/{world.waalwijk.code}/9/").status_code == 404
+    assert client.get("/logboek/GM9999/0/").status_code == 404
+
+
+def test_the_entry_page_says_so_when_the_proof_fails(world, sequenced, client):
+    log = sequenced(9)
+    _raw('UPDATE ledger_node SET hash = %s WHERE log_id = %s AND level = 0 AND "index" = 5', [b"\0" * 32, log.pk])
+    html = client.get(f"/logboek/{world.waalwijk.code}/4/").content.decode()
+    assert "Deze regel kon niet worden gecontroleerd." in html
