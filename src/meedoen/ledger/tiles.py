@@ -14,7 +14,9 @@ from meedoen.ledger.models import Entry, Log, Node
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_LEVEL = 63
-_SEGMENT = re.compile(r"^(x\d{3}/)*\d{3}$")
+_SEGMENT = re.compile(r"(x[0-9]{3}/)*[0-9]{3}")
+_LEVEL = re.compile(r"0|[1-9][0-9]?")
+_WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 
 
 class TilePathError(ValueError):
@@ -39,17 +41,19 @@ def parse_tile_path(path: str) -> TileRef:
     head, _, rest = path.partition("/")
     if head == "entries":
         level = None
-    elif head.isdigit() and (head == "0" or not head.startswith("0")) and int(head) <= MAX_LEVEL:
+    elif _LEVEL.fullmatch(head) and int(head) <= MAX_LEVEL:
         level = int(head)
     else:
         raise TilePathError("level must be 0 to 63 without leading zeros, or 'entries'")
     index_part, partial, width_part = rest.partition(".p/")
-    if not _SEGMENT.match(index_part):
+    if not _SEGMENT.fullmatch(index_part):
         raise TilePathError("index must be zero-padded 3-digit elements, all but the last starting with x")
     index = int(index_part.replace("x", "").replace("/", ""))
+    if format_index(index) != index_part:
+        raise TilePathError("index has superfluous leading zero elements")
     width = TILE_WIDTH
     if partial:
-        if not width_part.isdigit() or width_part.startswith("0") or not 1 <= int(width_part) < TILE_WIDTH:
+        if not _WIDTH.fullmatch(width_part) or not 1 <= int(width_part) < TILE_WIDTH:
             raise TilePathError("partial width must be 1 to 255 without leading zeros")
         width = int(width_part)
     return TileRef(level=level, index=index, width=width)

@@ -185,6 +185,7 @@ def test_a_tiles_client_can_rebuild_the_tree_from_the_static_resources(world, se
         ("tile/64/000", 400),
         ("tile/0/1", 400),
         ("tile/0/x1/000", 400),
+        ("tile/0/x000/000", 400),
         ("tile/0/000.p/0", 400),
         ("tile/0/000.p/256", 400),
         ("tile/entries/../000", 400),
