@@ -176,25 +176,32 @@ def test_a_tiles_client_can_rebuild_the_tree_from_the_static_resources(world, se
 
 
 @pytest.mark.parametrize(
-    ("path", "status"),
+    "path",
     [
-        ("tile/0/001", 404),  # not full yet
-        ("tile/0/001.p/45", 404),  # wider than the log
-        ("tile/0/000.p/10", 404),  # the full tile exists
-        ("tile/00/000", 400),
-        ("tile/64/000", 400),
-        ("tile/0/1", 400),
-        ("tile/0/x1/000", 400),
-        ("tile/0/x000/000", 400),
-        ("tile/0/000.p/0", 400),
-        ("tile/0/000.p/256", 400),
-        ("tile/entries/../000", 400),
-        ("tile/0/" + "x999/" * 60 + "999", 400),
+        "tile/00/000",
+        "tile/64/000",
+        "tile/0/1",
+        "tile/0/x1/000",
+        "tile/0/x000/000",
+        "tile/0/000.p/0",
+        "tile/0/000.p/256",
+        "tile/entries/../000",
+        "tile/0/" + "x999/" * 60 + "999",
     ],
 )
-def test_tile_requests_are_strict(world, sequenced, client, path, status):
+def test_malformed_tile_paths_are_refused_before_the_database_is_asked(client, path, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(f"/log/GM0867/{path}").status_code == 400
+
+
+def test_tiles_the_log_does_not_have_are_not_found(world, sequenced, client):
     sequenced(TILE_WIDTH + 44)
-    assert client.get(f"/log/{world.waalwijk.code}/{path}").status_code == status
+    code = world.waalwijk.code
+    assert client.get(f"/log/{code}/tile/0/001").status_code == 404  # not full yet
+    assert client.get(f"/log/{code}/tile/0/001.p/45").status_code == 404  # wider than the log
+    assert client.get(f"/log/{code}/tile/0/000.p/10").status_code == 404  # the full tile exists
+    assert client.get(f"/log/{code}/tile/2/000.p/1").status_code == 404
+    assert client.get("/log/GM9999/tile/0/000").status_code == 404
 
 
 def test_verification_passes_on_an_untouched_log(world, sequenced):
