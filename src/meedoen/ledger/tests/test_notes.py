@@ -313,6 +313,38 @@ def test_tampered_notes_are_refused(tamper: object) -> None:
         open_note(tampered, [LOG.verifier])
 
 
+def signed_raw(text: bytes) -> bytes:
+    """A note over any bytes, validly signed by LOG: what a careless or hostile signer could send."""
+    raw = Ed25519PrivateKey.from_private_bytes(LOG.seed).sign(text)
+    return text + b"\n" + NoteSignature(LOG.name, LOG.key_id, raw).line().encode()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (b"tab\there\n", "control character U\\+0009"),
+        (b"windows\r\nline\n", "control character U\\+000D"),
+        (b"nul\x00\n", "control character U\\+0000"),
+        (b"latin-1 caf\xe9\n", "valid UTF-8"),
+        (b"surrogate \xed\xa0\x80\n", "valid UTF-8"),
+    ],
+)
+def test_validly_signed_notes_that_break_the_format_are_refused(text: bytes, reason: str) -> None:
+    with pytest.raises(MalformedNoteError, match=reason):
+        open_note(signed_raw(text), [LOG.verifier])
+
+
+def test_the_structure_errors_say_what_is_wrong() -> None:
+    note = sign_note(TEXT, [LOG])
+    for broken, reason in [
+        (note[:-1], "ends with a newline"),
+        (note + b"\n", "at least one signature line"),
+        (note.replace(b"\n\n", b"\n"), "blank line between text and signatures"),
+    ]:
+        with pytest.raises(MalformedNoteError, match=reason):
+            open_note(broken, [LOG.verifier])
+
+
 def test_a_signature_shorter_than_a_key_id_and_one_byte_is_malformed() -> None:
     note = sign_note(TEXT, [LOG])
     with pytest.raises(MalformedNoteError, match="at least one byte"):
