@@ -16,5 +16,6 @@ urlpatterns = [
     path("ledger/<str:code>/entries/<int:index>/proof/", InclusionProofView.as_view(), name="ledger-inclusion"),
     path("ledger/<str:code>/consistency/", ConsistencyProofView.as_view(), name="ledger-consistency"),
     path("ledger/<str:code>/cosignatures/", CosignatureView.as_view(), name="ledger-cosignatures"),
+    path("hsds/<str:municipality>/", include("meedoen.socialmap.api.urls")),
     path("", include(router.urls)),
 ]

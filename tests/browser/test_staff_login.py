@@ -16,7 +16,13 @@ pytestmark = pytest.mark.browser
 # An application manager of Waalwijk sees the overview, the areas with their renaming form, and the
 # organisations with their staff: every kind of workspace page there is so far.
 PERSONA = "ww-beheer"
-PERSONA_MODULES = ["workspace:home", "workspace:areas", "workspace:organisations"]
+PERSONA_MODULES = [
+    "workspace:home",
+    "workspace:areas",
+    "workspace:organisations",
+    "workspace:socialmap",
+    "workspace:coordination",
+]
 
 
 def module_navigation(page: Page) -> list[str]:

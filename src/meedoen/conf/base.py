@@ -302,6 +302,9 @@ TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
 
+# Messages take the names of the NL Design System alert variants.
+MESSAGE_TAGS = {10: "info", 20: "info", 25: "ok", 30: "warning", 40: "error"}
+
 # --- static files: our own plus the NL Design System packages from npm ---------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(

@@ -214,6 +214,18 @@ def offers_of(town: str) -> tuple[DemoOffer, ...]:
             conditions="Na een intake; er blijft per maand te weinig geld over voor eten.",
         ),
         DemoOffer(
+            "voedselbank",
+            "Samen koken en eten",
+            "Elke donderdag koken we samen met wat er in de pakketten zit, en eten we samen. Je leert nieuwe "
+            "recepten en ontmoet andere mensen. Kinderen zijn welkom.",
+            ("voedsel", "eenzaamheid-en-contact"),
+            ("gezinnen-met-kinderen", "ouderen"),
+            (W.WALK_IN,),
+            ("uitgiftepunt",),
+            residents_only=False,
+            months_since_check=7,
+        ),
+        DemoOffer(
             "fonds",
             "Laptop of fiets voor school",
             "Heeft je kind een laptop of fiets nodig voor school, of geld voor een schoolreis? De stichting betaalt "

@@ -19,6 +19,7 @@ from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality, Organisation
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+DUTCH_POSTAL_CODE = re.compile(r"^[1-9]\d{3} ?[A-Z]{2}$")
 
 
 def validate_languages(value: object) -> None:
@@ -191,12 +192,16 @@ class Location(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     street_address = models.CharField(_("street and number"), max_length=200)
-    postal_code = models.CharField(
-        _("postal code"),
-        max_length=7,
-        validators=[RegexValidator(r"^[1-9]\d{3} ?[A-Z]{2}$", _("A Dutch postal code, such as 5141 AB."))],
-    )
+    # Checked in clean(): the Dutch format applies to places in the Netherlands only, so that places
+    # abroad (in imported HSDS data, say) keep their own postal codes.
+    postal_code = models.CharField(_("postal code"), max_length=16)
     city = models.CharField(_("place"), max_length=100)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="NL",
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("A country code of two capital letters (ISO 3166), such as NL."))],
+    )
     area = models.ForeignKey(
         Area,
         verbose_name=_("district or neighbourhood"),
@@ -218,6 +223,11 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.city}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.country == "NL" and self.postal_code and not DUTCH_POSTAL_CODE.match(self.postal_code):
+            raise ValidationError({"postal_code": _("A Dutch postal code, such as 5141 AB.")})
 
     @property
     def district(self) -> Area | None:

@@ -8,11 +8,14 @@ Nothing a resident types is stored or logged.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 
 from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality
@@ -70,67 +73,162 @@ def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int =
     words = query_words(query.text)
     themes_from_words = synonym_themes(words)
     offers = _filtered(municipality, query)
+    ranking = _Ranking(limit)
 
-    scores: dict[int, float] = {}
-    if words:
-        scores.update(text_matches(municipality, words))
-        if themes_from_words:
-            for offer_id in offers.filter(themes__code__in=themes_from_words).values_list("pk", flat=True).distinct():
-                scores[offer_id] = scores.get(offer_id, 0.0) + THEME_WEIGHT
-        candidate_ids = set(offers.filter(pk__in=list(scores)).values_list("pk", flat=True))
-    else:
-        candidate_ids = set(offers.values_list("pk", flat=True))
+    # The text matches (at most CANDIDATES) are scored one by one.
+    text_scores = dict(text_matches(municipality, words)) if words else {}
+    if text_scores:
+        matched = offers.filter(pk__in=list(text_scores))
+        for pk, name, in_theme, is_local in _rows(matched, themes_from_words, query.district):
+            score = text_scores[pk]
+            if in_theme:
+                score += THEME_WEIGHT
+            ranking.add(pk, name, score, is_local)
 
-    local = _local_ids(candidate_ids, query.district)
-    names = dict(Offer.objects.filter(pk__in=candidate_ids).values_list("pk", "name"))
-    for pk in local:
-        scores[pk] = scores.get(pk, 0.0) + LOCAL_WEIGHT
-    ordered = sorted(candidate_ids, key=lambda pk: (-scores.get(pk, 0.0), names[pk].casefold()))
-    page = ordered[:limit]
+    # The rest share one score: THEME_WEIGHT for an offer found only through its theme (or 0 for
+    # every offer when there are no words), plus LOCAL_WEIGHT in the resident's district. On a
+    # large map there are thousands; their names are read only if they can reach the page.
+    if not words:
+        ranking.add_rest(offers, 0.0, query.district)
+    elif themes_from_words:
+        in_themes = offers.filter(pk__in=_offers_in_themes(themes_from_words))
+        ranking.add_rest(in_themes.exclude(pk__in=list(text_scores)), THEME_WEIGHT, query.district)
+
+    page = ranking.page()
     by_id = {offer.pk: offer for offer in _with_details(Offer.objects.filter(pk__in=page))}
     return OfferResults(
         offers=[by_id[pk] for pk in page],
-        total=len(ordered),
+        total=ranking.total,
         words=words,
         synonym_themes=themes_from_words,
-        local_ids=frozenset(local),
+        local_ids=frozenset(ranking.local),
     )
 
 
+class _Ranking:
+    """Offers by score, best first, ties by name; keeps only what can reach the first page."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.scores: dict[int, float] = {}
+        self.names: dict[int, str] = {}
+        self.local: set[int] = set()
+        self.unnamed = 0  # candidates counted but not ranked: their score keeps them off the page
+
+    @property
+    def total(self) -> int:
+        return len(self.scores) + self.unnamed
+
+    def add(self, pk: int, name: str, score: float, is_local: bool) -> None:
+        if is_local:
+            score += LOCAL_WEIGHT
+            self.local.add(pk)
+        self.scores[pk] = score
+        self.names[pk] = name
+
+    def can_reach_page(self, score: float) -> bool:
+        """Whether an offer with this score could be among the first ``limit`` (a tie can)."""
+        if self.limit <= 0:
+            return False
+        if len(self.scores) < self.limit:
+            return True
+        return score >= heapq.nlargest(self.limit, self.scores.values())[-1]
+
+    def add_rest(self, rest: QuerySet[Offer], base: float, district: str) -> None:
+        if self.can_reach_page(base):
+            for pk, name, _in_theme, is_local in _rows(rest, (), district):
+                self.add(pk, name, base, is_local)
+            return
+        local = _local_among(rest, district)
+        self.local |= local
+        count = rest.count()
+        if local and self.can_reach_page(base + LOCAL_WEIGHT):
+            for pk, name in Offer.objects.filter(pk__in=local).order_by().values_list("pk", "name"):
+                self.add(pk, name, base, is_local=True)
+            count -= len(local)
+        self.unnamed += count
+
+    def page(self) -> list[int]:
+        return heapq.nsmallest(
+            max(self.limit, 0), self.scores, key=lambda pk: (-self.scores[pk], self.names[pk].casefold())
+        )
+
+
 def _filtered(municipality: Municipality, query: OfferQuery) -> QuerySet[Offer]:
+    """Active offers of the municipality that pass the resident's filters.
+
+    Every filter is a semi-join (``pk IN (subquery)``), never a join, so that no offer appears twice
+    and no DISTINCT is needed over thousands of rows.
+    """
     offers = Offer.objects.filter(municipalities=municipality, status=Offer.Status.ACTIVE)
     for code in query.themes:
-        offers = offers.filter(themes__code=code)
+        offers = offers.filter(pk__in=_offers_in_themes([code]))
     if query.target_groups:
-        offers = offers.filter(target_groups__code__in=query.target_groups)
+        offers = offers.filter(
+            pk__in=Offer.target_groups.through.objects.filter(taxonomyterm__code__in=query.target_groups).values(
+                "offer_id"
+            )
+        )
     if query.district:
-        reachable = Q(offer_locations__location__area__in=_areas_of_district(query.district))
+        reachable = Q(pk__in=_offers_with_a_place_in(query.district))
         for way in REMOTE_WAYS_IN:
             # SQLite has no JSON containment; a code is a whole quoted word in the stored list.
             reachable |= (
                 Q(ways_in__contains=[way]) if connection.vendor == "postgresql" else Q(ways_in__icontains=f'"{way}"')
             )
         offers = offers.filter(reachable)
-    return offers.distinct()
+    return offers
+
+
+def _offers_in_themes(codes: Sequence[str]) -> QuerySet[Any]:
+    return Offer.themes.through.objects.filter(taxonomyterm__code__in=codes).values("offer_id")
 
 
 def _areas_of_district(code: str) -> QuerySet[Area]:
     return Area.objects.filter(Q(code=code) | Q(parent__code=code))
 
 
-def _local_ids(candidate_ids: set[int], district: str) -> set[int]:
-    if not district or not candidate_ids:
-        return set()
-    return set(
-        OfferLocation.objects.filter(offer_id__in=candidate_ids, location__area__in=_areas_of_district(district))
-        .values_list("offer_id", flat=True)
-        .distinct()
+def _offers_with_a_place_in(district: str) -> QuerySet[Any]:
+    return OfferLocation.objects.filter(location__area__in=_areas_of_district(district)).values("offer_id")
+
+
+def _rows(offers: QuerySet[Offer], themes: Sequence[str], district: str) -> list[tuple[int, str, Any, Any]]:
+    """(id, name, in one of ``themes``, has a place in ``district``) of every offer.
+
+    Up to thousands of rows on a large map, so they are read with a bare cursor: the ORM's per-row
+    conversions cost more than the query. The flags are ``IN (subquery)`` tests, which both
+    engines answer from one hashed set instead of a lookup per row.
+    """
+    rows = offers.order_by().annotate(
+        in_theme=_flag(Q(pk__in=_offers_in_themes(themes))) if themes else Value(False),
+        is_local=_flag(Q(pk__in=_offers_with_a_place_in(district))) if district else Value(False),
     )
+    try:
+        sql, params = rows.values_list("pk", "name", "in_theme", "is_local").query.sql_with_params()
+    except EmptyResultSet:  # nothing to look up
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found: list[tuple[int, str, Any, Any]] = cursor.fetchall()
+    return found
+
+
+def _local_among(offers: QuerySet[Offer], district: str) -> set[int]:
+    if not district:
+        return set()
+    return set(offers.filter(pk__in=_offers_with_a_place_in(district)).order_by().values_list("pk", flat=True))
+
+
+def _flag(condition: Q) -> ExpressionWrapper[Q]:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def _with_details(offers: QuerySet[Offer]) -> QuerySet[Offer]:
     return offers.select_related("organisation").prefetch_related(
-        "themes", "target_groups", "offer_locations__location__area", "offer_locations__location__opening_hours"
+        "themes",
+        "target_groups",
+        Prefetch("offer_locations", queryset=OfferLocation.objects.select_related("location__area")),
+        "offer_locations__location__opening_hours",
     )
 
 

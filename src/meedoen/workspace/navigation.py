@@ -53,8 +53,15 @@ MODULES: tuple[Module, ...] = (
         "socialmap",
         _("Social map"),
         _("Who offers what help, for whom and where."),
-        None,
+        "workspace:socialmap",
         (Role.OFFER_MAINTAINER, Role.POLICY_OFFICER, Role.CASEWORKER, Role.APPLICATION_MANAGER),
+    ),
+    Module(
+        "coordination",
+        _("Coordination"),
+        _("Per theme, target group and district: where offers overlap and where help is missing."),
+        "workspace:coordination",
+        (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
     ),
     Module(
         "compass",

@@ -1,0 +1,573 @@
+"""Forms with which partner staff keep their offers and places. They check and shape the input; the
+services in ``socialmap.services`` check access again, write and audit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
+from django.db.models import QuerySet
+from django.forms.boundfield import BoundField
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.areas.models import Area
+from meedoen.areas.selectors import districts_of
+from meedoen.core.access import Actor
+from meedoen.organisations.models import Municipality, Organisation
+from meedoen.socialmap.languages import COMMON_LANGUAGES
+from meedoen.socialmap.models import Location, OpeningHours
+from meedoen.socialmap.models import Offer as OfferModel
+from meedoen.socialmap.selectors import locations_of_municipalities, offer_municipalities, taxonomy_terms
+from meedoen.socialmap.services import OFFER_FIELDS, OfferRelations
+from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
+
+TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
+TEXTAREA = "utrecht-textarea utrecht-textarea--html-textarea"
+SELECT = "utrecht-select utrecht-select--html-select"
+CHECKBOX = "utrecht-checkbox utrecht-checkbox--html-input"
+RADIO = "utrecht-radio-button utrecht-radio-button--html-input"
+# Long enough for any honest description; a megabyte of text is refused, not stored.
+LONG_TEXT = 5000
+PHONE_NUMBER = RegexValidator(
+    r"^\+?[0-9][0-9 ()-]{5,28}$",
+    _("Enter a phone number in digits, such as 0416 123456 or +31 6 12345678."),
+)
+# A link residents open in their browser: no ftp, no javascript:.
+WEB_ADDRESS = URLValidator(
+    schemes=["https", "http"],
+    message=_("Enter a web address that starts with https://, such as https://www.example.nl."),
+)
+POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
+
+
+class WebAddressField(forms.URLField):
+    default_validators = [WEB_ADDRESS]
+
+
+def _textbox(**attrs: str) -> forms.TextInput:
+    return forms.TextInput(attrs={"class": TEXTBOX, **attrs})
+
+
+def _textarea(rows: int = 4) -> forms.Textarea:
+    return forms.Textarea(attrs={"class": TEXTAREA, "rows": str(rows)})
+
+
+def _number() -> forms.NumberInput:
+    return forms.NumberInput(attrs={"class": f"{TEXTBOX} utrecht-textbox--numeric", "inputmode": "numeric"})
+
+
+def _checkboxes() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX})
+
+
+def _in_order(chosen: Iterable[str], choices: Iterable[tuple[str, Any]]) -> list[str]:
+    """The chosen values in the order of the list, so that saving an unchanged form changes nothing."""
+    wanted = set(chosen)
+    return [value for value, _label in choices if value in wanted]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a refusal of a service next to the field it names, or at the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """Check boxes under one heading: the places of one organisation."""
+
+    label: str
+    options: list[Any]
+
+
+class OfferForm(forms.Form):
+    """An offer with everything a maintainer says about it. Built for one actor in one municipality;
+    for a new offer of a maintainer of several organisations it asks which one."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": SELECT}),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("Short and clear, such as “Food parcel” or “Help with forms”."),
+        widget=_textbox(),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=LONG_TEXT,
+        help_text=_(
+            "Write in plain language (level B1): short sentences and everyday words. Say what someone gets, and how."
+        ),
+        widget=_textarea(6),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=OfferModel.Status.choices,
+        initial=OfferModel.Status.ACTIVE,
+        widget=forms.RadioSelect(attrs={"class": RADIO}),
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label=_("Themes"),
+        queryset=taxonomy_terms(THEMES_CODE),
+        to_field_name="code",
+        required=False,
+        help_text=_("What the help is about. Residents filter on these."),
+        widget=_checkboxes(),
+    )
+    target_groups = forms.ModelMultipleChoiceField(
+        label=_("Target groups"),
+        queryset=taxonomy_terms(TARGET_GROUPS_CODE),
+        to_field_name="code",
+        required=False,
+        help_text=_("Who the help is mainly meant for. Leave empty when it is for everyone."),
+        widget=_checkboxes(),
+    )
+    conditions = forms.CharField(
+        label=_("Conditions"),
+        max_length=LONG_TEXT,
+        required=False,
+        help_text=_("Who can use it, in words."),
+        widget=_textarea(),
+    )
+    income_limit_percent = forms.IntegerField(
+        label=_("Income limit (% of the social minimum)"),
+        min_value=1,
+        max_value=500,
+        required=False,
+        help_text=_("Such as 120. Leave empty when there is no income limit."),
+        widget=_number(),
+    )
+    minimum_age = forms.IntegerField(
+        label=_("Minimum age"), min_value=0, max_value=130, required=False, widget=_number()
+    )
+    maximum_age = forms.IntegerField(
+        label=_("Maximum age"), min_value=0, max_value=130, required=False, widget=_number()
+    )
+    residents_only = forms.BooleanField(
+        label=_("Only for residents of the municipality"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+    )
+    is_free = forms.BooleanField(
+        label=_("Free of charge"), required=False, widget=forms.CheckboxInput(attrs={"class": CHECKBOX})
+    )
+    costs = forms.CharField(
+        label=_("Costs"),
+        max_length=LONG_TEXT,
+        required=False,
+        help_text=_("What it costs, when it is not free. Mention discounts too."),
+        widget=_textarea(3),
+    )
+    ways_in = forms.MultipleChoiceField(
+        label=_("Ways in"),
+        choices=OfferModel.WayIn.choices,
+        required=False,
+        help_text=_("How residents can get in touch."),
+        widget=_checkboxes(),
+    )
+    application_process = forms.CharField(
+        label=_("How to apply"),
+        max_length=LONG_TEXT,
+        required=False,
+        help_text=_("The steps, such as “Call us for an appointment” or “Fill in the form on our website”."),
+        widget=_textarea(),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=COMMON_LANGUAGES,
+        required=False,
+        help_text=_("The languages residents can be helped in."),
+        widget=_checkboxes(),
+    )
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("Offered in"),
+        queryset=Municipality.objects.none(),
+        help_text=_("The municipalities whose residents can use this offer."),
+        widget=_checkboxes(),
+    )
+    locations = forms.MultipleChoiceField(
+        label=_("Places"),
+        required=False,
+        help_text=_("Where residents can get this help. Any partner's place can be chosen."),
+        widget=_checkboxes(),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=30,
+        required=False,
+        validators=[PHONE_NUMBER],
+        widget=_textbox(type="tel", autocomplete="off"),
+    )
+    whatsapp = forms.CharField(
+        label=_("WhatsApp number"),
+        max_length=30,
+        required=False,
+        validators=[PHONE_NUMBER],
+        widget=_textbox(type="tel", autocomplete="off"),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, required=False, widget=_textbox(type="email", autocomplete="off")
+    )
+    url = WebAddressField(
+        label=_("Website"),
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+        help_text=_("The page about this offer, such as https://www.example.nl/help."),
+        widget=_textbox(type="url", autocomplete="off"),
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        actor: Actor,
+        municipality: Municipality,
+        organisations: QuerySet[Organisation],
+        offer: OfferModel | None = None,
+    ) -> None:
+        self.actor = actor
+        self.municipality = municipality
+        self.offer = offer
+        super().__init__(data, initial=self._initial_of(offer) if offer is not None else {"is_free": True})
+        if offer is not None:
+            del self.fields["organisation"]
+            self.fixed_organisation: Organisation | None = offer.organisation
+            allowed = offer_municipalities(actor=actor, organisation=offer.organisation)
+        else:
+            chosen = list(organisations)
+            self.fixed_organisation = chosen[0] if len(chosen) == 1 else None
+            if self.fixed_organisation is not None:
+                del self.fields["organisation"]
+            else:
+                self._field("organisation").queryset = organisations
+            allowed = Municipality.objects.filter(
+                pk__in={m.pk for o in chosen for m in offer_municipalities(actor=actor, organisation=o)}
+            ).order_by("name")
+        self.offered_in = list(allowed)
+        if len(self.offered_in) > 1:
+            self._field("municipalities").queryset = allowed
+            self.fields["municipalities"].initial = self.initial.get("municipalities", [municipality])
+        else:
+            del self.fields["municipalities"]
+        self._locations = {
+            str(location.pk): location
+            for location in locations_of_municipalities(
+                actor=actor, municipality_ids=[m.pk for m in self.offered_in] or [municipality.pk]
+            )
+        }
+        several = len(self.offered_in) > 1
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for key, location in self._locations.items():
+            heading = location.organisation.name
+            if several:
+                heading = f"{heading} ({location.municipality.name})"
+            groups.setdefault(heading, []).append((key, f"{location.name}, {location.street_address}, {location.city}"))
+        self._field("locations").choices = list(groups.items())
+        known = {code for code, _name in COMMON_LANGUAGES}
+        others = [(code, code) for code in (offer.languages if offer is not None else []) if code not in known]
+        self._field("languages").choices = [*COMMON_LANGUAGES, *others]
+
+    def _field(self, name: str) -> Any:
+        return self.fields[name]
+
+    @staticmethod
+    def _initial_of(offer: OfferModel) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(offer, name) for name in OFFER_FIELDS}
+        initial["themes"] = [term.code for term in offer.themes.all()]
+        initial["target_groups"] = [term.code for term in offer.target_groups.all()]
+        initial["municipalities"] = list(offer.municipalities.all())
+        initial["locations"] = [str(pk) for pk in offer.offer_locations.values_list("location_id", flat=True)]
+        return initial
+
+    def location_groups(self) -> list[ChoiceGroup]:
+        """The place check boxes under the name of the organisation that keeps each place."""
+        bound = {option.data["value"]: option for option in self["locations"]}
+        return [
+            ChoiceGroup(str(heading), [bound[value] for value, _label in options])
+            for heading, options in self._field("locations").choices
+        ]
+
+    def clean_ways_in(self) -> list[str]:
+        return _in_order(self.cleaned_data["ways_in"], OfferModel.WayIn.choices)
+
+    def clean_languages(self) -> list[str]:
+        return _in_order(self.cleaned_data["languages"], self._field("languages").choices)
+
+    def clean_locations(self) -> list[Location]:
+        return [self._locations[key] for key in self.cleaned_data["locations"]]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        minimum, maximum = cleaned.get("minimum_age"), cleaned.get("maximum_age")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.add_error("maximum_age", _("The maximum age must not be lower than the minimum age."))
+        if not cleaned.get("is_free") and not cleaned.get("costs") and "costs" not in self.errors:
+            self.add_error("costs", _("Say what it costs, or tick “Free of charge”."))
+        chosen = self.chosen_municipalities()
+        organisation = self.chosen_organisation()
+        if chosen and organisation is not None and "municipalities" in self.fields:
+            allowed = set(offer_municipalities(actor=self.actor, organisation=organisation))
+            if not set(chosen) <= allowed:
+                self.add_error(
+                    "municipalities",
+                    _("You keep the offers of %(organisation)s only in: %(municipalities)s.")
+                    % {
+                        "organisation": organisation.name,
+                        "municipalities": ", ".join(m.name for m in sorted(allowed, key=lambda m: m.name)),
+                    },
+                )
+        locations = cleaned.get("locations") or []
+        if chosen and any(location.municipality_id not in {m.pk for m in chosen} for location in locations):
+            self.add_error("locations", _("Choose places in the municipalities where the offer is given."))
+        return cleaned
+
+    def chosen_organisation(self) -> Organisation | None:
+        if self.fixed_organisation is not None:
+            return self.fixed_organisation
+        chosen = self.cleaned_data.get("organisation")
+        return chosen if isinstance(chosen, Organisation) else None
+
+    def chosen_municipalities(self) -> list[Municipality]:
+        if "municipalities" not in self.fields:
+            return [self.municipality]
+        return list(self.cleaned_data.get("municipalities") or [])
+
+    def offer_fields(self) -> dict[str, Any]:
+        """The offer's own fields, as the services take them."""
+        return {name: self.cleaned_data[name] for name in OFFER_FIELDS}
+
+    def relations(self) -> OfferRelations:
+        return OfferRelations(
+            municipalities=tuple(self.chosen_municipalities()),
+            themes=tuple(self.cleaned_data["themes"]),
+            target_groups=tuple(self.cleaned_data["target_groups"]),
+            locations=tuple(self.cleaned_data["locations"]),
+        )
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    """The fields of one weekday: up to two periods, each a pair of (field, short label)."""
+
+    day: str | Promise
+    periods: list[list[tuple[BoundField, str | Promise]]]
+    errors: list[str]
+
+
+# Two periods a day cover the usual "morning, and again after lunch"; both empty means closed.
+PERIODS = 2
+
+
+def _hour_field_names(weekday: int) -> list[tuple[str, str]]:
+    return [(f"day{weekday}_opens_{period}", f"day{weekday}_closes_{period}") for period in range(1, PERIODS + 1)]
+
+
+class LocationForm(forms.Form):
+    """A place an organisation keeps, with its weekly opening hours."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": SELECT}),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("The name residents know, such as “Community centre De Hoef”."),
+        widget=_textbox(),
+    )
+    description = forms.CharField(
+        label=_("About this place"), max_length=LONG_TEXT, required=False, widget=_textarea(3)
+    )
+    street_address = forms.CharField(label=_("Street and number"), max_length=200, widget=_textbox(autocomplete="off"))
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=20,
+        help_text=_("Such as 5141 AB."),
+        widget=_textbox(autocomplete="off", size="8"),
+    )
+    city = forms.CharField(label=_("Place"), max_length=100, widget=_textbox(autocomplete="off"))
+    area = forms.ChoiceField(
+        label=_("District"),
+        required=False,
+        help_text=_("Residents can look for help in their own district."),
+        widget=forms.Select(attrs={"class": SELECT}),
+    )
+    accessibility = forms.CharField(
+        label=_("Accessibility"),
+        max_length=LONG_TEXT,
+        required=False,
+        help_text=_("Such as: no steps at the entrance, a lift, an accessible toilet, a hearing loop."),
+        widget=_textarea(3),
+    )
+    transportation = forms.CharField(
+        label=_("Getting there"),
+        max_length=LONG_TEXT,
+        required=False,
+        help_text=_("Such as the nearest bus stop, and where to park a car or bicycle."),
+        widget=_textarea(3),
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        municipality: Municipality,
+        organisations: QuerySet[Organisation],
+        location: Location | None = None,
+    ) -> None:
+        super().__init__(data, initial=self._initial_of(location) if location is not None else {})
+        self.municipality = municipality
+        # Places abroad (from an import, say) keep their own kind of postal code.
+        self.in_the_netherlands = location is None or getattr(location, "country", "NL") == "NL"
+        if location is not None:
+            del self.fields["organisation"]
+            self.fixed_organisation: Organisation | None = location.organisation
+        else:
+            chosen = list(organisations)
+            self.fixed_organisation = chosen[0] if len(chosen) == 1 else None
+            if self.fixed_organisation is not None:
+                del self.fields["organisation"]
+            else:
+                self._field("organisation").queryset = organisations
+        self._areas: dict[str, Area] = {area.code: area for area in districts_of(municipality.code)}
+        if location is not None and location.area is not None and location.area.code not in self._areas:
+            # A neighbourhood (buurt) set by an import stays choosable, so saving does not lose it.
+            self._areas[location.area.code] = location.area
+        self._field("area").choices = [("", _("No district")), *((code, a.name) for code, a in self._areas.items())]
+        for weekday, weekday_name in OpeningHours.Weekday.choices:
+            day = capfirst(weekday_name)
+            for period, (opens, closes) in enumerate(_hour_field_names(weekday), start=1):
+                if period == 1:
+                    opens_label = _("%(day)s, opens at") % {"day": day}
+                    closes_label = _("%(day)s, closes at") % {"day": day}
+                else:
+                    opens_label = _("%(day)s, opens again at") % {"day": day}
+                    closes_label = _("%(day)s, closes again at") % {"day": day}
+                self.fields[opens] = self._time_field(opens_label)
+                self.fields[closes] = self._time_field(closes_label)
+
+    def _field(self, name: str) -> Any:
+        return self.fields[name]
+
+    @staticmethod
+    def _time_field(label: str) -> forms.TimeField:
+        return forms.TimeField(
+            label=label,
+            required=False,
+            input_formats=["%H:%M", "%H:%M:%S", "%H.%M"],
+            error_messages={"invalid": _("Enter a time such as 09:00.")},
+            widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "class": f"{TEXTBOX} meedoen-time"}),
+        )
+
+    @staticmethod
+    def _initial_of(location: Location) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": location.name,
+            "description": location.description,
+            "street_address": location.street_address,
+            "postal_code": location.postal_code,
+            "city": location.city,
+            "area": location.area.code if location.area is not None else "",
+            "accessibility": location.accessibility,
+            "transportation": location.transportation,
+        }
+        periods: dict[int, list[OpeningHours]] = {}
+        for entry in sorted(location.opening_hours.all(), key=lambda entry: (entry.weekday, entry.opens_at)):
+            periods.setdefault(entry.weekday, []).append(entry)
+        for weekday, entries in periods.items():
+            for (opens, closes), entry in zip(_hour_field_names(weekday), entries, strict=False):
+                initial[opens], initial[closes] = entry.opens_at, entry.closes_at
+        return initial
+
+    def hours_rows(self) -> list[HoursRow]:
+        rows = []
+        for weekday, day in OpeningHours.Weekday.choices:
+            periods: list[list[tuple[BoundField, str | Promise]]] = []
+            errors: list[str] = []
+            for period, (opens, closes) in enumerate(_hour_field_names(weekday), start=1):
+                periods.append([(self[opens], _("from") if period == 1 else _("and from")), (self[closes], _("until"))])
+                errors.extend(str(error) for error in self[opens].errors)
+                errors.extend(str(error) for error in self[closes].errors)
+            rows.append(HoursRow(capfirst(day), periods, errors))
+        return rows
+
+    def clean_postal_code(self) -> str:
+        if not self.in_the_netherlands:
+            return str(self.cleaned_data["postal_code"])
+        compact = re.sub(r"\s+", "", self.cleaned_data["postal_code"]).upper()
+        match = POSTAL_CODE.match(compact)
+        if match is None:
+            raise ValidationError(_("Enter a Dutch postal code: four digits and two letters, such as 5141 AB."))
+        return f"{match.group(1)} {match.group(2)}"
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data["area"]
+        return self._areas.get(code) if code else None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for weekday in OpeningHours.Weekday.values:
+            previous_close: time | None = None
+            for opens_name, closes_name in _hour_field_names(weekday):
+                if opens_name in self.errors or closes_name in self.errors:
+                    continue
+                opens, closes = cleaned.get(opens_name), cleaned.get(closes_name)
+                if opens is None and closes is None:
+                    continue
+                if opens is None or closes is None:
+                    self.add_error(
+                        opens_name if opens is None else closes_name,
+                        _("Fill in both times, or leave both empty when closed."),
+                    )
+                    continue
+                if opens >= closes:
+                    self.add_error(
+                        closes_name,
+                        _("The closing time must be later than the opening time."),
+                    )
+                    continue
+                if previous_close is not None and opens < previous_close:
+                    self.add_error(
+                        opens_name,
+                        _("The second period must start after the first one ends."),
+                    )
+                previous_close = closes
+        return cleaned
+
+    def chosen_organisation(self) -> Organisation | None:
+        if self.fixed_organisation is not None:
+            return self.fixed_organisation
+        chosen = self.cleaned_data.get("organisation")
+        return chosen if isinstance(chosen, Organisation) else None
+
+    def location_fields(self) -> dict[str, Any]:
+        """The place's own fields, as ``location_save`` takes them; coordinates stay as they are."""
+        names = ("name", "description", "street_address", "postal_code", "city", "area")
+        return {name: self.cleaned_data[name] for name in (*names, "accessibility", "transportation")}
+
+    def opening_hours(self) -> list[tuple[int, time, time]]:
+        hours = []
+        for weekday in OpeningHours.Weekday.values:
+            for opens_name, closes_name in _hour_field_names(weekday):
+                opens, closes = self.cleaned_data.get(opens_name), self.cleaned_data.get(closes_name)
+                if opens is not None and closes is not None:
+                    hours.append((weekday, opens, closes))
+        return hours
