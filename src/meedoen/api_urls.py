@@ -17,5 +17,6 @@ urlpatterns = [
     path("ledger/<str:code>/consistency/", ConsistencyProofView.as_view(), name="ledger-consistency"),
     path("ledger/<str:code>/cosignatures/", CosignatureView.as_view(), name="ledger-cosignatures"),
     path("hsds/<str:municipality>/", include("meedoen.socialmap.api.urls")),
+    path("early-signals/", include("meedoen.early_signals.api.urls")),
     path("", include(router.urls)),
 ]

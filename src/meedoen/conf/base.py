@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "meedoen.organisations",
     "meedoen.ledger",
     "meedoen.socialmap",
+    "meedoen.entitlements",
+    "meedoen.early_signals",
     "meedoen.portal",
     "meedoen.workspace",
     "meedoen.demo",

@@ -20,6 +20,7 @@ from meedoen.demo.personas import (
     DemoOrganisation,
     organisations_of,
 )
+from meedoen.demo.schemes import load_schemes
 from meedoen.demo.socialmap import load_social_map
 from meedoen.organisations.models import Membership, Municipality, Organisation
 from meedoen.organisations.services import (
@@ -70,6 +71,7 @@ def load_demo() -> None:
         for code, name in MUNICIPALITIES:
             own = {key: organisation for (town, key), organisation in organisations.items() if town == code}
             load_social_map(actor, municipalities[code], own, name)
+            load_schemes(actor, municipalities[code], own)
 
 
 def _organisation(actor: Actor, municipality: Municipality, item: DemoOrganisation) -> Organisation:

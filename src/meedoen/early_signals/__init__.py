@@ -1,0 +1,1 @@
+"""Early signalling (vroegsignalering): creditors' signals of payment arrears, linked into cases."""

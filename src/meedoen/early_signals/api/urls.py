@@ -1,0 +1,10 @@
+"""Addresses of the signals API, below ``early-signals/``."""
+
+from django.urls import path
+
+from meedoen.early_signals.api import views
+
+urlpatterns = [
+    path("", views.SignalBatchView.as_view(), name="early-signals"),
+    path("files/", views.SignalFileView.as_view(), name="early-signals-files"),
+]

@@ -1,0 +1,444 @@
+"""Read a delivery of signals into raw rows: a CSV or XLSX file, or a JSON batch from the API.
+
+Nothing here judges a value; it finds the rows and their columns, and says what is wrong with the
+file as a whole. The format (version 1.0) is described in ``docs/early-signals-format.md``.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first signal row 2. In a
+JSON batch a signal's row is its place in the ``signals`` list, counted from 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+FORMAT_VERSION = "1.0"
+SUPPORTED_VERSIONS = frozenset({FORMAT_VERSION})
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# A JSON batch; also under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+MAX_JSON_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_BATCH = 1_000
+# An XLSX file is a zip archive; what it unpacks to is capped too (a "zip bomb" is small).
+MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024
+NAME_SHOWN = 60
+
+FATAL = "fatal"
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+
+
+COLUMNS = (
+    Column("municipality", True),
+    Column("creditor_reference", True),
+    Column("signal_kind", True),
+    Column("initials", False),
+    Column("given_name", False),
+    Column("surname_prefix", False),
+    Column("surname", True),
+    Column("date_of_birth", True),
+    Column("street", True),
+    Column("house_number", True),
+    Column("house_number_addition", False),
+    Column("postcode", True),
+    Column("city", True),
+    Column("phone", False),
+    Column("email", False),
+    Column("bsn", False),
+    Column("arrears_amount", True),
+    Column("months_in_arrears", True),
+    Column("reminder_date", True),
+    Column("signal_date", True),
+)
+COLUMN_NAMES = tuple(column.name for column in COLUMNS)
+REQUIRED_COLUMNS = tuple(column.name for column in COLUMNS if column.required)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong (``fatal``: the delivery; ``error``: the row) or worth knowing (``warning``)."""
+
+    severity: str
+    code: str
+    message: str
+    row: int | None = None
+    field: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "row": self.row,
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = " ".join(part for part in (f"row {self.row}" if self.row is not None else "", self.field) if part)
+        return f"{self.severity}: {where}: {self.message}" if where else f"{self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RawRow:
+    number: int
+    values: dict[str, Any]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class ParsedDelivery:
+    channel: str
+    format_version: str
+    rows: list[RawRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        return any(problem.severity == FATAL for problem in self.problems)
+
+    def refuse(self, code: str, message: str, *, row: int | None = None, column: str = "") -> ParsedDelivery:
+        self.problems.append(Problem(FATAL, code, message, row=row, field=column))
+        self.rows = []
+        return self
+
+
+def shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= NAME_SHOWN else text[: NAME_SHOWN - 1] + "…"
+
+
+def too_large(size: int, limit: int = MAX_FILE_BYTES) -> Problem | None:
+    """A fatal problem when ``size`` bytes is more than may be read; checked before reading."""
+    if size <= limit:
+        return None
+    return Problem(
+        FATAL,
+        "too_large",
+        _("The delivery is %(size)s bytes; at most %(limit)s bytes are read. Split it into smaller files.")
+        % {"size": f"{size:,}", "limit": f"{limit:,}"},
+    )
+
+
+def version_problem(version: str) -> Problem | None:
+    if version in SUPPORTED_VERSIONS:
+        return None
+    return Problem(
+        FATAL,
+        "format_version",
+        _("Format version “%(version)s” is not supported; this platform reads version %(supported)s.")
+        % {"version": shown(version), "supported": ", ".join(sorted(SUPPORTED_VERSIONS))},
+        field="format_version",
+    )
+
+
+# --- files ------------------------------------------------------------------------------------------
+
+
+def is_xlsx(content: bytes) -> bool:
+    return content.startswith(b"PK\x03\x04")
+
+
+def read_file(content: bytes, *, format_version: str) -> ParsedDelivery:
+    """Read a CSV or XLSX file (told apart by content, not by name)."""
+    channel = "xlsx" if is_xlsx(content) else "csv"
+    parsed = ParsedDelivery(channel=channel, format_version=format_version)
+    if (problem := too_large(len(content))) is not None:
+        parsed.problems.append(problem)
+        return parsed
+    if (problem := version_problem(format_version)) is not None:
+        parsed.problems.append(problem)
+        return parsed
+    if not content.strip():
+        return parsed.refuse("empty", _("The file is empty."))
+    if channel == "xlsx":
+        _read_xlsx(content, parsed)
+    else:
+        _read_csv(content, parsed)
+    if not parsed.fatal and not parsed.rows:
+        parsed.refuse("no_rows", _("The file has a header but no signals."))
+    return parsed
+
+
+def _header(cells: list[Any], parsed: ParsedDelivery) -> dict[int, str] | None:
+    """Column positions by name; None (and fatal problems) when required columns are missing."""
+    positions: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        raw = "" if cell is None else str(cell)
+        name = "_".join(raw.replace("\ufeff", "").strip().lower().replace("-", " ").split())
+        if not name:
+            continue
+        if name in seen and name in COLUMN_NAMES:
+            parsed.problems.append(
+                Problem(
+                    FATAL,
+                    "duplicate_column",
+                    _("The column appears twice (columns %(first)s and %(second)s).")
+                    % {"first": seen[name] + 1, "second": index + 1},
+                    row=1,
+                    field=shown(name),
+                )
+            )
+            continue
+        seen.setdefault(name, index)
+        if name in COLUMN_NAMES:
+            positions[index] = name
+        else:
+            parsed.problems.append(
+                Problem(
+                    WARNING,
+                    "unknown_column",
+                    _("Not a column of format %(version)s; its values were ignored.")
+                    % {"version": parsed.format_version},
+                    row=1,
+                    field=shown(raw.strip()),
+                )
+            )
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    for name in missing:
+        parsed.problems.append(
+            Problem(FATAL, "missing_column", _("This required column is missing from the header."), row=1, field=name)
+        )
+    if missing and len(seen) <= 1 and parsed.channel == "csv":
+        parsed.problems.append(
+            Problem(
+                FATAL,
+                "no_columns",
+                _("The header has no separate columns: separate them with a semicolon (;) or a comma (,)."),
+                row=1,
+            )
+        )
+    if parsed.fatal:
+        parsed.rows = []
+        return None
+    return positions
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _row(number: int, cells: list[Any], positions: dict[int, str], width: int, channel: str) -> RawRow:
+    values = {name: cells[index] if index < len(cells) else None for index, name in positions.items()}
+    problems: tuple[Problem, ...] = ()
+    extra = [cell for cell in cells[width:] if not _blank([cell])]
+    if channel == "csv" and (len(cells) < width or extra):
+        problems = (
+            Problem(
+                ERROR,
+                "field_count",
+                _("The row has %(found)s values where the header has %(expected)s columns.")
+                % {"found": len(cells), "expected": width},
+                row=number,
+            ),
+        )
+    return RawRow(number=number, values=values, problems=problems)
+
+
+def _decode(content: bytes, parsed: ParsedDelivery) -> str | None:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        parsed.refuse("encoding", _("The file is UTF-16 text; save it as CSV UTF-8."))
+        return None
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = content.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        parsed.refuse(
+            "encoding",
+            _("The file is neither UTF-8 nor Windows-1252 text (line %(line)s, byte %(byte)s); save it as CSV UTF-8.")
+            % {"line": line, "byte": exc.start},
+        )
+        return None
+    parsed.problems.append(
+        Problem(
+            WARNING,
+            "encoding_windows_1252",
+            _("The file is not UTF-8; it was read as Windows-1252. Please deliver CSV UTF-8."),
+        )
+    )
+    return text
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of the header: the first line that is not blank."""
+    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
+    counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
+    text = _decode(content, parsed)
+    if text is None:
+        return
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        parsed.refuse("unreadable", _("Line %(line)s holds a NUL character: this is not a text file.") % {"line": line})
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    positions: dict[int, str] | None = None
+    width = 0
+    try:
+        while True:
+            number = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            if positions is None:
+                if _blank(cells):
+                    continue
+                width = len(cells)
+                positions = _header(list(cells), parsed)
+                if positions is None:
+                    return
+                continue
+            if _blank(cells):
+                continue
+            if len(parsed.rows) >= MAX_ROWS:
+                parsed.refuse(
+                    "too_many_rows",
+                    _("The file has more than %(limit)s signals; split it into smaller files.")
+                    % {"limit": f"{MAX_ROWS:,}"},
+                )
+                return
+            parsed.rows.append(_row(number, list(cells), positions, width, "csv"))
+    except csv.Error as exc:
+        parsed.refuse(
+            "unreadable",
+            _("The CSV cannot be read from line %(line)s: %(reason)s.") % {"line": reader.line_num, "reason": exc},
+        )
+        return
+    if positions is None:
+        parsed.refuse("empty", _("The file is empty."))
+
+
+def _read_xlsx(content: bytes, parsed: ParsedDelivery) -> None:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        parsed.refuse("unreadable", _("The file looks like an XLSX workbook but cannot be opened."))
+        return
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        parsed.refuse(
+            "too_large",
+            _("The workbook unpacks to %(size)s bytes; at most %(limit)s bytes are read. Split it.")
+            % {"size": f"{unpacked:,}", "limit": f"{MAX_XLSX_UNPACKED_BYTES:,}"},
+        )
+        return
+    try:
+        # Formulas are read as their text and never calculated (data_only=False).
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds of error on a damaged workbook
+        parsed.refuse("unreadable", _("The file looks like an XLSX workbook but cannot be opened."))
+        return
+    try:
+        sheet = workbook.worksheets[0]
+        positions: dict[int, str] | None = None
+        width = 0
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = list(row)
+            if positions is None:
+                if number > 1 or _blank(cells):
+                    parsed.refuse("missing_header", _("Row 1 of the first sheet must hold the column names."), row=1)
+                    return
+                width = len(cells)
+                positions = _header(cells, parsed)
+                if positions is None:
+                    return
+                continue
+            if _blank(cells):
+                continue
+            if len(parsed.rows) >= MAX_ROWS:
+                parsed.refuse(
+                    "too_many_rows",
+                    _("The file has more than %(limit)s signals; split it into smaller files.")
+                    % {"limit": f"{MAX_ROWS:,}"},
+                )
+                return
+            parsed.rows.append(_row(number, cells, positions, width, "xlsx"))
+        if positions is None:
+            parsed.refuse("empty", _("The file is empty."))
+    except Exception:  # a damaged sheet can fail while its rows are read
+        parsed.refuse("unreadable", _("The file looks like an XLSX workbook but cannot be opened."))
+    finally:
+        workbook.close()
+
+
+# --- JSON (the API) ---------------------------------------------------------------------------------
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a number")
+
+
+def read_json(content: bytes) -> ParsedDelivery:
+    """Read ``{"format_version": "1.0", "signals": [{...}, ...]}``: one to 1,000 signals."""
+    parsed = ParsedDelivery(channel="json", format_version="")
+    if (problem := too_large(len(content), MAX_JSON_BYTES)) is not None:
+        parsed.problems.append(problem)
+        return parsed
+    try:
+        data = json.loads(content.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return parsed.refuse("not_json", _("The body is not valid JSON in UTF-8: %(reason)s.") % {"reason": exc})
+    if not isinstance(data, dict):
+        return parsed.refuse("batch_shape", _("Send an object with format_version and a list of signals."))
+    version = data.get("format_version")
+    if not isinstance(version, str):
+        return parsed.refuse("format_version", _("Give the format version, such as “1.0”."), column="format_version")
+    parsed.format_version = version
+    if (problem := version_problem(version)) is not None:
+        parsed.problems.append(problem)
+        return parsed
+    for key in sorted(set(data) - {"format_version", "signals"}):
+        parsed.problems.append(
+            Problem(WARNING, "unknown_field", _("Not a field of the batch; ignored."), field=shown(key))
+        )
+    signals = data.get("signals")
+    if not isinstance(signals, list) or not signals:
+        return parsed.refuse("no_rows", _("Give a list of one or more signals."), column="signals")
+    if len(signals) > MAX_BATCH:
+        return parsed.refuse(
+            "batch_too_large",
+            _("A batch holds at most %(limit)s signals; this one has %(count)s. Split it.")
+            % {"limit": f"{MAX_BATCH:,}", "count": f"{len(signals):,}"},
+            column="signals",
+        )
+    for number, item in enumerate(signals, start=1):
+        if not isinstance(item, dict):
+            problem = Problem(ERROR, "not_an_object", _("A signal must be an object with fields."), row=number)
+            parsed.rows.append(RawRow(number=number, values={}, problems=(problem,)))
+            continue
+        problems = tuple(
+            Problem(
+                WARNING,
+                "unknown_field",
+                _("Not a field of format %(version)s; ignored.") % {"version": version},
+                row=number,
+                field=shown(key),
+            )
+            for key in sorted(set(item) - set(COLUMN_NAMES))
+        )
+        values = {name: item.get(name) for name in COLUMN_NAMES}
+        parsed.rows.append(RawRow(number=number, values=values, problems=problems))
+    return parsed

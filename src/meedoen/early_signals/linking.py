@@ -1,0 +1,124 @@
+"""Which signals are about the same household, and the pseudonyms a case keeps.
+
+Two signals are about the same household when they name the same address (postcode, house number
+and addition, exactly, after normalising) and the same person: the same date of birth, surnames
+that differ by at most a small edit distance once diacritics, case, punctuation and Dutch surname
+prefixes are set aside, and initials that agree on the first letter (or are missing on one side).
+A BSN on both sides decides: the same pseudonym is the same person, different ones are not.
+
+Different people at one address (partners, housemates) are not joined automatically: the brief
+links on name and date of birth, and a wrong join would show one person's debts to another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+# Dutch surname prefixes (tussenvoegsels) that creditors sometimes put in the surname itself.
+SURNAME_PREFIXES = frozenset(
+    {"van", "de", "der", "den", "het", "t", "ter", "ten", "te", "in", "op", "la", "le", "du", "d", "s", "da", "von"}
+)
+_NOT_LETTER = re.compile(r"[^a-z]+")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+@dataclass(frozen=True)
+class Person:
+    """What linking compares: from a signal being received, or from one already stored."""
+
+    surname: str
+    initials: str
+    date_of_birth: date
+    resident_ref: str = ""
+
+
+def fold(text: str) -> str:
+    """Lower case ASCII letters and spaces: diacritics dropped, ``ij`` read as ``y``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    letters = letters.replace("ij", "y")
+    return " ".join(_NOT_LETTER.sub(" ", letters).split())
+
+
+def surname_key(surname: str, prefix: str = "") -> str:
+    """``"van der Bérg"`` and ``"Berg"`` (prefix ``"v.d."``) both give ``"berg"``."""
+    words = fold(surname).split()
+    while len(words) > 1 and words[0] in SURNAME_PREFIXES:
+        words = words[1:]
+    return "".join(words)
+
+
+def initials_of(initials: str, given_name: str = "") -> str:
+    """``"J.P."`` -> ``"JP"``; without initials, the first letters of the given names."""
+    if fold(initials):
+        return "".join(fold(initials).split()).upper()
+    return "".join(word[0] for word in fold(given_name).split()).upper()
+
+
+def address_key(postcode: str, house_number: int, addition: str) -> str:
+    """``"5141AB|12|A"``: the address as linking compares it."""
+    return f"{postcode.replace(' ', '').upper()}|{house_number}|{_NOT_ALNUM.sub('', addition.upper())}"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def allowed_distance(a: str, b: str) -> int:
+    """One typing error in a short surname, two in a long one."""
+    return 1 if min(len(a), len(b)) <= 6 else 2
+
+
+def same_person(a: Person, b: Person) -> bool:
+    if a.resident_ref and b.resident_ref:
+        return a.resident_ref == b.resident_ref
+    if a.date_of_birth != b.date_of_birth:
+        return False
+    if a.initials and b.initials and a.initials[0] != b.initials[0]:
+        return False
+    if not a.surname or not b.surname:
+        return False
+    return edit_distance(a.surname, b.surname) <= allowed_distance(a.surname, b.surname)
+
+
+def _pseudonym(purpose: str, *parts: str) -> str:
+    """HMAC-SHA256 with the resident pseudonym key, separated by purpose from the BSN pseudonyms
+    (those hash nine digits; these hash a text that starts with the purpose)."""
+    key = settings.RESIDENT_PSEUDONYM_KEY.encode()
+    message = "|".join(("meedoen.early_signals", purpose, "v1", *parts))
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def address_ref(municipality_code: str, address: str) -> str:
+    return _pseudonym("address", municipality_code, address)
+
+
+def household_ref(municipality_code: str, address: str, date_of_birth: date) -> str:
+    """The pseudonym of the household in the shared log: stable while the person lives there, so a
+    later case for the same household carries the same pseudonym."""
+    return _pseudonym("household", municipality_code, address, date_of_birth.isoformat())
+
+
+def case_priority(*, creditor_count: int, signal_count: int, threatening: bool) -> int:
+    """1 for one signal; +2 for each further creditor, +1 for each repeat signal of a creditor
+    already on the case, +5 when a signal threatens (eviction, end of supply)."""
+    repeats = max(signal_count - creditor_count, 0)
+    return 1 + 2 * max(creditor_count - 1, 0) + repeats + (5 if threatening else 0)

@@ -1,0 +1,273 @@
+"""Signals of payment arrears that creditors deliver, the cases they are linked into, and the
+agreements, tokens and municipal settings that govern the intake.
+
+A signal holds the personal data the creditor sent (name, date of birth, address, contact details,
+arrears). The BSN, when sent, is not stored: only its pseudonym (``resident_ref``). A case holds no
+names or addresses, only keyed pseudonyms of the household and its address, so the case list can be
+read without reading personal data.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.organisations.models import Municipality, Organisation
+
+# The organisation kinds that deliver signals: the "vaste lasten" partners of the Wgs.
+CREDITOR_KINDS = (
+    Organisation.Kind.HOUSING_CORPORATION,
+    Organisation.Kind.ENERGY_SUPPLIER,
+    Organisation.Kind.WATER_COMPANY,
+    Organisation.Kind.HEALTH_INSURER,
+)
+DEFAULT_REGULAR_TERM_DAYS = 28
+DEFAULT_URGENT_TERM_WORKING_DAYS = 3
+
+
+class CreditorAgreement(models.Model):
+    """A creditor may deliver signals about residents of a municipality while this is active."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("creditor agreement")
+        verbose_name_plural = _("creditor agreements")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "municipality"], name="early_signals_agreement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} - {self.municipality_id}"
+
+
+class CreditorToken(models.Model):
+    """An API token of a creditor. Only the SHA-256 of the token is kept; the token is shown once."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+"
+    )
+    token_sha256 = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    # The first characters of the token, so staff and the creditor can tell tokens apart.
+    prefix = models.CharField(_("prefix"), max_length=16)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("creditor token")
+        verbose_name_plural = _("creditor tokens")
+
+    def __str__(self) -> str:
+        return self.prefix
+
+
+class MunicipalitySettings(models.Model):
+    """How a municipality handles signals. Without a row, the defaults apply."""
+
+    municipality = models.OneToOneField(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="early_signals_settings",
+    )
+    regular_term_days = models.PositiveSmallIntegerField(
+        _("term for a first offer (days)"),
+        default=DEFAULT_REGULAR_TERM_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Calendar days from receipt of a signal to the first offer of a conversation."),
+    )
+    urgent_term_working_days = models.PositiveSmallIntegerField(
+        _("term for a first offer when the situation threatens (working days)"),
+        default=DEFAULT_URGENT_TERM_WORKING_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("Working days from receipt of an eviction or end-of-supply signal to the first offer."),
+    )
+
+    class Meta:
+        verbose_name = _("early-signalling settings")
+        verbose_name_plural = _("early-signalling settings")
+
+    def __str__(self) -> str:
+        return str(self.municipality_id)
+
+
+class CreditorKindThreshold(models.Model):
+    """The least arrears a municipality takes up, per kind of creditor (for regular arrears)."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+    )
+    creditor_kind = models.CharField(
+        _("kind of creditor"), max_length=30, choices=[(kind.value, kind.label) for kind in CREDITOR_KINDS]
+    )
+    minimum_amount = models.DecimalField(
+        _("minimum arrears (euro)"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    minimum_months_in_arrears = models.PositiveSmallIntegerField(
+        _("minimum months in arrears"), default=0, validators=[MaxValueValidator(240)]
+    )
+
+    class Meta:
+        verbose_name = _("threshold per kind of creditor")
+        verbose_name_plural = _("thresholds per kind of creditor")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "creditor_kind"], name="early_signals_threshold_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} - {self.creditor_kind}"
+
+
+class Delivery(models.Model):
+    """The receipt of one delivery: a file or an API batch. Counts only, never the rows' contents."""
+
+    class Channel(models.TextChoices):
+        CSV = "csv", _("CSV file")
+        XLSX = "xlsx", _("XLSX file")
+        JSON = "json", _("JSON (API)")
+
+    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    creditor = models.ForeignKey(Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    format_version = models.CharField(_("format version"), max_length=10)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    fatal = models.BooleanField(_("refused as a whole"), default=False)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class Case(models.Model):
+    """The signals about one household in one municipality, while help is being offered."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    class Outcome(models.TextChoices):
+        QUICK_FIX = "quick_fix", _("solved directly")
+        PAYMENT_ARRANGEMENT = "payment_arrangement", _("payment arrangement")
+        REFERRED = "referred", _("referred to debt help or other help")
+        SELF_RESOLVED = "self_resolved", _("solves it themselves or wants no help")
+        NO_CONTACT = "no_contact", _("no contact")
+
+    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Keyed pseudonyms (HMAC): of the household, for the shared log, and of its address, to find the
+    # open cases at an address without keeping the address on the case.
+    household_ref = models.CharField(_("household pseudonym"), max_length=64, db_index=True)
+    address_ref = models.CharField(_("address pseudonym"), max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    threatening = models.BooleanField(_("threatening situation"), default=False)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
+    signal_count = models.PositiveIntegerField(_("signals"), default=0)
+    creditor_count = models.PositiveIntegerField(_("creditors"), default=0)
+    first_offer_due = models.DateField(_("first offer due"))
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["first_offer_due", "-priority", "opened_at"]
+        indexes = [
+            models.Index(fields=["municipality", "status", "address_ref"], name="early_signals_case_address"),
+            models.Index(fields=["municipality", "status", "first_offer_due"], name="early_signals_case_due"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class Signal(models.Model):
+    """One signal of a creditor about one person, as delivered (after checking and normalising)."""
+
+    class Kind(models.TextChoices):
+        ARREARS = "arrears", _("payment arrears")
+        END_OF_SUPPLY = "end_of_supply", _("notice of end of supply")
+        THREAT = "threat", _("eviction or other threat")
+
+    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="signals")
+    delivery = models.ForeignKey(Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="signals")
+    creditor = models.ForeignKey(Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+")
+    creditor_reference = models.CharField(_("creditor's reference"), max_length=64)
+    # SHA-256 of the checked content, to tell a repeated delivery from a reused reference.
+    content_sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    initials = models.CharField(_("initials"), max_length=20, blank=True)
+    given_name = models.CharField(_("given name"), max_length=200, blank=True)
+    surname_prefix = models.CharField(_("surname prefix"), max_length=20, blank=True)
+    surname = models.CharField(_("surname"), max_length=200)
+    date_of_birth = models.DateField(_("date of birth"))
+    street = models.CharField(_("street"), max_length=200)
+    house_number = models.PositiveIntegerField(_("house number"))
+    house_number_addition = models.CharField(_("house number addition"), max_length=10, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=7)
+    city = models.CharField(_("place"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    resident_ref = models.CharField(_("resident pseudonym (from the BSN)"), max_length=64, blank=True)
+
+    arrears_amount = models.DecimalField(_("arrears (euro)"), max_digits=10, decimal_places=2)
+    months_in_arrears = models.PositiveSmallIntegerField(_("months in arrears"))
+    reminder_date = models.DateField(_("date of the creditor's reminder"))
+    signal_date = models.DateField(_("date of the signal"))
+
+    class Meta:
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "creditor_reference"], name="early_signals_signal_reference"),
+            models.CheckConstraint(condition=models.Q(arrears_amount__gte=0), name="early_signals_signal_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+    @property
+    def threatening(self) -> bool:
+        return self.kind in THREATENING_KINDS
+
+
+THREATENING_KINDS = frozenset({Signal.Kind.END_OF_SUPPLY.value, Signal.Kind.THREAT.value})

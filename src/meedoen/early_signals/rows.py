@@ -1,0 +1,463 @@
+"""Check and normalise the values of one signal row, the same for CSV, XLSX and JSON.
+
+Every field is checked and every problem collected, so the creditor learns all that is wrong with a
+row at once. A row with an error is refused; a warning leaves it accepted (a wrong phone number, say,
+is dropped and the signal is taken without it: the address still lets the municipality reach out).
+
+Text that starts with ``=``, ``+``, ``-`` or ``@`` is kept as plain text and never calculated;
+anything that writes it into a spreadsheet again must neutralise it (see :func:`spreadsheet_safe`).
+The BSN leaves this module only as its pseudonym.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from stdnum.nl import bsn as bsn_number
+
+from meedoen.accounts.pseudonyms import resident_ref_for_bsn
+from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow, shown
+from meedoen.early_signals.linking import fold
+from meedoen.early_signals.models import THREATENING_KINDS, Signal
+
+MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
+# Four digits, the first not 0, and two letters; SA, SD and SS are not used.
+POSTCODE = re.compile(r"^[1-9]\d{3}(?!SA|SD|SS)[A-Z]{2}$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_AMOUNT = re.compile(r"^-?\d{1,12}([.,]\d+)?$")
+_WHOLE = re.compile(r"^-?\d{1,9}$")
+_NUMBER_WITH_ADDITION = re.compile(r"^(\d{1,5})\s*[-/]?\s*([A-Za-z0-9]{1,6})$")
+_ADDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /-]{0,9}$")
+_PHONE_NOISE = re.compile(r"[\s\-.()/]")
+_PHONE = re.compile(r"^(\+\d{8,15}|0\d{9})$")
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Characters a creditor's system may mistype for one another in a postcode.
+AS_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
+AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+EARLIEST_BIRTH = date(1900, 1, 1)
+MAX_AMOUNT = Decimal("1000000")
+MAX_MONTHS = 240
+MAX_HOUSE_NUMBER = 99999
+
+
+@dataclass(frozen=True)
+class SignalInput:
+    """A checked, normalised signal, ready to be stored."""
+
+    municipality: str
+    creditor_reference: str
+    kind: str
+    initials: str
+    given_name: str
+    surname_prefix: str
+    surname: str
+    date_of_birth: date
+    street: str
+    house_number: int
+    house_number_addition: str
+    postcode: str
+    city: str
+    phone: str
+    email: str
+    resident_ref: str
+    arrears_amount: Decimal
+    months_in_arrears: int
+    reminder_date: date
+    signal_date: date
+
+    @property
+    def threatening(self) -> bool:
+        return self.kind in THREATENING_KINDS
+
+    def content_sha256(self) -> str:
+        data = {key: str(value) for key, value in asdict(self).items()}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+    def ledger_payload(self) -> dict[str, Any]:
+        """What the shared log hashes: the creditor's reference and the dates, never a name. The
+        creditor can recompute it to find its own signal in the log."""
+        return {
+            "creditor_reference": self.creditor_reference,
+            "reminder_date": self.reminder_date.isoformat(),
+            "signal_date": self.signal_date.isoformat(),
+        }
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text to write into a CSV or spreadsheet: a leading formula character is escaped with ``'``."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Row:
+    """Collects the problems of one row while its fields are read."""
+
+    def __init__(self, raw: RawRow) -> None:
+        self.raw = raw
+        self.values = dict(raw.values)
+        self.problems: list[Problem] = list(raw.problems)
+
+    def error(self, field: str, code: str, message: str) -> None:
+        self.problems.append(Problem(ERROR, code, message, row=self.raw.number, field=field))
+
+    def warn(self, field: str, code: str, message: str) -> None:
+        self.problems.append(Problem(WARNING, code, message, row=self.raw.number, field=field))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(problem.severity == ERROR for problem in self.problems)
+
+    def value(self, field: str) -> Any:
+        value = self.values.get(field)
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    # --- text --------------------------------------------------------------------------------------
+
+    def text(self, field: str, *, max_length: int, required: bool = False, formula_check: bool = True) -> str:
+        value = self.value(field)
+        if value is None:
+            if required:
+                self.error(field, "required", _("Required, but empty."))
+            return ""
+        if isinstance(value, bool | dict | list | date | datetime | Decimal):
+            self.error(field, "not_text", _("Expected text."))
+            return ""
+        if isinstance(value, float):
+            if not value.is_integer():
+                self.error(field, "not_text", _("Expected text."))
+                return ""
+            value = int(value)
+        text = str(value)
+        if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
+            self.error(field, "control_characters", _("Contains control characters (such as a line break or tab)."))
+            return ""
+        text = " ".join(text.split())
+        if len(text) > max_length:
+            self.error(
+                field,
+                "too_long",
+                _("At most %(limit)s characters; this has %(length)s.") % {"limit": max_length, "length": len(text)},
+            )
+            return ""
+        if formula_check and text.startswith(FORMULA_STARTS):
+            self.warn(
+                field,
+                "formula_text",
+                _("Starts with “%(char)s”, which a spreadsheet would run as a formula; stored as plain text.")
+                % {"char": text[0]},
+            )
+        return text
+
+    def choice(self, field: str, choices: list[str]) -> str:
+        text = self.text(field, max_length=40, required=True, formula_check=False).lower()
+        if text and text not in choices:
+            self.error(
+                field,
+                "invalid_choice",
+                _("“%(value)s” is not one of: %(choices)s.") % {"value": shown(text), "choices": ", ".join(choices)},
+            )
+            return ""
+        return text
+
+    # --- numbers -----------------------------------------------------------------------------------
+
+    def whole(self, field: str, *, minimum: int, maximum: int) -> int | None:
+        value = self.value(field)
+        if value is None:
+            self.error(field, "required", _("Required, but empty."))
+            return None
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif (isinstance(value, float) and value.is_integer()) or (isinstance(value, str) and _WHOLE.match(value)):
+            number = int(value)
+        if number is None:
+            self.error(field, "invalid_number", _("“%(value)s” is not a whole number.") % {"value": shown(value)})
+            return None
+        if number < 0:
+            self.error(field, "negative", _("Cannot be negative."))
+            return None
+        if not minimum <= number <= maximum:
+            self.error(
+                field,
+                "out_of_range",
+                _("%(value)s is out of range (%(minimum)s to %(maximum)s).")
+                % {"value": number, "minimum": minimum, "maximum": f"{maximum:,}"},
+            )
+            return None
+        return number
+
+    def amount(self, field: str) -> Decimal | None:
+        value = self.value(field)
+        if value is None:
+            self.error(field, "required", _("Required, but empty."))
+            return None
+        amount: Decimal | None = None
+        try:
+            if isinstance(value, int | Decimal) and not isinstance(value, bool):
+                amount = Decimal(value)
+            elif isinstance(value, float):
+                amount = Decimal(repr(value))
+            elif isinstance(value, str) and _AMOUNT.match(value):
+                amount = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
+            self.error(
+                field,
+                "invalid_amount",
+                _("“%(value)s” is not an amount in euros; write it as 1234.56 (no thousands separator).")
+                % {"value": shown(value)},
+            )
+            return None
+        if amount < 0:
+            self.error(field, "negative", _("Cannot be negative; a negative amount is a credit, not arrears."))
+            return None
+        if amount != amount.quantize(Decimal("0.01")):
+            self.error(field, "too_many_decimals", _("At most two decimals (cents)."))
+            return None
+        if amount > MAX_AMOUNT:
+            self.error(
+                field,
+                "out_of_range",
+                _("More than € %(limit)s is out of range for arrears of fixed costs; check the amount.")
+                % {"limit": f"{MAX_AMOUNT:,.0f}"},
+            )
+            return None
+        return amount.quantize(Decimal("0.01"))
+
+    # --- dates -------------------------------------------------------------------------------------
+
+    def date(self, field: str) -> date | None:
+        value = self.value(field)
+        if value is None:
+            self.error(field, "required", _("Required, but empty."))
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        parts: tuple[int, int, int] | None = None
+        if isinstance(value, str):
+            if match := _ISO_DATE.match(value):
+                parts = (int(match[1]), int(match[2]), int(match[3]))
+            elif match := _DUTCH_DATE.match(value):
+                parts = (int(match[3]), int(match[2]), int(match[1]))
+        if parts is None:
+            self.error(
+                field,
+                "invalid_date",
+                _("“%(value)s” is not a date; write it as YYYY-MM-DD (or DD-MM-YYYY).") % {"value": shown(value)},
+            )
+            return None
+        try:
+            return date(*parts)
+        except ValueError:
+            self.error(field, "impossible_date", _("“%(value)s” is not a date that exists.") % {"value": shown(value)})
+            return None
+
+
+# --- the special fields ---------------------------------------------------------------------------------
+
+
+def _postcode(row: _Row) -> str:
+    text = row.text("postcode", max_length=10, required=True, formula_check=False)
+    if not text:
+        return ""
+    compact = text.replace(" ", "").upper()
+    if POSTCODE.match(compact):
+        return f"{compact[:4]} {compact[4:]}"
+    if len(compact) == 6:
+        repaired = "".join(AS_DIGIT.get(char, char) for char in compact[:4]) + "".join(
+            AS_LETTER.get(char, char) for char in compact[4:]
+        )
+        if POSTCODE.match(repaired):
+            suggestion = f"{repaired[:4]} {repaired[4:]}"
+            row.warn(
+                "postcode",
+                "postcode_lookalike",
+                _(
+                    "“%(value)s” is not a Dutch postcode; read as %(suggestion)s (a letter and a digit that look "
+                    "alike were swapped). Please check it in your records."
+                )
+                % {"value": shown(text), "suggestion": suggestion},
+            )
+            return suggestion
+    if len(compact) == 6 and compact[:4].isdigit() and compact[4:] in ("SA", "SD", "SS"):
+        row.error(
+            "postcode",
+            "invalid_postcode",
+            _("Postcodes with the letters SA, SD or SS do not exist; check the letters."),
+        )
+        return ""
+    row.error(
+        "postcode",
+        "invalid_postcode",
+        _("“%(value)s” is not a Dutch postcode: four digits and two letters, such as 5141 AB.")
+        % {"value": shown(text)},
+    )
+    return ""
+
+
+def _house_number(row: _Row) -> tuple[int | None, str]:
+    addition = row.text("house_number_addition", max_length=10, formula_check=False)
+    value = row.value("house_number")
+    text = value if isinstance(value, str) and not addition else ""
+    match = _NUMBER_WITH_ADDITION.match(text)
+    # "12A" or "12-2" in the house number: the addition belongs in its own column.
+    if match and (not match[2].isdigit() or "-" in text or "/" in text):
+        row.warn(
+            "house_number",
+            "house_number_split",
+            _("“%(value)s” holds an addition; read as house number %(number)s, addition %(addition)s.")
+            % {"value": shown(text), "number": match[1], "addition": match[2].upper()},
+        )
+        row.values["house_number"] = match[1]
+        addition = match[2]
+    number = row.whole("house_number", minimum=1, maximum=MAX_HOUSE_NUMBER)
+    if addition and not _ADDITION.match(addition):
+        row.error(
+            "house_number_addition",
+            "invalid_addition",
+            _("An addition holds letters and digits only, such as A, 2 or bis."),
+        )
+        return number, ""
+    return number, addition.upper()
+
+
+def _phone(row: _Row) -> str:
+    text = row.text("phone", max_length=30, formula_check=False)
+    if not text:
+        return ""
+    compact = _PHONE_NOISE.sub("", text)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if _PHONE.match(compact):
+        return compact
+    row.warn(
+        "phone",
+        "phone_dropped",
+        _("Not a phone number that can be called (such as 0612345678 or +31612345678); accepted without it."),
+    )
+    return ""
+
+
+def _email(row: _Row) -> str:
+    text = row.text("email", max_length=254, formula_check=False)
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        row.warn("email", "email_dropped", _("Not an e-mail address; accepted without it."))
+        return ""
+    return text
+
+
+def _resident_ref(row: _Row) -> str:
+    # Never echo a BSN in a message: it is the one value that identifies a person on its own.
+    value = row.value("bsn")
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        row.warn("bsn", "bsn_dropped", _("Not a BSN (nine digits); accepted without it."))
+        return ""
+    number = bsn_number.compact(str(value))
+    if not number.isdigit() or not bsn_number.is_valid(number):
+        row.warn("bsn", "bsn_dropped", _("Not a valid BSN (it fails the eleven test); accepted without it."))
+        return ""
+    return resident_ref_for_bsn(number)
+
+
+def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Problem]]:
+    """The checked signal (None when the row has an error) and every problem found."""
+    row = _Row(raw)
+    if any(problem.severity == ERROR for problem in raw.problems) and not raw.values:
+        return None, row.problems
+    municipality = row.text("municipality", max_length=10, required=True, formula_check=False).upper()
+    if municipality and not MUNICIPALITY_CODE.match(municipality):
+        row.error(
+            "municipality",
+            "invalid_municipality",
+            _("“%(value)s” is not a CBS municipality code such as GM0867.") % {"value": shown(municipality)},
+        )
+    reference = row.text("creditor_reference", max_length=64, required=True)
+    kind = row.choice("signal_kind", list(Signal.Kind.values))
+    initials = row.text("initials", max_length=20)
+    given_name = row.text("given_name", max_length=200)
+    prefix = row.text("surname_prefix", max_length=20)
+    surname = row.text("surname", max_length=200, required=True)
+    if surname and not fold(surname):
+        row.error("surname", "no_letters", _("A surname holds letters."))
+    date_of_birth = row.date("date_of_birth")
+    street = row.text("street", max_length=200, required=True)
+    house_number, addition = _house_number(row)
+    postcode = _postcode(row)
+    city = row.text("city", max_length=100, required=True)
+    phone = _phone(row)
+    email = _email(row)
+    resident_ref = _resident_ref(row)
+    amount = row.amount("arrears_amount")
+    months = row.whole("months_in_arrears", minimum=0, maximum=MAX_MONTHS)
+    reminder_date = row.date("reminder_date")
+    signal_date = row.date("signal_date")
+
+    if signal_date is not None and signal_date > today:
+        row.error("signal_date", "date_out_of_range", _("Lies in the future."))
+    if date_of_birth is not None and not EARLIEST_BIRTH <= date_of_birth <= today:
+        row.error(
+            "date_of_birth",
+            "date_out_of_range",
+            _("Must lie between %(earliest)s and today.") % {"earliest": EARLIEST_BIRTH.isoformat()},
+        )
+    if reminder_date is not None and signal_date is not None and reminder_date > signal_date:
+        row.error(
+            "reminder_date",
+            "date_order",
+            _("Lies after the signal date; a signal follows the creditor's written reminder."),
+        )
+    if amount is not None and amount == 0 and kind == Signal.Kind.ARREARS:
+        row.error("arrears_amount", "zero_amount", _("Arrears of € 0 are no arrears."))
+
+    if row.has_errors:
+        return None, row.problems
+    assert date_of_birth is not None and house_number is not None and amount is not None
+    assert months is not None and reminder_date is not None and signal_date is not None
+    return (
+        SignalInput(
+            municipality=municipality,
+            creditor_reference=reference,
+            kind=kind,
+            initials=initials,
+            given_name=given_name,
+            surname_prefix=prefix,
+            surname=surname,
+            date_of_birth=date_of_birth,
+            street=street,
+            house_number=house_number,
+            house_number_addition=addition,
+            postcode=postcode,
+            city=city,
+            phone=phone,
+            email=email,
+            resident_ref=resident_ref,
+            arrears_amount=amount,
+            months_in_arrears=months,
+            reminder_date=reminder_date,
+            signal_date=signal_date,
+        ),
+        row.problems,
+    )

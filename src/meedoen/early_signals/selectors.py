@@ -1,0 +1,162 @@
+"""Reads of early signalling, for the early-signalling officers (vroegsignaleerders) of a
+municipality only.
+
+The list of cases holds no personal data (dates, counts, priority). Opening a case shows the
+signals' personal data and is recorded in the audit log first: once for the household, and once
+for every resident whose BSN pseudonym a signal carries, so they see the read under "My data".
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from meedoen.core.access import Actor, Role, require_role, scope_to_municipalities
+from meedoen.core.audit import record_read
+from meedoen.early_signals.models import Case, Signal
+
+PERSONAL_FIELDS = (
+    "initials",
+    "given_name",
+    "surname_prefix",
+    "surname",
+    "date_of_birth",
+    "street",
+    "house_number",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "arrears_amount",
+    "months_in_arrears",
+)
+
+
+class CaseNotFoundError(Exception):
+    """No such case, or not one the actor may see: the two are not told apart."""
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    uuid: uuid.UUID
+    status: str
+    opened_at: datetime
+    first_offer_due: date
+    threatening: bool
+    priority: int
+    signal_count: int
+    creditor_count: int
+
+
+@dataclass(frozen=True)
+class SignalDetail:
+    uuid: uuid.UUID
+    creditor: str
+    creditor_reference: str
+    kind: str
+    received_at: datetime
+    initials: str
+    given_name: str
+    surname_prefix: str
+    surname: str
+    date_of_birth: date
+    street: str
+    house_number: int
+    house_number_addition: str
+    postcode: str
+    city: str
+    phone: str
+    email: str
+    arrears_amount: Decimal
+    months_in_arrears: int
+    reminder_date: date
+    signal_date: date
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: CaseSummary
+    signals: tuple[SignalDetail, ...]
+
+
+def _visible_cases(actor: Actor) -> QuerySet[Case]:
+    return scope_to_municipalities(Case.objects.all(), actor, Role.EARLY_SIGNALS_OFFICER)
+
+
+def _summary(case: Case) -> CaseSummary:
+    return CaseSummary(
+        uuid=case.uuid,
+        status=case.status,
+        opened_at=case.opened_at,
+        first_offer_due=case.first_offer_due,
+        threatening=case.threatening,
+        priority=case.priority,
+        signal_count=case.signal_count,
+        creditor_count=case.creditor_count,
+    )
+
+
+def cases_of_municipality(*, actor: Actor, municipality_id: int, status: str = Case.Status.OPEN) -> list[CaseSummary]:
+    """The municipality's cases, the soonest deadline and highest priority first. No personal data."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality_id)
+    cases = (
+        _visible_cases(actor)
+        .filter(municipality_id=municipality_id, status=status)
+        .order_by("first_offer_due", "-priority", "opened_at", "id")
+    )
+    return [_summary(case) for case in cases]
+
+
+def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail:
+    """A case with its signals' personal data. The read is recorded before the data is returned."""
+    if not actor.second_factor or not actor.municipality_ids(Role.EARLY_SIGNALS_OFFICER):
+        raise PermissionDenied("no role that allows this")
+    case = _visible_cases(actor).filter(uuid=case_id).first()
+    if case is None:
+        raise CaseNotFoundError(str(case_id))
+    signals = list(Signal.objects.filter(case=case).select_related("creditor").order_by("received_at", "id"))
+    organisations = actor.organisation_ids(case.municipality_id, Role.EARLY_SIGNALS_OFFICER)
+    organisation_id = min(organisations) if len(organisations) == 1 else None
+    for subject_ref in [case.household_ref, *sorted({s.resident_ref for s in signals if s.resident_ref})]:
+        record_read(
+            actor=actor,
+            subject_ref=subject_ref,
+            purpose=purpose,
+            fields=PERSONAL_FIELDS,
+            municipality_id=case.municipality_id,
+            organisation_id=organisation_id,
+            obj=case,
+        )
+    return CaseDetail(case=_summary(case), signals=tuple(_signal_detail(signal) for signal in signals))
+
+
+def _signal_detail(signal: Signal) -> SignalDetail:
+    return SignalDetail(
+        uuid=signal.uuid,
+        creditor=signal.creditor.name,
+        creditor_reference=signal.creditor_reference,
+        kind=signal.kind,
+        received_at=signal.received_at,
+        initials=signal.initials,
+        given_name=signal.given_name,
+        surname_prefix=signal.surname_prefix,
+        surname=signal.surname,
+        date_of_birth=signal.date_of_birth,
+        street=signal.street,
+        house_number=signal.house_number,
+        house_number_addition=signal.house_number_addition,
+        postcode=signal.postcode,
+        city=signal.city,
+        phone=signal.phone,
+        email=signal.email,
+        arrears_amount=signal.arrears_amount,
+        months_in_arrears=signal.months_in_arrears,
+        reminder_date=signal.reminder_date,
+        signal_date=signal.signal_date,
+    )

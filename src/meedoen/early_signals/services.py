@@ -1,0 +1,805 @@
+"""Writes of early signalling: receive a delivery of signals, link each into a case, close a case,
+and keep the agreements, tokens and settings that govern the intake.
+
+A delivery is checked row by row before anything is written; a fatal problem (an unreadable file,
+a missing column) stops it whole. Then every valid row is written in its own transaction: the
+signal, its case, the shared-log entry and the audit record commit together or not at all, so a
+row is never half-written, a bad row never stops a good one, and a delivery that is cut off can
+simply be sent again (rows already received are recognised by the creditor's reference).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.audit import record_change
+from meedoen.early_signals import formats
+from meedoen.early_signals.deadlines import first_offer_due
+from meedoen.early_signals.formats import ERROR, WARNING, ParsedDelivery, Problem
+from meedoen.early_signals.linking import (
+    Person,
+    address_key,
+    address_ref,
+    case_priority,
+    household_ref,
+    initials_of,
+    same_person,
+    surname_key,
+)
+from meedoen.early_signals.models import (
+    CREDITOR_KINDS,
+    Case,
+    CreditorAgreement,
+    CreditorKindThreshold,
+    CreditorToken,
+    Delivery,
+    MunicipalitySettings,
+    Signal,
+)
+from meedoen.early_signals.rows import SignalInput, check_row
+from meedoen.ledger.services import entry_append
+from meedoen.organisations.models import Municipality, Organisation
+
+log = structlog.get_logger(__name__)
+
+ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+REFUSED = "refused"
+# Kinds of entries in the shared log (ledger.models.Entry.Kind).
+LEDGER_SIGNAL_RECEIVED = "signal.received"
+LEDGER_CASE_CLOSED = "signal.case_closed"
+CHUNK_ROWS = 500
+TOKEN_START = "mes_"  # noqa: S105  (the visible start of every token, not a secret)
+
+
+# --- answers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowAnswer:
+    row: int
+    creditor_reference: str
+    outcome: str
+    problems: tuple[Problem, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "creditor_reference": self.creditor_reference,
+            "outcome": self.outcome,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class Receipt:
+    delivery: uuid.UUID | None
+    creditor: str
+    channel: str
+    format_version: str
+    received_at: datetime
+    sha256: str
+    size_bytes: int
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    warnings: int = 0
+    fatal: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "delivery": str(self.delivery) if self.delivery else None,
+            "creditor": self.creditor,
+            "channel": self.channel,
+            "format_version": self.format_version,
+            "received_at": self.received_at.isoformat(),
+            "sha256": self.sha256,
+            "size_bytes": self.size_bytes,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "refused": self.refused,
+            "warnings": self.warnings,
+            "fatal": self.fatal,
+        }
+
+
+@dataclass(frozen=True)
+class DeliveryAnswer:
+    """The answer to a delivery: its receipt, an answer per row, and problems of the whole."""
+
+    receipt: Receipt
+    rows: tuple[RowAnswer, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def fatal(self) -> bool:
+        return self.receipt.fatal
+
+    def all_problems(self) -> list[Problem]:
+        return [*self.problems, *(problem for row in self.rows for problem in row.problems)]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "receipt": self.receipt.as_dict(),
+            "problems": [problem.as_dict() for problem in self.problems],
+            "rows": [row.as_dict() for row in self.rows],
+        }
+
+
+# --- receiving a delivery -------------------------------------------------------------------------------
+
+
+def creditor_actor(token: CreditorToken) -> Actor:
+    """The actor in the audit log for a delivery through the API: the creditor's token."""
+    return Actor(user_id=None, label=f"creditor:{token.organisation.slug}:{token.prefix}")
+
+
+def delivery_refused_unread(
+    *,
+    creditor: Organisation,
+    size_bytes: int,
+    channel: str,
+    format_version: str,
+    problems: list[Problem] | None = None,
+) -> DeliveryAnswer:
+    """The answer to a delivery refused before it was read: too large (unless other ``problems``
+    are given, such as a request without a file). Nothing is stored."""
+    if problems is None:
+        limit = formats.MAX_JSON_BYTES if channel == "json" else formats.MAX_FILE_BYTES
+        too_large = formats.too_large(size_bytes, limit)
+        assert too_large is not None
+        problems = [too_large]
+    receipt = Receipt(
+        delivery=None,
+        creditor=creditor.slug,
+        channel=channel,
+        format_version=format_version,
+        received_at=timezone.now(),
+        sha256="",
+        size_bytes=size_bytes,
+        fatal=True,
+    )
+    log.info("early_signals.delivery.refused_unread", creditor=creditor.slug, size_bytes=size_bytes)
+    return DeliveryAnswer(receipt=receipt, problems=tuple(problems))
+
+
+def signals_deliver_file(
+    *, actor: Actor, creditor: Organisation, content: bytes, format_version: str = formats.FORMAT_VERSION
+) -> DeliveryAnswer:
+    """Receive a CSV or XLSX file of signals (format ``format_version``)."""
+    return _deliver(
+        actor=actor,
+        creditor=creditor,
+        content=content,
+        parsed=formats.read_file(content, format_version=format_version),
+    )
+
+
+def signals_deliver_json(*, actor: Actor, creditor: Organisation, content: bytes) -> DeliveryAnswer:
+    """Receive a JSON batch of signals, as the API does."""
+    return _deliver(actor=actor, creditor=creditor, content=content, parsed=formats.read_json(content))
+
+
+@dataclass
+class _Place:
+    """What the intake needs to know about one municipality, looked up once per delivery."""
+
+    code: str
+    municipality: Municipality | None = None
+    agreement: bool = False
+    settings: MunicipalitySettings | None = None
+    threshold: CreditorKindThreshold | None = None
+
+
+@dataclass
+class _Intake:
+    actor: Actor
+    creditor: Organisation
+    delivery: Delivery
+    places: dict[str, _Place] = field(default_factory=dict)
+    # creditor_reference -> (row, content hash) of the valid rows seen in this delivery
+    seen: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def place(self, code: str) -> _Place:
+        if code not in self.places:
+            place = _Place(code=code, municipality=Municipality.objects.filter(code=code).first())
+            if place.municipality is not None:
+                place.agreement = CreditorAgreement.objects.filter(
+                    organisation=self.creditor, municipality=place.municipality, active=True
+                ).exists()
+            if place.municipality is not None and place.agreement:
+                place.settings = MunicipalitySettings.objects.get_or_create(municipality=place.municipality)[0]
+                place.threshold = CreditorKindThreshold.objects.filter(
+                    municipality=place.municipality, creditor_kind=self.creditor.kind
+                ).first()
+            self.places[code] = place
+        return self.places[code]
+
+
+def _deliver(*, actor: Actor, creditor: Organisation, content: bytes, parsed: ParsedDelivery) -> DeliveryAnswer:
+    sha256 = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            creditor=creditor,
+            channel=parsed.channel,
+            format_version=formats.shown(parsed.format_version)[:10],
+            sha256=sha256,
+            size_bytes=len(content),
+            rows=len(parsed.rows),
+            fatal=parsed.fatal,
+            completed_at=timezone.now() if parsed.fatal else None,
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.delivery.receive",
+            obj=delivery,
+            organisation_id=creditor.pk,
+            details={"channel": parsed.channel, "sha256": sha256, "size_bytes": len(content), "fatal": parsed.fatal},
+        )
+    if parsed.fatal:
+        answer = DeliveryAnswer(
+            receipt=_receipt(delivery, creditor, parsed.problems, ()), problems=tuple(parsed.problems)
+        )
+        _log(answer)
+        return answer
+
+    intake = _Intake(actor=actor, creditor=creditor, delivery=delivery)
+    today = timezone.localdate()
+    answers: list[RowAnswer] = []
+    for start in range(0, len(parsed.rows), CHUNK_ROWS):
+        checked = [_check(intake, raw, today) for raw in parsed.rows[start : start + CHUNK_ROWS]]
+        written = _write_chunk(intake, [row for row in checked if isinstance(row, _Checked)])
+        answers.extend(row if isinstance(row, RowAnswer) else written[row.raw.number] for row in checked)
+    counts = {
+        outcome: sum(1 for answer in answers if answer.outcome == outcome) for outcome in (ACCEPTED, DUPLICATE, REFUSED)
+    }
+    with transaction.atomic():
+        delivery.accepted = counts[ACCEPTED]
+        delivery.duplicates = counts[DUPLICATE]
+        delivery.refused = counts[REFUSED]
+        delivery.warnings = _warnings(parsed.problems, answers)
+        delivery.completed_at = timezone.now()
+        delivery.save(update_fields=["accepted", "duplicates", "refused", "warnings", "completed_at"])
+        record_change(
+            actor=actor,
+            action="early_signals.delivery.complete",
+            obj=delivery,
+            organisation_id=creditor.pk,
+            details={"rows": delivery.rows, **counts, "warnings": delivery.warnings},
+        )
+    answer = DeliveryAnswer(
+        receipt=_receipt(delivery, creditor, parsed.problems, answers),
+        rows=tuple(answers),
+        problems=tuple(parsed.problems),
+    )
+    _log(answer)
+    return answer
+
+
+def _warnings(problems: list[Problem], answers: list[RowAnswer] | tuple[RowAnswer, ...]) -> int:
+    found = [*problems, *(problem for answer in answers for problem in answer.problems)]
+    return sum(1 for problem in found if problem.severity == WARNING)
+
+
+def _receipt(
+    delivery: Delivery,
+    creditor: Organisation,
+    problems: list[Problem],
+    answers: list[RowAnswer] | tuple[RowAnswer, ...],
+) -> Receipt:
+    return Receipt(
+        delivery=delivery.uuid,
+        creditor=creditor.slug,
+        channel=delivery.channel,
+        format_version=delivery.format_version,
+        received_at=delivery.received_at,
+        sha256=delivery.sha256,
+        size_bytes=delivery.size_bytes,
+        rows=delivery.rows,
+        accepted=delivery.accepted,
+        duplicates=delivery.duplicates,
+        refused=delivery.refused,
+        warnings=_warnings(problems, answers),
+        fatal=delivery.fatal,
+    )
+
+
+def _log(answer: DeliveryAnswer) -> None:
+    receipt = answer.receipt
+    log.info(
+        "early_signals.delivery.received",
+        delivery=str(receipt.delivery),
+        creditor=receipt.creditor,
+        channel=receipt.channel,
+        rows=receipt.rows,
+        accepted=receipt.accepted,
+        duplicates=receipt.duplicates,
+        refused=receipt.refused,
+        warnings=receipt.warnings,
+        fatal=receipt.fatal,
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A row that passed every check and is to be written."""
+
+    raw: formats.RawRow
+    item: SignalInput
+    municipality: Municipality
+    settings: MunicipalitySettings
+    content_sha256: str
+    problems: tuple[Problem, ...]
+
+
+def _check(intake: _Intake, raw: formats.RawRow, today: date) -> RowAnswer | _Checked:
+    """The answer for a row that is refused (or repeats an earlier row); else the row to write."""
+    item, problems = check_row(raw, today=today)
+    reference = item.creditor_reference if item else _reference_shown(raw)
+    if item is None:
+        return RowAnswer(raw.number, reference, REFUSED, tuple(problems))
+    place = intake.place(item.municipality)
+    refusals = _admission_problems(intake, place, item, raw.number)
+    if refusals:
+        return RowAnswer(raw.number, reference, REFUSED, (*problems, *refusals))
+    content_sha256 = item.content_sha256()
+    earlier = intake.seen.get(item.creditor_reference)
+    if earlier is not None:
+        row, earlier_sha256 = earlier
+        if earlier_sha256 == content_sha256:
+            problem = Problem(
+                WARNING,
+                "duplicate_in_delivery",
+                _("The same signal as row %(row)s; taken once.") % {"row": row},
+                row=raw.number,
+                field="creditor_reference",
+            )
+            return RowAnswer(raw.number, reference, DUPLICATE, (*problems, problem))
+        problem = Problem(
+            ERROR,
+            "reference_reused",
+            _("The same reference as row %(row)s, with other details; give every signal its own reference.")
+            % {"row": row},
+            row=raw.number,
+            field="creditor_reference",
+        )
+        return RowAnswer(raw.number, reference, REFUSED, (*problems, problem))
+    intake.seen[item.creditor_reference] = (raw.number, content_sha256)
+    assert place.municipality is not None and place.settings is not None
+    return _Checked(raw, item, place.municipality, place.settings, content_sha256, tuple(problems))
+
+
+def _write_chunk(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
+    """Write checked rows in one transaction, each row in a savepoint of its own: a row is stored
+    completely or not at all, and the shared log is sequenced once per chunk, not once per row."""
+    answers: dict[int, RowAnswer] = {}
+    if not rows:
+        return answers
+    with transaction.atomic():
+        # One intake at a time per municipality, so two signals about one household that arrive
+        # together cannot open two cases. Locked in one order, so two deliveries cannot deadlock.
+        # (On SQLite the write transaction serialises intakes already.)
+        locked = sorted({row.settings.pk for row in rows})
+        list(MunicipalitySettings.objects.select_for_update().filter(pk__in=locked).order_by("pk"))
+        for row in rows:
+            try:
+                outcome, problem = _write(intake, row)
+            except IntegrityError:
+                # Another delivery stored the same reference between our check and our write.
+                outcome, problem = _known(intake.creditor, row.item, row.content_sha256, row.raw.number)
+                if outcome == ACCEPTED:
+                    raise
+            problems = (*row.problems, problem) if problem is not None else row.problems
+            answers[row.raw.number] = RowAnswer(row.raw.number, row.item.creditor_reference, outcome, problems)
+    return answers
+
+
+def _reference_shown(raw: formats.RawRow) -> str:
+    value = raw.values.get("creditor_reference")
+    return formats.shown(value).strip()[:64] if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def _admission_problems(intake: _Intake, place: _Place, item: SignalInput, row: int) -> list[Problem]:
+    if place.municipality is None:
+        return [
+            Problem(
+                ERROR,
+                "municipality_unknown",
+                _("No municipality with code %(code)s takes part in this platform.") % {"code": place.code},
+                row=row,
+                field="municipality",
+            )
+        ]
+    if not place.agreement:
+        return [
+            Problem(
+                ERROR,
+                "no_agreement",
+                _("Your organisation has no active agreement to deliver signals to %(name)s (%(code)s).")
+                % {"name": place.municipality.name, "code": place.code},
+                row=row,
+                field="municipality",
+            )
+        ]
+    threshold = place.threshold
+    if threshold is None or item.kind != Signal.Kind.ARREARS:
+        return []
+    problems = []
+    kind = Organisation.Kind(intake.creditor.kind).label
+    if item.arrears_amount < threshold.minimum_amount:
+        problems.append(
+            Problem(
+                ERROR,
+                "below_threshold",
+                _("Below the minimum of € %(minimum)s that %(name)s takes up from creditors of this kind (%(kind)s).")
+                % {"minimum": threshold.minimum_amount, "name": place.municipality.name, "kind": kind},
+                row=row,
+                field="arrears_amount",
+            )
+        )
+    if item.months_in_arrears < threshold.minimum_months_in_arrears:
+        problems.append(
+            Problem(
+                ERROR,
+                "below_threshold",
+                _(
+                    "Fewer than the %(minimum)s months in arrears that %(name)s takes up from creditors of this "
+                    "kind (%(kind)s)."
+                )
+                % {"minimum": threshold.minimum_months_in_arrears, "name": place.municipality.name, "kind": kind},
+                row=row,
+                field="months_in_arrears",
+            )
+        )
+    return problems
+
+
+def _known(creditor: Organisation, item: SignalInput, content_sha256: str, row: int) -> tuple[str, Problem | None]:
+    """Whether the creditor delivered this reference before: the same signal, or another one."""
+    existing = (
+        Signal.objects.filter(creditor=creditor, creditor_reference=item.creditor_reference)
+        .only("content_sha256", "received_at")
+        .first()
+    )
+    if existing is None:
+        return ACCEPTED, None
+    received = timezone.localdate(existing.received_at).isoformat()
+    if existing.content_sha256 == content_sha256:
+        return DUPLICATE, Problem(
+            WARNING,
+            "duplicate",
+            _("Already received on %(date)s; nothing changed.") % {"date": received},
+            row=row,
+            field="creditor_reference",
+        )
+    return REFUSED, Problem(
+        ERROR,
+        "reference_reused",
+        _(
+            "This reference was already used for another signal, received on %(date)s; give every signal its "
+            "own reference."
+        )
+        % {"date": received},
+        row=row,
+        field="creditor_reference",
+    )
+
+
+def _write(intake: _Intake, row: _Checked) -> tuple[str, Problem | None]:
+    """Store one signal with its case, log entry and audit record, all in one savepoint."""
+    item, municipality, municipality_settings = row.item, row.municipality, row.settings
+    content_sha256 = row.content_sha256
+    with transaction.atomic():
+        outcome, problem = _known(intake.creditor, item, content_sha256, row.raw.number)
+        if outcome != ACCEPTED:
+            return outcome, problem
+        received_at = timezone.now()
+        case, linked = _case_for(municipality, municipality_settings, item, received_at)
+        signal = Signal.objects.create(
+            municipality=municipality,
+            case=case,
+            delivery=intake.delivery,
+            creditor=intake.creditor,
+            creditor_reference=item.creditor_reference,
+            content_sha256=content_sha256,
+            kind=item.kind,
+            received_at=received_at,
+            initials=item.initials,
+            given_name=item.given_name,
+            surname_prefix=item.surname_prefix,
+            surname=item.surname,
+            date_of_birth=item.date_of_birth,
+            street=item.street,
+            house_number=item.house_number,
+            house_number_addition=item.house_number_addition,
+            postcode=item.postcode,
+            city=item.city,
+            phone=item.phone,
+            email=item.email,
+            resident_ref=item.resident_ref,
+            arrears_amount=item.arrears_amount,
+            months_in_arrears=item.months_in_arrears,
+            reminder_date=item.reminder_date,
+            signal_date=item.signal_date,
+        )
+        _count_signal(case, intake.creditor, item, municipality_settings, received_at, first=not linked)
+        entry_append(
+            municipality=municipality,
+            kind=LEDGER_SIGNAL_RECEIVED,
+            acting=intake.creditor,
+            payload=item.ledger_payload(),
+            subject_ref=case.household_ref,
+        )
+        record_change(
+            actor=intake.actor,
+            action="early_signals.signal.receive",
+            obj=signal,
+            municipality_id=municipality.pk,
+            organisation_id=intake.creditor.pk,
+            subject_ref=item.resident_ref or case.household_ref,
+            details={"delivery": str(intake.delivery.uuid), "case": str(case.uuid), "linked": linked},
+        )
+    return ACCEPTED, None
+
+
+def person_of(signal: Signal) -> Person:
+    return Person(
+        surname=surname_key(signal.surname, signal.surname_prefix),
+        initials=initials_of(signal.initials, signal.given_name),
+        date_of_birth=signal.date_of_birth,
+        resident_ref=signal.resident_ref,
+    )
+
+
+def _case_for(
+    municipality: Municipality, municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime
+) -> tuple[Case, bool]:
+    """The open case of this household, or a new one; and whether the signal joins an open case."""
+    address = address_key(item.postcode, item.house_number, item.house_number_addition)
+    at_address = address_ref(municipality.code, address)
+    person = Person(
+        surname=surname_key(item.surname, item.surname_prefix),
+        initials=initials_of(item.initials, item.given_name),
+        date_of_birth=item.date_of_birth,
+        resident_ref=item.resident_ref,
+    )
+    candidates = Case.objects.filter(
+        municipality=municipality, status=Case.Status.OPEN, address_ref=at_address
+    ).order_by("opened_at", "id")
+    signals = Signal.objects.filter(case__in=candidates).only(
+        "case_id", "surname", "surname_prefix", "initials", "given_name", "date_of_birth", "resident_ref"
+    )
+    matching = {signal.case_id for signal in signals if same_person(person, person_of(signal))}
+    for case in candidates:
+        if case.pk in matching:
+            return case, True
+    case = Case.objects.create(
+        municipality=municipality,
+        household_ref=household_ref(municipality.code, address, item.date_of_birth),
+        address_ref=at_address,
+        opened_at=received_at,
+        threatening=item.threatening,
+        first_offer_due=_due(municipality_settings, item, received_at),
+    )
+    return case, False
+
+
+def _due(municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime) -> date:
+    return first_offer_due(
+        received_on=timezone.localdate(received_at),
+        threatening=item.threatening,
+        regular_term_days=municipality_settings.regular_term_days,
+        urgent_term_working_days=municipality_settings.urgent_term_working_days,
+    )
+
+
+def _count_signal(
+    case: Case,
+    creditor: Organisation,
+    item: SignalInput,
+    municipality_settings: MunicipalitySettings,
+    received_at: datetime,
+    *,
+    first: bool,
+) -> None:
+    """Raise the case's counts and priority; a threatening signal can bring its deadline forward."""
+    # The signal is stored already: it is the creditor's first on this case when it is its only one.
+    new_creditor = first or Signal.objects.filter(case=case, creditor=creditor).count() == 1
+    case.signal_count += 1
+    case.creditor_count += 1 if new_creditor else 0
+    case.threatening = case.threatening or item.threatening
+    case.first_offer_due = min(case.first_offer_due, _due(municipality_settings, item, received_at))
+    case.priority = case_priority(
+        creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
+    )
+    case.save(update_fields=["signal_count", "creditor_count", "threatening", "first_offer_due", "priority"])
+
+
+# --- cases ------------------------------------------------------------------------------------------------
+
+
+def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome: str) -> Case:
+    """Close a case with its outcome; the closing is written to the shared log, signed by the
+    organisation of the early-signalling officer."""
+    require_role(
+        actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id, organisation_id=organisation.pk
+    )
+    if outcome not in Case.Outcome.values:
+        raise ValidationError({"outcome": _("Unknown outcome.")})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+        if locked.status == Case.Status.CLOSED:
+            raise ValidationError({"status": _("This case is closed already.")})
+        locked.status = Case.Status.CLOSED
+        locked.outcome = outcome
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["status", "outcome", "closed_at"])
+        entry_append(
+            municipality=locked.municipality,
+            kind=LEDGER_CASE_CLOSED,
+            acting=organisation,
+            payload={"outcome": outcome, "closed_on": timezone.localdate(locked.closed_at).isoformat()},
+            subject_ref=locked.household_ref,
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.case.close",
+            obj=locked,
+            municipality_id=locked.municipality_id,
+            organisation_id=organisation.pk,
+            subject_ref=locked.household_ref,
+            details={"outcome": outcome},
+        )
+    return locked
+
+
+# --- agreements, tokens, settings ----------------------------------------------------------------------
+
+
+def agreement_set(
+    *, actor: Actor, organisation: Organisation, municipality: Municipality, active: bool = True
+) -> CreditorAgreement:
+    """Let a creditor deliver signals about residents of ``municipality`` (or stop it)."""
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+    if organisation.kind not in CREDITOR_KINDS:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "Only housing corporations, energy suppliers, drinking-water companies and health insurers "
+                    "deliver signals."
+                )
+            }
+        )
+    with transaction.atomic():
+        agreement, created = CreditorAgreement.objects.get_or_create(
+            organisation=organisation, municipality=municipality, defaults={"active": active}
+        )
+        if not created and agreement.active != active:
+            agreement.active = active
+            agreement.save(update_fields=["active", "updated_at"])
+        record_change(
+            actor=actor,
+            action="early_signals.agreement.set",
+            obj=agreement,
+            municipality_id=municipality.pk,
+            organisation_id=organisation.pk,
+            details={"active": active},
+        )
+    return agreement
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_create(*, actor: Actor, organisation: Organisation, label: str = "") -> tuple[CreditorToken, str]:
+    """A new API token for a creditor: the token itself is returned once and never stored."""
+    if not actor.is_system:
+        raise PermissionDenied("only the platform operator issues creditor tokens")
+    raw = TOKEN_START + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = CreditorToken.objects.create(
+            organisation=organisation, token_sha256=token_digest(raw), prefix=raw[:12], label=label[:100]
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.token.create",
+            obj=token,
+            organisation_id=organisation.pk,
+            details={"prefix": token.prefix},
+        )
+    return token, raw
+
+
+def token_revoke(*, actor: Actor, token: CreditorToken) -> None:
+    if not actor.is_system:
+        raise PermissionDenied("only the platform operator revokes creditor tokens")
+    with transaction.atomic():
+        updated = CreditorToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if updated:
+            record_change(
+                actor=actor,
+                action="early_signals.token.revoke",
+                obj=token,
+                organisation_id=token.organisation_id,
+                details={"prefix": token.prefix},
+            )
+
+
+def token_authenticate(raw: str) -> CreditorToken | None:
+    """The active token ``raw`` is, with its organisation; notes when it was last used."""
+    if not raw.startswith(TOKEN_START) or len(raw) > 100:
+        return None
+    token = (
+        CreditorToken.objects.select_related("organisation")
+        .filter(token_sha256=token_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is not None:
+        CreditorToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def municipality_settings_update(
+    *, actor: Actor, municipality: Municipality, regular_term_days: int, urgent_term_working_days: int
+) -> MunicipalitySettings:
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+    with transaction.atomic():
+        row = MunicipalitySettings.objects.select_for_update().get_or_create(municipality=municipality)[0]
+        row.regular_term_days = regular_term_days
+        row.urgent_term_working_days = urgent_term_working_days
+        row.full_clean()
+        row.save(update_fields=["regular_term_days", "urgent_term_working_days"])
+        record_change(
+            actor=actor,
+            action="early_signals.settings.update",
+            obj=row,
+            municipality_id=municipality.pk,
+            details={"regular_term_days": regular_term_days, "urgent_term_working_days": urgent_term_working_days},
+        )
+    return row
+
+
+def threshold_set(
+    *,
+    actor: Actor,
+    municipality: Municipality,
+    creditor_kind: str,
+    minimum_amount: Decimal,
+    minimum_months_in_arrears: int,
+) -> CreditorKindThreshold:
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+    with transaction.atomic():
+        threshold = CreditorKindThreshold.objects.filter(municipality=municipality, creditor_kind=creditor_kind).first()
+        threshold = threshold or CreditorKindThreshold(municipality=municipality, creditor_kind=creditor_kind)
+        threshold.minimum_amount = minimum_amount
+        threshold.minimum_months_in_arrears = minimum_months_in_arrears
+        threshold.full_clean()
+        threshold.save()
+        record_change(
+            actor=actor,
+            action="early_signals.threshold.set",
+            obj=threshold,
+            municipality_id=municipality.pk,
+            details={
+                "creditor_kind": creditor_kind,
+                "minimum_amount": str(minimum_amount),
+                "minimum_months_in_arrears": minimum_months_in_arrears,
+            },
+        )
+    return threshold

@@ -1,0 +1,242 @@
+"""National allowances of Dienst Toeslagen, as an indication and an estimate (see parameters/allowances.yaml).
+
+Each allowance has an amount per month and an outcome: *no* when a condition fails or nothing would be
+paid, *maybe* close to the income limit or for a small amount (the income is estimated), *likely* otherwise.
+The official calculation is the Belastingdienst's proefberekening.
+"""
+
+from __future__ import annotations
+
+import numpy
+from openfisca_core.periods import MONTH
+
+from meedoen.entitlements.rules.variables.common import (
+    HOUSEHOLD,
+    Array,
+    Enum,
+    HouseholdType,
+    Housing,
+    Outcome,
+    Parameters,
+    Period,
+    Population,
+    at_most,
+)
+
+CALCULATOR = "https://www.belastingdienst.nl/wps/wcm/connect/nl/toeslagen/content/hulpmiddel-proefberekening-toeslagen"
+# Below this many euros a month an allowance counts as "maybe": a rough estimate could as well be nothing.
+SMALL_AMOUNT = 25.0
+
+
+class estimated_taxable_income:
+    value_type = float
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    unit = "currency-EUR"
+    label = "ESTIMATE of the household's gross taxable income of a year (toetsingsinkomen)"
+    documentation = "Estimated from the net income; see allowances.taxable_income_from_net."
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        net_year = household("household_net_income", period) * 12
+        return parameters(period).allowances.taxable_income_from_net.calc(net_year)
+
+
+def _outcome(eligible: Array, monthly: Array, near_limit: Array) -> Array:
+    return numpy.select(
+        [~eligible | (monthly <= 0), near_limit | (monthly < SMALL_AMOUNT)],
+        [Outcome.not_eligible, Outcome.maybe],
+        Outcome.likely,
+    )
+
+
+class zorgtoeslag_eligible:
+    value_type = bool
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    label = "Meets the conditions for health-care allowance (income, assets, age 18 or older)"
+    reference = "https://wetten.overheid.nl/BWBR0018451"
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances.zorgtoeslag
+        couple = household("number_of_adults", period) >= 2
+        income_limit = numpy.where(couple, p.income_limit_partners, p.income_limit_single)
+        asset_limit = numpy.where(couple, p.asset_limit_partners, p.asset_limit_single)
+        return (
+            household("has_social_minimum", period)
+            & at_most(household("estimated_taxable_income", period), income_limit)
+            & at_most(household("net_assets", period), asset_limit)
+        )
+
+
+class zorgtoeslag:
+    value_type = float
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    unit = "currency-EUR"
+    label = "ESTIMATE of the health-care allowance per month"
+    reference = CALCULATOR
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances.zorgtoeslag
+        couple = household("number_of_adults", period) >= 2
+        income = household("estimated_taxable_income", period)
+        limit = numpy.where(couple, p.income_limit_partners, p.income_limit_single)
+        maximum = numpy.where(couple, p.maximum_partners, p.maximum_single)
+        share = numpy.clip((limit - income) / (limit - p.income_threshold), 0, 1)
+        return numpy.where(household("zorgtoeslag_eligible", period), maximum * share, 0)
+
+
+class zorgtoeslag_outcome:
+    value_type = Enum
+    possible_values = Outcome
+    default_value = Outcome.not_eligible
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    label = "Indication of entitlement to health-care allowance"
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances
+        couple = household("number_of_adults", period) >= 2
+        limit = numpy.where(couple, p.zorgtoeslag.income_limit_partners, p.zorgtoeslag.income_limit_single)
+        near = household("estimated_taxable_income", period) > limit * (1 - p.near_limit_share)
+        return _outcome(household("zorgtoeslag_eligible", period), household("zorgtoeslag", period), near)
+
+
+class huurtoeslag_eligible:
+    value_type = bool
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    label = "Meets the conditions for rent allowance (rents a self-contained home, assets, age 18 or older)"
+    reference = "https://wetten.overheid.nl/BWBR0008659"
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances.huurtoeslag
+        couple = household("number_of_adults", period) >= 2
+        asset_limit = numpy.where(couple, p.asset_limit_partners, p.asset_limit_single)
+        return (
+            household("has_social_minimum", period)
+            & (household("housing", period) == Housing.renting)
+            & (household("rent", period) > 0)
+            & at_most(household("net_assets", period), asset_limit)
+        )
+
+
+class huurtoeslag:
+    value_type = float
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    unit = "currency-EUR"
+    label = "ESTIMATE of the rent allowance per month"
+    reference = CALCULATOR
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances.huurtoeslag
+        maximum_rent = numpy.where(household("oldest_adult_age", period) >= 21, p.maximum_rent, p.maximum_rent_young)
+        counted_rent = numpy.minimum(household("rent", period), maximum_rent)
+        income_above_floor = numpy.maximum(
+            household("estimated_taxable_income", period) - p.own_contribution_income_floor, 0
+        )
+        own_contribution = p.own_contribution_minimum + p.own_contribution_rate * income_above_floor / 12
+        amount = numpy.maximum(counted_rent - own_contribution, 0)
+        return numpy.where(household("huurtoeslag_eligible", period), amount, 0)
+
+
+class huurtoeslag_outcome:
+    value_type = Enum
+    possible_values = Outcome
+    default_value = Outcome.not_eligible
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    label = "Indication of entitlement to rent allowance"
+
+    @staticmethod
+    def formula(household: Population, period: Period) -> Array:
+        amount = household("huurtoeslag", period)
+        return _outcome(household("huurtoeslag_eligible", period), amount, numpy.zeros_like(amount, dtype=bool))
+
+
+class kindgebonden_budget_eligible:
+    value_type = bool
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    label = "Meets the conditions for the child budget (children under 18, assets)"
+    reference = "https://wetten.overheid.nl/BWBR0022751"
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances.kindgebonden_budget
+        couple = household("number_of_adults", period) >= 2
+        asset_limit = numpy.where(couple, p.asset_limit_partners, p.asset_limit_single)
+        return (household("number_of_children", period) > 0) & at_most(household("net_assets", period), asset_limit)
+
+
+class kindgebonden_budget:
+    value_type = float
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    unit = "currency-EUR"
+    label = "ESTIMATE of the child budget per month"
+    reference = CALCULATOR
+
+    @staticmethod
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        p = parameters(period).allowances.kindgebonden_budget
+        single_parent = household("household_type", period) == HouseholdType.single_parent
+        maximum = household("number_of_children", period) * p.maximum_per_child + numpy.where(
+            single_parent, p.single_parent_supplement, 0
+        )
+        threshold = numpy.where(single_parent, p.income_threshold_single, p.income_threshold_partners)
+        reduction = p.reduction_rate * numpy.maximum(household("estimated_taxable_income", period) - threshold, 0)
+        per_year = numpy.maximum(maximum - reduction, 0)
+        return numpy.where(household("kindgebonden_budget_eligible", period), per_year / 12, 0)
+
+
+class kindgebonden_budget_outcome:
+    value_type = Enum
+    possible_values = Outcome
+    default_value = Outcome.not_eligible
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    label = "Indication of entitlement to the child budget"
+
+    @staticmethod
+    def formula(household: Population, period: Period) -> Array:
+        amount = household("kindgebonden_budget", period)
+        return _outcome(household("kindgebonden_budget_eligible", period), amount, numpy.zeros_like(amount, dtype=bool))
+
+
+class allowances_total:
+    value_type = float
+    entity = HOUSEHOLD
+    definition_period = MONTH
+    unit = "currency-EUR"
+    label = "ESTIMATE of the three allowances together per month"
+
+    @staticmethod
+    def formula(household: Population, period: Period) -> Array:
+        return (
+            household("zorgtoeslag", period)
+            + household("huurtoeslag", period)
+            + household("kindgebonden_budget", period)
+        )
+
+
+VARIABLES = (
+    estimated_taxable_income,
+    zorgtoeslag_eligible,
+    zorgtoeslag,
+    zorgtoeslag_outcome,
+    huurtoeslag_eligible,
+    huurtoeslag,
+    huurtoeslag_outcome,
+    kindgebonden_budget_eligible,
+    kindgebonden_budget,
+    kindgebonden_budget_outcome,
+    allowances_total,
+)
