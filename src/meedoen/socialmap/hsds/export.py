@@ -13,7 +13,7 @@ Choices a reader of the output might question:
   address, a phone, a language, an attribute) get a UUID derived with ``uuid5`` from their parent's
   id and their role, so every export gives them the same id. An organisation without a social map
   profile gets one derived from its slug (``organisation_hsds_id``); exports never write, so they do
-  not create profiles.
+  not create profiles, and a profile made later keeps that id (``new_profile``).
 - ``state_province`` is required in an HSDS address, but Dutch addresses have no such line and
   Meedoen stores no provinces. It holds the municipality (gemeente) of the place: the
   administrative area that runs the social domain, always known, and never wrong (a province
@@ -25,7 +25,13 @@ Choices a reader of the output might question:
   ``fees_description``.
 - ``hsds_extra`` (HSDS fields Meedoen does not model, kept from an import) is merged back, but only
   fields the HSDS schema defines for that object and Meedoen does not produce itself, and never
-  ``contacts`` or ``metadata``: those name people, and the social map is public.
+  ``contacts`` or ``metadata``, nor the ``attention`` of an address, at any depth: those name
+  people, and the social map is public.
+- Of the lists Meedoen reads only in part (phones, languages, addresses, accessibility, schedules,
+  cost options) the imported list comes back as it came while it still says what Meedoen stores
+  (the rules of ``mapping``); once the offer or place is changed in Meedoen, the list is built from
+  what Meedoen stores. Attributes of other taxonomies and imported service areas come back next to
+  Meedoen's own.
 - Text Meedoen composes (eligibility, fees, ways in, language names) is in the language of the
   data, ``settings.LANGUAGE_CODE``, whatever language the caller reads the site in.
 """
@@ -48,6 +54,15 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from meedoen.organisations.models import Municipality, Organisation
+from meedoen.socialmap.hsds.mapping import (
+    accessibility_text,
+    chosen_address,
+    first_phone,
+    language_codes,
+    says_free,
+    weekly_hours,
+    whatsapp_phone,
+)
 from meedoen.socialmap.languages import language_name
 from meedoen.socialmap.models import (
     Location,
@@ -161,7 +176,8 @@ SERVICE_AT_LOCATION_FIELDS = ("id", "service_id", "location_id", "description")
 SERVICE_AT_LOCATION_LISTS = ("contacts", "phones", "schedules", "attributes", "metadata")
 PROGRAM_FIELDS = ("id", "organization_id", "name", "alternate_name", "description")
 
-# What Meedoen produces itself; an imported value of these in ``hsds_extra`` is stale by definition.
+# What Meedoen produces itself; an imported value of these in ``hsds_extra`` is stale by definition,
+# or, for the lists Meedoen reads in part, given back only after checking it still agrees.
 SERVICE_MODELLED = frozenset(
     {
         "id",
@@ -207,6 +223,8 @@ LOCATION_MODELLED = frozenset(
 SERVICE_AT_LOCATION_MODELLED = frozenset({"id", "service_id", "location_id", "location"})
 # HSDS objects that name people (contact persons; who changed what): never published.
 NEVER_PUBLISHED = frozenset({"contacts", "metadata"})
+# Fields of imported objects that name a person: an address's "for the attention of".
+PERSONAL_FIELDS = frozenset({"attention"})
 
 STATUS = {
     Offer.Status.ACTIVE: "active",
@@ -363,7 +381,18 @@ def organisation_hsds_id(organisation: Organisation) -> str:
     profile = _profile(organisation)
     if profile is not None:
         return str(profile.uuid)
-    return str(uuid.uuid5(ID_NAMESPACE, f"organisation/{organisation.slug}"))
+    return str(organisation_slug_id(organisation))
+
+
+def organisation_slug_id(organisation: Organisation) -> uuid.UUID:
+    """The HSDS id of an organisation without a profile."""
+    return uuid.uuid5(ID_NAMESPACE, f"organisation/{organisation.slug}")
+
+
+def new_profile(organisation: Organisation) -> OrganisationProfile:
+    """An unsaved profile for an organisation that has none, with the id the exports gave it so far:
+    the model's default (a random UUID) would change the organisation's HSDS id."""
+    return OrganisationProfile(organisation=organisation, uuid=organisation_slug_id(organisation))
 
 
 def in_data_language(function: Callable[P, R]) -> Callable[P, R]:
@@ -418,16 +447,19 @@ def organization_to_hsds(
     """An organisation; with ``services`` and ``locations`` the fully nested form of its API detail."""
     profile = _profile(organisation)
     organization_id = organisation_hsds_id(organisation)
-    phones = []
-    if profile is not None and profile.phone:
-        phones.append(
-            {
-                "id": derived_id(uuid.UUID(organization_id), "phone/voice"),
-                "organization_id": organization_id,
-                "number": profile.phone,
-                "type": "voice",
-            }
-        )
+    extra = profile.hsds_extra if profile is not None else {}
+    phones = _imported(extra, "phones")
+    if phones is None or profile is None or first_phone(phones)[1] != profile.phone:
+        phones = []
+        if profile is not None and profile.phone:
+            phones.append(
+                {
+                    "id": derived_id(uuid.UUID(organization_id), "phone/voice"),
+                    "organization_id": organization_id,
+                    "number": profile.phone,
+                    "type": "voice",
+                }
+            )
     data = _compact(
         {
             "id": organization_id,
@@ -447,7 +479,7 @@ def organization_to_hsds(
         data["services"] = list(services)
     return _merge_extra(
         data,
-        profile.hsds_extra if profile is not None else {},
+        extra,
         fields=ORGANIZATION_FIELDS,
         lists=ORGANIZATION_LISTS,
         objects=(),
@@ -472,21 +504,39 @@ def organization_with_services(
 def location_to_hsds(location: Location) -> HsdsObject:
     location_id = str(location.uuid)
     key = location.uuid
-    address = {
-        "id": derived_id(key, "address/physical"),
-        "location_id": location_id,
-        "address_1": location.street_address,
-        "city": location.city,
-        "state_province": location.municipality.name,
-        "postal_code": location.postal_code,
-        "country": location.country or COUNTRY,
-        "address_type": "physical",
-    }
-    accessibility = (
-        [{"id": derived_id(key, "accessibility"), "location_id": location_id, "description": location.accessibility}]
-        if location.accessibility
-        else []
-    )
+    addresses = _imported(location.hsds_extra, "addresses")
+    if addresses is None or not _is_address_of(addresses, location):
+        addresses = [
+            {
+                "id": derived_id(key, "address/physical"),
+                "location_id": location_id,
+                "address_1": location.street_address,
+                "city": location.city,
+                "state_province": location.municipality.name,
+                "postal_code": location.postal_code,
+                "country": location.country or COUNTRY,
+                "address_type": "physical",
+            }
+        ]
+    accessibility = _imported(location.hsds_extra, "accessibility")
+    if accessibility is None or accessibility_text(accessibility) != location.accessibility:
+        accessibility = (
+            [
+                {
+                    "id": derived_id(key, "accessibility"),
+                    "location_id": location_id,
+                    "description": location.accessibility,
+                }
+            ]
+            if location.accessibility
+            else []
+        )
+    opening_hours = list(location.opening_hours.all())
+    schedules = _imported(location.hsds_extra, "schedules")
+    if schedules is None or sorted(hours.key for hours in weekly_hours(schedules)) != sorted(
+        (hours.weekday, hours.opens_at, hours.closes_at, hours.notes) for hours in opening_hours
+    ):
+        schedules = [schedule_to_hsds(hours, location_id=location_id) for hours in opening_hours]
     data = _compact(
         {
             "id": location_id,
@@ -497,9 +547,9 @@ def location_to_hsds(location: Location) -> HsdsObject:
             "transportation": location.transportation,
             "latitude": _number(location.latitude),
             "longitude": _number(location.longitude),
-            "addresses": [address],
+            "addresses": addresses,
             "accessibility": accessibility,
-            "schedules": [schedule_to_hsds(hours, location_id=location_id) for hours in location.opening_hours.all()],
+            "schedules": schedules,
         },
         keep=("addresses", "accessibility", "schedules"),
     )
@@ -557,56 +607,8 @@ def service_to_hsds(offer: Offer) -> HsdsObject:
     """An offer as a fully nested HSDS service, with its organisation and places."""
     service_id = str(offer.uuid)
     key = offer.uuid
-    phones = []
-    if offer.phone:
-        phones.append(
-            {"id": derived_id(key, "phone/voice"), "service_id": service_id, "number": offer.phone, "type": "voice"}
-        )
-    if offer.whatsapp:
-        phones.append(
-            {
-                "id": derived_id(key, "phone/whatsapp"),
-                "service_id": service_id,
-                "number": offer.whatsapp,
-                "type": "text",
-                "description": "WhatsApp",
-            }
-        )
-    languages = [
-        _compact(
-            {
-                "id": derived_id(key, f"language/{code}"),
-                "service_id": service_id,
-                "name": _language_name(code),
-                "code": code,
-            }
-        )
-        for code in offer.languages
-    ]
-    cost_options = (
-        [
-            {
-                "id": derived_id(key, "cost_option/free"),
-                "service_id": service_id,
-                "option": _("Free of charge"),
-                "currency": CURRENCY,
-                "amount": 0,
-            }
-        ]
-        if offer.is_free
-        else []
-    )
+    extra = offer.hsds_extra
     municipalities = list(offer.municipalities.all())
-    service_areas = [
-        {
-            "id": derived_id(key, f"service_area/{municipality.code}"),
-            "service_id": service_id,
-            "name": municipality.name,
-            "description": _("The municipality of %(name)s (CBS code %(code)s).")
-            % {"name": municipality.name, "code": municipality.code},
-        }
-        for municipality in municipalities
-    ]
     attributes = [
         _attribute(key, term, link_type)
         for link_type, terms in ((LINK_THEME, offer.themes.all()), (LINK_TARGET_GROUP, offer.target_groups.all()))
@@ -632,17 +634,18 @@ def service_to_hsds(offer: Offer) -> HsdsObject:
             "service_at_locations": [
                 service_at_location_to_hsds(offer_location) for offer_location in offer.offer_locations.all()
             ],
-            "phones": phones,
-            "languages": languages,
-            "cost_options": cost_options,
-            "service_areas": service_areas,
-            "attributes": attributes,
+            "phones": _service_phones(offer),
+            "languages": _service_languages(offer),
+            "cost_options": _cost_options(offer),
+            "service_areas": _service_areas(offer, municipalities),
+            # Terms of other taxonomies, as imported, next to Meedoen's themes and target groups.
+            "attributes": _joined(attributes, _imported(extra, "attributes") or []),
         },
         keep=("service_at_locations", "phones", "languages", "cost_options", "service_areas", "attributes"),
     )
     return _merge_extra(
         data,
-        offer.hsds_extra,
+        extra,
         fields=SERVICE_FIELDS,
         lists=SERVICE_LISTS,
         objects=SERVICE_OBJECTS,
@@ -679,6 +682,87 @@ def eligibility_text(offer: Offer, municipalities: Iterable[Municipality]) -> st
         names = [municipality.name for municipality in municipalities]
         parts.append(_("Only for residents of %(places)s.") % {"places": ", ".join(names)})
     return " ".join(part for part in parts if part)
+
+
+def _service_phones(offer: Offer) -> list[HsdsObject]:
+    imported = _imported(offer.hsds_extra, "phones")
+    if imported is not None and (first_phone(imported)[1], whatsapp_phone(imported)[1]) == (
+        offer.phone,
+        offer.whatsapp,
+    ):
+        return imported
+    service_id, key = str(offer.uuid), offer.uuid
+    phones = []
+    if offer.phone:
+        phones.append(
+            {"id": derived_id(key, "phone/voice"), "service_id": service_id, "number": offer.phone, "type": "voice"}
+        )
+    if offer.whatsapp:
+        phones.append(
+            {
+                "id": derived_id(key, "phone/whatsapp"),
+                "service_id": service_id,
+                "number": offer.whatsapp,
+                "type": "text",
+                "description": "WhatsApp",
+            }
+        )
+    return phones
+
+
+def _service_languages(offer: Offer) -> list[HsdsObject]:
+    imported = _imported(offer.hsds_extra, "languages")
+    if imported is not None and language_codes(imported) == list(offer.languages):
+        return imported
+    return [
+        _compact(
+            {
+                "id": derived_id(offer.uuid, f"language/{code}"),
+                "service_id": str(offer.uuid),
+                "name": _language_name(code),
+                "code": code,
+            }
+        )
+        for code in offer.languages
+    ]
+
+
+def _cost_options(offer: Offer) -> list[HsdsObject]:
+    """The imported cost options while they agree on whether the offer is free; else the option
+    "free of charge" for a free offer, and none for one that is not (its fees_description says it)."""
+    imported = _imported(offer.hsds_extra, "cost_options")
+    if imported is not None and (says_free(imported) is True) == offer.is_free:
+        return imported
+    if not offer.is_free:
+        return []
+    return [
+        {
+            "id": derived_id(offer.uuid, "cost_option/free"),
+            "service_id": str(offer.uuid),
+            "option": _("Free of charge"),
+            "currency": CURRENCY,
+            "amount": 0,
+        }
+    ]
+
+
+def _service_areas(offer: Offer, municipalities: Sequence[Municipality]) -> list[HsdsObject]:
+    """A service area per municipality the offer is offered in, then the imported ones; a
+    municipality an imported area already names (by name) is not named twice."""
+    imported = _imported(offer.hsds_extra, "service_areas") or []
+    named = {str(area.get("name", "")).strip().casefold() for area in imported}
+    own = [
+        {
+            "id": derived_id(offer.uuid, f"service_area/{municipality.code}"),
+            "service_id": str(offer.uuid),
+            "name": municipality.name,
+            "description": _("The municipality of %(name)s (CBS code %(code)s).")
+            % {"name": municipality.name, "code": municipality.code},
+        }
+        for municipality in municipalities
+        if municipality.name.strip().casefold() not in named
+    ]
+    return _joined(own, imported)
 
 
 def _attribute(service_key: uuid.UUID, term: TaxonomyTerm, link_type: str) -> HsdsObject:
@@ -768,6 +852,48 @@ def _compact(data: HsdsObject, *, keep: Iterable[str] = ()) -> HsdsObject:
     return {key: value for key, value in data.items() if key in kept or value not in (None, "", [])}
 
 
+def _imported(extra: object, key: str) -> list[HsdsObject] | None:
+    """The list ``key`` as imported, ready to publish; None when there is none."""
+    value = extra.get(key) if isinstance(extra, Mapping) else None
+    if not value or not _is_list_of_objects(value):
+        return None
+    published: list[HsdsObject] = _published(value)
+    return published
+
+
+def _joined(own: list[HsdsObject], imported: Iterable[Mapping[str, Any]]) -> list[HsdsObject]:
+    """Meedoen's own objects, then the imported ones with another id."""
+    seen = {str(item.get("id")) for item in own}
+    return [*own, *(dict(item) for item in imported if str(item.get("id")) not in seen)]
+
+
+def _is_address_of(addresses: Sequence[Mapping[str, Any]], location: Location) -> bool:
+    """Whether the address Meedoen keeps of ``addresses`` is still the place's."""
+    index = chosen_address(addresses)
+    if index is None:
+        return False
+    address = addresses[index]
+    return (
+        str(address.get("address_1", "")),
+        str(address.get("postal_code", "")),
+        str(address.get("city", "")),
+        str(address.get("country", "")).strip().upper(),
+    ) == (location.street_address, location.postal_code, location.city, location.country)
+
+
+def _published(value: Any) -> Any:
+    """A deep copy without what names people (contacts, metadata, attention), at any depth."""
+    if isinstance(value, Mapping):
+        return {
+            key: _published(child)
+            for key, child in value.items()
+            if key not in NEVER_PUBLISHED and key not in PERSONAL_FIELDS
+        }
+    if isinstance(value, list):
+        return [_published(child) for child in value]
+    return copy.deepcopy(value)
+
+
 def _merge_extra(
     data: HsdsObject,
     extra: object,
@@ -792,7 +918,7 @@ def _merge_extra(
             continue
         shape = shapes.get(key)
         if shape is not None and shape(value):
-            data[key] = copy.deepcopy(value)
+            data[key] = _published(value)
     return data
 
 

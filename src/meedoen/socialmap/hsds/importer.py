@@ -9,14 +9,16 @@ How HSDS maps onto Meedoen:
 
 - organization -> Organisation (new ones get the kind the caller chooses) with its
   OrganisationProfile; matched by the profile's UUID, or by the id the export derives for an
-  organisation without a profile. It is joined to the municipality.
+  organisation without a profile (the profile the import then makes keeps that id). It is joined to
+  the municipality.
 - service -> Offer, offered in the municipality. Attributes whose term belongs to the managed
   taxonomies (``meedoen-thema``, ``meedoen-doelgroep``, matched by code) become themes and target
   groups; every other attribute is kept.
 - location -> Location in the municipality, its address from the first physical address (else the
   first), a district or neighbourhood when ``external_identifier_type`` is ``CBS``. A weekly
   schedule that holds every week (``freq`` WEEKLY, ``byday``, opening and closing time in local
-  time, no other restriction) becomes opening hours.
+  time, no other restriction) becomes opening hours. ``mapping`` holds these rules, which the export
+  shares.
 - service_at_location -> OfferLocation.
 
 ``hsds_extra`` keeps, per object, every HSDS field Meedoen does not store as it came: plain fields
@@ -25,7 +27,8 @@ cost options, ...), and of the lists Meedoen reads only in part (phones, languag
 accessibility, schedules, service areas, cost options, attributes of other taxonomies) the whole
 imported list. Left out are the parts Meedoen derives itself on export (recognised by the ids
 ``export.derived_id`` gives them, and opening hours by their own UUID), and ``last_modified``, which
-is Meedoen's own time of change. So importing an export of Meedoen changes nothing.
+is Meedoen's own time of change. So importing an export of Meedoen changes nothing, and the export
+gives an imported list back for as long as it still says what Meedoen stores.
 
 The import writes one audit record for the municipality with the counts and the ids of what it
 created and changed (organisations it creates or joins get their own records from the
@@ -39,7 +42,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +63,20 @@ from meedoen.socialmap.hsds.export import (
     derived_id,
     eligibility_text,
     fees_text,
+    new_profile,
+)
+from meedoen.socialmap.hsds.mapping import (
+    WEEKDAYS,
+    accessibility_text,
+    as_list,
+    chosen_address,
+    first_phone,
+    language_codes,
+    says_free,
+    schedule_days,
+    weekly_hours,
+    weekly_times,
+    whatsapp_phone,
 )
 from meedoen.socialmap.hsds.reader import (
     Bundle,
@@ -114,12 +131,8 @@ OFFER_SOURCES: dict[str, tuple[str | int, ...]] = {
     "costs": ("fees_description",),
     "last_checked": ("assured_date",),
 }
-WEEKDAYS = {"MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6, "SU": 7}
-# Schedule fields that make a weekly rule hold on some weeks only.
-SCHEDULE_RESTRICTIONS = ("byweekno", "bymonthday", "byyearday", "count", "until")
 CBS_IDENTIFIER_TYPES = frozenset({"cbs", "cbs-code", "cbs wijk- en buurtcode"})
 CBS_AREA = re.compile(r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
-_LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:([0-5]\d)(\.\d+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -358,13 +371,15 @@ class _Importer:
         profile = self.db_profiles.get(item.id)
         organisation = profile.organisation if profile is not None else self.db_slug_ids.get(item.id)
         created = organisation is None
-        if profile is None:
-            profile = OrganisationProfile(uuid=uuid.UUID(item.id))
+        if profile is None and organisation is not None:
+            profile = new_profile(organisation)  # with the id Meedoen's exports gave the organisation so far
+        elif profile is None:
+            profile = OrganisationProfile(uuid=uuid.UUID(item.id))  # a new organisation keeps the id it came with
         before = None if created else (_snapshot(profile, _PROFILE_FIELDS), organisation.name if organisation else "")
         name = str(data.get("name", ""))
         candidate = Organisation(name=name, kind=self.kind, slug="x")
         self.model_problems(item, candidate, {}, exclude=["slug"])
-        phone_index, phone = _first_phone(data.get("phones"))
+        phone_index, phone = first_phone(data.get("phones"))
         profile.description = str(data.get("description", ""))
         profile.website = str(data.get("website", ""))
         profile.email = str(data.get("email", ""))
@@ -441,9 +456,9 @@ class _Importer:
 
     def _offer_fields(self, item: Item, existing: Offer | None) -> dict[str, Any]:
         data = item.data
-        phones = _list(data.get("phones"))
-        _index, phone = _first_phone(phones)
-        whatsapp = next((str(p.get("number", "")) for p in phones if _is_whatsapp(p)), "")
+        phones = data.get("phones")
+        _index, phone = first_phone(phones)
+        _index, whatsapp = whatsapp_phone(phones)
         fields: dict[str, Any] = {
             "name": str(data.get("name", "")),
             "description": str(data.get("description", "")),
@@ -456,7 +471,7 @@ class _Importer:
             "maximum_age": self._whole(item, "maximum_age"),
             "phone": phone,
             "whatsapp": whatsapp,
-            "languages": _language_codes(data.get("languages")),
+            "languages": language_codes(data.get("languages")),
         }
         fees = data.get("fees_description")
         fields["costs"] = str(fees or "")
@@ -496,7 +511,7 @@ class _Importer:
         """Check that every attribute names a known term; return the managed terms among them."""
         found: list[TaxonomyTerm] = []
         attributes = item.data.get("attributes")
-        for index, attribute in enumerate(_list(attributes)):
+        for index, attribute in enumerate(as_list(attributes)):
             term = self._term_of(item, index, attribute)
             if term is not None and term not in found:
                 found.append(term)
@@ -589,11 +604,7 @@ class _Importer:
         location.description = str(data.get("description", ""))
         location.transportation = str(data.get("transportation", ""))
         address_index = self._address(item, location)
-        accessibility = _list(data.get("accessibility"))
-        location.accessibility = "\n".join(
-            " ".join(str(part) for part in (entry.get("description"), entry.get("details")) if part)
-            for entry in accessibility
-        ).strip()
+        location.accessibility = accessibility_text(data.get("accessibility"))
         if str(data.get("external_identifier_type", "")).lower() in CBS_IDENTIFIER_TYPES:
             location.area = self._area(item)
         elif existing is None:
@@ -668,7 +679,7 @@ class _Importer:
 
     def _address(self, item: Item, location: Location) -> int | None:
         """Read the address into ``location``; its index in ``addresses``, None when there is none."""
-        addresses = _list(item.data.get("addresses"))
+        addresses = as_list(item.data.get("addresses"))
         if not addresses and "addresses" not in item.data and location.pk is not None:
             return None  # a summary of a place Meedoen knows (as in list pages): its address stays
         if not addresses:
@@ -678,7 +689,8 @@ class _Importer:
                 message=_("missing; Meedoen lists places people can visit, each with its address"),
             )
             return None
-        index = next((i for i, a in enumerate(addresses) if a.get("address_type") == "physical"), 0)
+        index = chosen_address(addresses)
+        assert index is not None
         address = addresses[index]
         location.street_address = str(address.get("address_1", ""))
         location.postal_code = str(address.get("postal_code", ""))
@@ -736,13 +748,13 @@ class _Importer:
         return stored
 
     def _opening_hours(self, item: Item, location: Location, own_uuids: set[str]) -> list[OpeningHours]:
-        schedules = _list(item.data.get("schedules"))
-        hours: dict[tuple[int, time, time], OpeningHours] = {}
+        """The weekly schedules as opening hours (``mapping.weekly_hours``), naming the days that are no
+        days and the hours that close before they open."""
+        schedules = as_list(item.data.get("schedules"))
         for index, schedule in enumerate(schedules):
             if schedule.get("freq") != "WEEKLY" or not schedule.get("byday"):
                 continue
-            days = [day.strip().upper() for day in str(schedule["byday"]).split(",")]
-            wrong = [day for day in days if day not in WEEKDAYS]
+            wrong = [day for day in schedule_days(schedule) if day not in WEEKDAYS]
             if wrong:
                 self.problem(
                     item,
@@ -753,32 +765,30 @@ class _Importer:
                     % {"days": ", ".join(shown(day) for day in wrong)},
                 )
                 continue
-            opens, closes = _local(schedule.get("opens_at")), _local(schedule.get("closes_at"))
-            if opens is None or closes is None or schedule.get("interval", 1) != 1:
-                continue
-            if any(schedule.get(name) not in (None, "") for name in SCHEDULE_RESTRICTIONS):
-                continue
-            if opens >= closes:
+            times = weekly_times(schedule)
+            if times is not None and times[0] >= times[1]:
                 self.warn(
                     item,
                     "schedules",
                     index,
                     message=_("closes at or before it opens; kept as HSDS data, not as opening hours"),
                 )
-                continue
-            notes = str(schedule.get("notes", ""))
-            schedule_id = str(schedule.get("id", ""))
-            for day in dict.fromkeys(days):
-                weekday = WEEKDAYS[day]
-                if len(days) == 1 and schedule_id in own_uuids:
-                    key = uuid.UUID(schedule_id)  # Meedoen's own opening hours, exported
-                else:
-                    key = uuid.uuid5(location.uuid, f"schedule/{schedule_id}/{day}")
-                hours.setdefault(
-                    (weekday, opens, closes),
-                    OpeningHours(uuid=key, weekday=weekday, opens_at=opens, closes_at=closes, notes=notes[:200]),
+        hours = []
+        for found in weekly_hours(schedules):
+            if found.only_day and found.schedule_id in own_uuids:
+                key = uuid.UUID(found.schedule_id)  # Meedoen's own opening hours, exported
+            else:
+                key = uuid.uuid5(location.uuid, f"schedule/{found.schedule_id}/{found.day}")
+            hours.append(
+                OpeningHours(
+                    uuid=key,
+                    weekday=found.weekday,
+                    opens_at=found.opens_at,
+                    closes_at=found.closes_at,
+                    notes=found.notes,
                 )
-        return sorted(hours.values(), key=lambda h: (h.weekday, h.opens_at))
+            )
+        return hours
 
     # services at locations
 
@@ -1083,10 +1093,6 @@ _LOCATION_FIELDS = (
 )
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _dict(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
@@ -1123,9 +1129,8 @@ def _hours_key(hours: OpeningHours) -> tuple[Any, ...]:
 
 
 def _offer_sources(data: Mapping[str, Any]) -> dict[str, tuple[str | int, ...]]:
-    index, _phone = _first_phone(data.get("phones"))
-    phones = _list(data.get("phones"))
-    whatsapp = next((i for i, p in enumerate(phones) if _is_whatsapp(p)), 0)
+    index, _phone = first_phone(data.get("phones"))
+    whatsapp, _number = whatsapp_phone(data.get("phones"))
     return {
         **OFFER_SOURCES,
         "phone": ("phones", index, "number"),
@@ -1134,50 +1139,10 @@ def _offer_sources(data: Mapping[str, Any]) -> dict[str, tuple[str | int, ...]]:
     }
 
 
-def _is_whatsapp(phone: Any) -> bool:
-    if not isinstance(phone, Mapping):
-        return False
-    said = f"{phone.get('description', '')} {phone.get('number', '')}".casefold()
-    return phone.get("type") == "text" and "whatsapp" in said
-
-
-def _first_phone(phones: Any) -> tuple[int, str]:
-    """The first phone that is not a WhatsApp number: (its index, its number)."""
-    for index, phone in enumerate(_list(phones)):
-        if isinstance(phone, Mapping) and not _is_whatsapp(phone):
-            return index, str(phone.get("number", ""))
-    return 0, ""
-
-
-def _language_codes(languages: Any) -> list[str]:
-    """ISO 639 codes, lower case, without region ("en-GB" -> "en"); the full objects stay HSDS data."""
-    codes: dict[str, None] = {}
-    for language in _list(languages):
-        code = str(language.get("code", "")).strip().lower().split("-")[0] if isinstance(language, Mapping) else ""
-        if code:
-            codes.setdefault(code, None)
-    return list(codes)
-
-
 def _is_free(fees: Any, cost_options: Any) -> bool:
     """Free when the cost options say so, or when nothing speaks of a cost."""
-    amounts: list[float] = []
-    for option in _list(cost_options):
-        amount = option.get("amount") if isinstance(option, Mapping) else None
-        if isinstance(amount, int | float):
-            amounts.append(amount)
-    if any(amount > 0 for amount in amounts):
-        return False
-    if amounts:
-        return True
-    return not fees
-
-
-def _local(text: Any) -> time | None:
-    """A time of day without a zone; None for anything else (a zone makes it HSDS data only)."""
-    if not isinstance(text, str) or not _LOCAL_TIME.match(text):
-        return None
-    return time.fromisoformat(text[:8] if len(text) >= 8 else text)
+    said = says_free(cost_options)
+    return not fees if said is None else said
 
 
 def _is_derived(parent: uuid.UUID, entry: Any, roles: tuple[str, ...], own_ids: set[str]) -> bool:

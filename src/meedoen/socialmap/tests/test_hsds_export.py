@@ -30,12 +30,13 @@ from referencing.jsonschema import DRAFT202012
 
 from meedoen.areas.models import Area
 from meedoen.core.access import Actor
-from meedoen.organisations.models import Municipality
+from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.tests.factories import OrganisationFactory
 from meedoen.socialmap.hsds.export import (
     ID_NAMESPACE,
     export_municipality,
     hsds_page,
+    new_profile,
     organisation_hsds_id,
     service_to_hsds,
 )
@@ -520,6 +521,67 @@ def test_organisations_without_a_profile_keep_one_stable_id(client, social_map, 
     assert [s["name"] for s in detail["services"]] == ["Voedselpakket"]
     assert [place["name"] for place in detail["locations"]] == ["Dorpshuis"]
     assert get_json(client, api("GM0867", "services"), {"organization_id": foodbank_id})["total_items"] == 1
+
+
+def test_a_profile_made_later_keeps_the_id_the_organisation_had_without_one(world):
+    foodbank_id = organisation_hsds_id(world.ww_foodbank)
+    assert str(OrganisationProfile(organisation=world.ww_foodbank).uuid) != foodbank_id, "the model's default"
+    new_profile(world.ww_foodbank).save()
+    organisation = Organisation.objects.select_related("socialmap_profile").get(pk=world.ww_foodbank.pk)
+    assert str(organisation.socialmap_profile.uuid) == foodbank_id
+    assert organisation_hsds_id(organisation) == foodbank_id
+
+
+def test_imported_lists_come_back_next_to_meedoens_own_and_without_people(hsds, world):
+    offer = make_offer(
+        world.ww_team, world.waalwijk, name="Kledingbank", themes=("voedsel",), is_free=False, costs="1 euro per stuk."
+    )
+    clothing = {
+        "id": str(uuid.uuid4()),
+        "link_type": "category",
+        "link_entity": "service",
+        "taxonomy_term": {
+            "id": str(uuid.uuid4()),
+            "code": "clothing",
+            "name": "Clothing",
+            "description": "Clothes and shoes.",
+            "taxonomy": "Open Eligibility",
+        },
+    }
+    waalwijk_area = {"id": str(uuid.uuid4()), "name": "Waalwijk", "extent": "POLYGON((5 51, 5 52, 6 52, 5 51))"}
+    region = {"id": str(uuid.uuid4()), "name": "De Langstraat"}
+    per_piece = {"id": str(uuid.uuid4()), "option": "Per stuk", "currency": "EUR", "amount": 1}
+    changes = {
+        "id": str(uuid.uuid4()),
+        "last_action_date": "2024-01-01",
+        "last_action_type": "update",
+        "field_name": "code",
+        "previous_value": "clothes",
+        "replacement_value": "clothing",
+        "updated_by": "Dora Persona",
+    }
+    Offer.objects.filter(pk=offer.pk).update(
+        hsds_extra={
+            "attributes": [{**clothing, "metadata": [changes]}],
+            "service_areas": [waalwijk_area, region],
+            "cost_options": [per_piece],
+        }
+    )
+    service = service_to_hsds(Offer.objects.get(pk=offer.pk))
+    hsds.assert_valid(service, "compiled/service.json", "service")
+
+    assert [(a["link_type"], a["taxonomy_term"]["code"]) for a in service["attributes"]] == [
+        ("theme", "voedsel"),
+        ("category", "clothing"),
+    ]
+    assert service["attributes"][1] == clothing, "as imported, without who changed it"
+    assert "Dora Persona" not in json.dumps(service)
+    assert service["service_areas"] == [waalwijk_area, region], "Waalwijk once, as the source describes it"
+    assert service["cost_options"] == [per_piece]
+
+    Offer.objects.filter(pk=offer.pk).update(is_free=True)
+    service = service_to_hsds(Offer.objects.get(pk=offer.pk))
+    assert [(c["amount"], c["currency"]) for c in service["cost_options"]] == [(0, "EUR")], "1 euro no longer holds"
 
 
 def test_the_export_is_the_same_every_time_and_the_same_as_the_api(client, social_map, tmp_path):

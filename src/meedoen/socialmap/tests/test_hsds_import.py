@@ -1,7 +1,7 @@
 """The application manager imports an existing social map in HSDS 3.0: the official examples in JSON
 and as a CSV package, again without duplicates, and every way the data can be broken, each named by
 file and JSON path or row and column, with nothing imported. Ends with the round trip through the
-export.
+export: every official example and the CSV package come back field by field, but for what names people.
 
 The official examples are read from the standard beside the repository (``../shared/standards``).
 """
@@ -9,6 +9,7 @@ The official examples are read from the standard beside the repository (``../sha
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import shutil
 import uuid
@@ -26,9 +27,11 @@ from meedoen.core.access import Actor, Role, grants_from
 from meedoen.core.models import AuditEvent
 from meedoen.organisations.models import Membership, Municipality, Organisation
 from meedoen.socialmap.hsds import reader
+from meedoen.socialmap.hsds.export import derived_id, export_municipality, organisation_hsds_id
 from meedoen.socialmap.hsds.importer import hsds_import
 from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, OrganisationProfile
 from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.tests.test_hsds_export import EXPORT_SCHEMAS, Hsds
 
 pytestmark = pytest.mark.django_db
 
@@ -820,68 +823,236 @@ def test_a_single_csv_file_is_not_a_package(world, examples):
 
 # --- the round trip: import, export, compare -------------------------------------------------------------
 
-# Fields of the example service that do not come back as they went in, and why.
+# What does not come back from the export, at any depth, and why. Everything else comes back as it went
+# in, field by field, and every exported object follows the official schemas.
 NOT_COMPARED = {
-    # Meedoen's own: the time Meedoen changed the offer.
-    "last_modified": "derived",
-    # Never published by the export: these name people (see export.py).
-    "contacts": "not published",
-    "metadata": "not published",
-    # Deprecated in HSDS; the export leaves it out on purpose (test_hsds_export).
-    "fees": "deprecated",
-    # Meedoen models these in part and export.py builds them from the model; what Meedoen keeps of
-    # them is compared below. The full lists are kept in hsds_extra for export.py to give back.
-    "phones": "rebuilt",
-    "languages": "rebuilt",
-    "cost_options": "rebuilt",
-    "service_areas": "rebuilt",
-    "attributes": "rebuilt",
-    # Compared one by one below.
-    "organization": "nested",
-    "service_at_locations": "nested",
+    "contacts": "never published: contacts name people (export.NEVER_PUBLISHED)",
+    "metadata": "never published: who changed what names people (export.NEVER_PUBLISHED)",
+    "last_modified": "Meedoen's own time of change of the offer, not the source's",
+    "attention": "never published: the person an address is for the attention of (export.PERSONAL_FIELDS)",
+    "fees": "deprecated in HSDS 3.0; fees_description says it, and a kept copy would go stale",
 }
-LOCATION_NOT_COMPARED = {
-    "contacts": "not published",
-    "latitude": "off the earth in the example, so not stored",
-    "addresses": "rebuilt",
-    "accessibility": "rebuilt",
-    "schedules": "rebuilt",
+LEFT_OUT = frozenset({"contacts", "metadata", "attention", "fees"})
+# An entity nested in another comes back under the same id, and in full in the export's own file of it.
+NESTED = {
+    "organization": "organizations",
+    "services": "services",
+    "service": "services",
+    "locations": "locations",
+    "location": "locations",
+    "service_at_locations": "service_at_locations",
+}
+# The links nesting implies; the export writes them out.
+LINKS = frozenset({"organization_id", "service_id", "location_id"})
+EXAMPLE_FILES = {
+    "service_full.json": "services",
+    "organization_full.json": "organizations",
+    "location.json": "locations",
+    "service_at_location_full.json": "service_at_locations",
+}
+# Tables and columns of the example CSV package that do not come back, and why.
+CSV_NOT_COMPARED = {
+    "contacts.csv": NOT_COMPARED["contacts"],
+    "metadata.csv": NOT_COMPARED["metadata"],
+    "meta_table_descriptions.csv": "describes the tables of the package, not the social map",
+    "attributes.csv": "its link_id matches no object in the package, so it is not imported (a warning says so)",
+    "taxonomies.csv": "used by no attribute in the package, so not kept (a warning says so)",
+    "taxonomy_terms.csv": "used by no attribute in the package, so not kept (a warning says so)",
+    "services.csv last_modified": NOT_COMPARED["last_modified"],
+    "services.csv fees": NOT_COMPARED["fees"],
+    "addresses.csv attention": NOT_COMPARED["attention"],
+    "locations.csv latitude": "100 lies off the earth: neither stored nor published (a warning says so)",
+    "locations.csv organization_id": "names an organization the package does not hold; the place is kept by the "
+    "organisation of the service given there (a warning says so)",
 }
 
 
-def test_the_service_example_comes_back_from_the_export(world, examples):
-    export = pytest.importorskip("meedoen.socialmap.hsds.export")
-    run(examples / "service_full.json")
-    exported = export.export_municipality(Municipality.objects.get(code="GM0867"))
-    example = json.loads((examples / "service_full.json").read_text(encoding="utf-8"))
-    [service] = exported["services"]
+@pytest.fixture(scope="module")
+def schemas() -> Hsds:
+    if not (STANDARD / "schema" / "compiled" / "service.json").is_file():
+        pytest.skip(f"the HSDS 3.0 standard is not beside the repository ({STANDARD}); see README")
+    return Hsds(STANDARD)
 
-    for name, value in example.items():
-        if name not in NOT_COMPARED:
-            assert service.get(name) == value, name
-    assert [phone["number"] for phone in service["phones"]] == [example["phones"][0]["number"]]
-    assert [language["code"] for language in service["languages"]] == ["ur"]
-    assert all(option["amount"] != 0 for option in service.get("cost_options", [])), "not free of charge"
 
-    organization = service["organization"]
-    for name, value in example["organization"].items():
-        if name not in ("contacts", "phones", "locations"):
-            assert organization.get(name) == value, f"organization.{name}"
+def exported_map(schemas: Hsds) -> dict[str, list[dict[str, Any]]]:
+    """Waalwijk's export, every object checked against the official schemas, strictly too."""
+    exported = export_municipality(Municipality.objects.get(code="GM0867"))
+    for kind, objects in exported.items():
+        for item in objects:
+            schemas.assert_valid(item, EXPORT_SCHEMAS[kind], f"{kind} {item['id']}")
+    return json.loads(json.dumps(exported))
 
-    [link] = service["service_at_locations"]
-    for name, value in example["service_at_locations"][0].items():
-        if name not in ("contacts", "location"):
-            assert link.get(name) == value, f"service_at_locations[0].{name}"
-    location, example_location = link["location"], example["service_at_locations"][0]["location"]
-    for name, value in example_location.items():
-        if name not in LOCATION_NOT_COMPARED:
-            assert location.get(name) == value, f"location.{name}"
-    [address] = location["addresses"]
-    expected = example_location["addresses"][0]
-    assert [address[k] for k in ("address_1", "city", "postal_code")] == [
-        expected[k] for k in ("address_1", "city", "postal_code")
+
+def meedoens_own(exported: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """The ids of what the export adds of its own to an imported list: a service area per municipality."""
+    return {
+        derived_id(uuid.UUID(service["id"]), f"service_area/{municipality.code}")
+        for service in exported["services"]
+        for municipality in Municipality.objects.all()
+    }
+
+
+def assert_comes_back(example: dict[str, Any], kind: str, exported: dict[str, Any], where: str) -> None:
+    """The example object is in the export's file of ``kind``, with every field it had."""
+    found = [item for item in exported[kind] if item["id"] == example["id"]]
+    assert len(found) == 1, f"{where}: {example['id']} is not in {kind}.json once"
+    assert_same(example, found[0], where, exported)
+
+
+def assert_same(example: Any, value: Any, where: str, exported: dict[str, Any]) -> None:
+    if isinstance(example, dict):
+        assert isinstance(value, dict), where
+        for name, field in example.items():
+            at = f"{where}.{name}"
+            if name in NOT_COMPARED:
+                assert name not in LEFT_OUT or name not in value, f"{at}: published"
+                continue
+            if name == "latitude" and not -90 <= field <= 90:
+                assert name not in value, f"{at}: a place off the earth is published"
+                continue
+            assert name in value, f"{at}: missing"
+            if name in NESTED:
+                nested = field if isinstance(field, list) else [field]
+                given = value[name] if isinstance(value[name], list) else [value[name]]
+                assert [item["id"] for item in given] == [item["id"] for item in nested], at
+                for position, item in enumerate(nested):
+                    assert_comes_back(item, NESTED[name], exported, f"{at}[{position}]" if field is nested else at)
+                continue
+            assert_same(field, value[name], at, exported)
+        added = set(value) - set(example) - LINKS - set(NESTED)
+        assert not added, f"{where}: the export adds {sorted(added)}"
+    elif isinstance(example, list):
+        assert isinstance(value, list), where
+        own = meedoens_own(exported)
+        given = [item for item in value if not (isinstance(item, dict) and item.get("id") in own)]
+        assert len(given) == len(example), f"{where}: {given} is not {example}"
+        for position, (item, given_item) in enumerate(zip(example, given, strict=True)):
+            assert_same(item, given_item, f"{where}[{position}]", exported)
+    else:
+        assert value == example, f"{where}: {value!r} is not {example!r}"
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_FILES))
+def test_every_official_example_comes_back_from_the_export(world, examples, schemas, name):
+    if name == "location.json":
+        run(examples / "organization_full.json")  # the place alone does not say who keeps it
+    run(examples / name)
+    example = json.loads((examples / name).read_text(encoding="utf-8"))
+    assert_comes_back(example, EXAMPLE_FILES[name], exported_map(schemas), name)
+
+
+def objects_with_id(data: Any, wanted: str) -> list[dict[str, Any]]:
+    """Every object anywhere in ``data`` with this id: the same object nested in several places."""
+    if isinstance(data, dict):
+        found = [data] if data.get("id") == wanted else []
+        return found + [hit for value in data.values() for hit in objects_with_id(value, wanted)]
+    if isinstance(data, list):
+        return [hit for value in data for hit in objects_with_id(value, wanted)]
+    return []
+
+
+def same_cell(cell: str, value: Any) -> bool:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(cell) == value
+    return value == cell
+
+
+def test_the_official_csv_package_comes_back_from_the_export_cell_by_cell(world, examples, schemas):
+    run(examples / "csv")
+    exported = exported_map(schemas)
+    tables: dict[str, list[dict[str, str]]] = {}
+    for path in sorted((examples / "csv").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        if path.name in CSV_NOT_COMPARED:
+            for row in rows:
+                assert not objects_with_id(exported, row["id"]), f"{path.name}: {row['id']} is published"
+        else:
+            tables[path.name] = rows
+    assert set(tables) >= {"organizations.csv", "services.csv", "locations.csv", "service_at_location.csv"}
+    compared = {row["id"] for rows in tables.values() for row in rows}
+    for name, rows in tables.items():
+        table = reader.tables()[name]
+        links = reader.DETAIL_LINKS.get(table, {})
+        for number, row in enumerate(rows, start=2):
+            where = f"{name} row {number}"
+            copies = objects_with_id(exported, row["id"])
+            assert copies, f"{where}: not exported"
+            for column, cell in row.items():
+                if f"{name} {column}" in CSV_NOT_COMPARED and column in LEFT_OUT:
+                    assert not any(column in copy_ for copy_ in copies), f"{where}, column {column}: published"
+                if not cell or column in links or f"{name} {column}" in CSV_NOT_COMPARED:
+                    continue
+                for copy_ in copies:
+                    assert same_cell(cell, copy_.get(column)), f"{where}, column {column}: {copy_.get(column)!r}"
+            for column, parent in links.items():
+                if row.get(column) not in compared:
+                    continue  # a contact (never published) or an object the package does not hold
+                key = reader.DETAIL_KEYS[table]
+                holders = [other for other in objects_with_id(exported, row[column]) if key in other]
+                assert holders, f"{where}, column {column}: no {parent} holds {key}"
+                for holder in holders:
+                    assert row["id"] in [item["id"] for item in holder[key]], f"{where}, column {column}"
+
+
+def test_a_list_changed_in_meedoen_since_the_import_is_built_from_what_meedoen_stores(world, tmp_path, schemas):
+    data = changed(dutch_service(), "cost_options", [{"id": sid("7"), "option": "Per keer", "amount": 2.5}])
+    data = changed(data, "organization.phones", [{"id": sid("8"), "number": "0416-000000", "type": "voice"}])
+    run(write_json(tmp_path, data))
+
+    def exported() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        export = exported_map(schemas)
+        [service] = export["services"]
+        [place] = export["locations"]
+        [organization] = export["organizations"]
+        return service, place, organization
+
+    service, place, organization = exported()
+    assert service["phones"] == data["phones"], "as imported, while it says what Meedoen stores"
+    assert organization["phones"] == data["organization"]["phones"]
+    assert service["languages"] == data["languages"]
+    assert service["cost_options"] == data["cost_options"]
+    imported_place = data["service_at_locations"][0]["location"]
+    for name in ("addresses", "schedules"):
+        assert place[name] == imported_place[name], name
+
+    Offer.objects.filter(uuid=NL_SERVICE).update(phone="0416-999999", languages=["nl"], is_free=True)
+    Location.objects.filter(uuid=NL_LOCATION).update(street_address="Elzenweg 4", accessibility="Drempelvrij.")
+    OpeningHours.objects.filter(location__uuid=NL_LOCATION, weekday=3).delete()
+    OrganisationProfile.objects.filter(uuid=NL_ORGANIZATION).update(phone="0416-777777")
+    service, place, organization = exported()
+    assert [phone["number"] for phone in organization["phones"]] == ["0416-777777"]
+    assert [(phone["number"], phone["type"]) for phone in service["phones"]] == [
+        ("0416-999999", "voice"),
+        ("06-11223344", "text"),
     ]
-    assert location["accessibility"][0]["description"].startswith(example_location["accessibility"][0]["description"])
+    assert [language["code"] for language in service["languages"]] == ["nl"]
+    assert [(option["amount"], option["currency"]) for option in service["cost_options"]] == [(0, "EUR")]
+    assert [(a["address_1"], a["state_province"]) for a in place["addresses"]] == [("Elzenweg 4", "Waalwijk")]
+    assert [entry["description"] for entry in place["accessibility"]] == ["Drempelvrij."]
+    assert [(s["byday"], s["opens_at"]) for s in place["schedules"]] == [("MO", "09:00")]
+
+
+def test_an_imported_social_map_exported_and_imported_again_is_unchanged(world, tmp_path):
+    run(write_json(tmp_path, dutch_service()))
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for kind, objects in export_municipality(world.waalwijk).items():
+        write_json(folder, objects, f"{kind}.json")
+    output, warnings = run(folder)
+    assert warnings == ""
+    for kind in ("organizations", "services", "locations", "service_at_locations"):
+        assert f"{kind}: 0 created, 0 updated, 1 unchanged" in output
+
+
+def test_an_organisation_keeps_its_hsds_id_when_the_import_gives_it_a_profile(world, tmp_path):
+    foodbank_id = organisation_hsds_id(world.ww_foodbank)
+    organization = {"id": foodbank_id, "name": "Voedselbank Waalwijk", "description": "Pakketten voor wie krap zit."}
+    output, _warnings = run(write_json(tmp_path, organization))
+    assert "organizations: 0 created, 1 updated, 0 unchanged" in output
+    organisation = Organisation.objects.select_related("socialmap_profile").get(pk=world.ww_foodbank.pk)
+    assert str(organisation.socialmap_profile.uuid) == foodbank_id
+    assert organisation_hsds_id(organisation) == foodbank_id
 
 
 def test_meedoens_own_export_imports_back_without_changes(world, tmp_path):
