@@ -1,9 +1,10 @@
 """Run the foundation benchmarks on a fresh database and print their figures.
 
 Each benchmark runs at several sizes (the cost curve) and against a baseline measured in the same
-run: the same rows written with one bare ``executemany`` inside one transaction. Set
-``DATABASE_URL`` to run on PostgreSQL (a database named ``*_bench`` is created and dropped);
-the default is a temporary SQLite file.
+run: the same rows written with one bare ``executemany`` inside one transaction, or the bare
+query. Set ``DATABASE_URL`` to run on PostgreSQL (a scratch database, ``meedoen_bench`` unless
+``BENCH_DATABASE`` names another, is created and dropped); the default is a temporary SQLite file.
+Name benchmarks to run only those, e.g. ``python -m bench socialmap`` (the names are in ``main``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -63,9 +65,13 @@ def synthetic_areas(municipalities: int, districts_per_municipality: int) -> dic
 def setup_django() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        url = url.rsplit("/", 1)[0] + "/meedoen_bench"
-        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", "meedoen_bench"], check=True)  # noqa: S607
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "meedoen_bench"], check=True)  # noqa: S607
+        name = os.environ.get("BENCH_DATABASE", "meedoen_bench")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            raise SystemExit("BENCH_DATABASE: a database name of lower-case letters, digits and _")
+        url = url.rsplit("/", 1)[0] + f"/{name}"
+        # The name is checked above; it becomes one argument, never shell text.
+        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)  # noqa: S603,S607
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)  # noqa: S603,S607
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='meedoen-bench-')}/bench.sqlite3"
     os.environ["DATABASE_URL"] = url
@@ -205,17 +211,34 @@ def main() -> None:
     python = f"{platform.python_implementation()} {platform.python_version()}"
     print(f"{python} · {platform.machine()} · {os.cpu_count()} cores")
     print()
-    groups = [
-        ("CBS area import (10 districts per municipality)", bench_area_import([100, 400, 1600])),
-        ("Audit log writes", bench_audit([500, 2000])),
-        ("Actor per request (access layer)", bench_actor([1000, 4000])),
+    only = set(sys.argv[1:])
+    groups: list[tuple[str, str, Callable[[], list[Measurement]]]] = [
+        ("areas", "CBS area import (10 districts per municipality)", lambda: bench_area_import([100, 400, 1600])),
+        ("audit", "Audit log writes", lambda: bench_audit([500, 2000])),
+        ("actor", "Actor per request (access layer)", lambda: bench_actor([1000, 4000])),
     ]
-    for title, results in groups:
+    for key, title, run in groups:
+        if only and key not in only:
+            continue
+        results = run()
         print(title)
         print(f"  {'what':<45} {'n':>7} {'seconds':>9} {'µs/item':>9} {'RSS +MiB':>9}")
         for m in results:
             print(f"  {m.name:<45} {m.size:>7} {m.seconds:>9.3f} {m.per_item_us:>9.1f} {m.peak_mib:>9.2f}")
         print()
+    if not only or "socialmap" in only:
+        from bench.socialmap import QUERIES, bench_search, print_timings
+
+        title = f"Social map search ({len(QUERIES)} resident questions, latency per question)"
+        print_timings(title, bench_search([5_000, 20_000]))
+    if not only or "entitlements" in only:
+        from bench.entitlements import bench_entitlements
+
+        bench_entitlements()
+    if not only or "ledger" in only:
+        from bench.ledger import bench_ledger
+
+        bench_ledger()  # always on PostgreSQL, in a process of its own (see bench/ledger.py)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,6 @@ class Entry(models.Model):
             models.UniqueConstraint(fields=["log", "index"], name="ledger_entry_index_unique"),
         ]
         indexes = [
-            models.Index(fields=["log", "index"], name="ledger_entry_log_index"),
             models.Index(fields=["log", "id"], name="ledger_entry_queue", condition=models.Q(index__isnull=True)),
         ]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from meedoen.ledger.entries import EntryError, read_leaf
 from meedoen.ledger.merkle import (
     ProofError,
@@ -42,11 +44,13 @@ def with_cosignatures(checkpoint: Checkpoint) -> str:
 
 
 def _reader(log: Log, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes a proof needs, fetched in one query by their exact (level, index)."""
     if not wanted:
         return {}
-    levels = {level for level, _ in wanted}
-    indexes = {index for _, index in wanted}
-    rows = Node.objects.filter(log=log, level__in=levels, index__in=indexes).values_list("level", "index", "hash")
+    exact = Q()
+    for level, index in set(wanted):
+        exact |= Q(level=level, index=index)
+    rows = Node.objects.filter(exact, log=log).values_list("level", "index", "hash")
     found = {(level, index): bytes(digest) for level, index, digest in rows}
     missing = [key for key in wanted if key not in found]
     if missing:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from meedoen.ledger.merkle import root_nodes, stored_hashes_for_append, tree_root
+from meedoen.ledger.merkle import root_nodes, stored_hashes_for_appends, tree_root
 from meedoen.ledger.models import Checkpoint, Entry, Log, Node
 from meedoen.ledger.publish import checkpoint_note
 
@@ -20,6 +20,8 @@ def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
     """Sequence up to ``batch_size`` queued entries of one log; returns how many."""
     with transaction.atomic():
         log = Log.objects.select_for_update().get(pk=log_id)
+        if connection.vendor == "postgresql":
+            _prefer_index_scans()
         queued = list(
             Entry.objects.filter(log=log, index__isnull=True).order_by("pk").values_list("pk", "leaf_hash")[:batch_size]
         )
@@ -30,15 +32,11 @@ def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
         def read(level: int, index: int) -> bytes:
             return nodes[(level, index)]
 
-        size = log.size
-        new_nodes: list[Node] = []
-        for _, leaf_hash in queued:
-            for level, index, digest in stored_hashes_for_append(size, bytes(leaf_hash), read):
-                nodes[(level, index)] = digest
-                new_nodes.append(Node(log=log, level=level, index=index, hash=digest))
-            size += 1
+        new_nodes = stored_hashes_for_appends(log.size, [bytes(leaf_hash) for _, leaf_hash in queued], read)
+        nodes.update(((level, index), digest) for level, index, digest in new_nodes)
+        size = log.size + len(queued)
         _assign_indexes(log, [(pk, log.size + offset) for offset, (pk, _) in enumerate(queued)])
-        Node.objects.bulk_create(new_nodes, batch_size=5000)
+        _store_nodes(log, new_nodes)
         log.size = size
         log.root_hash = tree_root(size, read)
         log.save(update_fields=["size", "root_hash"])
@@ -46,6 +44,18 @@ def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
             log=log, size=size, root_hash=log.root_hash, note=checkpoint_note(log.origin, size, log.root_hash)
         )
     return len(queued)
+
+
+def _prefer_index_scans() -> None:
+    """Read the queue with an index scan in this transaction, not a bitmap scan.
+
+    Every sequenced entry leaves a dead row version behind in the queue index (its index was
+    NULL) until VACUUM removes it. A bitmap scan, which the planner picks for the few rows it
+    expects, visits every one of those rows again on each run: 0.4 s per batch with a million of
+    them. An index scan marks them dead in the index as it passes, so later runs skip them.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
 
 
 def _edge_of(log: Log) -> dict[tuple[int, int], bytes]:
@@ -68,3 +78,18 @@ def _assign_indexes(log: Log, pairs: list[tuple[int, int]]) -> None:
             )
         return
     Entry.objects.bulk_update([Entry(pk=pk, index=index) for pk, index in pairs], ["index"], batch_size=500)
+
+
+def _store_nodes(log: Log, new_nodes: list[tuple[int, int, bytes]]) -> None:
+    """Write the new subtree hashes: one COPY on PostgreSQL, batched INSERTs elsewhere."""
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.copy('COPY ledger_node (log_id, level, "index", hash) FROM STDIN') as copy,
+        ):
+            for level, index, digest in new_nodes:
+                copy.write_row((log.pk, level, index, digest))
+        return
+    Node.objects.bulk_create(
+        [Node(log=log, level=level, index=index, hash=digest) for level, index, digest in new_nodes], batch_size=5000
+    )

@@ -4,6 +4,8 @@ change; the entry is queued there and sequenced into the tree after the commit."
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +21,9 @@ from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash
 from meedoen.ledger.models import Checkpoint, Cosignature, Entry, Log
 from meedoen.ledger.notes import NoteSignature, VerifierKey, open_checkpoint, verify_cosignature
 from meedoen.organisations.models import Municipality, Organisation
+
+COPY_FROM = 3
+"""``entries_append`` writes this many entries or more with COPY on PostgreSQL."""
 
 
 class LedgerOutsideTransactionError(RuntimeError):
@@ -36,6 +41,19 @@ def log_for(municipality: Municipality) -> Log:
     return log
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry to queue with ``entries_append``; the arguments of ``entry_append``."""
+
+    municipality: Municipality
+    kind: str
+    acting: Organisation
+    payload: bytes | dict[str, Any]
+    receiving: Organisation | None = None
+    subject_ref: str = ""
+    refers_to: bytes = b""
+
+
 def entry_append(
     *,
     municipality: Municipality,
@@ -48,34 +66,108 @@ def entry_append(
 ) -> Entry:
     """Queue an entry, signed by the acting organisation. Call inside the change's transaction:
     the entry then exists exactly when the change does."""
+    new = NewEntry(
+        municipality=municipality,
+        kind=kind,
+        acting=acting,
+        payload=payload,
+        receiving=receiving,
+        subject_ref=subject_ref,
+        refers_to=refers_to,
+    )
+    return entries_append([new])[0]
+
+
+def entries_append(new_entries: Iterable[NewEntry]) -> list[Entry]:
+    """Queue several entries, in order, as ``entry_append`` queues one: inside the change's
+    transaction, each signed by its acting organisation. Nothing is written when any of them is
+    refused. A change that logs many entries saves a round trip per entry: they are written
+    together (one COPY on PostgreSQL), and a log is looked up once per transaction."""
+    wanted = list(new_entries)
     if not connection.in_atomic_block:
-        raise LedgerOutsideTransactionError(f"{kind} must be logged inside the transaction of the change")
-    if kind not in Entry.Kind.values:
-        raise ValueError(f"unknown entry kind {kind!r}")
-    log = log_for(municipality)
-    raw = payload if isinstance(payload, bytes) else canonical(payload)
-    body = EntryBody(
-        kind=kind,
-        log=log.origin,
-        acting=acting.slug,
-        receiving=receiving.slug if receiving else "",
-        subject=keys.subject_pseudonym(municipality.code, subject_ref) if subject_ref else "",
-        subject_key_version=settings.LEDGER_SUBJECT_KEY_VERSION,
-        payload_sha256=hashlib.sha256(raw).hexdigest(),
-        time=timezone.now().replace(microsecond=0),
-        refers_to=refers_to.hex(),
-    )
-    leaf = signed_leaf(body, keys.organisation_key(acting.slug))
-    entry = Entry.objects.create(
-        log=log,
-        kind=kind,
-        acting_organisation=acting,
-        receiving_organisation=receiving,
-        leaf=leaf,
-        leaf_hash=leaf_hash(leaf),
-    )
-    transaction.on_commit(lambda: _sequence_soon(log.pk))
-    return entry
+        kinds = ", ".join(dict.fromkeys(new.kind for new in wanted)) or "entries"
+        raise LedgerOutsideTransactionError(f"{kinds} must be logged inside the transaction of the change")
+    for new in wanted:
+        if new.kind not in Entry.Kind.values:
+            raise ValueError(f"unknown entry kind {new.kind!r}")
+    logs: dict[int, Log] = {}
+    to_sequence: list[Log] = []  # the logs this transaction queues its first entries in
+    entries = []
+    for new in wanted:
+        municipality = new.municipality
+        log = logs.get(municipality.pk)
+        if log is None:
+            pending = _pending_sequencing(municipality)
+            if pending is None:
+                log = log_for(municipality)
+                to_sequence.append(log)
+            else:
+                log = pending.log
+            logs[municipality.pk] = log
+        raw = new.payload if isinstance(new.payload, bytes) else canonical(new.payload)
+        body = EntryBody(
+            kind=new.kind,
+            log=log.origin,
+            acting=new.acting.slug,
+            receiving=new.receiving.slug if new.receiving else "",
+            subject=keys.subject_pseudonym(municipality.code, new.subject_ref) if new.subject_ref else "",
+            subject_key_version=settings.LEDGER_SUBJECT_KEY_VERSION,
+            payload_sha256=hashlib.sha256(raw).hexdigest(),
+            time=timezone.now().replace(microsecond=0),
+            refers_to=new.refers_to.hex(),
+        )
+        leaf = signed_leaf(body, keys.organisation_key(new.acting.slug))
+        entries.append(
+            Entry(
+                log=log,
+                kind=new.kind,
+                acting_organisation=new.acting,
+                receiving_organisation=new.receiving,
+                leaf=leaf,
+                leaf_hash=leaf_hash(leaf),
+            )
+        )
+    _insert(entries)
+    for log in to_sequence:
+        # One task per log and transaction, however many entries it queues: the task sequences
+        # everything queued by then.
+        transaction.on_commit(_SequenceAfterCommit(log))
+    return entries
+
+
+def _insert(entries: list[Entry]) -> None:
+    """Write queued entries and give them their primary keys, in order. On PostgreSQL three or
+    more go in with one COPY (their keys drawn from the table's sequence first), which costs a
+    third to a quarter of a multi-row INSERT; elsewhere, and for one or two, a plain INSERT."""
+    if connection.vendor != "postgresql" or len(entries) < COPY_FROM:
+        Entry.objects.bulk_create(entries, batch_size=1000)
+        return
+    queued_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id')) FROM generate_series(1, %s)",
+            [len(entries)],
+        )
+        keys_in_order = sorted(row[0] for row in cursor.fetchall())
+        columns = "id, log_id, kind, acting_organisation_id, receiving_organisation_id, leaf, leaf_hash, queued_at"
+        with cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN") as copy:
+            for pk, entry in zip(keys_in_order, entries, strict=True):
+                entry.pk, entry.queued_at = pk, queued_at
+                copy.write_row(
+                    (
+                        pk,
+                        entry.log_id,
+                        entry.kind,
+                        entry.acting_organisation_id,
+                        entry.receiving_organisation_id,
+                        entry.leaf,
+                        entry.leaf_hash,
+                        queued_at,
+                    )
+                )
+    for entry in entries:  # as the ORM marks what it saved
+        entry._state.adding = False
+        entry._state.db = connection.alias
 
 
 def entry_accept(*, actor: Actor, entry: Entry) -> Entry:
@@ -133,10 +225,41 @@ def cosignature_add(*, log: Log, size: int, signature_line: str) -> str:
     return signature.name
 
 
+class _SequenceAfterCommit:
+    """The on-commit callback that has a log sequenced; remembers whether it has run.
+
+    While it is pending it also means "this transaction has queued entries in this log": later
+    entries of the transaction reuse its log and register no callback of their own. That is as
+    safe as a fresh look-up and a new callback, because only rolling back a savepoint it was
+    registered in discards it (with the log, if that savepoint created it), and such a rollback
+    discards the later entries too.
+    """
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        _sequence_soon(self.log.pk)
+
+
+def _pending_sequencing(municipality: Municipality) -> _SequenceAfterCommit | None:
+    for pending in connection.run_on_commit:  # (savepoint ids, callback, robust)
+        callback = pending[1]
+        if (
+            isinstance(callback, _SequenceAfterCommit)
+            and not callback.done
+            and callback.log.municipality_id == municipality.pk
+        ):
+            return callback
+    return None
+
+
 def _sequence_soon(log_id: int) -> None:
     from meedoen.ledger.tasks import sequence_log
 
     sequence_log.enqueue(log_id)
 
 
-__all__ = ["entry_accept", "entry_append", "log_for", "origin_for"]
+__all__ = ["NewEntry", "entries_append", "entry_accept", "entry_append", "log_for", "origin_for"]

@@ -9,17 +9,19 @@ Nothing a resident types is stored or logged.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality
-from meedoen.socialmap.models import Offer, OfferLocation
+from meedoen.socialmap.models import Location, Offer, OfferLocation
 from meedoen.socialmap.taxonomy import SYNONYMS
 from meedoen.socialmap.text import query_words, stem, stemmed_document
 
@@ -53,6 +55,9 @@ class OfferQuery:
 
 @dataclass
 class OfferResults:
+    """One page of offers (with their organisation: a result shows no more, and an offer's own
+    page reads its places, hours and terms), how many there are in all, and why they were found."""
+
     offers: list[Offer]
     total: int
     words: list[str]
@@ -72,30 +77,30 @@ def synonym_themes(words: Iterable[str]) -> list[str]:
 def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int = 50) -> OfferResults:
     words = query_words(query.text)
     themes_from_words = synonym_themes(words)
-    offers = _filtered(municipality, query)
-    ranking = _Ranking(limit)
+    in_district = _with_a_place_in(query.district) if query.district else frozenset()
+    offers = _filtered(municipality, query, in_district)
+    ranking = _Ranking(limit, in_district)
 
     # The text matches (at most CANDIDATES) are scored one by one.
     text_scores = dict(text_matches(municipality, words)) if words else {}
     if text_scores:
-        matched = offers.filter(pk__in=list(text_scores))
-        for pk, name, in_theme, is_local in _rows(matched, themes_from_words, query.district):
+        matched = offers.filter(pk__in=_id_set(text_scores))
+        for pk, name, in_theme in _rows(matched, themes_from_words):
             score = text_scores[pk]
             if in_theme:
                 score += THEME_WEIGHT
-            ranking.add(pk, name, score, is_local)
+            ranking.add(pk, name, score)
 
     # The rest share one score: THEME_WEIGHT for an offer found only through its theme (or 0 for
-    # every offer when there are no words), plus LOCAL_WEIGHT in the resident's district. On a
-    # large map there are thousands; their names are read only if they can reach the page.
+    # every offer when there are no words), plus LOCAL_WEIGHT in the resident's district.
     if not words:
-        ranking.add_rest(offers, 0.0, query.district)
+        ranking.add_rest(offers, 0.0)
     elif themes_from_words:
         in_themes = offers.filter(pk__in=_offers_in_themes(themes_from_words))
-        ranking.add_rest(in_themes.exclude(pk__in=list(text_scores)), THEME_WEIGHT, query.district)
+        ranking.add_rest(in_themes.exclude(pk__in=_id_set(text_scores)), THEME_WEIGHT)
 
     page = ranking.page()
-    by_id = {offer.pk: offer for offer in _with_details(Offer.objects.filter(pk__in=page))}
+    by_id = {offer.pk: offer for offer in Offer.objects.filter(pk__in=page).select_related("organisation")}
     return OfferResults(
         offers=[by_id[pk] for pk in page],
         total=ranking.total,
@@ -106,21 +111,23 @@ def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int =
 
 
 class _Ranking:
-    """Offers by score, best first, ties by name; keeps only what can reach the first page."""
+    """Offers by score, best first, ties by name. On a large map a common word has thousands of
+    candidates: those whose score keeps them off the first page are counted, not read."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, in_district: frozenset[int]) -> None:
         self.limit = limit
+        self.in_district = in_district
         self.scores: dict[int, float] = {}
         self.names: dict[int, str] = {}
         self.local: set[int] = set()
-        self.unnamed = 0  # candidates counted but not ranked: their score keeps them off the page
+        self.unread = 0
 
     @property
     def total(self) -> int:
-        return len(self.scores) + self.unnamed
+        return len(self.scores) + self.unread
 
-    def add(self, pk: int, name: str, score: float, is_local: bool) -> None:
-        if is_local:
+    def add(self, pk: int, name: str, score: float) -> None:
+        if pk in self.in_district:
             score += LOCAL_WEIGHT
             self.local.add(pk)
         self.scores[pk] = score
@@ -134,19 +141,24 @@ class _Ranking:
             return True
         return score >= heapq.nlargest(self.limit, self.scores.values())[-1]
 
-    def add_rest(self, rest: QuerySet[Offer], base: float, district: str) -> None:
+    def add_rest(self, rest: QuerySet[Offer], base: float) -> None:
+        """Offers that all score ``base``, or ``base + LOCAL_WEIGHT`` in the district."""
         if self.can_reach_page(base):
-            for pk, name, _in_theme, is_local in _rows(rest, (), district):
-                self.add(pk, name, base, is_local)
+            for pk, name, _in_theme in _rows(rest, ()):
+                self.add(pk, name, base)
             return
-        local = _local_among(rest, district)
-        self.local |= local
-        count = rest.count()
+        if not self.in_district:
+            self.unread += rest.count()
+            return
+        ids = list(rest.order_by().values_list("pk", flat=True))
+        local = [pk for pk in ids if pk in self.in_district]
         if local and self.can_reach_page(base + LOCAL_WEIGHT):
-            for pk, name in Offer.objects.filter(pk__in=local).order_by().values_list("pk", "name"):
-                self.add(pk, name, base, is_local=True)
-            count -= len(local)
-        self.unnamed += count
+            for pk, name, _in_theme in _rows(rest.filter(pk__in=_id_set(local)), ()):
+                self.add(pk, name, base)
+            self.unread += len(ids) - len(local)
+        else:
+            self.local.update(local)
+            self.unread += len(ids)
 
     def page(self) -> list[int]:
         return heapq.nsmallest(
@@ -154,7 +166,7 @@ class _Ranking:
         )
 
 
-def _filtered(municipality: Municipality, query: OfferQuery) -> QuerySet[Offer]:
+def _filtered(municipality: Municipality, query: OfferQuery, in_district: frozenset[int]) -> QuerySet[Offer]:
     """Active offers of the municipality that pass the resident's filters.
 
     Every filter is a semi-join (``pk IN (subquery)``), never a join, so that no offer appears twice
@@ -164,13 +176,10 @@ def _filtered(municipality: Municipality, query: OfferQuery) -> QuerySet[Offer]:
     for code in query.themes:
         offers = offers.filter(pk__in=_offers_in_themes([code]))
     if query.target_groups:
-        offers = offers.filter(
-            pk__in=Offer.target_groups.through.objects.filter(taxonomyterm__code__in=query.target_groups).values(
-                "offer_id"
-            )
-        )
+        in_groups = Offer.target_groups.through.objects.filter(taxonomyterm__code__in=query.target_groups)
+        offers = offers.filter(pk__in=in_groups.values("offer_id"))
     if query.district:
-        reachable = Q(pk__in=_offers_with_a_place_in(query.district))
+        reachable = Q(pk__in=_id_set(in_district))
         for way in REMOTE_WAYS_IN:
             # SQLite has no JSON containment; a code is a whole quoted word in the stored list.
             reachable |= (
@@ -184,52 +193,39 @@ def _offers_in_themes(codes: Sequence[str]) -> QuerySet[Any]:
     return Offer.themes.through.objects.filter(taxonomyterm__code__in=codes).values("offer_id")
 
 
-def _areas_of_district(code: str) -> QuerySet[Area]:
-    return Area.objects.filter(Q(code=code) | Q(parent__code=code))
+def _with_a_place_in(district: str) -> frozenset[int]:
+    """Offers with a place in the district or in one of its neighbourhoods."""
+    areas = Area.objects.filter(Q(code=district) | Q(parent__code=district))
+    return frozenset(OfferLocation.objects.filter(location__area__in=areas).values_list("offer_id", flat=True))
 
 
-def _offers_with_a_place_in(district: str) -> QuerySet[Any]:
-    return OfferLocation.objects.filter(location__area__in=_areas_of_district(district)).values("offer_id")
+def _id_set(ids: Collection[int]) -> RawSQL:
+    """A subquery yielding these ids, sent as one parameter however many there are (a list of a
+    thousand ids costs Django more to prepare than the database to read)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)], output_field=BigIntegerField())
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))], output_field=BigIntegerField())
 
 
-def _rows(offers: QuerySet[Offer], themes: Sequence[str], district: str) -> list[tuple[int, str, Any, Any]]:
-    """(id, name, in one of ``themes``, has a place in ``district``) of every offer.
+def _rows(offers: QuerySet[Offer], themes: Sequence[str]) -> list[tuple[int, str, Any]]:
+    """(id, name, in one of ``themes``) of every offer.
 
     Up to thousands of rows on a large map, so they are read with a bare cursor: the ORM's per-row
-    conversions cost more than the query. The flags are ``IN (subquery)`` tests, which both
+    conversions cost more than the query. The flag is an ``IN (subquery)`` test, which both
     engines answer from one hashed set instead of a lookup per row.
     """
-    rows = offers.order_by().annotate(
-        in_theme=_flag(Q(pk__in=_offers_in_themes(themes))) if themes else Value(False),
-        is_local=_flag(Q(pk__in=_offers_with_a_place_in(district))) if district else Value(False),
+    in_theme = (
+        ExpressionWrapper(Q(pk__in=_offers_in_themes(themes)), output_field=BooleanField()) if themes else Value(False)
     )
+    rows = offers.order_by().annotate(in_theme=in_theme)
     try:
-        sql, params = rows.values_list("pk", "name", "in_theme", "is_local").query.sql_with_params()
+        sql, params = rows.values_list("pk", "name", "in_theme").query.sql_with_params()
     except EmptyResultSet:  # nothing to look up
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found: list[tuple[int, str, Any, Any]] = cursor.fetchall()
+        found: list[tuple[int, str, Any]] = cursor.fetchall()
     return found
-
-
-def _local_among(offers: QuerySet[Offer], district: str) -> set[int]:
-    if not district:
-        return set()
-    return set(offers.filter(pk__in=_offers_with_a_place_in(district)).order_by().values_list("pk", flat=True))
-
-
-def _flag(condition: Q) -> ExpressionWrapper[Q]:
-    return ExpressionWrapper(condition, output_field=BooleanField())
-
-
-def _with_details(offers: QuerySet[Offer]) -> QuerySet[Offer]:
-    return offers.select_related("organisation").prefetch_related(
-        "themes",
-        "target_groups",
-        Prefetch("offer_locations", queryset=OfferLocation.objects.select_related("location__area")),
-        "offer_locations__location__opening_hours",
-    )
 
 
 # --- the engines ---------------------------------------------------------------------------------
@@ -309,9 +305,15 @@ def index_offers(offers: Iterable[Offer]) -> int:
     batch = list(offers)
     for offer in batch:
         offer.search_document = document_for(offer)
-    Offer.objects.bulk_update(batch, ["search_document"], batch_size=500)
-    if connection.vendor == "sqlite" and batch:
-        with connection.cursor() as cursor:
+    if not batch:
+        return 0
+    with connection.cursor() as cursor:
+        # A plain UPDATE per row: bulk_update's CASE expression costs more to build than to run.
+        cursor.executemany(
+            f"UPDATE {Offer._meta.db_table} SET search_document = %s WHERE id = %s",  # noqa: S608
+            [(offer.search_document, offer.pk) for offer in batch],
+        )
+        if connection.vendor == "sqlite":
             cursor.executemany(
                 f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, document) VALUES (%s, %s)",  # noqa: S608
                 [(offer.pk, stemmed_document(offer.search_document)) for offer in batch],
@@ -336,4 +338,10 @@ def rebuild_index(batch_size: int = 1000) -> int:
     while chunk := list(offers.filter(pk__gt=last)[:batch_size]):
         total += index_offers(chunk)
         last = chunk[-1].pk
+    if connection.vendor == "sqlite":
+        # SQLite gathers no planner statistics by itself (PostgreSQL's autovacuum does); without
+        # them it reads every active offer for a district search instead of the few it needs.
+        with connection.cursor() as cursor:
+            for model in (Offer, Offer.municipalities.through, Offer.themes.through, OfferLocation, Location):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
     return total

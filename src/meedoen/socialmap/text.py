@@ -147,6 +147,8 @@ _stemmer = snowballstemmer.stemmer("dutch")
 
 def fold(text: str) -> str:
     """Lower case without accents: "Één café" -> "een cafe"."""
+    if text.isascii():  # most text; nothing to decompose, and casefold is lower for ASCII
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,12 @@ pytestmark = pytest.mark.django_db
 
 PAGE = reverse("workspace:coordination")
 CSV = reverse("workspace:coordination-csv")
-ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def in_english(client):
+    """The pages are Dutch unless the visitor chose English with the language switch."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def staff_actor(world, role, municipality=None):
@@ -252,7 +258,7 @@ def test_the_navigation_offers_it_to_policy_staff_only(client_as):
 
 
 def test_the_page_shows_the_whole_municipality_as_a_heat_map(client_as, social_map):
-    response = client_as("ww_policy").get(PAGE, **ENGLISH)
+    response = in_english(client_as("ww_policy")).get(PAGE)
     assert response.status_code == 200
     html = response.content.decode()
     assert "<caption" in html
@@ -274,7 +280,7 @@ def test_the_page_shows_the_whole_municipality_as_a_heat_map(client_as, social_m
 
 def test_choosing_a_district_shows_its_counts(client_as, social_map):
     _d0, d1, _d2 = social_map
-    response = client_as("ww_policy").get(PAGE, {"wijk": d1.code}, **ENGLISH)
+    response = in_english(client_as("ww_policy")).get(PAGE, {"wijk": d1.code})
     assert response.context["area"].code == d1.code
     counts = {
         (theme.code, cell.target_group.code): cell.offers for theme, row in response.context["rows"] for cell in row
