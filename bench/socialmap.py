@@ -4,9 +4,8 @@ A municipality of 12 districts gets offers with two places each, written from Du
 theme, and is then indexed with ``rebuild_index``. Fifty questions as residents type them are
 answered by ``search_offers`` end to end (text match, everyday-word themes, filters, order, count,
 the page of 50) and, as the floor, by the bare full-text query alone (the engine's match and rank
-for the same words, as ``text_matches`` runs it, without anything around it). On PostgreSQL the
-bare query is also measured on a stored tsvector column, a schema change the search would need
-there (see docs/benchmarks.md). Django must be set up before ``bench_search`` runs.
+for the same words, as ``text_matches`` runs it, without anything around it). Django must be set
+up before ``bench_search`` runs.
 """
 
 from __future__ import annotations
@@ -398,9 +397,7 @@ class SocialMapGenerator:
         self.offers = size
 
 
-def _bare_query(
-    municipality_id: int, vector: str = "to_tsvector('dutch', o.search_document)"
-) -> Callable[[Sequence[str]], object]:
+def _bare_query(municipality_id: int, vector: str = "o.search_vector") -> Callable[[Sequence[str]], object]:
     """The floor: the engine's full-text match and rank for the words, nothing else."""
     from django.db import connection
 
@@ -454,47 +451,6 @@ def _latencies(name: str, offers: int, ask: Callable[[str], object], queries: Se
     return Timing(name, offers, samples, (_rss_kib() - before) / 1024)
 
 
-def _stored_vector_experiment(municipality: Any, offers: int) -> list[Timing]:
-    """PostgreSQL only: the search on a stored tsvector with its own GIN index. Today the index is
-    on an expression, so ranking parses every matching document again; this measures the schema
-    change that would avoid it: the bare query, and ``search_offers`` with its PostgreSQL match
-    pointed at the column. The column is dropped again before the map grows."""
-    from unittest import mock
-
-    from django.db import connection
-
-    from meedoen.socialmap import search
-    from meedoen.socialmap.text import query_words
-
-    def stored_vector_matches(municipality_id: int, words: Sequence[str]) -> list[tuple[int, float]]:
-        rows = bare(words)
-        assert isinstance(rows, list)
-        return [(int(pk), float(score)) for pk, score in rows]
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ALTER TABLE socialmap_offer ADD COLUMN bench_vector tsvector"
-            " GENERATED ALWAYS AS (to_tsvector('dutch'::regconfig, search_document)) STORED"
-        )
-        cursor.execute("CREATE INDEX bench_vector_gin ON socialmap_offer USING gin (bench_vector)")
-        cursor.execute("ANALYZE socialmap_offer")
-    try:
-        bare = _bare_query(municipality.pk, vector="o.bench_vector")
-
-        def ask_bare(text: str) -> object:
-            return bare(query_words(text))
-
-        def ask_search(text: str) -> object:
-            return search.search_offers(municipality, search.OfferQuery(text=text))
-
-        with mock.patch.object(search, "_postgresql_matches", stored_vector_matches):
-            searched = _latencies("experiment: search_offers, stored tsvector", offers, ask_search, QUERIES)
-        return [searched, _latencies("experiment: bare query, stored tsvector", offers, ask_bare, QUERIES)]
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE socialmap_offer DROP COLUMN bench_vector")
-
-
 def bench_search(sizes: Sequence[int]) -> list[Timing]:
     from django.db import connection
 
@@ -528,8 +484,6 @@ def bench_search(sizes: Sequence[int]) -> list[Timing]:
             return bare(query_words(text))
 
         results.append(_latencies("baseline: bare full-text query", size, bare_query, QUERIES))
-        if connection.vendor == "postgresql":
-            results.extend(_stored_vector_experiment(municipality, size))
     return results
 
 

@@ -252,11 +252,11 @@ def _postgresql_matches(municipality_id: int, words: Sequence[str]) -> list[tupl
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT o.id, ts_rank(to_tsvector('dutch', o.search_document), q) AS score
+            SELECT o.id, ts_rank(o.search_vector, q) AS score
             FROM socialmap_offer o
             JOIN socialmap_offer_municipalities om ON om.offer_id = o.id AND om.municipality_id = %s
             CROSS JOIN to_tsquery('dutch', %s) q
-            WHERE o.status = 'active' AND to_tsvector('dutch', o.search_document) @@ q
+            WHERE o.status = 'active' AND o.search_vector @@ q
             ORDER BY score DESC, o.id
             LIMIT %s
             """,
