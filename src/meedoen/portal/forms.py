@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meedoen.areas.selectors import districts_of
 from meedoen.organisations.models import Municipality
-from meedoen.socialmap import directory
+from meedoen.socialmap.selectors import taxonomy_terms
+from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
 
 
 class HelpSearchForm(forms.Form):
@@ -29,8 +31,10 @@ class HelpSearchForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["thema"].choices = [(term.code, term.name) for term in directory.themes()]  # type: ignore[attr-defined]
-        self.fields["doelgroep"].choices = [(term.code, term.name) for term in directory.target_groups()]  # type: ignore[attr-defined]
+        self.fields["thema"].choices = [(term.code, term.name) for term in taxonomy_terms(THEMES_CODE)]  # type: ignore[attr-defined]
+        self.fields["doelgroep"].choices = [  # type: ignore[attr-defined]
+            (term.code, term.name) for term in taxonomy_terms(TARGET_GROUPS_CODE)
+        ]
         self.fields["wijk"].choices = [("", _("All districts"))] + [  # type: ignore[attr-defined]
-            (area.code, area.name) for area in directory.districts(municipality)
+            (area.code, area.name) for area in districts_of(municipality.code).order_by("name")
         ]

@@ -13,20 +13,11 @@ from meedoen.organisations.selectors import municipality_by_slug, partner_organi
 from meedoen.portal.forms import HelpSearchForm
 from meedoen.socialmap import directory
 from meedoen.socialmap.search import OfferQuery, search_offers
+from meedoen.socialmap.selectors import taxonomy_terms
+from meedoen.socialmap.taxonomy import THEMES_CODE
 
 # A resident reads the first few dozen answers at most; the print view shows the same list.
 RESULTS_PER_PAGE = 50
-
-# Kinds of organisation a resident can walk into for help; creditors are not a door.
-HELPING_KINDS = (
-    Organisation.Kind.MUNICIPALITY_TEAM,
-    Organisation.Kind.WELFARE,
-    Organisation.Kind.DEBT_HELP,
-    Organisation.Kind.FOOD_BANK,
-    Organisation.Kind.FOUNDATION,
-    Organisation.Kind.VOLUNTEERS,
-    Organisation.Kind.FAITH_COMMUNITY,
-)
 
 
 def _municipality(slug: str) -> Municipality:
@@ -75,7 +66,7 @@ def find_help(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _names_of(theme_codes: list[str]) -> list[str]:
-    names = dict(directory.themes().filter(code__in=theme_codes).values_list("code", "name"))
+    names = dict(taxonomy_terms(THEMES_CODE).filter(code__in=theme_codes).values_list("code", "name"))
     return [names[code] for code in theme_codes if code in names]
 
 

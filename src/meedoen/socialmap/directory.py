@@ -4,24 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
-
-from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality
-from meedoen.socialmap.models import Offer, TaxonomyTerm
-from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
-
-
-def themes() -> QuerySet[TaxonomyTerm]:
-    return TaxonomyTerm.objects.filter(taxonomy__code=THEMES_CODE).order_by("position")
-
-
-def target_groups() -> QuerySet[TaxonomyTerm]:
-    return TaxonomyTerm.objects.filter(taxonomy__code=TARGET_GROUPS_CODE).order_by("position")
-
-
-def districts(municipality: Municipality) -> QuerySet[Area]:
-    return Area.objects.filter(parent__code=municipality.code, level=Area.Level.DISTRICT).order_by("name")
+from meedoen.socialmap.models import Offer
 
 
 def public_offer(municipality: Municipality, offer_uuid: str) -> Offer | None:
