@@ -43,7 +43,7 @@ def with_cosignatures(checkpoint: Checkpoint) -> str:
     return checkpoint.note + "".join(f"{line}\n" for line in lines)
 
 
-def _reader(log: Log, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+def stored_hashes(log: Log, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """The stored hashes a proof needs, fetched in one query by their exact (level, index)."""
     if not wanted:
         return {}
@@ -66,7 +66,7 @@ def inclusion(log: Log, index: int, size: int) -> Inclusion | None:
     entry = Entry.objects.filter(log=log, index=index).values_list("leaf", "leaf_hash").first()
     if checkpoint is None or entry is None:
         return None
-    nodes = _reader(log, inclusion_nodes(index, size))
+    nodes = stored_hashes(log, inclusion_nodes(index, size))
     proof = inclusion_proof(index, size, lambda level, i: nodes[(level, i)])
     return Inclusion(
         leaf=bytes(entry[0]), leaf_hash=bytes(entry[1]), proof=proof, checkpoint_note=with_cosignatures(checkpoint)
@@ -78,7 +78,7 @@ def consistency(log: Log, size1: int, size2: int) -> list[bytes]:
         raise ProofError("a consistency proof starts from a tree of at least one entry")
     if size2 > log.size:
         raise ProofError(f"the log has {log.size} entries, not {size2}")
-    nodes = _reader(log, consistency_nodes(size1, size2))
+    nodes = stored_hashes(log, consistency_nodes(size1, size2))
     return consistency_proof(size1, size2, lambda level, i: nodes[(level, i)])
 
 

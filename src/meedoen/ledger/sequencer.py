@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from meedoen.ledger.merkle import root_nodes, stored_hashes_for_appends, tree_root
 from meedoen.ledger.models import Checkpoint, Entry, Log, Node
 from meedoen.ledger.publish import checkpoint_note
+from meedoen.ledger.selectors import stored_hashes
 
 BATCH_SIZE = 2000
 
@@ -27,7 +28,7 @@ def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
         )
         if not queued:
             return 0
-        nodes = _edge_of(log)
+        nodes = stored_hashes(log, root_nodes(log.size))
 
         def read(level: int, index: int) -> bytes:
             return nodes[(level, index)]
@@ -56,16 +57,6 @@ def _prefer_index_scans() -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-
-
-def _edge_of(log: Log) -> dict[tuple[int, int], bytes]:
-    """The stored hashes along the right edge of the tree, the only ones an append reads."""
-    wanted = root_nodes(log.size)
-    if not wanted:
-        return {}
-    rows = Node.objects.filter(log=log, level__in={level for level, _ in wanted}, index__in={i for _, i in wanted})
-    found = {(row.level, row.index): bytes(row.hash) for row in rows}
-    return {key: found[key] for key in wanted}
 
 
 def _assign_indexes(log: Log, pairs: list[tuple[int, int]]) -> None:
