@@ -1,6 +1,6 @@
 """Resident search over the social map: one interface, two engines.
 
-PostgreSQL matches with its ``dutch`` text search configuration over an expression index;
+PostgreSQL matches with its ``dutch`` text search configuration over a stored tsvector column;
 SQLite (the demo) matches with FTS5 over stems made in ``socialmap.text``. Both give candidates
 with a relevance score; everything after that (synonyms, filters, local-first order) is shared.
 Nothing a resident types is stored or logged.
