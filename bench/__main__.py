@@ -235,6 +235,10 @@ def main() -> None:
         from bench.entitlements import bench_entitlements
 
         bench_entitlements()
+    if not only or "compass" in only:
+        from bench.compass import bench_compass
+
+        bench_compass()
     if not only or "ledger" in only:
         from bench.ledger import bench_ledger
 

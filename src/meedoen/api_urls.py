@@ -18,5 +18,6 @@ urlpatterns = [
     path("ledger/<str:code>/cosignatures/", CosignatureView.as_view(), name="ledger-cosignatures"),
     path("hsds/<str:municipality>/", include("meedoen.socialmap.api.urls")),
     path("early-signals/", include("meedoen.early_signals.api.urls")),
+    path("local-picture/<str:municipality>/", include("meedoen.compass.api.urls")),
     path("", include(router.urls)),
 ]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # District and neighbourhood parts are digits, except in Amsterdam, which uses letters (WK0363AA).
-CODE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+# NL01 is CBS's code for the whole country in its regional tables.
+CODE = re.compile(r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 POPULATION_STEM = "AantalInwoners"
 DWELLINGS_STEM = "Woningvoorraad"
 CODE_KEYS = ("WijkenEnBuurten", "Codering", "code")
@@ -48,7 +49,7 @@ def column_stem(key: str) -> str:
 
 
 def level_of(code: str) -> str:
-    return {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}[code[:2]]
+    return {"NL": "land", "GM": "gemeente", "WK": "wijk", "BU": "buurt"}[code[:2]]
 
 
 def parent_code_of(code: str) -> str | None:
@@ -108,7 +109,7 @@ def parse_areas(data: Any, *, known_codes: frozenset[str] = frozenset()) -> list
     seen: set[str] = set()
     for code, row in rows:
         if not CODE.match(code):
-            problems.append(f"{code!r}: not a CBS area code (GM0000, WK000000 or BU00000000)")
+            problems.append(f"{code!r}: not a CBS area code (NL01, GM0000, WK000000 or BU00000000)")
             continue
         if code in seen:
             problems.append(f"{code}: appears more than once")
@@ -138,5 +139,5 @@ def parse_areas(data: Any, *, known_codes: frozenset[str] = frozenset()) -> list
         problems.append("the file holds no areas")
     if problems:
         raise CbsFileError(problems)
-    order = {"gemeente": 0, "wijk": 1, "buurt": 2}
+    order = {"land": 0, "gemeente": 1, "wijk": 2, "buurt": 3}
     return sorted(records, key=lambda r: (order[r.level], r.code))

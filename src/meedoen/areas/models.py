@@ -7,12 +7,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CBS_CODE = RegexValidator(
-    r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$", _("Not a CBS area code (GM0000, WK000000, BU00000000).")
+    r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$",
+    _("Not a CBS area code (NL01, GM0000, WK000000, BU00000000)."),
 )
 
 
 class Area(models.Model):
     class Level(models.TextChoices):
+        COUNTRY = "land", _("the Netherlands")
         MUNICIPALITY = "gemeente", _("municipality")
         DISTRICT = "wijk", _("district")
         NEIGHBOURHOOD = "buurt", _("neighbourhood")
@@ -33,8 +35,9 @@ class Area(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(level="gemeente", parent__isnull=True) | models.Q(parent__isnull=False),
-                name="area_only_municipalities_lack_a_parent",
+                condition=models.Q(level__in=["land", "gemeente"], parent__isnull=True)
+                | models.Q(parent__isnull=False),
+                name="area_only_country_and_municipalities_lack_a_parent",
             ),
         ]
 

@@ -31,6 +31,8 @@ def default_name(code: str) -> str:
         return f"Wijk {code[6:8]}"
     if code.startswith("BU"):
         return f"Buurt {code[8:10]}"
+    if code == "NL01":
+        return "Nederland"
     return code
 
 
@@ -48,7 +50,7 @@ def areas_import_cbs(*, actor: Actor, data: object, reference_year: int | None) 
         }
         created = updated = unchanged = 0
         by_code: dict[str, Area] = dict(existing)
-        for level in ("gemeente", "wijk", "buurt"):
+        for level in ("land", "gemeente", "wijk", "buurt"):
             level_records = [r for r in records if r.level == level]
             parents = _parents_for(level_records, by_code)
             to_create: list[Area] = []

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "meedoen.socialmap",
     "meedoen.entitlements",
     "meedoen.early_signals",
+    "meedoen.compass",
     "meedoen.portal",
     "meedoen.workspace",
     "meedoen.demo",
@@ -369,6 +370,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind"; the organisations' kept its first name, so clients do not break.
+    "ENUM_NAME_OVERRIDES": {"KindEnum": "meedoen.organisations.models.Organisation.Kind"},
 }
 
 # --- background tasks: run in-process unless a worker backend is chosen --------------------

@@ -80,5 +80,8 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             "django.db.backends": {"level": "WARNING"},
             # Axes logs user names and addresses of failed logins; keep them out of the log.
             "axes": {"level": "WARNING"},
+            # WeasyPrint reports every step of every PDF at INFO; only its problems are worth a line.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
         },
     }

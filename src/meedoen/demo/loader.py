@@ -11,6 +11,8 @@ from meedoen.accounts.models import User
 from meedoen.accounts.services import staff_user_create, totp_device_set
 from meedoen.areas.services import areas_import_cbs
 from meedoen.core.access import Actor
+from meedoen.demo.compass import load_compass
+from meedoen.demo.monitor import load_local_picture
 from meedoen.demo.personas import (
     DEMO_PASSWORD,
     DEMO_TOTP_KEY_HEX,
@@ -72,6 +74,8 @@ def load_demo() -> None:
             own = {key: organisation for (town, key), organisation in organisations.items() if town == code}
             load_social_map(actor, municipalities[code], own, name)
             load_schemes(actor, municipalities[code], own)
+    load_local_picture(actor)
+    load_compass()
 
 
 def _organisation(actor: Actor, municipality: Municipality, item: DemoOrganisation) -> Organisation:

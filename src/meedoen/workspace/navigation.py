@@ -64,11 +64,19 @@ MODULES: tuple[Module, ...] = (
         (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
     ),
     Module(
+        "local_picture",
+        _("Local picture"),
+        _("Figures per district next to the municipality and the Netherlands: CBS and own figures."),
+        "workspace:monitor",
+        EVERY_ROLE,
+    ),
+    Module(
         "compass",
         _("Quality compass"),
         _("Local picture, ambitions, results, activities and measured outcomes."),
-        None,
-        (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
+        "workspace:compass",
+        # Partner staff report the measurements of the activities their organisation carries.
+        (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER, Role.OFFER_MAINTAINER, Role.CASEWORKER),
     ),
     Module(
         "early_signals",

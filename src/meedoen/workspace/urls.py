@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meedoen.workspace import coordination_views, socialmap_views, views
+from meedoen.workspace import compass_views, coordination_views, monitor_views, report_views, socialmap_views, views
 
 app_name = "workspace"
 
@@ -20,4 +20,69 @@ urlpatterns = [
     path("aanbod/locaties/<uuid:location>/", socialmap_views.location_edit, name="location-edit"),
     path("sociale-kaart/overzicht/", coordination_views.coordination, name="coordination"),
     path("sociale-kaart/overzicht/csv", coordination_views.coordination_csv, name="coordination-csv"),
+    path("kompas/", compass_views.compass, name="compass"),
+    path("kompas/nieuw/", compass_views.compass_create, name="compass-create"),
+    path("kompas/<int:compass>/", compass_views.compass_detail, name="compass-detail"),
+    path("kompas/<int:compass>/wijzigen/", compass_views.compass_edit, name="compass-edit"),
+    path("kompas/<int:compass>/rapport/", report_views.report, name="compass-report"),
+    path("kompas/<int:compass>/rapport.pdf", report_views.report_pdf, name="compass-report-pdf"),
+    path("kompas/<int:compass>/resultaten/nieuw/", compass_views.result_create, name="compass-result-create"),
+    path("kompas/resultaten/<int:result>/", compass_views.result_edit, name="compass-result-edit"),
+    path(
+        "kompas/resultaten/<int:result>/indicatoren/nieuw/",
+        compass_views.indicator_create,
+        name="compass-indicator-create",
+    ),
+    path("kompas/indicatoren/<int:indicator>/", compass_views.indicator, name="compass-indicator"),
+    path("kompas/indicatoren/<int:indicator>/wijzigen/", compass_views.indicator_edit, name="compass-indicator-edit"),
+    path(
+        "kompas/indicatoren/<int:indicator>/keer-de-curve/",
+        compass_views.turn_the_curve,
+        name="compass-turn-the-curve",
+    ),
+    path("kompas/<int:compass>/activiteiten/nieuw/", compass_views.activity_create, name="compass-activity-create"),
+    path("kompas/activiteiten/<int:activity>/", compass_views.activity, name="compass-activity"),
+    path("kompas/activiteiten/<int:activity>/wijzigen/", compass_views.activity_edit, name="compass-activity-edit"),
+    path(
+        "kompas/activiteiten/<int:activity>/prestatiematen/nieuw/",
+        compass_views.measure_create,
+        name="compass-measure-create",
+    ),
+    path("kompas/prestatiematen/<int:measure>/", compass_views.measure_edit, name="compass-measure-edit"),
+    path("kompas/<int:compass>/perioden/", compass_views.periods, name="compass-periods"),
+    path("kompas/perioden/<int:period>/sluiten/", compass_views.period_close, name="compass-period-close"),
+    path("kompas/perioden/<int:period>/heropenen/", compass_views.period_reopen, name="compass-period-reopen"),
+    path("kompas/metingen/", compass_views.reporting, name="compass-reporting"),
+    path(
+        "kompas/activiteiten/<int:activity>/meting/",
+        compass_views.measurement_create,
+        name="compass-measurement-create",
+    ),
+    path("kompas/metingen/<int:measurement>/", compass_views.measurement_edit, name="compass-measurement-edit"),
+    path(
+        "kompas/metingen/<int:measurement>/indienen/",
+        compass_views.measurement_submit,
+        name="compass-measurement-submit",
+    ),
+    path("kompas/beoordelen/", compass_views.review, name="compass-review"),
+    path(
+        "kompas/metingen/<int:measurement>/goedkeuren/",
+        compass_views.measurement_approve,
+        name="compass-measurement-approve",
+    ),
+    path(
+        "kompas/metingen/<int:measurement>/terugsturen/",
+        compass_views.measurement_return,
+        name="compass-measurement-return",
+    ),
+    path("kompas/activiteiten/<int:activity>/verhaal/", compass_views.story_create, name="compass-story-create"),
+    path("kompas/<int:compass>/reflectie/nieuw/", compass_views.reflection_create, name="compass-reflection-create"),
+    path("kompas/reflectie/<int:session>/", compass_views.reflection, name="compass-reflection"),
+    path("kompas/reflectie/<int:session>/wijzigen/", compass_views.reflection_edit, name="compass-reflection-edit"),
+    path("kompas/acties/<int:action>/klaar/", compass_views.follow_up_done, name="compass-action-done"),
+    path("kompas/beeld/", monitor_views.picture, name="monitor"),
+    path("kompas/beeld/indicator/<int:pk>/", monitor_views.indicator, name="monitor-indicator"),
+    path("kompas/beeld/indicator/<int:pk>/csv", monitor_views.indicator_csv, name="monitor-indicator-csv"),
+    path("kompas/beeld/indicatoren/nieuw/", monitor_views.indicator_create, name="monitor-indicator-create"),
+    path("kompas/beeld/importeren/", monitor_views.figures_upload, name="monitor-figures-upload"),
 ]

@@ -151,3 +151,11 @@ def test_parse_areas_never_fails_other_than_with_a_file_error(data):
         parse_areas(data)
     except CbsFileError as error:
         assert error.problems
+
+
+@pytest.mark.django_db
+def test_the_netherlands_is_an_area_without_a_parent(tmp_path):
+    import_file(write(tmp_path, json.dumps({"NL01": {"AantalInwoners_5": 17942942}, "GM0867": {}})))
+    country = Area.objects.get(code="NL01")
+    assert (country.level, country.parent, country.name, country.population) == ("land", None, "Nederland", 17942942)
+    assert Area.objects.get(code="GM0867").parent is None

@@ -31,7 +31,7 @@ def test_areas_are_public_and_filterable(client, world):
     [
         ({"municipality": "0867"}, "municipality"),
         ({"municipality": "GM08'7"}, "municipality"),
-        ({"level": "land"}, "level"),
+        ({"level": "provincie"}, "level"),
     ],
 )
 def test_bad_area_filters_are_named(client, world, params, field):

@@ -1,0 +1,771 @@
+"""Pages of the compass cycle. The policy officer and the application manager keep the compass;
+partner staff report measurements and stories on the activities their organisation carries; the
+policy officer approves those values or sends them back. Other roles get a 403."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from meedoen.compass.models import Activity, Compass, Measurement
+from meedoen.compass.selectors import cycle as selectors
+from meedoen.compass.services import cycle as services
+from meedoen.core.access import Actor
+from meedoen.organisations.models import Municipality
+from meedoen.workspace.compass_forms import (
+    ActivityForm,
+    CompassForm,
+    FollowUpForm,
+    MeasureForm,
+    MeasurementForm,
+    PeriodForm,
+    ReflectionForm,
+    ResultForm,
+    ResultIndicatorForm,
+    StoryForm,
+    TurnTheCurveForm,
+)
+from meedoen.workspace.decorators import staff_view
+from meedoen.workspace.socialmap_forms import add_service_errors
+from meedoen.workspace.views import _page
+
+FORM_TEMPLATE = "workspace/compass/form.html"
+T = TypeVar("T")
+
+
+def _or_404(found: T | None) -> T:
+    if found is None:
+        raise Http404("not in this municipality")
+    return found
+
+
+def _form_page(
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    form: Form,
+    save: Callable[[], HttpResponse],
+    *,
+    title: str,
+    back_url: str,
+    submit_label: str,
+    intro: str = "",
+    buttons: list[tuple[str, str, str]] | None = None,
+) -> HttpResponse:
+    """Show ``form``; once it is valid, ``save`` calls the service and answers with a redirect. A
+    refusal of the service is shown next to the field it names, or at the top."""
+    if form.is_bound and form.is_valid():
+        try:
+            return save()
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return _page(
+        request,
+        actor,
+        municipality,
+        FORM_TEMPLATE,
+        form=form,
+        title=title,
+        back_url=back_url,
+        submit_label=submit_label,
+        intro=intro,
+        buttons=buttons or [],
+        status=400 if form.errors else 200,
+    )
+
+
+def _data(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _compass(actor: Actor, municipality: Municipality, compass_id: int) -> Compass:
+    return _or_404(selectors.compass_of(actor=actor, municipality_id=municipality.pk, compass_id=compass_id))
+
+
+def _activity(actor: Actor, municipality: Municipality, activity_id: int) -> Activity:
+    return _or_404(selectors.activity_of(actor=actor, municipality_id=municipality.pk, activity_id=activity_id))
+
+
+def _to_compass(compass: Compass) -> str:
+    return reverse("workspace:compass-detail", args=[compass.pk])
+
+
+# --- overview and the compass itself -----------------------------------------------------------
+
+
+def _overview_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, compass: Compass | None
+) -> HttpResponse:
+    compasses = list(selectors.compasses_of(actor=actor, municipality_id=municipality.pk))
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/overview.html",
+        overview=selectors.compass_overview(actor=actor, compass=compass) if compass is not None else None,
+        compasses=compasses,
+        may_edit=selectors.may_edit(actor, municipality.pk),
+        may_review=selectors.may_review(actor, municipality.pk),
+    )
+
+
+@staff_view
+def compass(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    """The compass of now: the one whose horizon holds this year."""
+    current = selectors.current_compass(actor=actor, municipality_id=municipality.pk)
+    return _overview_page(request, actor, municipality, current)
+
+
+@staff_view
+def compass_detail(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+    return _overview_page(request, actor, municipality, _compass(actor, municipality, compass))
+
+
+@staff_view
+def compass_create(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    selectors.require_editor(actor, municipality.pk)
+    form = CompassForm(_data(request), municipality=municipality)
+
+    def save() -> HttpResponse:
+        created = services.compass_create(
+            actor=actor,
+            municipality=municipality,
+            fields=form.compass_fields(),
+            indicators=form.cleaned_data["indicators"],
+        )
+        messages.success(request, _("The compass “%(title)s” is started.") % {"title": created.title})
+        return redirect(_to_compass(created))
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Start a compass"),
+        back_url=reverse("workspace:compass"),
+        submit_label=_("Start the compass"),
+        intro=_(
+            "Step 1 of the compass: agree on the local picture and the ambitions, and choose the approach. "
+            "Results, activities and measurements follow."
+        ),
+    )
+
+
+@staff_view
+def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+    current = _compass(actor, municipality, compass)
+    selectors.require_editor(actor, municipality.pk)
+    form = CompassForm(_data(request), municipality=municipality, compass=current)
+
+    def save() -> HttpResponse:
+        services.compass_update(
+            actor=actor, compass=current, fields=form.compass_fields(), indicators=form.cleaned_data["indicators"]
+        )
+        messages.success(request, _("Your changes are saved."))
+        return redirect(_to_compass(current))
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Change “%(title)s”") % {"title": current.title},
+        back_url=_to_compass(current),
+        submit_label=_("Save changes"),
+    )
+
+
+# --- results and their indicators ----------------------------------------------------------------
+
+
+def _result_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, result_id: int | None
+) -> HttpResponse:
+    selectors.require_editor(actor, municipality.pk)
+    result = None
+    if result_id is not None:
+        result = _or_404(selectors.result_of(actor=actor, municipality_id=municipality.pk, result_id=result_id))
+    form = ResultForm(_data(request), compass=current, result=result)
+
+    def save() -> HttpResponse:
+        services.result_save(actor=actor, compass=current, fields=form.result_fields(), result=result)
+        messages.success(request, _("The result is saved."))
+        return redirect(_to_compass(current))
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Change a societal result") if result else _("Add a societal result"),
+        back_url=_to_compass(current),
+        submit_label=_("Save the result"),
+        intro=_(
+            "Step 2: what should be different for a target group at the end of the horizon. "
+            "Write it as “In four years we want …”."
+        ),
+    )
+
+
+@staff_view
+def result_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+    return _result_page(request, actor, municipality, _compass(actor, municipality, compass), None)
+
+
+@staff_view
+def result_edit(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> HttpResponse:
+    found = _or_404(selectors.result_of(actor=actor, municipality_id=municipality.pk, result_id=result))
+    return _result_page(request, actor, municipality, found.compass, result)
+
+
+@staff_view
+def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> HttpResponse:
+    found = _or_404(selectors.result_of(actor=actor, municipality_id=municipality.pk, result_id=result))
+    selectors.require_editor(actor, municipality.pk)
+    form = ResultIndicatorForm(_data(request), municipality=municipality)
+
+    def save() -> HttpResponse:
+        services.result_indicator_save(actor=actor, result=found, fields=form.indicator_fields())
+        messages.success(request, _("The indicator is saved."))
+        return redirect(_to_compass(found.compass))
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Add an indicator to “%(result)s”") % {"result": found.target_group},
+        back_url=_to_compass(found.compass),
+        submit_label=_("Save the indicator"),
+    )
+
+
+@staff_view
+def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
+    found = _or_404(selectors.result_indicator_of(actor=actor, municipality_id=municipality.pk, indicator_id=indicator))
+    selectors.require_editor(actor, municipality.pk)
+    form = ResultIndicatorForm(_data(request), municipality=municipality, indicator=found)
+
+    def save() -> HttpResponse:
+        services.result_indicator_save(
+            actor=actor, result=found.result, fields=form.indicator_fields(), indicator=found
+        )
+        messages.success(request, _("The indicator is saved."))
+        return redirect("workspace:compass-indicator", indicator=found.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Change an indicator"),
+        back_url=reverse("workspace:compass-indicator", args=[found.pk]),
+        submit_label=_("Save changes"),
+    )
+
+
+@staff_view
+def indicator(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
+    """An indicator of a result with its "turn the curve" sheet."""
+    found = _or_404(selectors.result_indicator_of(actor=actor, municipality_id=municipality.pk, indicator_id=indicator))
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/indicator.html",
+        sheet=selectors.indicator_sheet(actor=actor, indicator=found),
+        compass=found.result.compass,
+    )
+
+
+@staff_view
+def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
+    found = _or_404(selectors.result_indicator_of(actor=actor, municipality_id=municipality.pk, indicator_id=indicator))
+    selectors.require_editor(actor, municipality.pk)
+    existing = getattr(found, "turn_the_curve", None)
+    form = TurnTheCurveForm(_data(request), municipality=municipality, sheet=existing)
+
+    def save() -> HttpResponse:
+        services.turn_the_curve_save(
+            actor=actor, indicator=found, fields=form.sheet_fields(), partners=form.cleaned_data["partners"]
+        )
+        messages.success(request, _("The turn-the-curve sheet is saved."))
+        return redirect("workspace:compass-indicator", indicator=found.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Turn the curve"),
+        back_url=reverse("workspace:compass-indicator", args=[found.pk]),
+        submit_label=_("Save the sheet"),
+        intro=_(
+            "Step 6: where does the curve go if nothing more is done, what is the story behind it, "
+            "who can help, what works, and what will we do?"
+        ),
+    )
+
+
+# --- activities and their performance measures -------------------------------------------------
+
+
+def _activity_form_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, activity: Activity | None
+) -> HttpResponse:
+    selectors.require_editor(actor, municipality.pk)
+    form = ActivityForm(_data(request), actor=actor, compass=current, activity=activity)
+
+    def save() -> HttpResponse:
+        saved = services.activity_save(
+            actor=actor,
+            compass=current,
+            fields=form.activity_fields(),
+            results=form.cleaned_data["results"],
+            carriers=form.cleaned_data["carriers"],
+            offers=form.cleaned_data["offers"],
+            activity=activity,
+        )
+        messages.success(request, _("The activity “%(name)s” is saved.") % {"name": saved.name})
+        return redirect("workspace:compass-activity", activity=saved.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Change “%(name)s”") % {"name": activity.name} if activity else _("Add an activity"),
+        back_url=reverse("workspace:compass-activity", args=[activity.pk]) if activity else _to_compass(current),
+        submit_label=_("Save the activity"),
+        intro=_(
+            "Steps 3 and 4: what partners do for the results, why it should work, and what the work needs "
+            "to be done well."
+        ),
+    )
+
+
+@staff_view
+def activity_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+    return _activity_form_page(request, actor, municipality, _compass(actor, municipality, compass), None)
+
+
+@staff_view
+def activity_edit(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+    found = _activity(actor, municipality, activity)
+    return _activity_form_page(request, actor, municipality, found.compass, found)
+
+
+@staff_view
+def activity(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+    found = _activity(actor, municipality, activity)
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/activity.html",
+        detail=selectors.activity_detail(actor=actor, activity=found),
+        compass=found.compass,
+    )
+
+
+def _measure_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, found: Activity, measure_id: int | None
+) -> HttpResponse:
+    selectors.require_editor(actor, municipality.pk)
+    measure = None
+    if measure_id is not None:
+        measure = _or_404(selectors.measure_of(actor=actor, municipality_id=municipality.pk, measure_id=measure_id))
+    form = MeasureForm(_data(request), measure=measure)
+
+    def save() -> HttpResponse:
+        services.measure_save(actor=actor, activity=found, fields=form.measure_fields(), measure=measure)
+        messages.success(request, _("The performance measure is saved."))
+        return redirect("workspace:compass-activity", activity=found.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Change a performance measure") if measure else _("Add a performance measure"),
+        back_url=reverse("workspace:compass-activity", args=[found.pk]),
+        submit_label=_("Save the measure"),
+        intro=_("Step 5: how much did we do, how well did we do it, and is anyone better off?"),
+    )
+
+
+@staff_view
+def measure_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+    return _measure_page(request, actor, municipality, _activity(actor, municipality, activity), None)
+
+
+@staff_view
+def measure_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measure: int) -> HttpResponse:
+    found = _or_404(selectors.measure_of(actor=actor, municipality_id=municipality.pk, measure_id=measure))
+    return _measure_page(request, actor, municipality, found.activity, measure)
+
+
+# --- reporting periods -------------------------------------------------------------------------------
+
+
+@staff_view
+def periods(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+    current = _compass(actor, municipality, compass)
+    selectors.require_editor(actor, municipality.pk)
+    form = PeriodForm(_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            opened = services.period_open(actor=actor, compass=current, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The period %(code)s is open for reporting.") % {"code": opened.code})
+            return redirect("workspace:compass-periods", compass=current.pk)
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/periods.html",
+        compass=current,
+        periods=list(selectors.periods_of(current)),
+        form=form,
+        may_review=selectors.may_review(actor, municipality.pk),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@staff_view
+def period_close(request: HttpRequest, actor: Actor, municipality: Municipality, period: int) -> HttpResponse:
+    found = _or_404(selectors.period_of(actor=actor, municipality_id=municipality.pk, period_id=period))
+    try:
+        services.period_close(actor=actor, period=found)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The period %(code)s is closed; its figures are final.") % {"code": found.code})
+    return redirect("workspace:compass-periods", compass=found.compass_id)
+
+
+@require_POST
+@staff_view
+def period_reopen(request: HttpRequest, actor: Actor, municipality: Municipality, period: int) -> HttpResponse:
+    found = _or_404(selectors.period_of(actor=actor, municipality_id=municipality.pk, period_id=period))
+    try:
+        services.period_reopen(actor=actor, period=found, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The period %(code)s is open again.") % {"code": found.code})
+    return redirect("workspace:compass-periods", compass=found.compass_id)
+
+
+# --- partners report ---------------------------------------------------------------------------------
+
+
+@staff_view
+def reporting(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    """What the actor's organisations report: their activities, measures and values."""
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/reporting.html",
+        work=selectors.reporting_work(actor=actor, municipality_id=municipality.pk),
+    )
+
+
+def _measurement_form_page(
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    found: Activity,
+    existing: Measurement | None,
+) -> HttpResponse:
+    organisations = selectors.reporting_organisations(actor, found)
+    if not organisations:
+        raise PermissionDenied("the actor reports for no organisation that carries this activity")
+    initial: dict[str, Any] = {}
+    if existing is not None:
+        initial = {
+            "measure": existing.measure_id,
+            "period": existing.period_id,
+            "organisation": existing.organisation_id,
+            # A whole number reads as one (12, not 12,0) when it is corrected.
+            "value": int(existing.value) if existing.value.is_integer() else existing.value,
+            "base": existing.base,
+            "note": existing.note,
+        }
+    else:
+        initial = {
+            key: request.GET[param]
+            for key, param in (("measure", "maat"), ("period", "periode"))
+            if param in request.GET
+        }
+    form = MeasurementForm(
+        _data(request), activity=found, organisations=organisations, initial=initial, fixed=existing is not None
+    )
+
+    def save() -> HttpResponse:
+        submit = request.POST.get("action") == "submit"
+        saved = services.measurement_enter(
+            actor=actor,
+            measure=form.cleaned_data["measure"],
+            period=form.cleaned_data["period"],
+            organisation=form.chosen_organisation(),
+            value=form.cleaned_data["value"],
+            base=form.cleaned_data["base"],
+            note=form.cleaned_data["note"],
+            submit=submit,
+        )
+        if submit:
+            messages.success(
+                request, _("The value for %(period)s is submitted to the municipality.") % {"period": saved.period.code}
+            )
+        else:
+            messages.success(
+                request, _("The value for %(period)s is saved as a draft.") % {"period": saved.period.code}
+            )
+        return redirect("workspace:compass-reporting")
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Report a value for “%(name)s”") % {"name": found.name},
+        back_url=reverse("workspace:compass-reporting"),
+        submit_label=_("Save as draft"),
+        intro=_(
+            "The municipality approves the value after you submit it; only approved values count in the compass. "
+            "Numbers below 10 are never shown to others."
+        ),
+        buttons=[("action", "submit", _("Save and submit"))],
+    )
+
+
+@staff_view
+def measurement_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+    return _measurement_form_page(request, actor, municipality, _activity(actor, municipality, activity), None)
+
+
+@staff_view
+def measurement_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int) -> HttpResponse:
+    found = _or_404(
+        selectors.measurement_of_reporter(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
+    )
+    if not found.is_editable:
+        raise PermissionDenied("a submitted or approved value")
+    return _measurement_form_page(request, actor, municipality, found.measure.activity, found)
+
+
+@require_POST
+@staff_view
+def measurement_submit(
+    request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int
+) -> HttpResponse:
+    found = _or_404(
+        selectors.measurement_of_reporter(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
+    )
+    try:
+        services.measurement_submit(actor=actor, measurement=found)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The value is submitted to the municipality."))
+    return redirect("workspace:compass-reporting")
+
+
+@staff_view
+def story_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+    found = _activity(actor, municipality, activity)
+    organisations = selectors.reporting_organisations(actor, found)
+    if not organisations:
+        raise PermissionDenied("the actor reports for no organisation that carries this activity")
+    form = StoryForm(_data(request), activity=found, organisations=organisations)
+
+    def save() -> HttpResponse:
+        services.story_add(
+            actor=actor,
+            activity=found,
+            period=form.cleaned_data["period"],
+            organisation=form.chosen_organisation(),
+            title=form.cleaned_data["title"],
+            text=form.cleaned_data["text"],
+        )
+        messages.success(request, _("Thank you for your story."))
+        return redirect("workspace:compass-activity", activity=found.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Tell a story about “%(name)s”") % {"name": found.name},
+        back_url=reverse("workspace:compass-activity", args=[found.pk]),
+        submit_label=_("Add the story"),
+        intro=_("Counting and telling: a short story shows what the figures do not."),
+    )
+
+
+# --- the municipality reviews --------------------------------------------------------------------
+
+
+@staff_view
+def review(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/review.html",
+        waiting=selectors.review_queue(actor=actor, municipality_id=municipality.pk),
+    )
+
+
+@require_POST
+@staff_view
+def measurement_approve(
+    request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int
+) -> HttpResponse:
+    found = _or_404(
+        selectors.measurement_for_review(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
+    )
+    try:
+        services.measurement_approve(actor=actor, measurement=found)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("The value of %(organisation)s for %(period)s is approved.")
+            % {"organisation": found.organisation.name, "period": found.period.code},
+        )
+    return redirect("workspace:compass-review")
+
+
+@require_POST
+@staff_view
+def measurement_return(
+    request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int
+) -> HttpResponse:
+    found = _or_404(
+        selectors.measurement_for_review(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
+    )
+    try:
+        services.measurement_return(actor=actor, measurement=found, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("The value of %(organisation)s for %(period)s is sent back.")
+            % {"organisation": found.organisation.name, "period": found.period.code},
+        )
+    return redirect("workspace:compass-review")
+
+
+# --- the improvement cycle -------------------------------------------------------------------------
+
+
+@staff_view
+def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+    current = _compass(actor, municipality, compass)
+    selectors.require_editor(actor, municipality.pk)
+    form = ReflectionForm(_data(request))
+
+    def save() -> HttpResponse:
+        session = services.reflection_save(actor=actor, compass=current, fields=form.reflection_fields())
+        messages.success(request, _("The reflection session is saved. Add the follow-up actions."))
+        return redirect("workspace:compass-reflection", session=session.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Add a reflection session"),
+        back_url=_to_compass(current),
+        submit_label=_("Save the session"),
+        intro=_("Step 6: look back at the figures and stories together, and decide what to change."),
+    )
+
+
+@staff_view
+def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> HttpResponse:
+    found = _or_404(selectors.reflection_of(actor=actor, municipality_id=municipality.pk, session_id=session))
+    form = ReflectionForm(_data(request), session=found)
+
+    def save() -> HttpResponse:
+        services.reflection_save(actor=actor, compass=found.compass, fields=form.reflection_fields(), session=found)
+        messages.success(request, _("Your changes are saved."))
+        return redirect("workspace:compass-reflection", session=found.pk)
+
+    return _form_page(
+        request,
+        actor,
+        municipality,
+        form,
+        save,
+        title=_("Change the reflection session"),
+        back_url=reverse("workspace:compass-reflection", args=[found.pk]),
+        submit_label=_("Save changes"),
+    )
+
+
+@staff_view
+def reflection(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> HttpResponse:
+    """A reflection session with its follow-up actions; the form adds an action."""
+    found = _or_404(selectors.reflection_of(actor=actor, municipality_id=municipality.pk, session_id=session))
+    form = FollowUpForm(_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.follow_up_add(actor=actor, session=found, fields=form.follow_up_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The action is added."))
+            return redirect("workspace:compass-reflection", session=found.pk)
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/compass/reflection.html",
+        detail=selectors.reflection_detail(actor=actor, session=found),
+        compass=found.compass,
+        form=form,
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@staff_view
+def follow_up_done(request: HttpRequest, actor: Actor, municipality: Municipality, action: int) -> HttpResponse:
+    found = _or_404(selectors.follow_up_of(actor=actor, municipality_id=municipality.pk, action_id=action))
+    services.follow_up_mark_done(actor=actor, action=found)
+    messages.success(request, _("“%(action)s” is done.") % {"action": found.description})
+    return redirect("workspace:compass-reflection", session=found.session_id)
