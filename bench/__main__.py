@@ -232,9 +232,10 @@ def main() -> None:
         title = f"Social map search ({len(QUERIES)} resident questions, latency per question)"
         print_timings(title, bench_search([5_000, 20_000]))
     if not only or "entitlements" in only:
-        from bench.entitlements import bench_entitlements
+        from bench.entitlements import bench_check_page, bench_entitlements
 
         bench_entitlements()
+        bench_check_page()
     if not only or "compass" in only:
         from bench.compass import bench_compass
 

@@ -182,3 +182,102 @@ def as_batch(answers: HouseholdAnswers) -> HouseholdBatch:
     from meedoen.entitlements.answers import HouseholdBatch
 
     return HouseholdBatch.from_answers([answers])
+
+
+# --- the resident's result page over HTTP ---------------------------------------------------------------
+
+PAGE_RUNS = 50
+PDF_RUNS = 5
+PAGE_GOAL_MS = 200
+
+
+def form_data(answers: HouseholdAnswers) -> dict[str, str]:
+    """One household as a resident types it on the last step (Dutch decimal commas), every step's answers."""
+
+    def money(value: Decimal | None) -> str:
+        return "" if value is None else str(value).replace(".", ",")
+
+    renting = answers.housing == "huur"
+    return {
+        "applicant_age": str(answers.applicant_age),
+        "has_partner": "ja" if answers.has_partner else "nee",
+        "partner_age": str(answers.partner_age) if answers.has_partner else "",
+        "children_count": str(len(answers.children_ages)),
+        "children_ages": ", ".join(str(age) for age in answers.children_ages),
+        "applicant_income": money(answers.applicant_income),
+        "partner_income": money(answers.partner_income) if answers.has_partner else "",
+        "years_on_low_income": "" if answers.years_on_low_income is None else str(answers.years_on_low_income),
+        "housing": answers.housing,
+        "housing_costs": money(answers.rent if renting else Decimal(0)),
+        "fixed_costs": money(answers.fixed_costs),
+        "savings": money(answers.savings),
+        "has_debts": "ja" if answers.debts else "nee",
+        "debts": money(answers.debts) if answers.debts else "",
+        "step": "3",
+        "action": "next",
+    }
+
+
+def percentile_ms(samples: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of samples in seconds, in milliseconds."""
+    ordered = sorted(samples)
+    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))] * 1000
+
+
+def bench_check_page() -> None:
+    """The resident's result page (the last step posted, with its CSRF token) for different households,
+    next to ``check_household`` alone for the same households: what HTTP, the form and the template add.
+    Also the PDF of the outcome, which a resident asks for far less often."""
+    import re
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from meedoen.entitlements.selectors import check_household, scheme_rules
+
+    municipality = demo_municipality()
+    households = as_answers(synthetic_population(PAGE_RUNS, seed=SEED + 1), PAGE_RUNS)
+    forms = [form_data(answers) for answers in households]
+    client = Client(HTTP_HOST="localhost", enforce_csrf_checks=True)
+    start = f"/gemeente/{municipality.slug}/regelingen/"
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(start).content.decode())
+    assert found, "no CSRF token on the first step"
+    token = found.group(1)
+    page = f"{start}check/"
+
+    def post(url: str, data: dict[str, str]) -> bytes:
+        response = client.post(url, {**data, "csrfmiddlewaretoken": token})
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    warm = post(page, forms[0])  # templates compiled, the rules system of these schemes built
+    assert b"meedoen-outcome" in warm, "the first household did not reach the outcome"
+
+    def timed_samples(work: Callable[[int], object], runs: int) -> list[float]:
+        samples = []
+        for i in range(runs):
+            started = time.perf_counter()
+            work(i)
+            samples.append(time.perf_counter() - started)
+        return samples
+
+    rows = {
+        "result page over HTTP (POST of the last step)": timed_samples(lambda i: post(page, forms[i]), PAGE_RUNS),
+        "floor: check_household alone, same households": timed_samples(
+            lambda i: check_household(municipality, households[i]), PAGE_RUNS
+        ),
+        "PDF of the outcome over HTTP": timed_samples(lambda i: post(f"{start}pdf/", forms[i]), PDF_RUNS),
+    }
+    schemes = len(scheme_rules(municipality, timezone.localdate()))
+    print(f"Regelingencheck: the resident's result page ({schemes} schemes")
+    print("  and 3 allowances of GM0867, a different household each request, CSRF checked)")
+    print(f"  {'what':<52} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, samples in rows.items():
+        print(
+            f"  {name:<52} {len(samples):>4} {percentile_ms(samples, 0.5):>8.1f}"
+            f" {percentile_ms(samples, 0.95):>8.1f} {max(samples) * 1000:>8.1f}"
+        )
+    page_p95 = percentile_ms(rows["result page over HTTP (POST of the last step)"], 0.95)
+    verdict = "met" if page_p95 < PAGE_GOAL_MS else "NOT met"
+    print(f"  goal: result page p95 under {PAGE_GOAL_MS} ms: {verdict} ({page_p95:.1f} ms)")
+    print()

@@ -22,6 +22,9 @@ PERSONA_MODULES = [
     "workspace:organisations",
     "workspace:socialmap",
     "workspace:coordination",
+    "workspace:monitor",
+    "workspace:compass",
+    "workspace:benefits",
 ]
 
 

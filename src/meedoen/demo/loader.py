@@ -12,6 +12,7 @@ from meedoen.accounts.services import staff_user_create, totp_device_set
 from meedoen.areas.services import areas_import_cbs
 from meedoen.core.access import Actor
 from meedoen.demo.compass import load_compass
+from meedoen.demo.entitlement_figures import load_entitlement_figures
 from meedoen.demo.monitor import load_local_picture
 from meedoen.demo.personas import (
     DEMO_PASSWORD,
@@ -76,6 +77,7 @@ def load_demo() -> None:
             load_schemes(actor, municipalities[code], own)
     load_local_picture(actor)
     load_compass()
+    load_entitlement_figures()
 
 
 def _organisation(actor: Actor, municipality: Municipality, item: DemoOrganisation) -> Organisation:

@@ -278,3 +278,175 @@ class Scheme(models.Model):
             amount_period=rules.AmountPeriod(self.amount_period),
             amount_per_child=self.amount_per_child or Decimal(0),
         )
+
+
+# --- non-take-up: a synthetic population and the recipients of each scheme ------------------------------
+
+
+def _share_field(label: StrOrPromise, default: str) -> models.DecimalField[Decimal, Decimal]:
+    return models.DecimalField(
+        label,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+
+def _euro_field(
+    label: StrOrPromise, default: int, help_text: StrOrPromise = ""
+) -> models.DecimalField[Decimal, Decimal]:
+    return models.DecimalField(
+        label,
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(0), MaxValueValidator(100_000)],
+        help_text=help_text,
+    )
+
+
+# Groups of percentage fields that each describe all households: every group adds up to 100.
+HOUSEHOLD_TYPE_FIELDS = ("single_percent", "single_parent_percent", "couple_percent", "couple_with_children_percent")
+AGE_FIELDS = ("age_18_20_percent", "age_21_29_percent", "age_30_49_percent", "age_50_66_percent", "age_67_up_percent")
+INCOME_FIELDS = (
+    "income_to_101_percent",
+    "income_101_110_percent",
+    "income_110_120_percent",
+    "income_120_130_percent",
+    "income_130_150_percent",
+    "income_150_200_percent",
+    "income_above_200_percent",
+)
+SAVINGS_FIELDS = (
+    "savings_to_1500_percent",
+    "savings_1500_8000_percent",
+    "savings_8000_16000_percent",
+    "savings_above_16000_percent",
+)
+SHARE_GROUPS = (HOUSEHOLD_TYPE_FIELDS, AGE_FIELDS, INCOME_FIELDS, SAVINGS_FIELDS)
+# Rounded percentages (three times 33.33) are accepted; the generator scales each group to exactly 100.
+SHARE_TOLERANCE = Decimal("0.1")
+
+
+class PopulationAssumptions(models.Model):
+    """How the households of a municipality are made up, for the synthetic population per district.
+
+    The defaults and their sources are described in docs/entitlements-population.md: some are CBS
+    figures for the Netherlands, others are estimates. Policy staff replace them with local figures.
+    """
+
+    municipality = models.OneToOneField(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
+        related_name="population_assumptions",
+    )
+    inhabitants_per_household = models.DecimalField(
+        _("inhabitants per household"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("2.14"),
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(5))],
+        help_text=_("Households of a district = its inhabitants (CBS) divided by this number."),
+    )
+    single_percent = _share_field(_("single persons (%)"), "39.89")
+    single_parent_percent = _share_field(_("single parents (%)"), "7.38")
+    couple_percent = _share_field(_("couples without children under 18 (%)"), "28.49")
+    couple_with_children_percent = _share_field(_("couples with children under 18 (%)"), "24.24")
+    children_per_family = models.DecimalField(
+        _("children per household with children"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.80"),
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(5))],
+    )
+    age_18_20_percent = _share_field(_("main person 18 to 20 years (%)"), "1.00")
+    age_21_29_percent = _share_field(_("main person 21 to 29 years (%)"), "12.00")
+    age_30_49_percent = _share_field(_("main person 30 to 49 years (%)"), "30.00")
+    age_50_66_percent = _share_field(_("main person 50 to 66 years (%)"), "31.00")
+    age_67_up_percent = _share_field(_("main person 67 years or older (%)"), "26.00")
+    income_to_101_percent = _share_field(_("income up to 101% of the social minimum (%)"), "3.90")
+    income_101_110_percent = _share_field(_("income from 101% to 110% (%)"), "2.30")
+    income_110_120_percent = _share_field(_("income from 110% to 120% (%)"), "2.70")
+    income_120_130_percent = _share_field(_("income from 120% to 130% (%)"), "2.60")
+    income_130_150_percent = _share_field(_("income from 130% to 150% (%)"), "5.50")
+    income_150_200_percent = _share_field(_("income from 150% to 200% (%)"), "13.00")
+    income_above_200_percent = _share_field(_("income above 200% (%)"), "70.00")
+    long_term_low_income_percent = _share_field(
+        _("of households up to 130%: low income for 3 years or more (%)"), "50.00"
+    )
+    renting_low_income_percent = _share_field(_("of households up to 130%: renting (%)"), "75.00")
+    renting_other_percent = _share_field(_("of the other households: renting (%)"), "37.00")
+    rent_lowest = _euro_field(_("lowest rent per month"), 500)
+    rent_highest = _euro_field(_("highest rent per month"), 900)
+    savings_to_1500_percent = _share_field(_("savings up to 1,500 euros (%)"), "30.00")
+    savings_1500_8000_percent = _share_field(_("savings from 1,500 to 8,000 euros (%)"), "25.00")
+    savings_8000_16000_percent = _share_field(_("savings from 8,000 to 16,000 euros (%)"), "15.00")
+    savings_above_16000_percent = _share_field(_("savings above 16,000 euros (%)"), "30.00")
+    fixed_costs_base = _euro_field(
+        _("fixed costs per household per month"), 250, _("Energy, water, insurance, phone, local taxes; without rent.")
+    )
+    fixed_costs_per_person = _euro_field(_("extra fixed costs per member per month"), 75)
+    seed = models.PositiveIntegerField(
+        _("seed"),
+        default=2026,
+        help_text=_("The same seed and the same assumptions always give the same population."),
+    )
+    sources = models.TextField(_("sources and notes"), blank=True, help_text=_("Where the figures come from."))
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("population assumptions")
+        verbose_name_plural = _("population assumptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rent_lowest__lte=F("rent_highest")), name="population_rent_range_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Population assumptions of %(name)s") % {"name": self.municipality})
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, StrOrPromise] = {}
+        for group in SHARE_GROUPS:
+            values = [getattr(self, name) for name in group]
+            if any(value is None for value in values):
+                continue
+            total = sum(values, Decimal(0))
+            if abs(total - 100) > SHARE_TOLERANCE:
+                errors[group[-1]] = _("These percentages add up to %(total)s; they must add up to 100.") % {
+                    "total": total
+                }
+        if self.rent_lowest is not None and self.rent_highest is not None and self.rent_lowest > self.rent_highest:
+            errors["rent_highest"] = _("The highest rent is lower than the lowest rent.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RecipientCount(models.Model):
+    """How many households received a scheme in a year, in a district or in the whole municipality."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="recipient_counts"
+    )
+    area_code = models.CharField(
+        _("area"), max_length=10, help_text=_("The CBS code of a district, or of the municipality as a whole.")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    households = models.PositiveIntegerField(_("households"))
+    file_name = models.CharField(_("imported from"), max_length=255, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("recipient count")
+        verbose_name_plural = _("recipient counts")
+        ordering = ["scheme", "year", "area_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "area_code", "year"], name="recipient_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.code} {self.area_code} {self.year}: {self.households}"

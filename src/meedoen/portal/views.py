@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 
 from meedoen.core.access import actor_of
 from meedoen.core.selectors import reads_of_my_data
-from meedoen.organisations.models import Municipality, Organisation
-from meedoen.organisations.selectors import municipality_by_slug, partner_organisations, public_municipalities
+from meedoen.organisations.models import Municipality
+from meedoen.organisations.selectors import municipality_by_slug, public_municipalities
+from meedoen.portal import check_views
 from meedoen.portal.forms import HelpSearchForm
 from meedoen.socialmap import directory
 from meedoen.socialmap.search import OfferQuery, search_offers
@@ -79,11 +80,8 @@ def offer_detail(request: HttpRequest, slug: str, offer_uuid: str) -> HttpRespon
 
 
 def entitlements(request: HttpRequest, slug: str) -> HttpResponse:
-    municipality = _municipality(slug)
-    organisations = partner_organisations(municipality).filter(
-        kind__in=(Organisation.Kind.MUNICIPALITY_TEAM, Organisation.Kind.DEBT_HELP, Organisation.Kind.WELFARE)
-    )
-    return render(request, "portal/entitlements.html", {"municipality": municipality, "organisations": organisations})
+    """The regelingencheck starts here; its steps and outcome are in check_views."""
+    return check_views.start(request, _municipality(slug))
 
 
 def my_data(request: HttpRequest, slug: str) -> HttpResponse:

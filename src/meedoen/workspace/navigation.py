@@ -64,7 +64,7 @@ MODULES: tuple[Module, ...] = (
         (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
     ),
     Module(
-        "local_picture",
+        "monitor",
         _("Local picture"),
         _("Figures per district next to the municipality and the Netherlands: CBS and own figures."),
         "workspace:monitor",
@@ -89,7 +89,7 @@ MODULES: tuple[Module, ...] = (
         "benefits",
         _("Entitlement check"),
         _("Schemes as rules, and their use per district."),
-        None,
+        "workspace:benefits",
         (Role.POLICY_OFFICER, Role.APPLICATION_MANAGER),
     ),
     Module(

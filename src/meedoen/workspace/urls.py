@@ -1,6 +1,15 @@
 from django.urls import path
 
-from meedoen.workspace import compass_views, coordination_views, monitor_views, report_views, socialmap_views, views
+from meedoen.workspace import (
+    board_views,
+    compass_views,
+    coordination_views,
+    entitlements_views,
+    monitor_views,
+    report_views,
+    socialmap_views,
+    views,
+)
 
 app_name = "workspace"
 
@@ -80,9 +89,25 @@ urlpatterns = [
     path("kompas/reflectie/<int:session>/", compass_views.reflection, name="compass-reflection"),
     path("kompas/reflectie/<int:session>/wijzigen/", compass_views.reflection_edit, name="compass-reflection-edit"),
     path("kompas/acties/<int:action>/klaar/", compass_views.follow_up_done, name="compass-action-done"),
+    path("kompas/bord/", board_views.sessions, name="board-sessions"),
+    path("kompas/bord/<int:session>/", board_views.board, name="board"),
+    path("kompas/bord/<int:session>/nieuw/", board_views.board_poll, name="board-poll"),
+    path("kompas/bord/<int:session>/sluiten/", board_views.session_close, name="board-close"),
+    path("kompas/bord/<int:session>/verplaatsen/", board_views.notes_move, name="board-notes-move"),
+    path("kompas/bord/notities/<int:note>/verwijderen/", board_views.note_remove, name="board-note-remove"),
+    path("kompas/bord/themas/<int:theme>/resultaat/", board_views.theme_to_result, name="board-theme-result"),
+    path("kompas/bord/themas/<int:theme>/activiteit/", board_views.theme_to_activity, name="board-theme-activity"),
     path("kompas/beeld/", monitor_views.picture, name="monitor"),
     path("kompas/beeld/indicator/<int:pk>/", monitor_views.indicator, name="monitor-indicator"),
     path("kompas/beeld/indicator/<int:pk>/csv", monitor_views.indicator_csv, name="monitor-indicator-csv"),
     path("kompas/beeld/indicatoren/nieuw/", monitor_views.indicator_create, name="monitor-indicator-create"),
     path("kompas/beeld/importeren/", monitor_views.figures_upload, name="monitor-figures-upload"),
+    path("regelingen/", entitlements_views.schemes, name="benefits"),
+    path("regelingen/nieuw/", entitlements_views.scheme_create, name="scheme-create"),
+    path("regelingen/<uuid:scheme>/", entitlements_views.scheme_edit, name="scheme-edit"),
+    path("regelingen/<uuid:scheme>/beeindigen/", entitlements_views.scheme_end, name="scheme-end"),
+    path("regelingen/niet-gebruik/", entitlements_views.non_take_up_page, name="non-take-up"),
+    path("regelingen/niet-gebruik/csv", entitlements_views.non_take_up_csv, name="non-take-up-csv"),
+    path("regelingen/bevolking/", entitlements_views.population, name="population"),
+    path("regelingen/ontvangers/", entitlements_views.recipients_upload, name="recipients-upload"),
 ]

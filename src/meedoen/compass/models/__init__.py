@@ -1,3 +1,4 @@
+from meedoen.compass.models.board import BoardNote, BoardSession, BoardStep, BoardTheme, ParticipantKind
 from meedoen.compass.models.cycle import (
     Activity,
     Approach,
@@ -20,6 +21,10 @@ __all__ = [
     "PERIOD",
     "Activity",
     "Approach",
+    "BoardNote",
+    "BoardSession",
+    "BoardStep",
+    "BoardTheme",
     "Compass",
     "Domain",
     "EvidenceLevel",
@@ -28,6 +33,7 @@ __all__ = [
     "Indicator",
     "Measurement",
     "Observation",
+    "ParticipantKind",
     "PerformanceMeasure",
     "Polarity",
     "ReflectionSession",

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from meedoen.compass.models import (
     Compass,
@@ -52,6 +53,14 @@ from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Refusals are worded in the visitor's language; these tests read the English text."""
+    with translation.override("en"):
+        yield
+
 
 COMPASS = {
     "title": "Samen tegen armoede 2025-2028",

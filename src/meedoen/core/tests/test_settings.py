@@ -30,7 +30,7 @@ def run(code: str, env: dict[str, str], settings: str = "meedoen.conf.production
     clean = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
     clean.update({"PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": settings, **env})
     return subprocess.run(  # noqa: S603  (our own interpreter, fixed arguments)
-        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=240, check=False
     )
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -316,9 +317,9 @@ def test_a_partner_cannot_touch_another_partners_value(client_as, world, cycle):
 
 def test_a_value_for_a_closed_period_is_refused_on_the_page_with_the_reason(client_as, cycle):
     url = reverse("workspace:compass-measurement-create", args=[cycle.activity.pk])
-    response = client_as("ww_offer_maintainer").post(
-        url, {**measurement_form(cycle, period=cycle.closed_period.pk), "action": "submit"}
-    )
+    client = client_as("ww_offer_maintainer")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the reason is read in English here
+    response = client.post(url, {**measurement_form(cycle, period=cycle.closed_period.pk), "action": "submit"})
     assert response.status_code == 400
     content = response.content.decode()
     assert "2025-Q1" in content

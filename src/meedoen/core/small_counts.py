@@ -1,0 +1,63 @@
+"""The small-count rule for modules below the compass: a count below 10 is never shown, nor a figure
+built on one. The compass applies the same rule to its own figures (``compass/suppression.py``).
+
+Small numbers of people in a district can point at someone, so a page or an export shows "< 10"
+where such a count, or a figure computed from it, would stand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.formats import number_format
+
+SMALL_COUNT = 10
+HIDDEN_TEXT = "< 10"
+NO_FIGURE = "\u2013"  # an en dash
+
+
+def is_small(count: float) -> bool:
+    """A count that may not be shown: below the threshold on either side of zero (a difference of counts)."""
+    return abs(count) < SMALL_COUNT
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A figure as it may be shown: its value, or nothing when it is hidden or unknown."""
+
+    value: float | None
+    hidden: bool = False
+
+    def text(self, decimals: int = 0) -> str:
+        if self.hidden:
+            return HIDDEN_TEXT
+        if self.value is None:
+            return NO_FIGURE
+        return number_format(round(self.value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+    def csv(self, decimals: int = 0) -> str:
+        """Exports carry the same text for hidden figures; unknown ones stay empty."""
+        if self.hidden:
+            return HIDDEN_TEXT
+        return "" if self.value is None else f"{self.value:.{decimals}f}"
+
+
+UNKNOWN = Shown(None)
+HIDDEN = Shown(None, hidden=True)
+
+
+def count(value: float | None) -> Shown:
+    """A count of people or households."""
+    if value is None:
+        return UNKNOWN
+    return HIDDEN if is_small(value) else Shown(value)
+
+
+def built_on(value: float | None, *counts: float | None) -> Shown:
+    """A figure computed from ``counts``: unknown when it or any of them is unknown, else hidden when
+    any of them is small."""
+    if value is None or any(part is None for part in counts):
+        return UNKNOWN
+    if any(part is not None and is_small(part) for part in counts):
+        return HIDDEN
+    return Shown(value)
