@@ -71,6 +71,27 @@ def _database(url: str) -> dict[str, object]:
 
 
 DATABASES = {"default": _database(DATABASE_URL)}
+
+CACHE_URL = env.string(
+    "CACHE_URL",
+    default="",
+    help=(
+        "Shared cache, e.g. redis://127.0.0.1:6379/1; empty keeps a cache per process. Set it when more "
+        "than one web process runs: the co-creation board's limits on join attempts and notes live there."
+    ),
+    secret=True,
+)
+
+
+def _caches(url: str) -> dict[str, dict[str, object]]:
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise env.SettingError("CACHE_URL", "must be a redis://, rediss:// or unix:// address, or empty")
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+
+CACHES = _caches(CACHE_URL)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -201,3 +201,13 @@ def test_settings_help_lists_every_setting_without_secret_defaults():
     assert "SECRET_KEY" in text
     assert "(secret)" in text
     assert "demo-only-secret-key" not in text
+
+
+def test_a_shared_cache_is_configured_from_its_address(monkeypatch):
+    from meedoen.conf import base, env
+
+    assert base._caches("")["default"]["BACKEND"].endswith("LocMemCache")
+    redis = base._caches("redis://127.0.0.1:6379/1")["default"]
+    assert redis == {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/1"}
+    with pytest.raises(env.SettingError, match="CACHE_URL"):
+        base._caches("memcached://127.0.0.1")
