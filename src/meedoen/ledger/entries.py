@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -19,50 +22,132 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 FORMAT_VERSION = 1
 MAX_LEAF_BYTES = 4096  # entry bundles prefix each entry with a 16-bit length
+SIGN_IN_PARALLEL_FROM = 64
+"""``BatchSigner`` shares out the signing of this many entries or more among the machine's cores."""
+SIGNING_CHUNK = 32
+"""Messages per chunk handed to a helper thread."""
+
+# One encoder for every call: ``json.dumps`` with these options builds a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 class EntryError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class EntryBody:
-    kind: str
-    log: str
-    acting: str
-    receiving: str
-    subject: str
-    subject_key_version: int
-    payload_sha256: str
-    time: datetime
-    refers_to: str = ""
+def entry_time(time: datetime) -> str:
+    """An entry's time as it is written: UTC to the second, e.g. 2026-11-28T09:30:00Z."""
+    return time.isoformat(timespec="seconds").replace("+00:00", "Z")
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "v": FORMAT_VERSION,
-            "kind": self.kind,
-            "log": self.log,
-            "acting": self.acting,
-            "receiving": self.receiving,
-            "subject": self.subject,
-            "subject_key": self.subject_key_version,
-            "payload_sha256": self.payload_sha256,
-            "time": self.time.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "refers_to": self.refers_to,
-        }
+
+def entry_fields(
+    *,
+    kind: str,
+    log: str,
+    acting: str,
+    receiving: str,
+    subject: str,
+    subject_key_version: int,
+    payload_sha256: str,
+    time: str,
+    refers_to: str,
+) -> dict[str, Any]:
+    """The fields of an entry, unsigned: what the acting organisation signs (``canonical`` of it)."""
+    return {
+        "v": FORMAT_VERSION,
+        "kind": kind,
+        "log": log,
+        "acting": acting,
+        "receiving": receiving,
+        "subject": subject,
+        "subject_key": subject_key_version,
+        "payload_sha256": payload_sha256,
+        "time": time,
+        "refers_to": refers_to,
+    }
 
 
 def canonical(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return _CANONICAL.encode(data).encode()
 
 
-def signed_leaf(body: EntryBody, key: Ed25519PrivateKey) -> bytes:
-    unsigned = body.as_dict()
-    signature = key.sign(canonical(unsigned))
+def with_signature(unsigned: dict[str, Any], signature: bytes) -> bytes:
+    """The leaf: the entry's fields with the acting organisation's signature of their canonical
+    form (``canonical(unsigned)``)."""
     leaf = canonical({**unsigned, "signature": base64.b64encode(signature).decode()})
     if len(leaf) > MAX_LEAF_BYTES:
         raise EntryError(f"an entry is at most {MAX_LEAF_BYTES} bytes")
     return leaf
+
+
+class BatchSigner:
+    """Signs messages in the order they are added, sharing the work with helper threads.
+
+    An Ed25519 signature costs about as much as everything else an entry needs in Python, and the
+    signing library releases the interpreter lock while it signs. So once a batch is large
+    enough, every full chunk of messages is handed to the helper threads as soon as it is added,
+    and they sign while the caller prepares the next entries; ``signatures`` then signs the
+    chunks no helper has started yet itself, from the last one back, and waits for the rest.
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[Ed25519PrivateKey] = []
+        self._messages: list[bytes] = []
+        self._handed_out = 0  # messages before this one are in a chunk handed to the helpers
+        self._chunks: list[tuple[int, int, Future[list[bytes]]]] = []
+        self._helped = _signing_workers() > 0
+
+    def add(self, key: Ed25519PrivateKey, message: bytes) -> None:
+        self._keys.append(key)
+        self._messages.append(message)
+        count = len(self._messages)
+        if self._helped and count >= SIGN_IN_PARALLEL_FROM and count - self._handed_out >= SIGNING_CHUNK:
+            start, self._handed_out = self._handed_out, count
+            future = _signing_pool().submit(_sign_range, self._keys, self._messages, start, count)
+            self._chunks.append((start, count, future))
+
+    def signatures(self) -> list[bytes]:
+        keys, messages = self._keys, self._messages
+        last = _sign_range(keys, messages, self._handed_out, len(messages))
+        mine: dict[int, list[bytes]] = {}
+        for start, end, future in reversed(self._chunks):
+            if not future.cancel():  # a helper has it, and every chunk before it
+                break
+            mine[start] = _sign_range(keys, messages, start, end)
+        signatures: list[bytes] = []
+        for start, _, future in self._chunks:
+            signatures += mine[start] if start in mine else future.result()
+        return signatures + last
+
+
+def _sign_range(keys: Sequence[Ed25519PrivateKey], messages: Sequence[bytes], start: int, end: int) -> list[bytes]:
+    return [keys[i].sign(messages[i]) for i in range(start, end)]
+
+
+def _signing_workers() -> int:
+    """Helper threads besides the caller: one fewer than the cores this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, 4) - 1
+
+
+_pool_lock = threading.Lock()
+_pools: list[ThreadPoolExecutor] = []  # the one pool, made on first use: importing starts no threads
+
+
+def _signing_pool() -> ThreadPoolExecutor:
+    with _pool_lock:
+        if not _pools:
+            _pools.append(ThreadPoolExecutor(max_workers=max(_signing_workers(), 1), thread_name_prefix="ledger-sign"))
+        return _pools[0]
+
+
+def _forget_pool() -> None:
+    # A forked child has none of its parent's threads: it makes a pool of its own when it needs one.
+    _pools.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def read_leaf(leaf: bytes) -> dict[str, Any]:

@@ -21,6 +21,10 @@ class Log(models.Model):
     origin = models.CharField(_("origin"), max_length=200, unique=True)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     root_hash = models.BinaryField(_("root hash"), max_length=32)
+    # What the log serves as its checkpoint: the latest Checkpoint's signed note with the
+    # cosignatures collected for it. Written with every new checkpoint and every cosignature of
+    # the latest one, under the log's row lock, so a reader gets it with the log's size.
+    checkpoint = models.TextField(_("latest checkpoint with cosignatures"), blank=True, default="")
 
     class Meta:
         verbose_name = _("shared log")
@@ -37,12 +41,20 @@ class Entry(models.Model):
         OFFER_PUBLISHED = "offer.published", _("offer published")
         ACCEPTED = "accepted", _("accepted by the receiving organisation")
 
-    log = models.ForeignKey(Log, verbose_name=_("log"), on_delete=models.PROTECT, related_name="entries")
+    # No index of its own on log, acting or receiving organisation: every entry would write them,
+    # and nothing looks entries up by organisation; the unique (log, index) serves look-ups by log.
+    log = models.ForeignKey(
+        Log, verbose_name=_("log"), on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     # Empty while queued; the sequencer gives every entry its place in the tree.
     index = models.PositiveBigIntegerField(_("index"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     acting_organisation = models.ForeignKey(
-        Organisation, verbose_name=_("acting organisation"), on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name=_("acting organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     receiving_organisation = models.ForeignKey(
         Organisation,
@@ -51,6 +63,7 @@ class Entry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # The exact bytes that are hashed into the tree (canonical JSON, see ledger.entries).
     leaf = models.BinaryField(_("leaf"))
@@ -61,7 +74,10 @@ class Entry(models.Model):
         verbose_name = _("log entry")
         verbose_name_plural = _("log entries")
         constraints = [
-            models.UniqueConstraint(fields=["log", "index"], name="ledger_entry_index_unique"),
+            # Only sequenced entries are in it: queueing an entry writes no entry into it.
+            models.UniqueConstraint(
+                fields=["log", "index"], condition=models.Q(index__isnull=False), name="ledger_entry_index_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["log", "id"], name="ledger_entry_queue", condition=models.Q(index__isnull=True)),
@@ -74,7 +90,11 @@ class Entry(models.Model):
 class Node(models.Model):
     """The hash of a complete subtree: 2**level leaves starting at index * 2**level."""
 
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="nodes")
+    # Written only by the sequencer, for the log whose row it holds locked, and only for entries
+    # that exist (whose own foreign key keeps the log from being deleted); a database constraint
+    # would check that again for every hash, costing about as much as writing the hash. The
+    # unique (log, level, index) serves look-ups by log.
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="nodes", db_index=False, db_constraint=False)
     level = models.PositiveSmallIntegerField()
     index = models.PositiveBigIntegerField()
     hash = models.BinaryField(max_length=32)

@@ -357,6 +357,12 @@ def add_signatures(note: bytes, signatures: Iterable[NoteSignature]) -> bytes:
     return note + "".join(lines).encode()
 
 
+def with_signature_lines(note: str, lines: Iterable[str]) -> str:
+    """A stored note with stored signature lines (each without its newline) appended, as served:
+    e.g. a checkpoint with its witnesses' cosignatures. Checks nothing; readers open it."""
+    return note + "".join(f"{line}\n" for line in lines)
+
+
 def _index_verifiers(verifiers: Iterable[VerifierKey]) -> dict[tuple[str, int], VerifierKey]:
     known: dict[tuple[str, int], VerifierKey] = {}
     for verifier in verifiers:

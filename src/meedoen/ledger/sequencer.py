@@ -14,61 +14,84 @@ from meedoen.ledger.models import Checkpoint, Entry, Log, Node
 from meedoen.ledger.publish import checkpoint_note
 from meedoen.ledger.selectors import stored_hashes
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
+"""Entries per batch: a batch holds the log's lock for about half a second at most, and its fixed
+costs (reading the queue, signing a checkpoint, committing) are shared by many entries."""
+
+
+def sequence_queued(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
+    """Sequence everything queued in the log by now, batch by batch; returns how many.
+
+    It stops after a batch that was not full: that batch took every entry committed before it
+    began, and a transaction that commits later has a sequencing task of its own (one per log and
+    transaction, see ``services``). So it never runs an extra, empty batch, whose queue scan is
+    most of the cost of a small one.
+    """
+    total = 0
+    while True:
+        taken = sequence(log_id, batch_size=batch_size)
+        total += taken
+        if taken < batch_size:
+            return total
 
 
 def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
     """Sequence up to ``batch_size`` queued entries of one log; returns how many."""
     with transaction.atomic():
         log = Log.objects.select_for_update().get(pk=log_id)
-        if connection.vendor == "postgresql":
-            _prefer_index_scans()
-        queued = list(
-            Entry.objects.filter(log=log, index__isnull=True).order_by("pk").values_list("pk", "leaf_hash")[:batch_size]
-        )
-        if not queued:
+        leaf_hashes = _take_queued(log, batch_size)
+        if not leaf_hashes:
             return 0
         nodes = stored_hashes(log, root_nodes(log.size))
 
         def read(level: int, index: int) -> bytes:
             return nodes[(level, index)]
 
-        new_nodes = stored_hashes_for_appends(log.size, [bytes(leaf_hash) for _, leaf_hash in queued], read)
+        new_nodes = stored_hashes_for_appends(log.size, leaf_hashes, read)
         nodes.update(((level, index), digest) for level, index, digest in new_nodes)
-        size = log.size + len(queued)
-        _assign_indexes(log, [(pk, log.size + offset) for offset, (pk, _) in enumerate(queued)])
+        size = log.size + len(leaf_hashes)
         _store_nodes(log, new_nodes)
         log.size = size
         log.root_hash = tree_root(size, read)
-        log.save(update_fields=["size", "root_hash"])
-        Checkpoint.objects.create(
-            log=log, size=size, root_hash=log.root_hash, note=checkpoint_note(log.origin, size, log.root_hash)
-        )
-    return len(queued)
+        # A new checkpoint has no cosignatures yet; witnesses add theirs (services.cosignature_add).
+        log.checkpoint = checkpoint_note(log.origin, size, log.root_hash)
+        log.save(update_fields=["size", "root_hash", "checkpoint"])
+        Checkpoint.objects.create(log=log, size=size, root_hash=log.root_hash, note=log.checkpoint)
+    return len(leaf_hashes)
 
 
-def _prefer_index_scans() -> None:
-    """Read the queue with an index scan in this transaction, not a bitmap scan.
-
-    Every sequenced entry leaves a dead row version behind in the queue index (its index was
-    NULL) until VACUUM removes it. A bitmap scan, which the planner picks for the few rows it
-    expects, visits every one of those rows again on each run: 0.4 s per batch with a million of
-    them. An index scan marks them dead in the index as it passes, so later runs skip them.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-
-
-def _assign_indexes(log: Log, pairs: list[tuple[int, int]]) -> None:
+def _take_queued(log: Log, batch_size: int) -> list[bytes]:
+    """Give the oldest ``batch_size`` queued entries of the log the next indexes, in the order
+    they were queued (their primary keys); returns their leaf hashes in index order."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Read the queue with an index scan, not a bitmap scan. Every sequenced entry leaves a
+            # dead row version in the queue index (its index was NULL) until VACUUM removes it. A
+            # bitmap scan, which the planner picks for the few rows it expects, visits every one
+            # of them again on each run: 0.4 s per batch with a million of them. An index scan
+            # marks them dead as it passes, so later runs skip them. Only for this statement:
+            # other reads could be planned worse without bitmap scans.
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            # One statement picks the batch, numbers it in queue order and writes the numbers.
             cursor.execute(
-                'UPDATE ledger_entry AS e SET "index" = v.idx '
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, idx) WHERE e.id = v.id",
-                [[pk for pk, _ in pairs], [index for _, index in pairs]],
+                "WITH batch AS ("
+                '  SELECT id, leaf_hash FROM ledger_entry WHERE log_id = %s AND "index" IS NULL ORDER BY id LIMIT %s'
+                "), numbered AS ("
+                "  SELECT id, leaf_hash, %s + row_number() OVER (ORDER BY id) - 1 AS position FROM batch"
+                ') UPDATE ledger_entry AS entry SET "index" = numbered.position FROM numbered'
+                " WHERE entry.id = numbered.id RETURNING numbered.position, numbered.leaf_hash",
+                [log.pk, batch_size, log.size],
             )
-        return
-    Entry.objects.bulk_update([Entry(pk=pk, index=index) for pk, index in pairs], ["index"], batch_size=500)
+            taken = sorted(cursor.fetchall())
+            cursor.execute("SET LOCAL enable_bitmapscan = DEFAULT")
+        return [bytes(digest) for _, digest in taken]
+    queued = list(
+        Entry.objects.filter(log=log, index__isnull=True).order_by("pk").values_list("pk", "leaf_hash")[:batch_size]
+    )
+    Entry.objects.bulk_update(
+        [Entry(pk=pk, index=log.size + offset) for offset, (pk, _) in enumerate(queued)], ["index"], batch_size=500
+    )
+    return [bytes(digest) for _, digest in queued]
 
 
 def _store_nodes(log: Log, new_nodes: list[tuple[int, int, bytes]]) -> None:
@@ -76,8 +99,9 @@ def _store_nodes(log: Log, new_nodes: list[tuple[int, int, bytes]]) -> None:
     if connection.vendor == "postgresql":
         with (
             connection.cursor() as cursor,
-            cursor.copy('COPY ledger_node (log_id, level, "index", hash) FROM STDIN') as copy,
+            cursor.copy('COPY ledger_node (log_id, level, "index", hash) FROM STDIN (FORMAT BINARY)') as copy,
         ):
+            copy.set_types(["int8", "int2", "int8", "bytea"])
             for level, index, digest in new_nodes:
                 copy.write_row((log.pk, level, index, digest))
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,10 +17,16 @@ from django.utils import timezone
 from meedoen.core.access import Actor
 from meedoen.core.audit import record_change
 from meedoen.ledger import keys, publish
-from meedoen.ledger.entries import EntryBody, canonical, signed_leaf
+from meedoen.ledger.entries import BatchSigner, canonical, entry_fields, entry_time, with_signature
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash
 from meedoen.ledger.models import Checkpoint, Cosignature, Entry, Log
-from meedoen.ledger.notes import NoteSignature, VerifierKey, open_checkpoint, verify_cosignature
+from meedoen.ledger.notes import (
+    NoteSignature,
+    VerifierKey,
+    open_checkpoint,
+    verify_cosignature,
+    with_signature_lines,
+)
 from meedoen.organisations.models import Municipality, Organisation
 
 COPY_FROM = 3
@@ -75,24 +82,60 @@ def entry_append(
         subject_ref=subject_ref,
         refers_to=refers_to,
     )
-    return entries_append([new])[0]
+    [queued], [log] = _append([new])
+    entry = Entry(
+        pk=queued.pk,
+        log=log,
+        kind=kind,
+        acting_organisation=acting,
+        receiving_organisation=receiving,
+        leaf=queued.leaf,
+        leaf_hash=queued.leaf_hash,
+        queued_at=queued.queued_at,
+    )
+    entry._state.adding, entry._state.db = False, connection.alias  # as the ORM marks what it saved
+    return entry
 
 
-def entries_append(new_entries: Iterable[NewEntry]) -> list[Entry]:
+@dataclass(frozen=True, slots=True)
+class QueuedEntry:
+    """An entry as ``entries_append`` queued it; the sequencer gives it its index later."""
+
+    pk: int
+    log_id: int
+    kind: str
+    leaf: bytes
+    leaf_hash: bytes
+    queued_at: datetime
+
+
+def entries_append(new_entries: Iterable[NewEntry]) -> list[QueuedEntry]:
     """Queue several entries, in order, as ``entry_append`` queues one: inside the change's
     transaction, each signed by its acting organisation. Nothing is written when any of them is
     refused. A change that logs many entries saves a round trip per entry: they are written
-    together (one COPY on PostgreSQL), and a log is looked up once per transaction."""
-    wanted = list(new_entries)
+    together (one COPY on PostgreSQL), and a log is looked up once per transaction. Entries
+    queued by one call carry the same time, to the second."""
+    queued, _ = _append(list(new_entries))
+    return queued
+
+
+def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
+    """``entries_append``, also returning the log of each entry."""
     if not connection.in_atomic_block:
         kinds = ", ".join(dict.fromkeys(new.kind for new in wanted)) or "entries"
         raise LedgerOutsideTransactionError(f"{kinds} must be logged inside the transaction of the change")
+    known_kinds = frozenset(Entry.Kind.values)
     for new in wanted:
-        if new.kind not in Entry.Kind.values:
+        if new.kind not in known_kinds:
             raise ValueError(f"unknown entry kind {new.kind!r}")
     logs: dict[int, Log] = {}
     to_sequence: list[Log] = []  # the logs this transaction queues its first entries in
-    entries = []
+    queued_at = timezone.now()
+    time = entry_time(queued_at)
+    key_version = settings.LEDGER_SUBJECT_KEY_VERSION
+    entry_logs: list[Log] = []
+    bodies: list[dict[str, Any]] = []
+    signer = BatchSigner()
     for new in wanted:
         municipality = new.municipality
         log = logs.get(municipality.pk)
@@ -105,69 +148,72 @@ def entries_append(new_entries: Iterable[NewEntry]) -> list[Entry]:
                 log = pending.log
             logs[municipality.pk] = log
         raw = new.payload if isinstance(new.payload, bytes) else canonical(new.payload)
-        body = EntryBody(
+        entry_logs.append(log)
+        body = entry_fields(
             kind=new.kind,
             log=log.origin,
             acting=new.acting.slug,
             receiving=new.receiving.slug if new.receiving else "",
             subject=keys.subject_pseudonym(municipality.code, new.subject_ref) if new.subject_ref else "",
-            subject_key_version=settings.LEDGER_SUBJECT_KEY_VERSION,
+            subject_key_version=key_version,
             payload_sha256=hashlib.sha256(raw).hexdigest(),
-            time=timezone.now().replace(microsecond=0),
+            time=time,
             refers_to=new.refers_to.hex(),
         )
-        leaf = signed_leaf(body, keys.organisation_key(new.acting.slug))
-        entries.append(
+        bodies.append(body)
+        signer.add(keys.organisation_key(new.acting.slug), canonical(body))
+    signatures = signer.signatures()
+    leaves = [with_signature(body, signature) for body, signature in zip(bodies, signatures, strict=True)]
+    queued = _insert(wanted, entry_logs, leaves, queued_at)
+    for log in to_sequence:
+        # One task per log and transaction, however many entries it queues: the task sequences
+        # everything queued by then.
+        transaction.on_commit(_SequenceAfterCommit(log))
+    return queued, entry_logs
+
+
+def _insert(wanted: list[NewEntry], logs: list[Log], leaves: list[bytes], queued_at: datetime) -> list[QueuedEntry]:
+    """Write queued entries and return them with their primary keys, in order. On PostgreSQL
+    three or more go in with one COPY (their keys drawn from the table's sequence first), which
+    costs a third to a quarter of a multi-row INSERT; elsewhere, and for one or two, a plain
+    INSERT."""
+    hashes = [leaf_hash(leaf) for leaf in leaves]
+    if connection.vendor != "postgresql" or len(leaves) < COPY_FROM:
+        entries = [
             Entry(
                 log=log,
                 kind=new.kind,
                 acting_organisation=new.acting,
                 receiving_organisation=new.receiving,
                 leaf=leaf,
-                leaf_hash=leaf_hash(leaf),
+                leaf_hash=digest,
             )
-        )
-    _insert(entries)
-    for log in to_sequence:
-        # One task per log and transaction, however many entries it queues: the task sequences
-        # everything queued by then.
-        transaction.on_commit(_SequenceAfterCommit(log))
-    return entries
-
-
-def _insert(entries: list[Entry]) -> None:
-    """Write queued entries and give them their primary keys, in order. On PostgreSQL three or
-    more go in with one COPY (their keys drawn from the table's sequence first), which costs a
-    third to a quarter of a multi-row INSERT; elsewhere, and for one or two, a plain INSERT."""
-    if connection.vendor != "postgresql" or len(entries) < COPY_FROM:
+            for new, log, leaf, digest in zip(wanted, logs, leaves, hashes, strict=True)
+        ]
         Entry.objects.bulk_create(entries, batch_size=1000)
-        return
-    queued_at = timezone.now()
+        return [
+            QueuedEntry(entry.pk, entry.log_id, entry.kind, leaf, digest, entry.queued_at)
+            for entry, leaf, digest in zip(entries, leaves, hashes, strict=True)
+        ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id')) FROM generate_series(1, %s)",
-            [len(entries)],
+        cursor.execute(  # the sequence looked up once, not once per key
+            "SELECT nextval(sequence) FROM CAST(pg_get_serial_sequence('ledger_entry', 'id') AS regclass) AS sequence,"
+            " generate_series(1, %s)",
+            [len(leaves)],
         )
         keys_in_order = sorted(row[0] for row in cursor.fetchall())
         columns = "id, log_id, kind, acting_organisation_id, receiving_organisation_id, leaf, leaf_hash, queued_at"
-        with cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN") as copy:
-            for pk, entry in zip(keys_in_order, entries, strict=True):
-                entry.pk, entry.queued_at = pk, queued_at
-                copy.write_row(
-                    (
-                        pk,
-                        entry.log_id,
-                        entry.kind,
-                        entry.acting_organisation_id,
-                        entry.receiving_organisation_id,
-                        entry.leaf,
-                        entry.leaf_hash,
-                        queued_at,
-                    )
-                )
-    for entry in entries:  # as the ORM marks what it saved
-        entry._state.adding = False
-        entry._state.db = connection.alias
+        # The binary format: the leaves go as they are, not as hex digits both sides must convert.
+        with cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "int8", "varchar", "int8", "int8", "bytea", "bytea", "timestamptz"])
+            write = copy.write_row
+            for pk, new, log, leaf, digest in zip(keys_in_order, wanted, logs, leaves, hashes, strict=True):
+                receiving = new.receiving.pk if new.receiving else None
+                write((pk, log.pk, new.kind, new.acting.pk, receiving, leaf, digest, queued_at))
+    return [
+        QueuedEntry(pk, log.pk, new.kind, leaf, digest, queued_at)
+        for pk, new, log, leaf, digest in zip(keys_in_order, wanted, logs, leaves, hashes, strict=True)
+    ]
 
 
 def entry_accept(*, actor: Actor, entry: Entry) -> Entry:
@@ -209,7 +255,8 @@ def witness_verifiers() -> dict[str, VerifierKey]:
 
 
 def cosignature_add(*, log: Log, size: int, signature_line: str) -> str:
-    """Keep a known witness's valid cosignature of one of the log's checkpoints; returns its name."""
+    """Keep a known witness's valid cosignature of one of the log's checkpoints; returns its name.
+    A cosignature of the latest checkpoint is served with it from then on."""
     checkpoint = Checkpoint.objects.filter(log=log, size=size).first()
     if checkpoint is None:
         raise ValueError(f"the log has no checkpoint of size {size}")
@@ -219,9 +266,16 @@ def cosignature_add(*, log: Log, size: int, signature_line: str) -> str:
         raise UnknownWitnessError(f"{signature.name} is not a witness of this log")
     text = open_checkpoint(checkpoint.note.encode(), publish.log_verifier(log.origin)).text
     verify_cosignature(text, signature, verifier)
-    Cosignature.objects.update_or_create(
-        checkpoint=checkpoint, witness=signature.name, defaults={"signature_line": signature.line().rstrip("\n")}
-    )
+    with transaction.atomic():
+        # The sequencer's lock: the latest checkpoint cannot change while it is republished.
+        locked = Log.objects.select_for_update().get(pk=log.pk)
+        Cosignature.objects.update_or_create(
+            checkpoint=checkpoint, witness=signature.name, defaults={"signature_line": signature.line().rstrip("\n")}
+        )
+        if checkpoint.size == locked.size:
+            lines = checkpoint.cosignatures.order_by("witness").values_list("signature_line", flat=True)
+            locked.checkpoint = with_signature_lines(checkpoint.note, lines)
+            locked.save(update_fields=["checkpoint"])
     return signature.name
 
 
@@ -262,4 +316,4 @@ def _sequence_soon(log_id: int) -> None:
     sequence_log.enqueue(log_id)
 
 
-__all__ = ["NewEntry", "entries_append", "entry_accept", "entry_append", "log_for", "origin_for"]
+__all__ = ["NewEntry", "QueuedEntry", "entries_append", "entry_accept", "entry_append", "log_for", "origin_for"]

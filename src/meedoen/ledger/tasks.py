@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from meedoen.ledger.sequencer import sequence
+from meedoen.ledger.sequencer import sequence_queued
 
 
 @task()
 def sequence_log(log_id: int) -> int:
     """Give queued entries their place in the tree; returns how many were sequenced."""
-    total = 0
-    while batch := sequence(log_id):
-        total += batch
-    return total
+    return sequence_queued(log_id)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from meedoen.ledger.models import Entry, Log, Node
+from django.db import connection
+
+from meedoen.ledger.models import Log
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -92,15 +94,17 @@ def read_tile(log: Log, ref: TileRef) -> bytes | None:
         return None
     first = ref.index * TILE_WIDTH
     if ref.level is None:
-        leaves = (
-            Entry.objects.filter(log=log, index__gte=first, index__lt=first + ref.width)
-            .order_by("index")
-            .values_list("leaf", flat=True)
+        sql = 'SELECT leaf FROM ledger_entry WHERE log_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"'
+        params = [log.pk, first, first + ref.width]
+    else:
+        sql = (
+            'SELECT hash FROM ledger_node WHERE log_id = %s AND level = %s AND "index" >= %s AND "index" < %s'
+            ' ORDER BY "index"'
         )
-        return b"".join(len(leaf).to_bytes(2, "big") + bytes(leaf) for leaf in leaves)
-    hashes = (
-        Node.objects.filter(log=log, level=ref.level * TILE_HEIGHT, index__gte=first, index__lt=first + ref.width)
-        .order_by("index")
-        .values_list("hash", flat=True)
-    )
-    return b"".join(bytes(digest) for digest in hashes)
+        params = [log.pk, ref.level * TILE_HEIGHT, first, first + ref.width]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if ref.level is None:
+        return b"".join(len(leaf).to_bytes(2, "big") + bytes(leaf) for (leaf,) in rows)
+    return b"".join(bytes(digest) for (digest,) in rows)

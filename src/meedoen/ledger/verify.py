@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash, tree_root
 from meedoen.ledger.models import Checkpoint, Entry, Log, Node
+from meedoen.ledger.notes import with_signature_lines
 
 CHUNK = 10_000
 
@@ -79,6 +80,11 @@ def verify_log(log: Log, *, check_checkpoint: Callable[[str, str, int, bytes], s
     root = tree_root(count, read) if count else EMPTY_ROOT
     if root != bytes(log.root_hash):
         report.bad(None, "the log's root hash does not match its entries")
+    latest = Checkpoint.objects.filter(log=log).order_by("-size").first()
+    if latest is not None:
+        lines = latest.cosignatures.order_by("witness").values_list("signature_line", flat=True)
+        if log.checkpoint != with_signature_lines(latest.note, lines):
+            report.bad(None, "the checkpoint the log serves is not its latest checkpoint with its cosignatures")
     for checkpoint in Checkpoint.objects.filter(log=log).order_by("size").iterator():
         if checkpoint.size > count:
             report.bad(count, f"checkpoint of size {checkpoint.size} is beyond the {count} stored entries")

@@ -31,7 +31,8 @@ def _log(code: str) -> Log:
 @require_GET
 @cache_control(max_age=5, public=True)
 def checkpoint(request: HttpRequest, code: str) -> HttpResponse:
-    latest = selectors.latest_checkpoint_note(_log(code))
+    log = get_object_or_404(Log.objects.only("checkpoint"), municipality__code=code)
+    latest = selectors.latest_checkpoint_note(log)
     if latest is None:
         raise Http404("no checkpoint yet")
     return HttpResponse(latest, content_type="text/plain; charset=utf-8")
@@ -43,7 +44,7 @@ def tile(request: HttpRequest, code: str, path: str) -> HttpResponse:
         ref = parse_tile_path(path)
     except TilePathError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    content = read_tile(_log(code), ref)
+    content = read_tile(get_object_or_404(Log.objects.only("size"), municipality__code=code), ref)
     if content is None:
         raise Http404("no such tile")
     response = HttpResponse(content, content_type="application/octet-stream")

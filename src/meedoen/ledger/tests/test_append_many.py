@@ -3,20 +3,35 @@ one sequencing task per log and transaction however many entries it queues."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import FrozenInstanceError
 from unittest import mock
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
-from meedoen.ledger.entries import read_leaf
+from meedoen.ledger import sequencer
+from meedoen.ledger.entries import (
+    MAX_LEAF_BYTES,
+    SIGN_IN_PARALLEL_FROM,
+    BatchSigner,
+    EntryError,
+    canonical,
+    read_leaf,
+)
+from meedoen.ledger.keys import organisation_key
 from meedoen.ledger.merkle import leaf_hash, root_from_leaf_hashes
 from meedoen.ledger.models import Entry, Log
+from meedoen.ledger.sequencer import sequence_queued
 from meedoen.ledger.services import (
     LedgerOutsideTransactionError,
     NewEntry,
     entries_append,
     entry_append,
+    log_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +117,83 @@ def test_a_log_is_looked_up_once_per_transaction(world, django_capture_on_commit
         for new in offers(world, 3):
             entry_append(municipality=new.municipality, kind=new.kind, acting=new.acting, payload=new.payload)
     assert sum("ledger_log" in query["sql"] for query in queries.captured_queries) == 1
+
+
+def test_queued_entries_are_read_only_and_queued_by_one_call_carry_one_time(world):
+    with transaction.atomic():
+        queued = entries_append(offers(world, 4))
+    assert len({read_leaf(entry.leaf)["time"] for entry in queued}) == 1
+    with pytest.raises(FrozenInstanceError):
+        queued[0].leaf = b"changed"  # type: ignore[misc]
+
+
+def test_one_entry_comes_back_as_the_saved_entry_with_what_was_passed_in(world, django_assert_num_queries):
+    with transaction.atomic():
+        entry = entry_append(
+            municipality=world.waalwijk,
+            kind=Entry.Kind.OFFER_PUBLISHED,
+            acting=world.ww_foodbank,
+            receiving=world.ww_team,
+            payload=b"x",
+        )
+    with django_assert_num_queries(0):
+        assert (entry.log.municipality, entry.acting_organisation, entry.receiving_organisation) == (
+            world.waalwijk,
+            world.ww_foodbank,
+            world.ww_team,
+        )
+    assert not entry._state.adding
+    assert Entry.objects.get(pk=entry.pk).leaf == entry.leaf
+
+
+def test_an_entry_too_large_is_refused_before_anything_is_written(world):
+    too_large = NewEntry(
+        municipality=world.waalwijk,
+        kind=Entry.Kind.ACCEPTED,
+        acting=world.ww_team,
+        payload=b"x",
+        refers_to=b"\1" * (MAX_LEAF_BYTES // 2),
+    )
+    with transaction.atomic():
+        with pytest.raises(EntryError, match="at most"):
+            entries_append([*offers(world, 5), too_large])
+        # Nothing reached the database, so the change's transaction goes on.
+        entries_append(offers(world, 3))
+    assert Entry.objects.count() == 3
+
+
+@pytest.mark.parametrize("helpers", [0, 1, 3])
+@pytest.mark.parametrize("count", [0, 1, SIGN_IN_PARALLEL_FROM - 1, SIGN_IN_PARALLEL_FROM, 100, 1000])
+def test_a_batch_is_signed_in_order_however_the_work_is_shared(helpers, count):
+    signers = [organisation_key(f"organisation-{number}") for number in range(7)]
+    keys = [signers[number % 7] for number in range(count)]
+    messages = [b"entry %d" % number for number in range(count)]
+    with mock.patch("meedoen.ledger.entries._signing_workers", return_value=helpers):
+        batch = BatchSigner()
+        for key, message in zip(keys, messages, strict=True):
+            batch.add(key, message)
+        signatures = batch.signatures()
+    assert signatures == [key.sign(message) for key, message in zip(keys, messages, strict=True)]
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=12),
+        st.one_of(st.text(max_size=40), st.integers(), st.booleans(), st.none(), st.lists(st.integers(), max_size=3)),
+        max_size=12,
+    )
+)
+def test_canonical_json_is_sorted_compact_ascii_json(data):
+    assert canonical(data) == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+@pytest.mark.parametrize(("queued", "runs"), [(0, 1), (3, 2), (4, 3), (5, 3)])
+def test_a_sequencing_task_stops_after_a_batch_that_was_not_full(world, queued, runs):
+    log = log_for(world.waalwijk)
+    if queued:
+        with transaction.atomic():
+            entries_append(offers(world, queued))
+    with mock.patch("meedoen.ledger.sequencer.sequence", wraps=sequencer.sequence) as sequence:
+        assert sequence_queued(log.pk, batch_size=2) == queued
+    assert sequence.call_count == runs
+    assert Log.objects.get(pk=log.pk).size == queued
