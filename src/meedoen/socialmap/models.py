@@ -155,6 +155,9 @@ class Offer(models.Model):
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     # Derived: the text the search index is built from (see socialmap.search).
     search_document = models.TextField(editable=False, default="")
+    # Derived with it: the name case-folded, by which the search orders offers of equal score in
+    # the database (byte order of this text is Python's order of ``name.casefold()``).
+    search_name = models.TextField(editable=False, default="")
     # HSDS fields Meedoen does not model (funding, programs, ...), kept as imported so that an
     # export gives back what came in.
     hsds_extra = models.JSONField(default=dict, blank=True, editable=False)

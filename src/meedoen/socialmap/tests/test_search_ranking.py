@@ -4,13 +4,17 @@ version that reads every candidate (the algorithm before it was made fast for la
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.db.models import Q
 
 from meedoen.areas.models import Area
+from meedoen.core.access import Actor
+from meedoen.socialmap import search
 from meedoen.socialmap.models import Offer, OfferLocation
 from meedoen.socialmap.search import (
     LOCAL_WEIGHT,
@@ -21,6 +25,7 @@ from meedoen.socialmap.search import (
     synonym_themes,
     text_matches,
 )
+from meedoen.socialmap.services import OfferRelations, offer_update
 from meedoen.socialmap.tests.factories import make_location, make_offer
 from meedoen.socialmap.text import query_words
 
@@ -34,7 +39,8 @@ NAME_STARTS = ("Éénmalig", "aanpak", "Budget", "één", "Zomer", "zorg", "Ábc
 
 
 def reference(municipality, query, limit):
-    """Score every candidate, sort them all, take the first ``limit``."""
+    """Score every candidate, sort them all (equal scores by case-folded name, then id), take the
+    first ``limit``; with the ones among them that have a place in the district."""
     words = query_words(query.text)
     themes_from_words = synonym_themes(words)
     offers = Offer.objects.filter(municipalities=municipality, status=Offer.Status.ACTIVE)
@@ -70,8 +76,9 @@ def reference(municipality, query, limit):
     for pk in local:
         scores[pk] = scores.get(pk, 0.0) + LOCAL_WEIGHT
     names = dict(Offer.objects.filter(pk__in=candidates).values_list("pk", "name"))
-    ordered = sorted(candidates, key=lambda pk: (-scores.get(pk, 0.0), names[pk].casefold()))
-    return ordered[:limit], len(ordered), frozenset(local)
+    ordered = sorted(candidates, key=lambda pk: (-scores.get(pk, 0.0), names[pk].casefold(), pk))
+    page = ordered[:limit]
+    return page, len(ordered), frozenset(local & set(page))
 
 
 @pytest.fixture
@@ -150,8 +157,8 @@ def test_filters_rank_like_the_plain_definition(world, big_map):
 
 
 def test_a_small_page_of_a_large_result_reads_only_what_it_shows(world, big_map, django_assert_max_num_queries):
-    # The text matches, the count of the rest, the page: no query per offer.
-    with django_assert_max_num_queries(6):
+    # One statement ranks, counts and cuts the page; one more reads the page's offers.
+    with django_assert_max_num_queries(2):
         found = search_offers(world.waalwijk, OfferQuery(text="geen geld voor boodschappen"), limit=3)
     assert len(found.offers) == 3
     assert found.total > 3
@@ -177,3 +184,61 @@ def test_an_offer_found_through_its_theme_wins_a_tie_by_name(world):
     assert first.total == 2
     page, total, _local = reference(world.waalwijk, query, 1)
     assert ([offer.pk for offer in first.offers], first.total) == (page, total)
+
+
+def test_a_text_match_cut_short_on_sqlite_is_ranked_again_in_full(world, big_map, monkeypatch):
+    # With few candidates and FTS5 handing over fewer rows than that, every cut is checked: the
+    # result is the plain definition's whether the first try sufficed or not.
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    for fts_rows in (1, 4, 5, 8, 100):
+        monkeypatch.setattr(search, "FTS_ROWS", fts_rows)
+        for text in ("geld", "geen geld voor boodschappen", "sport kinderen energie"):
+            for district in ("", big_map[1]):
+                query = OfferQuery(text=text, district=district)
+                found = search_offers(world.waalwijk, query, limit=10)
+                page, total, local = reference(world.waalwijk, query, 10)
+                assert [offer.pk for offer in found.offers] == page, (fts_rows, text, district)
+                assert (found.total, found.local_ids) == (total, local)
+
+
+def test_equal_scores_go_by_the_case_folded_name_then_by_age(world):
+    names = ["zorg", "Éénmalig", "aanpak", "Budget", "één", "Zomer", "Ábc", "brug", "Straße", "strasse", "Aanpak"]
+    created = [make_offer(world.ww_team, world.waalwijk, name=name, description="Spreekuur.") for name in names]
+    expected = sorted(created, key=lambda offer: (offer.name.casefold(), offer.pk))
+    found = search_offers(world.waalwijk, OfferQuery(), limit=50)
+    assert [offer.pk for offer in found.offers] == [offer.pk for offer in expected]
+    assert found.total == len(names)
+    # A small page cuts the same order.
+    assert [offer.pk for offer in search_offers(world.waalwijk, OfferQuery(), limit=3).offers] == [
+        offer.pk for offer in expected[:3]
+    ]
+
+
+def test_a_renamed_offer_moves_to_its_new_place(world):
+    first = make_offer(world.ww_team, world.waalwijk, name="Aardappels", description="Eten.")
+    make_offer(world.ww_team, world.waalwijk, name="Bonen", description="Eten.")
+    offer_update(
+        actor=Actor.system("test"),
+        offer=first,
+        fields={"name": "Wortels", "description": "Eten."},
+        relations=OfferRelations(municipalities=(world.waalwijk,)),
+    )
+    assert [offer.name for offer in search_offers(world.waalwijk, OfferQuery(text="eten")).offers] == [
+        "Bonen",
+        "Wortels",
+    ]
+
+
+def test_no_page_still_counts(world, big_map):
+    found = search_offers(world.waalwijk, OfferQuery(text="geld", district=big_map[0]), limit=0)
+    assert found.offers == []
+    assert found.local_ids == frozenset()
+    assert found.total == reference(world.waalwijk, OfferQuery(text="geld", district=big_map[0]), 0)[1]
+
+
+def test_the_migration_fills_the_search_name_of_existing_offers(world):
+    offer = make_offer(world.ww_team, world.waalwijk, name="Één Loket", description="Spreekuur.")
+    Offer.objects.filter(pk=offer.pk).update(search_name="")
+    migration = importlib.import_module("meedoen.socialmap.migrations.0007_offer_search_name")
+    migration.fill(apps, None)
+    assert Offer.objects.get(pk=offer.pk).search_name == "één loket"
