@@ -11,8 +11,11 @@ from dataclasses import dataclass
 
 from django.utils.formats import number_format
 
-SMALL_COUNT = 10
-HIDDEN_TEXT = "< 10"
+# One threshold and one text for every module: the modules below the compass use the same rule
+# through ``meedoen.core.small_counts``.
+from meedoen.core.small_counts import HIDDEN_TEXT, NO_FIGURE, SMALL_COUNT
+
+__all__ = ["HIDDEN", "HIDDEN_TEXT", "SMALL_COUNT", "UNKNOWN", "Figure", "count_figure", "figure", "ratio_figure"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Figure:
         if self.hidden:
             return HIDDEN_TEXT
         if self.value is None:
-            return "\u2013"  # an en dash: no figure
+            return NO_FIGURE
         return number_format(round(self.value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
     def csv(self) -> str:

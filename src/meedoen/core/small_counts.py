@@ -1,5 +1,5 @@
 """The small-count rule for modules below the compass: a count below 10 is never shown, nor a figure
-built on one. The compass applies the same rule to its own figures (``compass/suppression.py``).
+built on one. The compass builds its figures on the same threshold and text (``compass/suppression.py``).
 
 Small numbers of people in a district can point at someone, so a page or an export shows "< 10"
 where such a count, or a figure computed from it, would stand.
