@@ -43,3 +43,40 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class PostcodeArea(models.Model):
+    """Which district (or neighbourhood) of a municipality a postcode lies in.
+
+    A prefix is a four-digit postcode area ("5141") or a whole postcode ("5141AB"); the longest
+    prefix that matches wins, so a street on a district border can be told apart from the rest of
+    its postcode area. CBS publishes the full table ("Buurt, wijk en gemeente voor postcode
+    huisnummer"); a municipality can load it or keep the few rows it needs.
+    """
+
+    municipality = models.ForeignKey(
+        Area,
+        verbose_name=_("municipality"),
+        on_delete=models.CASCADE,
+        related_name="postcode_areas",
+        limit_choices_to={"level": Area.Level.MUNICIPALITY},
+    )
+    prefix = models.CharField(
+        _("postcode or postcode area"),
+        max_length=6,
+        validators=[RegexValidator(r"^\d{4}([A-Z]{2})?$", _("Four digits, or four digits and two capitals."))],
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("district or neighbourhood"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("postcode area")
+        verbose_name_plural = _("postcode areas")
+        ordering = ["municipality", "prefix"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "prefix"], name="areas_postcode_prefix_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} - {self.area_id}"

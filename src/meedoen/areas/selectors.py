@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from meedoen.areas.models import Area
+from meedoen.areas.models import Area, PostcodeArea
 
 
 def area_by_code(code: str) -> Area | None:
@@ -18,3 +18,16 @@ def districts_of(municipality_code: str) -> QuerySet[Area]:
 def areas_within(municipality_code: str) -> QuerySet[Area]:
     """The municipality, its districts and their neighbourhoods."""
     return Area.objects.filter(code__regex=rf"^(GM|WK|BU){municipality_code[2:6]}").order_by("code")
+
+
+def area_of_postcode(municipality_code: str, postcode: str) -> Area | None:
+    """The district or neighbourhood that ``postcode`` ("5141 AB" or "5141AB") lies in, by the
+    longest known prefix; None when the municipality has not said."""
+    compact = postcode.replace(" ", "").upper()
+    found = (
+        PostcodeArea.objects.filter(municipality__code=municipality_code, prefix__in=[compact[:6], compact[:4]])
+        .select_related("area")
+        .order_by("-prefix")
+        .first()
+    )
+    return found.area if found is not None else None

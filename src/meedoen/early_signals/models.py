@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality, Organisation
 
 # The organisation kinds that deliver signals: the "vaste lasten" partners of the Wgs.
@@ -96,6 +98,16 @@ class MunicipalitySettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text=_("Working days from receipt of an eviction or end-of-supply signal to the first offer."),
     )
+    retention_days = models.PositiveSmallIntegerField(
+        _("retention term (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Days after a case without follow-up closes before the personal data of its signals is "
+            "removed. Empty: the term of the installation (EARLY_SIGNALS_RETENTION_DAYS)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("early-signalling settings")
@@ -172,15 +184,22 @@ class Case(models.Model):
     """The signals about one household in one municipality, while help is being offered."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
+        """The trays of the early-signalling team, in the order a case moves through them."""
+
+        NEW = "new", _("new")
+        TO_CONTACT = "to_contact", _("to contact")
+        CONTACTED = "contacted", _("contacted")
+        IN_HELP = "in_help", _("in help")
         CLOSED = "closed", _("closed")
 
     class Outcome(models.TextChoices):
-        QUICK_FIX = "quick_fix", _("solved directly")
-        PAYMENT_ARRANGEMENT = "payment_arrangement", _("payment arrangement")
-        REFERRED = "referred", _("referred to debt help or other help")
-        SELF_RESOLVED = "self_resolved", _("solves it themselves or wants no help")
         NO_CONTACT = "no_contact", _("no contact")
+        QUICK_FIX = "quick_fix", _("contact: solved directly")
+        PAYMENT_ARRANGEMENT = "payment_arrangement", _("contact: payment arrangement")
+        REFERRED_DEBT_HELP = "referred_debt_help", _("contact: referred to debt help")
+        REFERRED_PARTNER = "referred_partner", _("contact: referred to another partner")
+        SELF_RESOLVED = "self_resolved", _("contact: solves it themselves")
+        DECLINED = "declined", _("contact: declines help")
 
     uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
     municipality = models.ForeignKey(
@@ -190,10 +209,22 @@ class Case(models.Model):
     # open cases at an address without keeping the address on the case.
     household_ref = models.CharField(_("household pseudonym"), max_length=64, db_index=True)
     address_ref = models.CharField(_("address pseudonym"), max_length=64)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(_("tray"), max_length=10, choices=Status.choices, default=Status.NEW)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    # The district of the household's address, from its postcode (areas.PostcodeArea); empty when
+    # the municipality has not said which district the postcode lies in.
+    district = models.ForeignKey(
+        Area, verbose_name=_("district"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # The first attempt of any kind is the offer of help the law sets a term for; the first attempt
+    # that reached the household is the first contact.
+    first_offer_at = models.DateTimeField(_("first offer made at"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set when the retention term removed the personal data of the case's signals (see retention).
+    erased_at = models.DateTimeField(_("personal data removed at"), null=True, blank=True)
     threatening = models.BooleanField(_("threatening situation"), default=False)
     priority = models.PositiveSmallIntegerField(_("priority"), default=1)
     signal_count = models.PositiveIntegerField(_("signals"), default=0)
@@ -205,12 +236,24 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["first_offer_due", "-priority", "opened_at"]
         indexes = [
-            models.Index(fields=["municipality", "status", "address_ref"], name="early_signals_case_address"),
+            models.Index(fields=["municipality", "address_ref", "status"], name="early_signals_case_address"),
             models.Index(fields=["municipality", "status", "first_offer_due"], name="early_signals_case_due"),
+            models.Index(fields=["municipality", "opened_at"], name="early_signals_case_opened"),
         ]
 
     def __str__(self) -> str:
         return str(self.uuid)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    @property
+    def help_accepted(self) -> bool | None:
+        """Whether the household accepted help: None while the case is open."""
+        if self.status != self.Status.CLOSED:
+            return None
+        return self.outcome in HELP_ACCEPTED
 
 
 class Signal(models.Model):
@@ -271,3 +314,105 @@ class Signal(models.Model):
 
 
 THREATENING_KINDS = frozenset({Signal.Kind.END_OF_SUPPLY.value, Signal.Kind.THREAT.value})
+OPEN_STATUSES = tuple(status for status in Case.Status.values if status != Case.Status.CLOSED)
+# Outcomes in which the household took up help (the creditor hears "help accepted").
+HELP_ACCEPTED = frozenset(
+    {
+        Case.Outcome.QUICK_FIX.value,
+        Case.Outcome.PAYMENT_ARRANGEMENT.value,
+        Case.Outcome.REFERRED_DEBT_HELP.value,
+        Case.Outcome.REFERRED_PARTNER.value,
+    }
+)
+
+
+class ContactAttempt(models.Model):
+    """One attempt of the team to reach the household of a case, and whether it reached them."""
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", _("letter")
+        PHONE = "phone", _("phone")
+        TEXT = "text", _("SMS or WhatsApp")
+        EMAIL = "email", _("e-mail")
+        HOME_VISIT = "home_visit", _("home visit (Vroeg Eropaf)")
+
+    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attempts")
+    channel = models.CharField(_("way"), max_length=20, choices=Channel.choices)
+    attempted_at = models.DateTimeField(_("when"), default=timezone.now)
+    reached = models.BooleanField(_("reached the household"), default=False)
+    # A short working note. It may hold personal details and goes with the case's personal data.
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.channel}"
+
+
+class LetterTemplate(models.Model):
+    """The municipality's own text of the offer letter. Without a row, the standard text is used."""
+
+    municipality = models.OneToOneField(
+        Municipality, verbose_name=_("municipality"), on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    sender = models.CharField(_("signed by"), max_length=200)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("offer letter")
+        verbose_name_plural = _("offer letters")
+
+    def __str__(self) -> str:
+        return str(self.municipality_id)
+
+
+class SignalTombstone(models.Model):
+    """What remains of a signal after its personal data was removed: no personal data, no
+    pseudonyms; enough to count, to answer the creditor and to show that the removal happened."""
+
+    class Reason(models.TextChoices):
+        RETENTION = "retention", _("retention term passed")
+
+    signal_uuid = models.UUIDField(_("signal id"), unique=True)
+    case_uuid = models.UUIDField(_("case id"))
+    delivery_uuid = models.UUIDField(_("delivery id"))
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+    )
+    creditor = models.ForeignKey(Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+")
+    creditor_reference = models.CharField(_("creditor's reference"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=20, choices=Signal.Kind.choices)
+    signal_date = models.DateField(_("date of the signal"))
+    received_at = models.DateTimeField(_("received at"))
+    case_closed_at = models.DateTimeField(_("case closed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Case.Outcome.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    removed_at = models.DateTimeField(_("personal data removed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("removed signal")
+        verbose_name_plural = _("removed signals")
+        ordering = ["removed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "creditor_reference"], name="early_signals_tombstone_reference"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.signal_uuid)

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from meedoen.core.access import Actor, Role, require_role, scope_to_municipalities
 from meedoen.core.audit import record_read
-from meedoen.early_signals.models import Case, Signal
+from meedoen.early_signals.models import Case, ContactAttempt, Signal
 
 PERSONAL_FIELDS = (
     "initials",
@@ -52,6 +53,37 @@ class CaseSummary:
     priority: int
     signal_count: int
     creditor_count: int
+    district_code: str
+    district_name: str
+    first_offer_at: datetime | None
+    first_contact_at: datetime | None
+    closed_at: datetime | None
+    outcome: str
+
+    @property
+    def offer_overdue(self) -> bool:
+        """No offer made yet and the term has passed (today is after the due day)."""
+        return (
+            self.first_offer_at is None
+            and self.status != Case.Status.CLOSED
+            and timezone.localdate() > self.first_offer_due
+        )
+
+    @property
+    def offer_in_time(self) -> bool | None:
+        """Whether the first offer was made within the term; None while no offer is made."""
+        if self.first_offer_at is None:
+            return None
+        return timezone.localdate(self.first_offer_at) <= self.first_offer_due
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    uuid: uuid.UUID
+    channel: str
+    attempted_at: datetime
+    reached: bool
+    note: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,15 @@ class SignalDetail:
 class CaseDetail:
     case: CaseSummary
     signals: tuple[SignalDetail, ...]
+    attempts: tuple[AttemptDetail, ...]
+
+
+@dataclass(frozen=True)
+class TrayCount:
+    status: str
+    label: str
+    count: int
+    overdue: int
 
 
 def _visible_cases(actor: Actor) -> QuerySet[Case]:
@@ -99,28 +140,81 @@ def _summary(case: Case) -> CaseSummary:
         priority=case.priority,
         signal_count=case.signal_count,
         creditor_count=case.creditor_count,
+        district_code=case.district.code if case.district is not None else "",
+        district_name=case.district.name if case.district is not None else "",
+        first_offer_at=case.first_offer_at,
+        first_contact_at=case.first_contact_at,
+        closed_at=case.closed_at,
+        outcome=case.outcome,
     )
 
 
-def cases_of_municipality(*, actor: Actor, municipality_id: int, status: str = Case.Status.OPEN) -> list[CaseSummary]:
-    """The municipality's cases, the soonest deadline and highest priority first. No personal data."""
+def _tray(actor: Actor, municipality_id: int, district_code: str | None) -> QuerySet[Case]:
     require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality_id)
-    cases = (
-        _visible_cases(actor)
-        .filter(municipality_id=municipality_id, status=status)
-        .order_by("first_offer_due", "-priority", "opened_at", "id")
-    )
-    return [_summary(case) for case in cases]
+    cases = _visible_cases(actor).filter(municipality_id=municipality_id)
+    if district_code == NO_DISTRICT:
+        cases = cases.filter(district__isnull=True)
+    elif district_code:
+        cases = cases.filter(district__code=district_code)
+    return cases
+
+
+# The district filter value for cases whose postcode lies in no known district.
+NO_DISTRICT = "-"
+
+
+def cases_of_municipality(
+    *,
+    actor: Actor,
+    municipality_id: int,
+    status: str = Case.Status.NEW,
+    district_code: str | None = None,
+    limit: int | None = None,
+) -> list[CaseSummary]:
+    """One tray of the municipality's cases, the soonest deadline and highest priority first; closed
+    cases the most recently closed first. No personal data."""
+    cases = _tray(actor, municipality_id, district_code).filter(status=status).select_related("district")
+    if status == Case.Status.CLOSED:
+        cases = cases.order_by("-closed_at", "-id")
+    else:
+        cases = cases.order_by("first_offer_due", "-priority", "opened_at", "id")
+    return [_summary(case) for case in (cases[:limit] if limit is not None else cases)]
+
+
+def tray_counts(*, actor: Actor, municipality_id: int, district_code: str | None = None) -> list[TrayCount]:
+    """How many cases each tray holds, and how many of them are past the term without an offer."""
+    cases = _tray(actor, municipality_id, district_code)
+    today = timezone.localdate()
+    counts = {
+        row["status"]: row
+        for row in cases.values("status").annotate(
+            count=Count("id"),
+            overdue=Count(
+                "id",
+                filter=Q(first_offer_at__isnull=True, first_offer_due__lt=today) & ~Q(status=Case.Status.CLOSED),
+            ),
+        )
+    }
+    return [
+        TrayCount(
+            status=status,
+            label=str(label),
+            count=counts.get(status, {}).get("count", 0),
+            overdue=counts.get(status, {}).get("overdue", 0),
+        )
+        for status, label in Case.Status.choices
+    ]
 
 
 def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail:
     """A case with its signals' personal data. The read is recorded before the data is returned."""
     if not actor.second_factor or not actor.municipality_ids(Role.EARLY_SIGNALS_OFFICER):
         raise PermissionDenied("no role that allows this")
-    case = _visible_cases(actor).filter(uuid=case_id).first()
+    case = _visible_cases(actor).filter(uuid=case_id).select_related("district").first()
     if case is None:
         raise CaseNotFoundError(str(case_id))
     signals = list(Signal.objects.filter(case=case).select_related("creditor").order_by("received_at", "id"))
+    attempts = list(ContactAttempt.objects.filter(case=case).order_by("attempted_at", "id"))
     organisations = actor.organisation_ids(case.municipality_id, Role.EARLY_SIGNALS_OFFICER)
     organisation_id = min(organisations) if len(organisations) == 1 else None
     for subject_ref in [case.household_ref, *sorted({s.resident_ref for s in signals if s.resident_ref})]:
@@ -133,7 +227,20 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
             organisation_id=organisation_id,
             obj=case,
         )
-    return CaseDetail(case=_summary(case), signals=tuple(_signal_detail(signal) for signal in signals))
+    return CaseDetail(
+        case=_summary(case),
+        signals=tuple(_signal_detail(signal) for signal in signals),
+        attempts=tuple(
+            AttemptDetail(
+                uuid=attempt.uuid,
+                channel=attempt.channel,
+                attempted_at=attempt.attempted_at,
+                reached=attempt.reached,
+                note=attempt.note,
+            )
+            for attempt in attempts
+        ),
+    )
 
 
 def _signal_detail(signal: Signal) -> SignalDetail:

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meedoen.areas.selectors import area_of_postcode
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_change
 from meedoen.early_signals import formats
@@ -41,13 +42,16 @@ from meedoen.early_signals.linking import (
 )
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
+    OPEN_STATUSES,
     Case,
+    ContactAttempt,
     CreditorAgreement,
     CreditorKindThreshold,
     CreditorToken,
     Delivery,
     MunicipalitySettings,
     Signal,
+    SignalTombstone,
 )
 from meedoen.early_signals.rows import SignalInput, check_row
 from meedoen.ledger.services import entry_append
@@ -477,7 +481,26 @@ def _known(creditor: Organisation, item: SignalInput, content_sha256: str, row: 
         .first()
     )
     if existing is None:
-        return ACCEPTED, None
+        # A signal whose personal data was removed keeps its reference: the same reference again is
+        # told apart neither from a repeat nor from reuse, so it is refused with its own reason.
+        removed = (
+            SignalTombstone.objects.filter(creditor=creditor, creditor_reference=item.creditor_reference)
+            .only("received_at")
+            .first()
+        )
+        if removed is None:
+            return ACCEPTED, None
+        return REFUSED, Problem(
+            ERROR,
+            "reference_removed",
+            _(
+                "A signal with this reference was received on %(date)s and its data has been removed after the "
+                "retention term; send a new signal with a new reference."
+            )
+            % {"date": timezone.localdate(removed.received_at).isoformat()},
+            row=row,
+            field="creditor_reference",
+        )
     received = timezone.localdate(existing.received_at).isoformat()
     if existing.content_sha256 == content_sha256:
         return DUPLICATE, Problem(
@@ -579,7 +602,7 @@ def _case_for(
         resident_ref=item.resident_ref,
     )
     candidates = Case.objects.filter(
-        municipality=municipality, status=Case.Status.OPEN, address_ref=at_address
+        municipality=municipality, address_ref=at_address, status__in=OPEN_STATUSES
     ).order_by("opened_at", "id")
     signals = Signal.objects.filter(case__in=candidates).only(
         "case_id", "surname", "surname_prefix", "initials", "given_name", "date_of_birth", "resident_ref"
@@ -595,6 +618,7 @@ def _case_for(
         opened_at=received_at,
         threatening=item.threatening,
         first_offer_due=_due(municipality_settings, item, received_at),
+        district=area_of_postcode(municipality.code, item.postcode),
     )
     return case, False
 
@@ -633,22 +657,114 @@ def _count_signal(
 # --- cases ------------------------------------------------------------------------------------------------
 
 
-def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome: str) -> Case:
-    """Close a case with its outcome; the closing is written to the shared log, signed by the
-    organisation of the early-signalling officer."""
+def _locked_open_case(case: Case) -> Case:
+    locked = Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+    if locked.status == Case.Status.CLOSED:
+        raise ValidationError({"status": _("This case is closed already.")})
+    return locked
+
+
+def _require_officer(actor: Actor, case: Case, organisation: Organisation) -> None:
     require_role(
         actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id, organisation_id=organisation.pk
     )
+
+
+def case_move(*, actor: Actor, case: Case, organisation: Organisation, status: str) -> Case:
+    """Put an open case in another tray (new, to contact, contacted, in help). Closing a case
+    takes an outcome: see :func:`case_close`."""
+    _require_officer(actor, case, organisation)
+    if status not in OPEN_STATUSES:
+        raise ValidationError({"status": _("Choose one of the trays of open cases.")})
+    with transaction.atomic():
+        locked = _locked_open_case(case)
+        before = locked.status
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        record_change(
+            actor=actor,
+            action="early_signals.case.move",
+            obj=locked,
+            municipality_id=locked.municipality_id,
+            organisation_id=organisation.pk,
+            details={"from": before, "to": status},
+        )
+    return locked
+
+
+def attempt_record(
+    *,
+    actor: Actor,
+    case: Case,
+    organisation: Organisation,
+    channel: str,
+    attempted_at: datetime,
+    reached: bool,
+    note: str = "",
+) -> ContactAttempt:
+    """Record an attempt to reach the household. The first attempt is the offer of help the legal
+    term is about; the first that reached them is the first contact. A case still in "new" moves to
+    "to contact", or to "contacted" once the household is reached."""
+    _require_officer(actor, case, organisation)
+    if channel not in ContactAttempt.Channel.values:
+        raise ValidationError({"channel": _("Unknown way of contact.")})
+    if attempted_at > timezone.now():
+        raise ValidationError({"attempted_at": _("An attempt cannot lie in the future.")})
+    if len(note) > ContactAttempt._meta.get_field("note").max_length:  # type: ignore[operator]
+        raise ValidationError({"note": _("Keep the note under 500 characters.")})
+    with transaction.atomic():
+        locked = _locked_open_case(case)
+        if attempted_at < locked.opened_at:
+            raise ValidationError({"attempted_at": _("An attempt cannot lie before the case was opened.")})
+        attempt = ContactAttempt.objects.create(
+            case=locked,
+            channel=channel,
+            attempted_at=attempted_at,
+            reached=reached,
+            note=note.strip(),
+            recorded_by_id=actor.user_id,
+        )
+        if locked.first_offer_at is None or attempted_at < locked.first_offer_at:
+            locked.first_offer_at = attempted_at
+        if reached and (locked.first_contact_at is None or attempted_at < locked.first_contact_at):
+            locked.first_contact_at = attempted_at
+        if reached and locked.status in (Case.Status.NEW, Case.Status.TO_CONTACT):
+            locked.status = Case.Status.CONTACTED
+        elif locked.status == Case.Status.NEW:
+            locked.status = Case.Status.TO_CONTACT
+        locked.save(update_fields=["first_offer_at", "first_contact_at", "status", "updated_at"])
+        record_change(
+            actor=actor,
+            action="early_signals.case.attempt",
+            obj=locked,
+            municipality_id=locked.municipality_id,
+            organisation_id=organisation.pk,
+            details={"attempt": str(attempt.uuid), "channel": channel, "reached": reached},
+        )
+    return attempt
+
+
+def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome: str) -> Case:
+    """Close a case with its outcome; the closing is written to the shared log, signed by the
+    organisation of the early-signalling officer. An outcome after contact needs a recorded attempt
+    that reached the household."""
+    _require_officer(actor, case, organisation)
     if outcome not in Case.Outcome.values:
         raise ValidationError({"outcome": _("Unknown outcome.")})
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
-        if locked.status == Case.Status.CLOSED:
-            raise ValidationError({"status": _("This case is closed already.")})
+        locked = _locked_open_case(case)
+        if outcome != Case.Outcome.NO_CONTACT and locked.first_contact_at is None:
+            raise ValidationError(
+                {
+                    "outcome": _(
+                        "No contact has been recorded for this case; record the attempt that reached them first."
+                    )
+                }
+            )
         locked.status = Case.Status.CLOSED
         locked.outcome = outcome
         locked.closed_at = timezone.now()
-        locked.save(update_fields=["status", "outcome", "closed_at"])
+        locked.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
         entry_append(
             municipality=locked.municipality,
             kind=LEDGER_CASE_CLOSED,

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from meedoen.accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from meedoen.core.access import ANONYMOUS, Actor, Role, grants_from
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals.models import Case, CreditorAgreement
+from meedoen.early_signals.models import Case, ContactAttempt, CreditorAgreement
 from meedoen.early_signals.selectors import CaseNotFoundError, case_detail, cases_of_municipality
-from meedoen.early_signals.services import case_close
+from meedoen.early_signals.services import attempt_record, case_close
 from meedoen.early_signals.tests.factories import deliver_rows, signal_row
 from meedoen.ledger.models import Entry
 from meedoen.organisations.models import Membership
@@ -152,11 +153,22 @@ def test_an_officer_without_a_second_factor_sees_nothing(officers, cases, world)
 
 
 def test_an_officer_closes_a_case_and_the_log_records_it(officers, cases, world):
+    attempt_record(
+        actor=officers["waalwijk"],
+        case=cases["waalwijk"],
+        organisation=world.ww_team,
+        channel=ContactAttempt.Channel.PHONE,
+        attempted_at=timezone.now(),
+        reached=True,
+    )
     case = case_close(
-        actor=officers["waalwijk"], case=cases["waalwijk"], organisation=world.ww_team, outcome=Case.Outcome.REFERRED
+        actor=officers["waalwijk"],
+        case=cases["waalwijk"],
+        organisation=world.ww_team,
+        outcome=Case.Outcome.REFERRED_DEBT_HELP,
     )
 
-    assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.REFERRED)
+    assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.REFERRED_DEBT_HELP)
     closed = Entry.objects.get(kind="signal.case_closed")
     assert closed.acting_organisation == world.ww_team
     assert AuditEvent.objects.filter(action="early_signals.case.close", subject_ref=case.household_ref).count() == 1
@@ -173,7 +185,7 @@ def test_other_roles_cannot_close_a_case_and_nothing_changes(cases, personas, wo
             )
             pytest.fail(f"{persona} closed the case")
 
-    assert Case.objects.get(pk=cases["waalwijk"].pk).status == Case.Status.OPEN
+    assert Case.objects.get(pk=cases["waalwijk"].pk).status == Case.Status.NEW
     assert not Entry.objects.filter(kind="signal.case_closed").exists()
 
 
@@ -186,7 +198,7 @@ def test_an_officer_of_another_municipality_cannot_close_a_case(officers, cases,
             outcome=Case.Outcome.QUICK_FIX,
         )
 
-    assert Case.objects.get(pk=cases["waalwijk"].pk).status == Case.Status.OPEN
+    assert Case.objects.get(pk=cases["waalwijk"].pk).status == Case.Status.NEW
 
 
 def test_agreements_are_made_by_the_municipalitys_application_manager(creditors, personas, world):

@@ -186,14 +186,12 @@ def test_the_same_household_in_another_municipality_is_another_case(creditors, w
 def test_a_signal_after_the_case_was_closed_opens_a_new_case_for_the_same_household(creditors, world):
     deliver_rows(creditors.housing, signal_row())
     first = Case.objects.get()
-    case_close(
-        actor=officer_of(world), case=first, organisation=world.ww_team, outcome=Case.Outcome.PAYMENT_ARRANGEMENT
-    )
+    case_close(actor=officer_of(world), case=first, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
 
     deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002"))
 
     second = Case.objects.exclude(pk=first.pk).get()
-    assert second.status == Case.Status.OPEN
+    assert second.status == Case.Status.NEW
     assert second.household_ref == first.household_ref
     assert Signal.objects.get(creditor_reference="WS-0002").case == second
 
