@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from meedoen.workspace import (
     board_views,
@@ -15,6 +15,10 @@ app_name = "workspace"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Early signalling: the team's trays and cases, and the municipality's settings (early_signals_urls);
+    # the monitor (early_signals_monitor_urls).
+    path("vroegsignalering/", include("meedoen.workspace.early_signals_urls")),
+    path("vroegsignalering/monitor/", include("meedoen.workspace.early_signals_monitor_urls")),
     path("gemeente/", views.switch_municipality, name="switch-municipality"),
     path("gebieden/", views.areas, name="areas"),
     path("organisaties/", views.organisations, name="organisations"),
