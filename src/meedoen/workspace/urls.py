@@ -16,9 +16,11 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.home, name="home"),
     # Early signalling: the team's trays and cases, and the municipality's settings (early_signals_urls);
-    # the monitor (early_signals_monitor_urls).
+    # the monitor (early_signals_monitor_urls);
+    # the feedback to creditors (early_signals_feedback_urls).
     path("vroegsignalering/", include("meedoen.workspace.early_signals_urls")),
     path("vroegsignalering/monitor/", include("meedoen.workspace.early_signals_monitor_urls")),
+    path("vroegsignalering/terugkoppeling/", include("meedoen.workspace.early_signals_feedback_urls")),
     path("gemeente/", views.switch_municipality, name="switch-municipality"),
     path("gebieden/", views.areas, name="areas"),
     path("organisaties/", views.organisations, name="organisations"),
