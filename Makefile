@@ -49,6 +49,7 @@ browser-deps:
 demo: $(VENV)/.base-installed node_modules/.installed messages
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_demo --site http://$(HOST):$(PORT)
+	$(MANAGE) demo_witness
 	@echo "Serving http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
