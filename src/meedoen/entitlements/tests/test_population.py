@@ -101,8 +101,9 @@ def test_the_households_follow_the_assumptions():
     assert (batch.housing == 0).all() and (batch.rent >= 500).all() and (batch.rent <= 900).all()
     assert (batch.savings <= 1_500).all()
     assert (batch.child_age <= 17).all() and (batch.child_age >= 0).all()
-    # Everyone is on (or around) the social minimum of a couple with children: 80% to 101% of it.
-    couple_norm = 2002.13
+    # Everyone is on (or around) the social minimum of a couple with children: 80% to 101% of it
+    # (the norm of 1 July 2026, which applies on ON).
+    couple_norm = 2027.79
     income = batch.applicant_income + batch.partner_income
     assert (income >= 0.8 * couple_norm - 0.02).all() and (income <= 1.01 * couple_norm + 0.02).all()
     assert (batch.years_on_low_income >= 0).all()
