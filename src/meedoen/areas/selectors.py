@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from meedoen.areas.models import Area, PostcodeArea
@@ -31,3 +33,20 @@ def area_of_postcode(municipality_code: str, postcode: str) -> Area | None:
         .first()
     )
     return found.area if found is not None else None
+
+
+@dataclass(frozen=True)
+class PostcodeTable:
+    """The postcode table of one municipality, read at once, for looking up many postcodes."""
+
+    area_ids: dict[str, int]  # by prefix
+
+    def area_id(self, postcode: str) -> int | None:
+        """The id of the area that ``area_of_postcode`` gives."""
+        compact = postcode.replace(" ", "").upper()
+        return self.area_ids.get(compact[:6]) or self.area_ids.get(compact[:4])
+
+
+def postcode_table(municipality_code: str) -> PostcodeTable:
+    rows = PostcodeArea.objects.filter(municipality__code=municipality_code).values_list("prefix", "area_id")
+    return PostcodeTable(area_ids=dict(rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from meedoen.areas.cbs import AreaRecord, parse_areas
-from meedoen.areas.models import Area
+from meedoen.areas.models import Area, PostcodeArea
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_change
 
@@ -136,3 +137,59 @@ def area_rename(*, actor: Actor, municipality_id: int, municipality_code: str, a
             details={"code": area.code, "from": old, "to": cleaned},
         )
     return area
+
+
+POSTCODE_PREFIX = re.compile(r"^\d{4}([A-Z]{2})?$")
+
+
+def postcode_areas_import(*, actor: Actor, data: object) -> int:
+    """Say which district or neighbourhood postcodes lie in: ``{"GM0867": {"5141": "WK086700", ...}}``
+    (a four-digit postcode area, or a whole postcode). All or nothing; for commands and the demo.
+    Running it again with the same data changes and records nothing. Returns how many rows changed."""
+    if not actor.is_system:
+        raise PermissionDenied("only the platform loads postcode areas")
+    if not isinstance(data, dict):
+        raise ValidationError(_("Expected an object with a CBS municipality code per key."))
+    wanted: list[tuple[str, str, str]] = []
+    for municipality_code, prefixes in data.items():
+        if not isinstance(prefixes, dict):
+            raise ValidationError(_("%(code)s: expected an object of postcodes.") % {"code": municipality_code})
+        for prefix, area_code in prefixes.items():
+            if not isinstance(area_code, str) or not POSTCODE_PREFIX.match(prefix):
+                raise ValidationError(
+                    _("%(code)s: %(prefix)s is not four digits (and two capitals) with an area code.")
+                    % {"code": municipality_code, "prefix": prefix}
+                )
+            wanted.append((municipality_code, prefix, area_code))
+    areas = {area.code: area for area in Area.objects.filter(code__in={c for row in wanted for c in (row[0], row[2])})}
+    for municipality_code, prefix, area_code in wanted:
+        municipality, area = areas.get(municipality_code), areas.get(area_code)
+        if municipality is None or municipality.level != Area.Level.MUNICIPALITY:
+            raise ValidationError(_("%(code)s is not a known municipality.") % {"code": municipality_code})
+        if area is None or area.level == Area.Level.MUNICIPALITY or area.code[2:6] != municipality_code[2:6]:
+            raise ValidationError(
+                _("%(prefix)s: %(area)s is not a district or neighbourhood of %(code)s.")
+                % {"prefix": prefix, "area": area_code, "code": municipality_code}
+            )
+    with transaction.atomic():
+        existing = {
+            (row.municipality_id, row.prefix): row
+            for row in PostcodeArea.objects.select_for_update().filter(
+                municipality__code__in={row[0] for row in wanted}
+            )
+        }
+        changed = 0
+        for municipality_code, prefix, area_code in wanted:
+            municipality, area = areas[municipality_code], areas[area_code]
+            row = existing.get((municipality.pk, prefix))
+            if row is None:
+                PostcodeArea.objects.create(municipality=municipality, prefix=prefix, area=area)
+            elif row.area_id != area.pk:
+                row.area = area
+                row.save(update_fields=["area"])
+            else:
+                continue
+            changed += 1
+        if changed:
+            record_change(actor=actor, action="areas.import_postcodes", details={"changed": changed})
+    return changed

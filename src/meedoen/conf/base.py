@@ -313,6 +313,26 @@ LEDGER_ORIGIN_PREFIX = env.string(
     help="Host and path under which the shared logs are published; a log's origin adds its CBS code.",
 )
 
+# --- early signalling ------------------------------------------------------------------------
+# The law sets no term (docs/early-signals-retention.md): each municipality sets its own in its
+# retention policy. The demo's value is an example, not advice; production refuses to start without one.
+DEMO_EARLY_SIGNALS_RETENTION_DAYS = 365
+EARLY_SIGNALS_MAX_RETENTION_DAYS = 3650
+EARLY_SIGNALS_RETENTION_DAYS = env.integer(
+    "EARLY_SIGNALS_RETENTION_DAYS",
+    default=DEMO_EARLY_SIGNALS_RETENTION_DAYS,
+    minimum=1,
+    help=(
+        "Days after a case of early signals closed without follow-up before the personal data of its signals is "
+        "removed: your municipality's own term; a municipality's own setting overrides it. Required in production."
+    ),
+)
+if EARLY_SIGNALS_RETENTION_DAYS > EARLY_SIGNALS_MAX_RETENTION_DAYS:
+    raise env.SettingError(
+        "EARLY_SIGNALS_RETENTION_DAYS",
+        f"must be at most {EARLY_SIGNALS_MAX_RETENTION_DAYS} days, not {EARLY_SIGNALS_RETENTION_DAYS}",
+    )
+
 if OIDC_STAFF_ENABLED:
     AUTHENTICATION_BACKENDS.append("meedoen.accounts.oidc.StaffOIDCBackend")
 if DIGID_OIDC_ENABLED:

@@ -1,4 +1,5 @@
-"""Load the demo: areas, two municipalities, their partners, staff and social map. Safe to run again."""
+"""Load the demo: areas, two municipalities, their partners, staff, social map and early signalling.
+Safe to run again."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from django.db import transaction
 
 from meedoen.accounts.models import User
 from meedoen.accounts.services import staff_user_create, totp_device_set
-from meedoen.areas.services import areas_import_cbs
+from meedoen.areas.services import areas_import_cbs, postcode_areas_import
 from meedoen.core.access import Actor
 from meedoen.demo.compass import load_compass
+from meedoen.demo.early_signals import load_early_signals
 from meedoen.demo.entitlement_figures import load_entitlement_figures
 from meedoen.demo.monitor import load_local_picture
 from meedoen.demo.personas import (
@@ -34,11 +36,13 @@ from meedoen.organisations.services import (
 )
 
 DEMO_AREAS = Path(__file__).resolve().parent.parent / "areas" / "data" / "demo-areas.json"
+DEMO_POSTCODES = DEMO_AREAS.with_name("demo-postcodes.json")
 
 
 def load_demo() -> None:
     actor = Actor.system("load_demo")
     areas_import_cbs(actor=actor, data=json.loads(DEMO_AREAS.read_text(encoding="utf-8")), reference_year=2024)
+    postcode_areas_import(actor=actor, data=json.loads(DEMO_POSTCODES.read_text(encoding="utf-8")))
     with transaction.atomic():
         organisations: dict[tuple[str, str], Organisation] = {}
         municipalities: dict[str, Municipality] = {}
@@ -78,6 +82,7 @@ def load_demo() -> None:
     load_local_picture(actor)
     load_compass()
     load_entitlement_figures()
+    load_early_signals(actor, municipalities, organisations)
 
 
 def _organisation(actor: Actor, municipality: Municipality, item: DemoOrganisation) -> Organisation:

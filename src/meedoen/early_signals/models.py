@@ -371,6 +371,13 @@ class LetterTemplate(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"), max_length=5000)
     sender = models.CharField(_("signed by"), max_length=200)
+    # How residents reach the team: the letter names it where the text says {contact}.
+    contact = models.CharField(
+        _("how residents reach the team"),
+        max_length=300,
+        blank=True,
+        help_text=_("Phone number, e-mail address or walk-in hours, in one or two short sentences."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

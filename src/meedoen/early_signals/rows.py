@@ -14,8 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,10 +40,13 @@ _NUMBER_WITH_ADDITION = re.compile(r"^(\d{1,5})\s*[-/]?\s*([A-Za-z0-9]{1,6})$")
 _ADDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /-]{0,9}$")
 _PHONE_NOISE = re.compile(r"[\s\-.()/]")
 _PHONE = re.compile(r"^(\+\d{8,15}|0\d{9})$")
+# The characters of Unicode's categories Cc (control) and Cs (surrogate), as one expression.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 FORMULA_STARTS = ("=", "+", "-", "@")
 # Characters a creditor's system may mistype for one another in a postcode.
 AS_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+SIGNAL_KINDS = list(Signal.Kind.values)
 EARLIEST_BIRTH = date(1900, 1, 1)
 MAX_AMOUNT = Decimal("1000000")
 MAX_MONTHS = 240
@@ -81,8 +83,10 @@ class SignalInput:
         return self.kind in THREATENING_KINDS
 
     def content_sha256(self) -> str:
-        data = {key: str(value) for key, value in asdict(self).items()}
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        """The hash of every field as text: the same as of ``asdict`` (every value is flat), which
+        it was computed from at first, so signals stored before are still recognised."""
+        data = {name: str(getattr(self, name)) for name in _SIGNAL_FIELDS}
+        return hashlib.sha256(_CONTENT_JSON.encode(data).encode()).hexdigest()
 
     def ledger_payload(self) -> dict[str, Any]:
         """What the shared log hashes: the creditor's reference and the dates, never a name. The
@@ -92,6 +96,10 @@ class SignalInput:
             "reminder_date": self.reminder_date.isoformat(),
             "signal_date": self.signal_date.isoformat(),
         }
+
+
+_SIGNAL_FIELDS = tuple(sorted(field.name for field in fields(SignalInput)))
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True)  # what json.dumps(data, sort_keys=True) builds per call
 
 
 def spreadsheet_safe(text: str) -> str:
@@ -127,21 +135,23 @@ class _Row:
     # --- text --------------------------------------------------------------------------------------
 
     def text(self, field: str, *, max_length: int, required: bool = False, formula_check: bool = True) -> str:
-        value = self.value(field)
-        if value is None:
+        value = self.values.get(field)
+        text = value.strip() if isinstance(value, str) else None  # every CSV cell, most JSON values
+        if text is None and value is not None:
+            if isinstance(value, bool | dict | list | date | datetime | Decimal):
+                self.error(field, "not_text", _("Expected text."))
+                return ""
+            if isinstance(value, float):
+                if not value.is_integer():
+                    self.error(field, "not_text", _("Expected text."))
+                    return ""
+                value = int(value)
+            text = str(value)
+        if not text:
             if required:
                 self.error(field, "required", _("Required, but empty."))
             return ""
-        if isinstance(value, bool | dict | list | date | datetime | Decimal):
-            self.error(field, "not_text", _("Expected text."))
-            return ""
-        if isinstance(value, float):
-            if not value.is_integer():
-                self.error(field, "not_text", _("Expected text."))
-                return ""
-            value = int(value)
-        text = str(value)
-        if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
+        if _CONTROL.search(text):
             self.error(field, "control_characters", _("Contains control characters (such as a line break or tab)."))
             return ""
         text = " ".join(text.split())
@@ -395,7 +405,7 @@ def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Pro
             _("“%(value)s” is not a CBS municipality code such as GM0867.") % {"value": shown(municipality)},
         )
     reference = row.text("creditor_reference", max_length=64, required=True)
-    kind = row.choice("signal_kind", list(Signal.Kind.values))
+    kind = row.choice("signal_kind", SIGNAL_KINDS)
     initials = row.text("initials", max_length=20)
     given_name = row.text("given_name", max_length=200)
     prefix = row.text("surname_prefix", max_length=20)

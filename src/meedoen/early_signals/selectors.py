@@ -14,12 +14,22 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from meedoen.core.access import Actor, Role, require_role, scope_to_municipalities
 from meedoen.core.audit import record_read
-from meedoen.early_signals.models import Case, ContactAttempt, Signal
+from meedoen.early_signals.deadlines import add_working_days
+from meedoen.early_signals.models import (
+    CREDITOR_KINDS,
+    Case,
+    ContactAttempt,
+    CreditorKindThreshold,
+    LetterTemplate,
+    MunicipalitySettings,
+    Signal,
+)
 
 PERSONAL_FIELDS = (
     "initials",
@@ -217,7 +227,9 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
     attempts = list(ContactAttempt.objects.filter(case=case).order_by("attempted_at", "id"))
     organisations = actor.organisation_ids(case.municipality_id, Role.EARLY_SIGNALS_OFFICER)
     organisation_id = min(organisations) if len(organisations) == 1 else None
-    for subject_ref in [case.household_ref, *sorted({s.resident_ref for s in signals if s.resident_ref})]:
+    # A case whose personal data the retention term removed has no pseudonym and shows none: no read.
+    subjects = [case.household_ref] if case.household_ref else []
+    for subject_ref in [*subjects, *sorted({s.resident_ref for s in signals if s.resident_ref})]:
         record_read(
             actor=actor,
             subject_ref=subject_ref,
@@ -267,3 +279,122 @@ def _signal_detail(signal: Signal) -> SignalDetail:
         reminder_date=signal.reminder_date,
         signal_date=signal.signal_date,
     )
+
+
+# --- the early-signalling team's pages and the municipality's settings -----------------------------------
+
+TRAY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TrayPage:
+    """One page of a tray, in the order of :func:`cases_of_municipality`. No personal data."""
+
+    cases: tuple[CaseSummary, ...]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def tray_page(
+    *,
+    actor: Actor,
+    municipality_id: int,
+    status: str,
+    district_code: str | None = None,
+    number: int = 1,
+    per_page: int = TRAY_PAGE_SIZE,
+) -> TrayPage:
+    """Page ``number`` of one tray (the last page when ``number`` lies beyond it)."""
+    cases = _tray(actor, municipality_id, district_code).filter(status=status).select_related("district")
+    if status == Case.Status.CLOSED:
+        cases = cases.order_by("-closed_at", "-id")
+    else:
+        cases = cases.order_by("first_offer_due", "-priority", "opened_at", "id")
+    page = Paginator(cases, per_page).get_page(number)
+    return TrayPage(
+        cases=tuple(_summary(case) for case in page.object_list),
+        number=page.number,
+        pages=page.paginator.num_pages,
+        total=page.paginator.count,
+    )
+
+
+def case_of_municipality(*, actor: Actor, municipality_id: int, case_id: uuid.UUID) -> Case:
+    """A case of this municipality, for the early-signalling officer to act on. The case holds no
+    personal data; reading its signals goes through :func:`case_detail`."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality_id)
+    case = _visible_cases(actor).filter(municipality_id=municipality_id, uuid=case_id).first()
+    if case is None:
+        raise CaseNotFoundError(str(case_id))
+    return case
+
+
+def letter_template_of(*, municipality_id: int) -> LetterTemplate | None:
+    """The municipality's own text of the offer letter; None while it uses the standard text."""
+    return LetterTemplate.objects.filter(municipality_id=municipality_id).first()
+
+
+@dataclass(frozen=True)
+class ThresholdSetting:
+    creditor_kind: str
+    label: str
+    minimum_amount: Decimal
+    minimum_months_in_arrears: int
+
+
+@dataclass(frozen=True)
+class MunicipalitySettingsView:
+    regular_term_days: int
+    urgent_term_working_days: int
+    retention_days: int | None
+    thresholds: tuple[ThresholdSetting, ...]
+
+
+def municipality_settings_of(*, actor: Actor, municipality_id: int) -> MunicipalitySettingsView:
+    """The terms, retention term and thresholds of a municipality (the defaults where it set none),
+    for its application managers."""
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality_id)
+    row = MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
+    row = row or MunicipalitySettings(municipality_id=municipality_id)
+    stored = {
+        threshold.creditor_kind: threshold
+        for threshold in CreditorKindThreshold.objects.filter(municipality_id=municipality_id)
+    }
+    thresholds = []
+    for kind in CREDITOR_KINDS:
+        threshold = stored.get(kind.value)
+        thresholds.append(
+            ThresholdSetting(
+                creditor_kind=kind.value,
+                label=str(kind.label),
+                minimum_amount=threshold.minimum_amount if threshold is not None else Decimal(0),
+                minimum_months_in_arrears=threshold.minimum_months_in_arrears if threshold is not None else 0,
+            )
+        )
+    return MunicipalitySettingsView(
+        regular_term_days=row.regular_term_days,
+        urgent_term_working_days=row.urgent_term_working_days,
+        retention_days=row.retention_days,
+        thresholds=tuple(thresholds),
+    )
+
+
+# A case whose term ends within this many working days is flagged before it runs late.
+DUE_SOON_WORKING_DAYS = 2
+
+
+def offer_due_soon(case: CaseSummary) -> bool:
+    """No offer made yet, and the term ends today or within two working days."""
+    if case.first_offer_at is not None or case.status == Case.Status.CLOSED:
+        return False
+    today = timezone.localdate()
+    return today <= case.first_offer_due <= add_working_days(today, DUE_SOON_WORKING_DAYS)

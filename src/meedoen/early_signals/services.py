@@ -2,32 +2,37 @@
 and keep the agreements, tokens and settings that govern the intake.
 
 A delivery is checked row by row before anything is written; a fatal problem (an unreadable file,
-a missing column) stops it whole. Then every valid row is written in its own transaction: the
-signal, its case, the shared-log entry and the audit record commit together or not at all, so a
-row is never half-written, a bad row never stops a good one, and a delivery that is cut off can
-simply be sent again (rows already received are recognised by the creditor's reference).
+a missing column) stops it whole. Then the valid rows are written in chunks, each chunk in one
+transaction and together (a statement per table); a chunk that cannot be written together is
+written row by row, each row in a savepoint. Either way a signal, its case, the shared-log entry
+and the audit record commit together or not at all, so a row is never half-written, a bad row
+never stops a good one, and a delivery that is cut off can simply be sent again (rows already
+received are recognised by the creditor's reference).
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db.models import F, Lookup, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meedoen.areas.selectors import area_of_postcode
+from meedoen.areas.selectors import PostcodeTable, area_of_postcode, postcode_table
 from meedoen.core.access import Actor, Role, require_role
-from meedoen.core.audit import record_change
-from meedoen.early_signals import formats
+from meedoen.core.audit import Change, record_change, record_changes
+from meedoen.early_signals import formats, letters
 from meedoen.early_signals.deadlines import first_offer_due
 from meedoen.early_signals.formats import ERROR, WARNING, ParsedDelivery, Problem
 from meedoen.early_signals.linking import (
@@ -49,12 +54,13 @@ from meedoen.early_signals.models import (
     CreditorKindThreshold,
     CreditorToken,
     Delivery,
+    LetterTemplate,
     MunicipalitySettings,
     Signal,
     SignalTombstone,
 )
 from meedoen.early_signals.rows import SignalInput, check_row
-from meedoen.ledger.services import entry_append
+from meedoen.ledger.services import NewEntry, entries_append, entry_append
 from meedoen.organisations.models import Municipality, Organisation
 
 log = structlog.get_logger(__name__)
@@ -218,6 +224,8 @@ class _Intake:
     places: dict[str, _Place] = field(default_factory=dict)
     # creditor_reference -> (row, content hash) of the valid rows seen in this delivery
     seen: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # municipality code -> its postcode table, to find the district of a new case
+    postcodes: dict[str, PostcodeTable] = field(default_factory=dict)
 
     def place(self, code: str) -> _Place:
         if code not in self.places:
@@ -388,28 +396,49 @@ def _check(intake: _Intake, raw: formats.RawRow, today: date) -> RowAnswer | _Ch
     return _Checked(raw, item, place.municipality, place.settings, content_sha256, tuple(problems))
 
 
+TOGETHER_FROM = 3
+"""Chunks with this many rows to write or more are written together, a statement per table; fewer
+go row by row, where the look-ups made up front for a chunk would cost as much as they save."""
+
+
 def _write_chunk(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
-    """Write checked rows in one transaction, each row in a savepoint of its own: a row is stored
-    completely or not at all, and the shared log is sequenced once per chunk, not once per row."""
-    answers: dict[int, RowAnswer] = {}
+    """Write checked rows in one transaction: a row is stored completely or not at all, and the
+    shared log is sequenced once per chunk, not once per row.
+
+    The rows are written together (see ``_write_together``). Should that fail, for instance
+    because another delivery of the creditor stored one of the references since it was checked,
+    it is undone whole and each row is written in a savepoint of its own, so that row is answered
+    and the others are stored."""
     if not rows:
-        return answers
+        return {}
     with transaction.atomic():
         # One intake at a time per municipality, so two signals about one household that arrive
         # together cannot open two cases. Locked in one order, so two deliveries cannot deadlock.
         # (On SQLite the write transaction serialises intakes already.)
         locked = sorted({row.settings.pk for row in rows})
         list(MunicipalitySettings.objects.select_for_update().filter(pk__in=locked).order_by("pk"))
-        for row in rows:
+        if len(rows) >= TOGETHER_FROM:
             try:
-                outcome, problem = _write(intake, row)
-            except IntegrityError:
-                # Another delivery stored the same reference between our check and our write.
-                outcome, problem = _known(intake.creditor, row.item, row.content_sha256, row.raw.number)
-                if outcome == ACCEPTED:
-                    raise
-            problems = (*row.problems, problem) if problem is not None else row.problems
-            answers[row.raw.number] = RowAnswer(row.raw.number, row.item.creditor_reference, outcome, problems)
+                # The log's and the tables' COPY raise the driver's errors: made Django's here.
+                with transaction.atomic(), connection.wrap_database_errors:
+                    return _write_together(intake, rows)
+            except DatabaseError:
+                log.info("early_signals.chunk.row_by_row", delivery=str(intake.delivery.uuid), rows=len(rows))
+        return _write_each(intake, rows)
+
+
+def _write_each(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
+    answers: dict[int, RowAnswer] = {}
+    for row in rows:
+        try:
+            outcome, problem = _write(intake, row)
+        except IntegrityError:
+            # Another delivery stored the same reference between our check and our write.
+            outcome, problem = _known(intake.creditor, row.item, row.content_sha256, row.raw.number)
+            if outcome == ACCEPTED:
+                raise
+        problems = (*row.problems, problem) if problem is not None else row.problems
+        answers[row.raw.number] = RowAnswer(row.raw.number, row.item.creditor_reference, outcome, problems)
     return answers
 
 
@@ -473,23 +502,70 @@ def _admission_problems(intake: _Intake, place: _Place, item: SignalInput, row: 
     return problems
 
 
+@dataclass(frozen=True)
+class _Earlier:
+    """A signal the creditor delivered before under the same reference, or what remains of it
+    after its personal data was removed (``removed``)."""
+
+    content_sha256: str
+    received_at: datetime
+    removed: bool = False
+
+
 def _known(creditor: Organisation, item: SignalInput, content_sha256: str, row: int) -> tuple[str, Problem | None]:
     """Whether the creditor delivered this reference before: the same signal, or another one."""
-    existing = (
-        Signal.objects.filter(creditor=creditor, creditor_reference=item.creditor_reference)
-        .only("content_sha256", "received_at")
-        .first()
+    return _known_answer(
+        _earlier(creditor, [item.creditor_reference]).get(item.creditor_reference), content_sha256, row
     )
-    if existing is None:
+
+
+def _earlier(creditor: Organisation, references: list[str]) -> dict[str, _Earlier]:
+    """What the creditor delivered before under these references: two queries, however many."""
+    found = {
+        reference: _Earlier(content_sha256, received_at)
+        for reference, content_sha256, received_at in Signal.objects.filter(
+            _one_of("creditor_reference", references), creditor=creditor
+        )
+        .order_by()
+        .values_list("creditor_reference", "content_sha256", "received_at")
+    }
+    missing = [reference for reference in references if reference not in found]
+    if missing:
         # A signal whose personal data was removed keeps its reference: the same reference again is
         # told apart neither from a repeat nor from reuse, so it is refused with its own reason.
-        removed = (
-            SignalTombstone.objects.filter(creditor=creditor, creditor_reference=item.creditor_reference)
-            .only("received_at")
-            .first()
-        )
-        if removed is None:
-            return ACCEPTED, None
+        for reference, received_at in (
+            SignalTombstone.objects.filter(_one_of("creditor_reference", missing), creditor=creditor)
+            .order_by()
+            .values_list("creditor_reference", "received_at")
+        ):
+            found[reference] = _Earlier("", received_at, removed=True)
+    return found
+
+
+class _AnyOf(Lookup[Any]):
+    """``field = ANY(%s)``: a list of values as one array parameter, however long, where ``IN``
+    takes a parameter per value, each prepared by Django and quoted by the driver. PostgreSQL."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
+def _one_of(name: str, values: list[Any]) -> Q | _AnyOf:
+    """The rows whose field ``name`` holds one of ``values``: one parameter on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(name), values)
+    return Q(**{f"{name}__in": values})
+
+
+def _known_answer(earlier: _Earlier | None, content_sha256: str, row: int) -> tuple[str, Problem | None]:
+    if earlier is None:
+        return ACCEPTED, None
+    received = timezone.localdate(earlier.received_at).isoformat()
+    if earlier.removed:
         return REFUSED, Problem(
             ERROR,
             "reference_removed",
@@ -497,12 +573,11 @@ def _known(creditor: Organisation, item: SignalInput, content_sha256: str, row: 
                 "A signal with this reference was received on %(date)s and its data has been removed after the "
                 "retention term; send a new signal with a new reference."
             )
-            % {"date": timezone.localdate(removed.received_at).isoformat()},
+            % {"date": received},
             row=row,
             field="creditor_reference",
         )
-    received = timezone.localdate(existing.received_at).isoformat()
-    if existing.content_sha256 == content_sha256:
+    if earlier.content_sha256 == content_sha256:
         return DUPLICATE, Problem(
             WARNING,
             "duplicate",
@@ -533,33 +608,8 @@ def _write(intake: _Intake, row: _Checked) -> tuple[str, Problem | None]:
             return outcome, problem
         received_at = timezone.now()
         case, linked = _case_for(municipality, municipality_settings, item, received_at)
-        signal = Signal.objects.create(
-            municipality=municipality,
-            case=case,
-            delivery=intake.delivery,
-            creditor=intake.creditor,
-            creditor_reference=item.creditor_reference,
-            content_sha256=content_sha256,
-            kind=item.kind,
-            received_at=received_at,
-            initials=item.initials,
-            given_name=item.given_name,
-            surname_prefix=item.surname_prefix,
-            surname=item.surname,
-            date_of_birth=item.date_of_birth,
-            street=item.street,
-            house_number=item.house_number,
-            house_number_addition=item.house_number_addition,
-            postcode=item.postcode,
-            city=item.city,
-            phone=item.phone,
-            email=item.email,
-            resident_ref=item.resident_ref,
-            arrears_amount=item.arrears_amount,
-            months_in_arrears=item.months_in_arrears,
-            reminder_date=item.reminder_date,
-            signal_date=item.signal_date,
-        )
+        signal = Signal(**_signal_fields(intake, row, case.pk, received_at))
+        signal.save(force_insert=True)
         _count_signal(case, intake.creditor, item, municipality_settings, received_at, first=not linked)
         entry_append(
             municipality=municipality,
@@ -568,16 +618,297 @@ def _write(intake: _Intake, row: _Checked) -> tuple[str, Problem | None]:
             payload=item.ledger_payload(),
             subject_ref=case.household_ref,
         )
-        record_change(
-            actor=intake.actor,
-            action="early_signals.signal.receive",
-            obj=signal,
-            municipality_id=municipality.pk,
-            organisation_id=intake.creditor.pk,
-            subject_ref=item.resident_ref or case.household_ref,
-            details={"delivery": str(intake.delivery.uuid), "case": str(case.uuid), "linked": linked},
-        )
+        record_changes(actor=intake.actor, changes=[_received(intake, signal.pk, row, case, linked)])
     return ACCEPTED, None
+
+
+def _signal_fields(intake: _Intake, row: _Checked, case_id: int, received_at: datetime) -> dict[str, Any]:
+    """The signal of a row, by attribute name."""
+    item = row.item
+    return {
+        "municipality_id": row.municipality.pk,
+        "case_id": case_id,
+        "delivery_id": intake.delivery.pk,
+        "creditor_id": intake.creditor.pk,
+        "creditor_reference": item.creditor_reference,
+        "content_sha256": row.content_sha256,
+        "kind": item.kind,
+        "received_at": received_at,
+        "initials": item.initials,
+        "given_name": item.given_name,
+        "surname_prefix": item.surname_prefix,
+        "surname": item.surname,
+        "date_of_birth": item.date_of_birth,
+        "street": item.street,
+        "house_number": item.house_number,
+        "house_number_addition": item.house_number_addition,
+        "postcode": item.postcode,
+        "city": item.city,
+        "phone": item.phone,
+        "email": item.email,
+        "resident_ref": item.resident_ref,
+        "arrears_amount": item.arrears_amount,
+        "months_in_arrears": item.months_in_arrears,
+        "reminder_date": item.reminder_date,
+        "signal_date": item.signal_date,
+    }
+
+
+def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case, linked: bool) -> Change:
+    """The audit record of a received signal."""
+    return Change(
+        action="early_signals.signal.receive",
+        object_type=SIGNAL_TYPE,
+        object_id=str(signal_id),
+        municipality_id=row.municipality.pk,
+        organisation_id=intake.creditor.pk,
+        subject_ref=row.item.resident_ref or case.household_ref,
+        details={"delivery": str(intake.delivery.uuid), "case": str(case.uuid), "linked": linked},
+    )
+
+
+SIGNAL_TYPE = Signal._meta.label_lower
+
+
+@dataclass
+class _OpenCase:
+    """An open case while a chunk is linked: stored before, or new in this chunk."""
+
+    case: Case
+    persons: list[Person]
+    creditor_ids: set[int]
+    new: bool = False
+    changed: bool = False
+
+
+COUNT_FIELDS = ("signal_count", "creditor_count", "threatening", "first_offer_due", "priority")
+
+
+def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
+    """Store a chunk's new signals with their cases, log entries and audit records, a statement
+    per table instead of several per row, with the same outcome as writing them one by one: the
+    references are looked up at once; the open cases at the chunk's addresses are read (and
+    locked) with the people of their signals, and each row is linked in memory, in order, so a
+    row can join a case that an earlier row of the chunk opened or joined."""
+    creditor = intake.creditor
+    answers: dict[int, RowAnswer] = {}
+    earlier = _earlier(creditor, [row.item.creditor_reference for row in rows])
+    new_rows: list[_Checked] = []
+    for row in rows:
+        outcome, problem = _known_answer(earlier.get(row.item.creditor_reference), row.content_sha256, row.raw.number)
+        if outcome == ACCEPTED:
+            new_rows.append(row)
+        else:
+            assert problem is not None
+            answers[row.raw.number] = RowAnswer(
+                row.raw.number, row.item.creditor_reference, outcome, (*row.problems, problem)
+            )
+    if not new_rows:
+        return answers
+    received_at = timezone.now()
+    addresses = [_address_of(row) for row in new_rows]
+    open_cases = _open_cases_at(new_rows, addresses)
+    due: dict[tuple[int, bool], date] = {}  # by settings and whether the signal threatens
+    linked_rows: list[tuple[_Checked, _OpenCase, bool]] = []
+    created: list[Case] = []  # in the order of their first rows, as one by one
+    for row, (address, at_address) in zip(new_rows, addresses, strict=True):
+        item = row.item
+        if (row.settings.pk, item.threatening) not in due:
+            due[row.settings.pk, item.threatening] = _due(row.settings, item, received_at)
+        due_on = due[row.settings.pk, item.threatening]
+        person = _person(item)
+        candidates = open_cases.setdefault((row.municipality.pk, at_address), [])
+        found = next((c for c in candidates if any(same_person(person, p) for p in c.persons)), None)
+        if found is None:
+            found = _OpenCase(
+                _CASES.instance(_case_fields(intake, row, received_at, address, at_address, due_on)),
+                [],
+                set(),
+                new=True,
+            )
+            candidates.append(found)
+            created.append(found.case)
+        linked = not found.new or bool(found.persons)
+        _raise_counts(found.case, item, due_on, new_creditor=creditor.pk not in found.creditor_ids)
+        found.persons.append(person)
+        found.creditor_ids.add(creditor.pk)
+        found.changed = True
+        linked_rows.append((row, found, linked))
+
+    for case, key in zip(created, _CASES.insert([_CASES.values_of(case) for case in created]), strict=True):
+        case.pk = key
+        case._state.adding, case._state.db = False, connection.alias
+    signal_ids = _SIGNALS.insert(
+        [_SIGNALS.values(_signal_fields(intake, row, c.case.pk, received_at)) for row, c, _ in linked_rows]
+    )
+    _save_counts([c.case for candidates in open_cases.values() for c in candidates if c.changed and not c.new])
+    entries_append(
+        NewEntry(
+            municipality=row.municipality,
+            kind=LEDGER_SIGNAL_RECEIVED,
+            acting=creditor,
+            payload=row.item.ledger_payload(),
+            subject_ref=c.case.household_ref,
+        )
+        for row, c, _ in linked_rows
+    )
+    record_changes(
+        actor=intake.actor,
+        changes=[
+            _received(intake, signal_id, row, c.case, linked)
+            for signal_id, (row, c, linked) in zip(signal_ids, linked_rows, strict=True)
+        ],
+    )
+    for row in new_rows:
+        answers[row.raw.number] = RowAnswer(row.raw.number, row.item.creditor_reference, ACCEPTED, row.problems)
+    return answers
+
+
+def _case_fields(
+    intake: _Intake, row: _Checked, received_at: datetime, address: str, at_address: str, due_on: date
+) -> dict[str, Any]:
+    """A new case for the household of a row, by attribute name; ``_raise_counts`` counts the row."""
+    code = row.municipality.code
+    if code not in intake.postcodes:
+        intake.postcodes[code] = postcode_table(code)
+    return {
+        "municipality_id": row.municipality.pk,
+        "household_ref": household_ref(code, address, row.item.date_of_birth),
+        "address_ref": at_address,
+        "opened_at": received_at,
+        "threatening": row.item.threatening,
+        "first_offer_due": due_on,
+        "district_id": intake.postcodes[code].area_id(row.item.postcode),
+    }
+
+
+def _address_of(row: _Checked) -> tuple[str, str]:
+    """The address as linking compares it, and its pseudonym."""
+    item = row.item
+    address = address_key(item.postcode, item.house_number, item.house_number_addition)
+    return address, address_ref(row.municipality.code, address)
+
+
+def _open_cases_at(rows: list[_Checked], addresses: list[tuple[str, str]]) -> dict[tuple[int, str], list[_OpenCase]]:
+    """The open cases at these addresses, oldest first, with the people and creditors of their
+    signals: two queries. The cases are locked, so none is closed while signals join it."""
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(
+            _one_of("address_ref", list({at_address for _, at_address in addresses})),
+            municipality_id__in={row.municipality.pk for row in rows},
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("opened_at", "id")
+    )
+    by_id = {case.pk: _OpenCase(case, [], set()) for case in cases}
+    stored = (
+        Signal.objects.filter(_one_of("case_id", list(by_id)))
+        .order_by()
+        .values_list(
+            "case_id", "creditor_id", "surname", "surname_prefix", "initials", "given_name", "date_of_birth",
+            "resident_ref",
+        )
+    )  # fmt: skip
+    for case_id, creditor_id, surname, prefix, initials, given_name, date_of_birth, resident_ref in stored:
+        known = by_id[case_id]
+        known.persons.append(
+            Person(
+                surname=surname_key(surname, prefix),
+                initials=initials_of(initials, given_name),
+                date_of_birth=date_of_birth,
+                resident_ref=resident_ref,
+            )
+        )
+        known.creditor_ids.add(creditor_id)
+    found: dict[tuple[int, str], list[_OpenCase]] = {}
+    for case in cases:
+        found.setdefault((case.municipality_id, case.address_ref), []).append(by_id[case.pk])
+    return found
+
+
+class _Table:
+    """How the intake writes new rows of one model together. A row is a value per concrete field,
+    in the model's order; a field a row does not give has its default (an ``auto_now`` field: the
+    time of writing), as a new instance would."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.defaults = [_default_of(field) for field in self.fields]
+        self.names = [field.attname for field in self.fields]
+
+    def values(self, given: dict[str, Any]) -> list[Any]:
+        return [
+            given[name] if name in given else default() for name, default in zip(self.names, self.defaults, strict=True)
+        ]
+
+    def values_of(self, obj: models.Model) -> list[Any]:
+        return self.values(obj.__dict__)
+
+    def instance(self, given: dict[str, Any]) -> Any:
+        """A new instance, not yet saved (built from its values in order: faster than by name)."""
+        return self.model(*self.values(given))
+
+    def insert(self, rows: list[list[Any]]) -> list[int]:
+        """Write new rows and return their keys, in order: with one COPY on PostgreSQL, the keys
+        drawn from the table's sequence first, as the shared log writes its entries (a fraction
+        of the cost of a multi-row INSERT, whose every value Django prepares and the server
+        parses); elsewhere with ``bulk_create``."""
+        if not rows:
+            return []
+        meta = self.model._meta
+        assert meta.pk is not None
+        if connection.vendor != "postgresql":
+            made = self.model._default_manager.bulk_create([self.model(*row) for row in rows])
+            return [obj.pk for obj in made]
+        key_at = self.fields.index(meta.pk)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(sequence) FROM CAST(pg_get_serial_sequence(%s, %s) AS regclass) AS sequence,"
+                " generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            keys = sorted(row[0] for row in cursor.fetchall())
+            with (
+                connection.wrap_database_errors,
+                cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
+            ):
+                for key, row in zip(keys, rows, strict=True):
+                    row[key_at] = key
+                    copy.write_row(row)
+        return keys
+
+
+def _default_of(field: models.Field[Any, Any]) -> Callable[[], Any]:
+    if field.primary_key:
+        return lambda: None
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now
+    return field.get_default
+
+
+_CASES = _Table(Case)
+_SIGNALS = _Table(Signal)
+
+
+def _save_counts(cases: list[Case]) -> None:
+    """Write the counts, priority and deadline of cases that signals joined: one statement."""
+    if not cases:
+        return
+    if connection.vendor != "postgresql":
+        Case.objects.bulk_update(cases, COUNT_FIELDS)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE early_signals_case AS c SET signal_count = v.signal_count, creditor_count = v.creditor_count,"
+            " threatening = v.threatening, first_offer_due = v.first_offer_due, priority = v.priority"
+            " FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::boolean[], %s::date[], %s::smallint[])"
+            " AS v (id, signal_count, creditor_count, threatening, first_offer_due, priority) WHERE c.id = v.id",
+            [[case.pk for case in cases], *([getattr(case, name) for case in cases] for name in COUNT_FIELDS)],
+        )
 
 
 def person_of(signal: Signal) -> Person:
@@ -589,38 +920,54 @@ def person_of(signal: Signal) -> Person:
     )
 
 
-def _case_for(
-    municipality: Municipality, municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime
-) -> tuple[Case, bool]:
-    """The open case of this household, or a new one; and whether the signal joins an open case."""
-    address = address_key(item.postcode, item.house_number, item.house_number_addition)
-    at_address = address_ref(municipality.code, address)
-    person = Person(
+def _person(item: SignalInput) -> Person:
+    return Person(
         surname=surname_key(item.surname, item.surname_prefix),
         initials=initials_of(item.initials, item.given_name),
         date_of_birth=item.date_of_birth,
         resident_ref=item.resident_ref,
     )
-    candidates = Case.objects.filter(
-        municipality=municipality, address_ref=at_address, status__in=OPEN_STATUSES
-    ).order_by("opened_at", "id")
-    signals = Signal.objects.filter(case__in=candidates).only(
+
+
+def _case_for(
+    municipality: Municipality, municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime
+) -> tuple[Case, bool]:
+    """The open case of this household, or a new one; and whether the signal joins an open case.
+    The open cases at the address are locked, so none is closed while the signal joins it."""
+    address = address_key(item.postcode, item.house_number, item.house_number_addition)
+    at_address = address_ref(municipality.code, address)
+    person = _person(item)
+    candidates = list(
+        Case.objects.select_for_update()
+        .filter(municipality=municipality, address_ref=at_address, status__in=OPEN_STATUSES)
+        .order_by("opened_at", "id")
+    )
+    signals = Signal.objects.filter(case_id__in=[case.pk for case in candidates]).only(
         "case_id", "surname", "surname_prefix", "initials", "given_name", "date_of_birth", "resident_ref"
     )
     matching = {signal.case_id for signal in signals if same_person(person, person_of(signal))}
     for case in candidates:
         if case.pk in matching:
             return case, True
-    case = Case.objects.create(
+    due_on = _due(municipality_settings, item, received_at)
+    case = _new_case(municipality, item, received_at, address, at_address, due_on)
+    case.district = area_of_postcode(municipality.code, item.postcode)
+    case.save(force_insert=True)
+    return case, False
+
+
+def _new_case(
+    municipality: Municipality, item: SignalInput, received_at: datetime, address: str, at_address: str, due_on: date
+) -> Case:
+    """A new case for the household of ``item``, not yet saved and without its district."""
+    return Case(
         municipality=municipality,
         household_ref=household_ref(municipality.code, address, item.date_of_birth),
         address_ref=at_address,
         opened_at=received_at,
         threatening=item.threatening,
-        first_offer_due=_due(municipality_settings, item, received_at),
-        district=area_of_postcode(municipality.code, item.postcode),
+        first_offer_due=due_on,
     )
-    return case, False
 
 
 def _due(municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime) -> date:
@@ -644,14 +991,19 @@ def _count_signal(
     """Raise the case's counts and priority; a threatening signal can bring its deadline forward."""
     # The signal is stored already: it is the creditor's first on this case when it is its only one.
     new_creditor = first or Signal.objects.filter(case=case, creditor=creditor).count() == 1
+    _raise_counts(case, item, _due(municipality_settings, item, received_at), new_creditor=new_creditor)
+    case.save(update_fields=list(COUNT_FIELDS))
+
+
+def _raise_counts(case: Case, item: SignalInput, due_on: date, *, new_creditor: bool) -> None:
+    """``_count_signal`` in memory, ``due_on`` the deadline of ``item`` alone: the caller saves."""
     case.signal_count += 1
     case.creditor_count += 1 if new_creditor else 0
     case.threatening = case.threatening or item.threatening
-    case.first_offer_due = min(case.first_offer_due, _due(municipality_settings, item, received_at))
+    case.first_offer_due = min(case.first_offer_due, due_on)
     case.priority = case_priority(
         creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
     )
-    case.save(update_fields=["signal_count", "creditor_count", "threatening", "first_offer_due", "priority"])
 
 
 # --- cases ------------------------------------------------------------------------------------------------
@@ -823,11 +1175,16 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_create(*, actor: Actor, organisation: Organisation, label: str = "") -> tuple[CreditorToken, str]:
-    """A new API token for a creditor: the token itself is returned once and never stored."""
+def token_create(
+    *, actor: Actor, organisation: Organisation, label: str = "", raw: str = ""
+) -> tuple[CreditorToken, str]:
+    """A new API token for a creditor: the token itself is returned once and never stored. Only the
+    demo passes ``raw``, a token fixed in advance (and therefore public)."""
     if not actor.is_system:
         raise PermissionDenied("only the platform operator issues creditor tokens")
-    raw = TOKEN_START + secrets.token_urlsafe(32)
+    if raw and (not raw.startswith(TOKEN_START) or not 40 <= len(raw) <= 100):
+        raise ValueError("a fixed token starts with the token start and has 40 to 100 characters")
+    raw = raw or TOKEN_START + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = CreditorToken.objects.create(
             organisation=organisation, token_sha256=token_digest(raw), prefix=raw[:12], label=label[:100]
@@ -871,22 +1228,42 @@ def token_authenticate(raw: str) -> CreditorToken | None:
     return token
 
 
+class Unchanged(enum.Enum):
+    """Said for a setting the caller leaves as it is."""
+
+    KEEP = "keep"
+
+
 def municipality_settings_update(
-    *, actor: Actor, municipality: Municipality, regular_term_days: int, urgent_term_working_days: int
+    *,
+    actor: Actor,
+    municipality: Municipality,
+    regular_term_days: int,
+    urgent_term_working_days: int,
+    retention_days: int | Literal[Unchanged.KEEP] | None = Unchanged.KEEP,
 ) -> MunicipalitySettings:
+    """Set the terms for a first offer and, when given, the retention term (None: the
+    installation's term). The terms apply to signals received from now on."""
     require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
     with transaction.atomic():
         row = MunicipalitySettings.objects.select_for_update().get_or_create(municipality=municipality)[0]
         row.regular_term_days = regular_term_days
         row.urgent_term_working_days = urgent_term_working_days
+        details: dict[str, Any] = {
+            "regular_term_days": regular_term_days,
+            "urgent_term_working_days": urgent_term_working_days,
+        }
+        if retention_days is not Unchanged.KEEP:
+            row.retention_days = retention_days
+            details["retention_days"] = retention_days
         row.full_clean()
-        row.save(update_fields=["regular_term_days", "urgent_term_working_days"])
+        row.save(update_fields=["regular_term_days", "urgent_term_working_days", "retention_days"])
         record_change(
             actor=actor,
             action="early_signals.settings.update",
             obj=row,
             municipality_id=municipality.pk,
-            details={"regular_term_days": regular_term_days, "urgent_term_working_days": urgent_term_working_days},
+            details=details,
         )
     return row
 
@@ -919,3 +1296,45 @@ def threshold_set(
             },
         )
     return threshold
+
+
+def letter_template_set(
+    *, actor: Actor, municipality: Municipality, subject: str, body: str, sender: str, contact: str = ""
+) -> LetterTemplate:
+    """Save the municipality's own text of the offer letter. A placeholder the letter cannot fill
+    is refused, with the field it is in."""
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+    fields = {"subject": subject.strip(), "body": body.strip(), "sender": sender.strip(), "contact": contact.strip()}
+    letters.check_letter_text(subject=fields["subject"], body=fields["body"], sender=fields["sender"])
+    with transaction.atomic():
+        template = LetterTemplate.objects.select_for_update().filter(municipality=municipality).first()
+        template = template or LetterTemplate(municipality=municipality)
+        changed = sorted(name for name, value in fields.items() if getattr(template, name) != value)
+        for name, value in fields.items():
+            setattr(template, name, value)
+        template.full_clean()
+        template.save()
+        record_change(
+            actor=actor,
+            action="early_signals.letter_template.set",
+            obj=template,
+            municipality_id=municipality.pk,
+            details={"fields": changed},
+        )
+    return template
+
+
+def letter_template_clear(*, actor: Actor, municipality: Municipality) -> None:
+    """Go back to the standard text of the offer letter."""
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+    with transaction.atomic():
+        template = LetterTemplate.objects.select_for_update().filter(municipality=municipality).first()
+        if template is None:
+            return
+        record_change(
+            actor=actor,
+            action="early_signals.letter_template.clear",
+            obj=template,
+            municipality_id=municipality.pk,
+        )
+        template.delete()

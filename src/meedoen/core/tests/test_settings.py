@@ -22,6 +22,7 @@ GOOD_PRODUCTION = {
     "LEDGER_SUBJECT_KEY": "s" * 40,
     "DATABASE_URL": "postgres://meedoen@127.0.0.1:5432/meedoen",
     "ALLOWED_HOSTS": "meedoen.example.nl",
+    "EARLY_SIGNALS_RETENTION_DAYS": "180",
 }
 
 
@@ -64,6 +65,10 @@ def test_production_starts_with_good_settings():
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
         ({"LOGIN_FAILURE_LIMIT": "-3"}, "LOGIN_FAILURE_LIMIT"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"EARLY_SIGNALS_RETENTION_DAYS": ""}, "EARLY_SIGNALS_RETENTION_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_DAYS": "0"}, "EARLY_SIGNALS_RETENTION_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_DAYS": "a year"}, "EARLY_SIGNALS_RETENTION_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_DAYS": "3651"}, "EARLY_SIGNALS_RETENTION_DAYS"),
     ],
 )
 def test_production_refuses_unsafe_or_malformed_settings_with_one_clear_message(change, named):

@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from meedoen.accounts.models import User
-from meedoen.areas.models import Area
+from meedoen.areas.models import Area, PostcodeArea
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
+from meedoen.early_signals.models import Case, ContactAttempt, CreditorAgreement, CreditorToken, Delivery, Signal
+from meedoen.ledger.models import Entry
 from meedoen.organisations.models import Membership, Municipality, Organisation
 
 
@@ -46,15 +48,24 @@ def test_every_municipality_has_partners_of_every_kind_and_staff_in_every_role()
 @pytest.mark.django_db
 def test_loading_twice_changes_nothing():
     first = load()
-    counts = (User.objects.count(), Organisation.objects.count(), Membership.objects.count(), Area.objects.count())
+    models = (
+        User,
+        Organisation,
+        Membership,
+        Area,
+        PostcodeArea,
+        CreditorAgreement,
+        CreditorToken,
+        Delivery,
+        Signal,
+        Case,
+        ContactAttempt,
+        Entry,
+    )
+    counts = [model.objects.count() for model in models]
     events = AuditEvent.objects.count()
     second = load()
-    assert counts == (
-        User.objects.count(),
-        Organisation.objects.count(),
-        Membership.objects.count(),
-        Area.objects.count(),
-    )
+    assert counts == [model.objects.count() for model in models]
     # The second run only records the (unchanged) area import.
     assert AuditEvent.objects.count() == events + 1
     assert first == second
@@ -66,6 +77,8 @@ def test_the_demo_prints_its_logins():
     assert "ww-beleid" in output
     assert "meedoen-demo-2026" in output
     assert "demo/personas" in output
+    assert "Creditor API tokens" in output
+    assert "mes_demo_" in output
 
 
 @pytest.mark.django_db

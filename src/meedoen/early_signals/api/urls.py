@@ -7,4 +7,5 @@ from meedoen.early_signals.api import views
 urlpatterns = [
     path("", views.SignalBatchView.as_view(), name="early-signals"),
     path("files/", views.SignalFileView.as_view(), name="early-signals-files"),
+    path("feedback/", views.FeedbackView.as_view(), name="early-signals-feedback"),
 ]

@@ -1,4 +1,5 @@
-"""The signals API for creditors: a JSON batch, or a CSV or XLSX file, answered per row.
+"""The signals API for creditors: a JSON batch, or a CSV or XLSX file, answered per row; and the
+feedback on the signals a creditor delivered.
 
 The format is described in ``docs/early-signals-format.md``. A creditor authenticates with a token
 of its organisation and may deliver signals only about residents of municipalities it has an
@@ -6,21 +7,30 @@ active agreement with; a row for any other municipality is refused with a reason
 
 Answers: 200 when the delivery was read (each row then says accepted, duplicate or refused), 400
 when it was refused as a whole (a fatal problem, nothing stored), 413 when it was too large to read.
+The feedback answers 200 with a page of changes (JSON or CSV), 400 for a query it cannot read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from meedoen.early_signals import formats
+from meedoen.early_signals import feedback, formats
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
 from meedoen.early_signals.models import CreditorToken, Signal
@@ -248,3 +258,145 @@ class SignalFileView(_CreditorView):
             actor=creditor_actor(token), creditor=token.organisation, content=content, format_version=version.strip()
         )
         return _answer(answer)
+
+
+# --- feedback --------------------------------------------------------------------------------------------
+
+
+class EarlySignalFeedbackSerializer(serializers.Serializer[object]):
+    creditor_reference = serializers.CharField(help_text="Your reference of the signal.")
+    municipality = serializers.CharField(help_text="CBS code of the municipality, e.g. GM0867.")
+    status = serializers.ChoiceField(
+        choices=feedback.STATUSES,
+        help_text="received (not yet taken up), in_progress (the team is offering help) or closed.",
+    )
+    help_accepted = serializers.ChoiceField(
+        choices=feedback.HELP_ANSWERS,
+        help_text="yes or no once the case is closed; unknown while it is open.",
+    )
+    closed_on = serializers.DateField(allow_null=True, help_text="The day the case was closed; null while open.")
+    changed_at = serializers.DateTimeField(help_text="When this feedback last changed; use it as the next `since`.")
+
+
+class EarlySignalFeedbackPageSerializer(serializers.Serializer[object]):
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last page.")
+    results = EarlySignalFeedbackSerializer(many=True)
+
+
+class FeedbackCSVRenderer(BaseRenderer):
+    """The page of feedback as CSV; cells that a spreadsheet would run as a formula are made text."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
+        results = data.get("results", []) if isinstance(data, dict) else []
+        return feedback.csv_text(results).encode("utf-8")
+
+
+def _since(request: Request) -> datetime | None:
+    raw = request.query_params.get("since")
+    if raw is None:
+        return None
+    message = _(
+        "Give since as an ISO 8601 date and time, such as 2026-03-01T00:00:00Z or 2026-03-01T00:00:00+01:00 "
+        "(write the + of an offset as %2B in a web address)."
+    )
+    try:
+        if not raw.isprintable():
+            # The parser stops at a NUL and would accept what follows it unread.
+            raise ValueError(raw)
+        since = datetime.fromisoformat(raw.strip())
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        # In UTC, as the database compares it; a moment that falls off the calendar there is refused here.
+        return since.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError({"since": [message]}) from None
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return feedback.DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= feedback.MAX_LIMIT:
+        raise ValidationError(
+            {"limit": [_("Give limit as a whole number from 1 to %(max)s.") % {"max": feedback.MAX_LIMIT}]}
+        )
+    return int(raw)
+
+
+class FeedbackView(_CreditorView):
+    renderer_classes = [JSONRenderer, FeedbackCSVRenderer]
+
+    @extend_schema(
+        operation_id="early_signals_feedback",
+        tags=["early signals"],
+        summary="Feedback on your signals",
+        description=(
+            "Per signal you delivered, about residents of municipalities you have an active agreement with: "
+            "whether the case was received, is in progress or was closed, whether help was accepted, and the day "
+            "it closed. Nothing else about the household. Only signals whose feedback changed at or after `since`, "
+            "oldest change first, a page at a time: follow `next` (also given as a `Link` header) until it is "
+            "null. Signals whose personal data was removed after the retention term are still answered. As CSV "
+            "with `?format=csv` or `Accept: text/csv`."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Changes at or after this moment (ISO 8601; without an offset: Dutch time).",
+            ),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="Where the previous page ended (from `next`)."),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"Items per page, 1 to {feedback.MAX_LIMIT} (default {feedback.DEFAULT_LIMIT}).",
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="json (default) or csv."),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                EarlySignalFeedbackPageSerializer, description="A page of feedback, the oldest change first."
+            ),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The same page as CSV: " + ", ".join(feedback.CSV_COLUMNS) + "."
+            ),
+            (400, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A query parameter that cannot be read, with the reason."
+            ),
+            (401, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token."),
+            (403, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Not a creditor's token."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        token = self.token(request)
+        since, limit = _since(request), _limit(request)
+        try:
+            page = feedback.creditor_feedback(
+                token=token,
+                actor=creditor_actor(token),
+                since=since,
+                cursor=request.query_params.get("cursor") or None,
+                limit=limit,
+                via=f"api:{request.accepted_renderer.format}",
+            )
+        except feedback.CursorError:
+            raise ValidationError({"cursor": [_("This cursor was not handed out by this server.")]}) from None
+        next_url = None
+        if page.next_cursor is not None:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
+        response = Response({"next": next_url, "results": [item.as_dict() for item in page.items]})
+        if next_url is not None:
+            response["Link"] = f'<{next_url}>; rel="next"'
+        return response
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Errors are answered in JSON, also to a client that asked for CSV.
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and isinstance(renderer, BaseRenderer) and renderer.format != "json":
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)

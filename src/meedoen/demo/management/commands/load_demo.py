@@ -6,12 +6,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from meedoen.demo.early_signals import demo_tokens
 from meedoen.demo.loader import demo_memberships, load_demo
 from meedoen.demo.personas import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
-    help = "Load the demo municipalities Waalwijk and Meerssen with partners and staff (safe to run again)."
+    help = (
+        "Load the demo municipalities Waalwijk and Meerssen with partners, staff and early signals (safe to run again)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -32,3 +35,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  Authenticator app secret (TOTP, 6 digits, 30 s): {DEMO_TOTP_SECRET}")
         self.stdout.write("  Current code without an app: .venv/bin/python manage.py demo_totp")
         self.stdout.write(f"  Or skip the login: {site}/demo/personas/ (demo only)\n")
+        tokens = demo_tokens()
+        if tokens:
+            self.stdout.write(f"Creditor API tokens (demo only, public; API: {site}/api/v1/early-signals/)")
+            for token in tokens:
+                self.stdout.write(f"  {token.organisation:<24} {token.token}  ({', '.join(token.municipalities)})")
+            self.stdout.write(
+                f'  Try: curl -H "Authorization: Bearer {tokens[0].token}" {site}/api/v1/early-signals/feedback/\n'
+            )

@@ -1,0 +1,695 @@
+"""The early-signalling monitor: per month and district, the figures municipalities keep after the
+Divosa monitor vroegsignalering (signals per 1,000 residents, single and multiple cases, contact by
+approach, help accepted, time to first contact, offers within the legal term), with the small-count
+rule applied; and five of them published as operational indicators for the quality compass.
+
+The database counts, grouped by month and district; only the grouped rows come back, so the work in
+Python grows with months x districts (x days to first contact), never with the number of signals.
+Signals whose personal data was removed count through their tombstones. Definitions and sources:
+``docs/early-signals-monitor.md``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import models
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.areas.models import Area
+from meedoen.areas.selectors import area_by_code, districts_of
+from meedoen.core import small_counts
+from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.indicators import Compute, OperationalIndicator, Period, register
+from meedoen.core.small_counts import Shown
+from meedoen.early_signals.models import CREDITOR_KINDS, HELP_ACCEPTED, Case, ContactAttempt, Signal, SignalTombstone
+from meedoen.early_signals.selectors import NO_DISTRICT
+from meedoen.organisations.models import Municipality, Organisation
+
+# Who reads the monitor: the early-signalling team and the municipality's policy officers. The
+# figures are counts per month and district; no personal data.
+MONITOR_READERS = (Role.EARLY_SIGNALS_OFFICER, Role.POLICY_OFFICER)
+MAX_MONTHS = 36
+DEFAULT_MONTHS = 12
+PER_RESIDENTS = 1000
+
+# (first day of the month, district code); the code is "" for cases whose district is not known.
+Key = tuple[date, str]
+
+
+# --- months --------------------------------------------------------------------------------------------
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after (or before) ``month``."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_from(first: date, last: date) -> list[date]:
+    """The first days of the months from ``first`` to ``last``, both included."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def default_months(today: date | None = None) -> tuple[date, date]:
+    """The last twelve months, the current one included."""
+    current = (today or timezone.localdate()).replace(day=1)
+    return add_months(current, 1 - DEFAULT_MONTHS), current
+
+
+def months_covered(start: date, end: date, today: date) -> float:
+    """How many months of [start, end) have passed by the end of ``today``: every calendar month
+    counts for the share of its days that lie in the stretch, so a whole month counts as 1 and a
+    month under way as the part of it that is over."""
+    end = min(end, today + timedelta(days=1))
+    covered = 0.0
+    month = start.replace(day=1)
+    while month < end:
+        following = add_months(month, 1)
+        days = (min(end, following) - max(start, month)).days
+        covered += max(days, 0) / calendar.monthrange(month.year, month.month)[1]
+        month = following
+    return covered
+
+
+def _moment(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- counting in the database -----------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """The raw counts of one month and district (or of several, added up). Never shown as they are."""
+
+    signals: int = 0
+    cases_opened: int = 0
+    single: int = 0
+    multiple: int = 0
+    multiple_creditors: int = 0
+    cases_reached: int = 0
+    term_decided: int = 0
+    within_term: int = 0
+    # days from opening to first contact -> cases, of the cases opened that were reached
+    days_to_contact: Counter[int] = field(default_factory=Counter)
+    attempts: Counter[str] = field(default_factory=Counter)  # channel -> attempts
+    attempts_reached: Counter[str] = field(default_factory=Counter)  # channel -> attempts that reached
+    outcomes: Counter[str] = field(default_factory=Counter)  # outcome -> cases closed
+    closed_by_kind: Counter[str] = field(default_factory=Counter)  # creditor kind -> cases closed
+    accepted_by_kind: Counter[str] = field(default_factory=Counter)  # creditor kind -> cases with help
+
+    @property
+    def closed(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def help_accepted(self) -> int:
+        return sum(count for outcome, count in self.outcomes.items() if outcome in HELP_ACCEPTED)
+
+    def add(self, other: Tally) -> None:
+        for item in dataclasses.fields(self):
+            mine = getattr(self, item.name)
+            if isinstance(mine, Counter):
+                mine.update(getattr(other, item.name))
+            else:
+                setattr(self, item.name, mine + getattr(other, item.name))
+
+
+def _district_of_tombstone() -> Subquery:
+    case = Case.objects.filter(uuid=OuterRef("case_uuid")).order_by().values("district_id")[:1]
+    return Subquery(case, output_field=models.BigIntegerField())
+
+
+def _month(name: str) -> TruncMonth:
+    return TruncMonth(name, output_field=DateField())
+
+
+def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
+    """The counts of [start, end) per month and district, in at most ten queries whatever the size.
+
+    Each figure is counted in the month of its own moment: signals when received, cases (and what
+    follows from their opening: single or multiple, reached, offer in time, days to contact) when
+    opened, attempts when made, outcomes when the case closed. The queries group by the ids of
+    districts and creditors, so they join no more tables than they must; the ids become district
+    codes and kinds of creditor afterwards, in two small lookups."""
+    since, until = _moment(start), _moment(end)
+    today = timezone.localdate()
+    # (month, id of the case's district or None) -> counts; the area may be a neighbourhood.
+    by_area: defaultdict[tuple[date, int | None], Tally] = defaultdict(Tally)
+    # (month, id of the case's district, creditor id) -> [closed cases, cases with help accepted]
+    by_creditor: defaultdict[tuple[date, int | None, int], list[int]] = defaultdict(lambda: [0, 0])
+
+    signals = Signal.objects.filter(municipality_id=municipality_id, received_at__gte=since, received_at__lt=until)
+    for row in (
+        signals.order_by().values(month=_month("received_at"), area=F("case__district_id")).annotate(n=Count("id"))
+    ):
+        by_area[(row["month"], row["area"])].signals += row["n"]
+
+    removed = SignalTombstone.objects.filter(
+        municipality_id=municipality_id, received_at__gte=since, received_at__lt=until
+    )
+    for row in (
+        removed.order_by()
+        .annotate(area=_district_of_tombstone())
+        .values("area", month=_month("received_at"))
+        .annotate(n=Count("id"))
+    ):
+        by_area[(row["month"], row["area"])].signals += row["n"]
+
+    opened = Case.objects.filter(municipality_id=municipality_id, opened_at__gte=since, opened_at__lt=until)
+    for row in (
+        opened.order_by()
+        .values("district_id", month=_month("opened_at"))
+        .annotate(
+            opened=Count("id"),
+            single=Count("id", filter=Q(signal_count__lte=1)),
+            multiple=Count("id", filter=Q(signal_count__gt=1)),
+            multiple_creditors=Count("id", filter=Q(creditor_count__gt=1)),
+            reached=Count("id", filter=Q(first_contact_at__isnull=False)),
+            decided=Count("id", filter=Q(first_offer_at__isnull=False) | Q(first_offer_due__lt=today)),
+            within=Count("id", filter=Q(first_offer_at__isnull=False, first_offer_at__date__lte=F("first_offer_due"))),
+        )
+    ):
+        tally = by_area[(row["month"], row["district_id"])]
+        tally.cases_opened += row["opened"]
+        tally.single += row["single"]
+        tally.multiple += row["multiple"]
+        tally.multiple_creditors += row["multiple_creditors"]
+        tally.cases_reached += row["reached"]
+        tally.term_decided += row["decided"]
+        tally.within_term += row["within"]
+
+    # Calendar days, as the resident lives them: from the day of opening to the day of first contact.
+    days = ExpressionWrapper(TruncDate("first_contact_at") - TruncDate("opened_at"), output_field=DurationField())
+    for row in (
+        opened.filter(first_contact_at__isnull=False)
+        .order_by()
+        .annotate(days=days)
+        .values("days", "district_id", month=_month("opened_at"))
+        .annotate(n=Count("id"))
+    ):
+        by_area[(row["month"], row["district_id"])].days_to_contact[_whole_days(row["days"])] += row["n"]
+
+    attempts = ContactAttempt.objects.filter(
+        case__municipality_id=municipality_id, attempted_at__gte=since, attempted_at__lt=until
+    )
+    for row in (
+        attempts.order_by()
+        .values("channel", month=_month("attempted_at"), area=F("case__district_id"))
+        .annotate(n=Count("id"), reached=Count("id", filter=Q(reached=True)))
+    ):
+        tally = by_area[(row["month"], row["area"])]
+        tally.attempts[row["channel"]] += row["n"]
+        tally.attempts_reached[row["channel"]] += row["reached"]
+
+    closed = Case.objects.filter(
+        municipality_id=municipality_id, status=Case.Status.CLOSED, closed_at__gte=since, closed_at__lt=until
+    )
+    for row in closed.order_by().values("outcome", "district_id", month=_month("closed_at")).annotate(n=Count("id")):
+        by_area[(row["month"], row["district_id"])].outcomes[row["outcome"]] += row["n"]
+
+    # The creditors of a closed case, from its signals or, once their personal data is removed, from
+    # their tombstones. Retention removes all signals of a closed case at once (and a closed case
+    # takes no new signals), so a case is counted from one of the two, never both.
+    accepted = Q(case__outcome__in=HELP_ACCEPTED)
+    for row in (
+        Signal.objects.filter(
+            municipality_id=municipality_id,
+            case__status=Case.Status.CLOSED,
+            case__closed_at__gte=since,
+            case__closed_at__lt=until,
+        )
+        .order_by()
+        .values("creditor_id", month=_month("case__closed_at"), area=F("case__district_id"))
+        .annotate(closed=Count("case_id", distinct=True), accepted=Count("case_id", distinct=True, filter=accepted))
+    ):
+        counts = by_creditor[(row["month"], row["area"], row["creditor_id"])]
+        counts[0] += row["closed"]
+        counts[1] += row["accepted"]
+    for row in (
+        SignalTombstone.objects.filter(
+            municipality_id=municipality_id, case_closed_at__gte=since, case_closed_at__lt=until
+        )
+        .order_by()
+        .annotate(area=_district_of_tombstone())
+        .values("area", "creditor_id", month=_month("case_closed_at"))
+        .annotate(
+            closed=Count("case_uuid", distinct=True),
+            accepted=Count("case_uuid", distinct=True, filter=Q(outcome__in=HELP_ACCEPTED)),
+        )
+    ):
+        counts = by_creditor[(row["month"], row["area"], row["creditor_id"])]
+        counts[0] += row["closed"]
+        counts[1] += row["accepted"]
+    return _by_district_code(by_area, by_creditor)
+
+
+def _by_district_code(
+    by_area: Mapping[tuple[date, int | None], Tally],
+    by_creditor: Mapping[tuple[date, int | None, int], list[int]],
+) -> dict[Key, Tally]:
+    """Counts per district code: a neighbourhood counts for the district it lies in."""
+    area_ids = {area for _month, area in by_area} | {area for _month, area, _creditor in by_creditor}
+    codes: dict[int | None, str] = {None: ""}
+    for pk, level, code, parent_code in Area.objects.filter(
+        pk__in=[pk for pk in area_ids if pk is not None]
+    ).values_list("pk", "level", "code", "parent__code"):
+        codes[pk] = parent_code if level == Area.Level.NEIGHBOURHOOD and parent_code else code
+    kinds = dict(
+        Organisation.objects.filter(pk__in={creditor for _month, _area, creditor in by_creditor}).values_list(
+            "pk", "kind"
+        )
+    )
+    buckets: defaultdict[Key, Tally] = defaultdict(Tally)
+    for (month, area), tally in by_area.items():
+        buckets[(month, codes[area])].add(tally)
+    for (month, area, creditor), (closed_cases, with_help) in by_creditor.items():
+        tally = buckets[(month, codes[area])]
+        tally.closed_by_kind[kinds[creditor]] += closed_cases
+        tally.accepted_by_kind[kinds[creditor]] += with_help
+    return dict(buckets)
+
+
+def _whole_days(value: timedelta | int | float) -> int:
+    if isinstance(value, timedelta):
+        return value.days
+    return int(value)
+
+
+def median(histogram: Mapping[int, int]) -> float | None:
+    """The median of values given as value -> how often; None when there are none."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    wanted = ((total - 1) // 2, total // 2)  # the middle one, or the two middle ones
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        for position in wanted:
+            if seen <= position < seen + count:
+                found.append(value)
+        seen += count
+        if len(found) == len(wanted):
+            break
+    return sum(found) / len(found)
+
+
+# --- figures as they may be shown -------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def _built_on(value: float | None, *counts: int) -> Shown:
+    """A figure built on ``counts``: hidden when any of them is small, even when there is nothing to
+    divide by, since a figure left empty would tell that a count is zero."""
+    if any(small_counts.is_small(count) for count in counts):
+        return small_counts.HIDDEN
+    return small_counts.built_on(value, *counts)
+
+
+def _fraction(part: int, whole: int) -> Shown:
+    """``part`` as a percentage of ``whole``, hidden when the part, the whole or the rest is small
+    (the rest is the whole minus the part: shown together, any two give the third)."""
+    return _built_on(_share(part, whole), part, whole, whole - part)
+
+
+def _hidden_rows(rows: Mapping[str, Iterable[int]]) -> set[str]:
+    """The rows of a breakdown to hide: those holding a small count; and when that is just one row,
+    the smallest other row too, so the hidden one cannot be worked out from the total."""
+    hidden = {code for code, counts in rows.items() if any(small_counts.is_small(n) for n in counts)}
+    if len(hidden) == 1 and len(rows) > 1:
+        rest = sorted((sum(counts), code) for code, counts in rows.items() if code not in hidden)
+        hidden.add(rest[0][1])
+    return hidden
+
+
+@dataclass(frozen=True)
+class ChannelFigures:
+    channel: str
+    label: str
+    attempts: Shown
+    reached: Shown
+    share_reached: Shown
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    outcome: str
+    label: str
+    help_accepted: bool
+    cases: Shown
+
+
+@dataclass(frozen=True)
+class KindFigures:
+    kind: str
+    label: str
+    closed: Shown
+    help_accepted: Shown
+    share_help_accepted: Shown
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure of the monitor for one area and one month (or the whole period), each as it may
+    be shown. Percentages are 0-100."""
+
+    signals: Shown
+    signals_per_1000: Shown
+    cases_opened: Shown
+    single: Shown
+    multiple: Shown
+    multiple_creditors: Shown
+    share_multiple: Shown
+    cases_reached: Shown
+    share_reached: Shown
+    attempts: Shown
+    attempts_reached: Shown
+    share_attempts_reached: Shown
+    channels: tuple[ChannelFigures, ...]
+    closed: Shown
+    help_accepted: Shown
+    share_help_accepted: Shown
+    outcomes: tuple[OutcomeFigures, ...]
+    kinds: tuple[KindFigures, ...]
+    median_days_to_contact: Shown
+    term_decided: Shown
+    within_term: Shown
+    share_within_term: Shown
+
+
+def figures_of(tally: Tally, *, population: int | None, months: float) -> Figures:
+    """The figures of ``tally`` with the small-count rule applied. ``months`` is how many months
+    the tally covers, for the signals per 1,000 residents per month."""
+    per_1000 = tally.signals / population * PER_RESIDENTS / months if population and months > 0 else None
+    split = _hidden_rows({"single": [tally.single], "multiple": [tally.multiple]})
+
+    channel_counts = {
+        channel: [tally.attempts[channel], tally.attempts_reached[channel]] for channel in ContactAttempt.Channel.values
+    }
+    quiet_channels = _hidden_rows(
+        {code: [attempts, reached, attempts - reached] for code, (attempts, reached) in channel_counts.items()}
+    )
+    channels = tuple(
+        ChannelFigures(
+            channel=channel,
+            label=str(label),
+            attempts=small_counts.HIDDEN if channel in quiet_channels else small_counts.count(attempts),
+            reached=small_counts.HIDDEN if channel in quiet_channels else small_counts.count(reached),
+            share_reached=small_counts.HIDDEN if channel in quiet_channels else _fraction(reached, attempts),
+        )
+        for (channel, label), (attempts, reached) in zip(
+            ContactAttempt.Channel.choices, channel_counts.values(), strict=True
+        )
+    )
+    attempts, attempts_reached = sum(tally.attempts.values()), sum(tally.attempts_reached.values())
+
+    quiet_outcomes = _hidden_rows({outcome: [tally.outcomes[outcome]] for outcome in Case.Outcome.values})
+    outcomes = tuple(
+        OutcomeFigures(
+            outcome=outcome,
+            label=str(label),
+            help_accepted=outcome in HELP_ACCEPTED,
+            cases=small_counts.HIDDEN if outcome in quiet_outcomes else small_counts.count(tally.outcomes[outcome]),
+        )
+        for outcome, label in Case.Outcome.choices
+    )
+    kinds = tuple(
+        KindFigures(
+            kind=kind.value,
+            label=str(kind.label),
+            closed=small_counts.count(tally.closed_by_kind[kind.value]),
+            help_accepted=_built_on(
+                tally.accepted_by_kind[kind.value],
+                tally.accepted_by_kind[kind.value],
+                tally.closed_by_kind[kind.value] - tally.accepted_by_kind[kind.value],
+            ),
+            share_help_accepted=_fraction(tally.accepted_by_kind[kind.value], tally.closed_by_kind[kind.value]),
+        )
+        for kind in CREDITOR_KINDS
+    )
+    contacted = sum(tally.days_to_contact.values())
+    return Figures(
+        signals=small_counts.count(tally.signals),
+        signals_per_1000=_built_on(per_1000, tally.signals),
+        cases_opened=small_counts.count(tally.cases_opened),
+        single=small_counts.HIDDEN if "single" in split else small_counts.count(tally.single),
+        multiple=small_counts.HIDDEN if "multiple" in split else small_counts.count(tally.multiple),
+        multiple_creditors=_built_on(
+            tally.multiple_creditors, tally.multiple_creditors, tally.multiple - tally.multiple_creditors
+        ),
+        share_multiple=_fraction(tally.multiple, tally.cases_opened),
+        cases_reached=_built_on(tally.cases_reached, tally.cases_reached, tally.cases_opened - tally.cases_reached),
+        share_reached=_fraction(tally.cases_reached, tally.cases_opened),
+        attempts=small_counts.count(attempts),
+        attempts_reached=_built_on(attempts_reached, attempts_reached, attempts - attempts_reached),
+        share_attempts_reached=_fraction(attempts_reached, attempts),
+        channels=channels,
+        closed=small_counts.count(tally.closed),
+        help_accepted=_built_on(tally.help_accepted, tally.help_accepted, tally.closed - tally.help_accepted),
+        share_help_accepted=_fraction(tally.help_accepted, tally.closed),
+        outcomes=outcomes,
+        kinds=kinds,
+        median_days_to_contact=_built_on(median(tally.days_to_contact), contacted),
+        term_decided=small_counts.count(tally.term_decided),
+        within_term=_built_on(tally.within_term, tally.within_term, tally.term_decided - tally.within_term),
+        share_within_term=_fraction(tally.within_term, tally.term_decided),
+    )
+
+
+# --- the monitor of a municipality ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonitorArea:
+    """The whole municipality, one of its districts, or the cases whose district is not known."""
+
+    code: str  # CBS code; NO_DISTRICT for "district unknown"
+    name: str
+    population: int | None
+    is_municipality: bool = False
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.code == NO_DISTRICT
+
+    def holds(self, district_code: str) -> bool:
+        """Whether counts of ``district_code`` ("" when unknown) belong to this area."""
+        if self.is_municipality:
+            return True
+        if self.is_unknown:
+            return district_code == ""
+        return district_code == self.code
+
+
+@dataclass(frozen=True)
+class MonitorRow:
+    month: date | None  # None: the whole period
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class AreaMonitor:
+    area: MonitorArea
+    months: tuple[MonitorRow, ...]
+    whole_period: MonitorRow
+
+
+@dataclass(frozen=True)
+class Monitor:
+    first_month: date
+    last_month: date
+    areas: tuple[AreaMonitor, ...]
+
+
+def monitor_areas(municipality: Municipality) -> list[MonitorArea]:
+    """The whole municipality, its districts, and "district unknown": the areas the monitor splits by."""
+    whole = area_by_code(municipality.code)
+    areas = [
+        MonitorArea(
+            code=municipality.code,
+            name=municipality.name,
+            population=whole.population if whole is not None else None,
+            is_municipality=True,
+        )
+    ]
+    areas.extend(
+        MonitorArea(code=district.code, name=district.name, population=district.population)
+        for district in districts_of(municipality.code)
+    )
+    areas.append(MonitorArea(code=NO_DISTRICT, name=str(_("District unknown")), population=None))
+    return areas
+
+
+def _sum(buckets: Mapping[Key, Tally], area: MonitorArea, months: Iterable[date] | None = None) -> Tally:
+    wanted = set(months) if months is not None else None
+    total = Tally()
+    for (month, code), tally in buckets.items():
+        if area.holds(code) and (wanted is None or month in wanted):
+            total.add(tally)
+    return total
+
+
+def monitor_of(
+    *,
+    actor: Actor,
+    municipality: Municipality,
+    first_month: date,
+    last_month: date,
+    area_code: str | None = None,
+) -> Monitor:
+    """The monitor of ``municipality`` from ``first_month`` to ``last_month`` (both included), for one
+    area (a code of :func:`monitor_areas`) or, when None, for every area. Only for the early-signalling
+    officers and the policy officers of the municipality."""
+    require_role(actor, *MONITOR_READERS, municipality_id=municipality.pk)
+    months = months_from(first_month, last_month)
+    if not months or len(months) > MAX_MONTHS:
+        raise ValueError(f"between 1 and {MAX_MONTHS} months")
+    start, end = months[0], add_months(months[-1], 1)
+    buckets = tallies(municipality.pk, start, end)
+    today = timezone.localdate()
+    covered = months_covered(start, end, today)
+    areas = [area for area in monitor_areas(municipality) if area_code is None or area.code == area_code]
+    return Monitor(
+        first_month=months[0],
+        last_month=months[-1],
+        areas=tuple(
+            AreaMonitor(
+                area=area,
+                months=tuple(
+                    MonitorRow(
+                        month=month,
+                        figures=figures_of(
+                            _sum(buckets, area, [month]),
+                            population=area.population,
+                            months=months_covered(month, add_months(month, 1), today),
+                        ),
+                    )
+                    for month in months
+                ),
+                whole_period=MonitorRow(
+                    month=None, figures=figures_of(_sum(buckets, area), population=area.population, months=covered)
+                ),
+            )
+            for area in areas
+        ),
+    )
+
+
+# --- operational indicators for the quality compass -------------------------------------------------------
+
+
+def figures_per_area(municipality_id: int, period: Period) -> dict[str, Figures]:
+    """The figures of the whole period for the municipality and each district, by CBS code. Cases
+    whose district is not known count for the municipality only."""
+    municipality = Municipality.objects.filter(pk=municipality_id).first()
+    if municipality is None:
+        return {}
+    buckets = tallies(municipality_id, period.start, period.end)
+    covered = months_covered(period.start, period.end, timezone.localdate())
+    return {
+        area.code: figures_of(_sum(buckets, area), population=area.population, months=covered)
+        for area in monitor_areas(municipality)
+        if not area.is_unknown
+    }
+
+
+def _published(pick: str) -> Compute:
+    def compute(municipality_id: int, period: Period) -> Mapping[str, float]:
+        # The compass hides small counts only for indicators that are counts; these are rates, so an
+        # area whose figure rests on a count below 10 is left out here.
+        values = {}
+        for code, figures in figures_per_area(municipality_id, period).items():
+            shown: Shown = getattr(figures, pick)
+            if shown.value is not None:
+                values[code] = shown.value
+        return values
+
+    return compute
+
+
+INDICATORS = (
+    OperationalIndicator(
+        code="early_signals.signals_per_1000",
+        name=_("Early signals per 1,000 residents per month"),
+        unit=_("signals per 1,000 residents per month"),
+        definition=_(
+            "Signals of payment arrears received from creditors in the period (signals whose personal data was "
+            "removed included), per 1,000 residents of the area (CBS), divided by the months of the period that "
+            "have passed. An area with fewer than 10 signals is left out."
+        ),
+        polarity="neutraal",
+        is_count=False,
+        compute=_published("signals_per_1000"),
+    ),
+    OperationalIndicator(
+        code="early_signals.contact_rate",
+        name=_("Households with arrears reached"),
+        unit=_("percentage of cases"),
+        definition=_(
+            "Of the cases opened in the period (households with one or more signals), the percentage the "
+            "early-signalling team has reached by any way of contact so far."
+        ),
+        polarity="hoger_beter",
+        is_count=False,
+        compute=_published("share_reached"),
+    ),
+    OperationalIndicator(
+        code="early_signals.help_accepted",
+        name=_("Households that accepted help after a signal"),
+        unit=_("percentage of closed cases"),
+        definition=_(
+            "Of the cases closed in the period, the percentage closed with help accepted: solved directly, a "
+            "payment arrangement, or a referral to debt help or another partner."
+        ),
+        polarity="hoger_beter",
+        is_count=False,
+        compute=_published("share_help_accepted"),
+    ),
+    OperationalIndicator(
+        code="early_signals.days_to_first_contact",
+        name=_("Days from signal to first contact (median)"),
+        unit=_("days"),
+        definition=_(
+            "Of the cases opened in the period that were reached, the median number of calendar days from the "
+            "opening of the case (the first signal) to the first attempt that reached the household."
+        ),
+        polarity="hoger_slechter",
+        is_count=False,
+        compute=_published("median_days_to_contact"),
+    ),
+    OperationalIndicator(
+        code="early_signals.within_term",
+        name=_("First offer of help within the legal term"),
+        unit=_("percentage of cases"),
+        definition=_(
+            "Of the cases opened in the period whose term has passed or that had an offer, the percentage whose "
+            "first offer (the first attempt of any kind) was made on or before the day it was due."
+        ),
+        polarity="hoger_beter",
+        is_count=False,
+        compute=_published("share_within_term"),
+    ),
+)
+
+
+def register_indicators() -> None:
+    """Publish the indicators (from ``EarlySignalsConfig.ready``); doing it again is harmless."""
+    for indicator in INDICATORS:
+        register(indicator)

@@ -1,0 +1,294 @@
+"""The retention term of early signals: once a case led to no help and the municipality's term has
+passed, the personal data of its signals is removed and a tombstone without personal data is left
+for each signal. The rules, the legal sources and what stays are in docs/early-signals-retention.md.
+
+"No follow-up" means one of two things:
+
+- the case was **closed with an outcome in which no help was accepted** (no contact, solves it
+  themselves, declines help); the term counts from the day it closed;
+- the case is **still open, nobody ever reached the household** (no attempt that reached them is
+  recorded, whatever tray it is in) and its **last signal** is older than the term; it is first
+  closed as "no contact" through :func:`services.case_close`, so the closing reaches the shared log
+  like any other, signed by the organisation of the municipality's early-signalling officers (else
+  its municipality team), and then removed at once.
+
+Cases in which help was accepted keep their data: it went with the household to the help that
+followed, and its removal follows the retention of that help's file. Open cases in which the
+household was reached are left to the team, and counted, so the team sees what waits on it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from meedoen.core.access import Actor, Role
+from meedoen.core.audit import Change, record_changes
+from meedoen.early_signals import services
+from meedoen.early_signals.models import (
+    HELP_ACCEPTED,
+    OPEN_STATUSES,
+    Case,
+    ContactAttempt,
+    MunicipalitySettings,
+    Signal,
+    SignalTombstone,
+)
+from meedoen.organisations.models import Municipality, Organisation
+
+log = structlog.get_logger(__name__)
+
+ACTOR = Actor.system("early_signals_retention")
+BATCH_CASES = 200
+"""Cases removed per transaction: every statement of a batch covers all its cases and signals."""
+ERASE_ACTION = "early_signals.case.erase"
+# The fields of a signal its tombstone keeps: ids and dates, never personal data or a pseudonym.
+TOMBSTONE_FIELDS = ("uuid", "creditor_reference", "kind", "signal_date", "received_at")
+
+
+@dataclass(frozen=True)
+class MunicipalityRetention:
+    """What one run did (or, in a dry run, would do) in one municipality. Counts only."""
+
+    municipality: str  # CBS code
+    term_days: int
+    # Cases closed, or open and last signalled, before this day have their personal data removed.
+    removed_before: date
+    closed_without_contact: int = 0
+    cases_erased: int = 0
+    signals_removed: int = 0
+    notes_cleared: int = 0
+    # Kept: open cases past the term in which the household was reached; the team closes them.
+    open_reached_past_term: int = 0
+    # Kept: open cases past the term nobody reached, in a municipality without a team to sign
+    # their closing (no organisation of early-signalling officers, no municipality team).
+    open_without_team: int = 0
+
+
+COUNTS = tuple(
+    field.name
+    for field in fields(MunicipalityRetention)
+    if field.name not in ("municipality", "term_days", "removed_before")
+)
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    at: datetime
+    dry_run: bool
+    municipalities: tuple[MunicipalityRetention, ...]
+
+    def totals(self) -> dict[str, int]:
+        return {name: sum(getattr(row, name) for row in self.municipalities) for name in COUNTS}
+
+
+def term_days_of(municipality_settings: MunicipalitySettings | None) -> int:
+    """The municipality's own retention term, or else the installation's."""
+    own = municipality_settings.retention_days if municipality_settings is not None else None
+    return own or settings.EARLY_SIGNALS_RETENTION_DAYS
+
+
+def removed_before(today: date, term_days: int) -> date:
+    """Data of a case closed on day D is kept through day D + term and removed from the day after:
+    on ``today``, that is the data of cases closed before ``today - term``."""
+    return today - timedelta(days=term_days)
+
+
+def retention_run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
+    """Remove, per municipality, the personal data of the cases without follow-up whose term has
+    passed. Safe to run again: a case once removed is not touched again. ``dry_run`` counts what
+    would be removed and changes nothing."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    own_terms = {row.municipality_id: row for row in MunicipalitySettings.objects.filter(retention_days__isnull=False)}
+    holding_data = Case.objects.filter(erased_at__isnull=True).values("municipality_id")
+    results = tuple(
+        _municipality_run(
+            municipality,
+            term_days_of(own_terms.get(municipality.pk)),
+            today=today,
+            now=now,
+            dry_run=dry_run,
+        )
+        for municipality in Municipality.objects.filter(pk__in=holding_data).order_by("code")
+    )
+    report = RetentionReport(at=now, dry_run=dry_run, municipalities=results)
+    log.info("early_signals.retention.run", dry_run=dry_run, municipalities=len(results), **report.totals())
+    return report
+
+
+def _closed_without_help(municipality_id: int, before: datetime) -> QuerySet[Case]:
+    return Case.objects.filter(
+        municipality_id=municipality_id,
+        status=Case.Status.CLOSED,
+        erased_at__isnull=True,
+        closed_at__lt=before,
+    ).exclude(outcome__in=HELP_ACCEPTED)
+
+
+def _open_past_term(municipality_id: int, before: datetime) -> QuerySet[Case]:
+    """Open cases whose every signal was received before ``before``."""
+    later_signal = Signal.objects.filter(case_id=OuterRef("pk"), received_at__gte=before)
+    return Case.objects.filter(
+        municipality_id=municipality_id,
+        status__in=OPEN_STATUSES,
+        erased_at__isnull=True,
+        opened_at__lt=before,
+    ).exclude(Exists(later_signal))
+
+
+def _municipality_run(
+    municipality: Municipality, term_days: int, *, today: date, now: datetime, dry_run: bool
+) -> MunicipalityRetention:
+    first_kept = removed_before(today, term_days)
+    before = timezone.make_aware(datetime.combine(first_kept, time.min))
+    closed = _closed_without_help(municipality.pk, before)
+    past_term = _open_past_term(municipality.pk, before)
+    unreached = past_term.filter(first_contact_at__isnull=True)
+    team = _signing_team(municipality) if unreached.exists() else None
+    counts = Counter(
+        open_reached_past_term=past_term.filter(first_contact_at__isnull=False).count(),
+        open_without_team=unreached.count() if team is None else 0,
+    )
+    removable = [closed, unreached] if team is not None else [closed]
+    if dry_run:
+        counts["closed_without_contact"] = unreached.count() if team is not None else 0
+        for cases in removable:
+            counts["cases_erased"] += cases.count()
+            counts["signals_removed"] += Signal.objects.filter(case__in=cases).count()
+            counts["notes_cleared"] += ContactAttempt.objects.filter(case__in=cases).exclude(note="").count()
+    else:
+        counts.update(_erase_closed(closed, term_days=term_days, now=now))
+        if team is not None:
+            counts.update(_close_and_erase(unreached, team, term_days=term_days, now=now))
+    return MunicipalityRetention(
+        municipality=municipality.code,
+        term_days=term_days,
+        removed_before=first_kept,
+        **{name: counts[name] for name in COUNTS},
+    )
+
+
+def _erase_closed(closed: QuerySet[Case], *, term_days: int, now: datetime) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for ids in _batches(closed):
+        with transaction.atomic():
+            counts.update(_erase(list(closed.filter(pk__in=ids).select_for_update().order_by("pk")), term_days, now))
+    return counts
+
+
+def _close_and_erase(unreached: QuerySet[Case], team: Organisation, *, term_days: int, now: datetime) -> Counter[str]:
+    """Close the open cases nobody reached as "no contact", signed by ``team``, and remove them."""
+    counts: Counter[str] = Counter()
+    for ids in _batches(unreached):
+        with transaction.atomic():
+            # Checked again under the lock: a signal may have joined, or the team reached them.
+            locked = list(unreached.filter(pk__in=ids).select_for_update().order_by("pk"))
+            closed = [
+                services.case_close(actor=ACTOR, case=case, organisation=team, outcome=Case.Outcome.NO_CONTACT)
+                for case in locked
+            ]
+            counts["closed_without_contact"] += len(closed)
+            counts.update(_erase(closed, term_days, now))
+    return counts
+
+
+def _signing_team(municipality: Municipality) -> Organisation | None:
+    """Who signs the closing of a case nobody reached: the organisation of the municipality's
+    early-signalling officers (the first, should there be several), else its municipality team."""
+    officers = (
+        Organisation.objects.filter(
+            memberships__municipality=municipality, memberships__role=Role.EARLY_SIGNALS_OFFICER
+        )
+        .order_by("pk")
+        .first()
+    )
+    if officers is not None:
+        return officers
+    return (
+        Organisation.objects.filter(municipalities=municipality, kind=Organisation.Kind.MUNICIPALITY_TEAM)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _batches(cases: QuerySet[Case]) -> Iterator[list[int]]:
+    """The keys of ``cases``, a batch at a time, in key order; each batch is looked up afresh, after
+    the one before was handled."""
+    last = 0
+    while True:
+        ids = list(cases.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH_CASES])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _erase(cases: list[Case], term_days: int, now: datetime) -> Counter[str]:
+    """Replace the signals of closed ``cases`` by tombstones, clear their contact notes and their
+    pseudonyms, and record it: a statement per table for all of them, however many signals. Call
+    inside the transaction that locked the cases. Returns what it removed."""
+    if not cases:
+        return Counter()
+    by_id = {case.pk: case for case in cases}
+    # Only what a tombstone keeps is read: none of the personal data.
+    signals = list(
+        Signal.objects.filter(case_id__in=by_id)
+        .select_related("delivery")
+        .only(*TOMBSTONE_FIELDS, "case_id", "municipality_id", "creditor_id", "delivery__uuid")
+        .order_by("pk")
+    )
+    SignalTombstone.objects.bulk_create(
+        [
+            SignalTombstone(
+                signal_uuid=signal.uuid,
+                case_uuid=by_id[signal.case_id].uuid,
+                delivery_uuid=signal.delivery.uuid,
+                municipality_id=signal.municipality_id,
+                creditor_id=signal.creditor_id,
+                creditor_reference=signal.creditor_reference,
+                kind=signal.kind,
+                signal_date=signal.signal_date,
+                received_at=signal.received_at,
+                case_closed_at=by_id[signal.case_id].closed_at,
+                outcome=by_id[signal.case_id].outcome,
+                reason=SignalTombstone.Reason.RETENTION,
+                removed_at=now,
+            )
+            for signal in signals
+        ],
+        batch_size=500,
+    )
+    Signal.objects.filter(case_id__in=by_id).delete()
+    noted = ContactAttempt.objects.filter(case_id__in=by_id).exclude(note="")
+    notes = Counter(noted.values_list("case_id", flat=True))
+    noted.update(note="")
+    Case.objects.filter(pk__in=by_id).update(household_ref="", address_ref="", erased_at=now, updated_at=now)
+    per_case = Counter(signal.case_id for signal in signals)
+    record_changes(
+        actor=ACTOR,
+        changes=[
+            Change(
+                action=ERASE_ACTION,
+                obj=case,
+                municipality_id=case.municipality_id,
+                reason="retention term passed",
+                details={
+                    "term_days": term_days,
+                    "outcome": case.outcome,
+                    "signals": per_case[case.pk],
+                    "notes_cleared": notes[case.pk],
+                },
+            )
+            for case in cases
+        ],
+    )
+    return Counter(cases_erased=len(cases), signals_removed=len(signals), notes_cleared=notes.total())

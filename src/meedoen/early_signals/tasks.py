@@ -1,0 +1,14 @@
+"""Background work of early signalling (django-tasks: in-process in the demo, a worker in production)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from meedoen.early_signals.retention import retention_run
+
+
+@task()
+def apply_retention(dry_run: bool = False) -> dict[str, int]:
+    """Remove the personal data of cases without follow-up whose retention term passed; returns the
+    counts of what was removed (see ``retention.retention_run``). Safe to run again at any time."""
+    return retention_run(dry_run=dry_run).totals()

@@ -1,0 +1,448 @@
+"""A chunk of signals is written together: a statement per table instead of several per row. The
+outcome is the same as writing the rows one by one (answers, cases, links, counts, deadlines,
+districts, log entries, audit records); a chunk that fails to write together is written row by row,
+so one row's conflict never stops the others and no row is half-written; and the number of queries
+no longer grows with the number of rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from dataclasses import asdict
+from datetime import date
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from meedoen.areas.models import Area, PostcodeArea
+from meedoen.areas.selectors import area_of_postcode, postcode_table
+from meedoen.core.access import Actor, Grant, Role
+from meedoen.core.audit import AuditOutsideTransactionError, Change, record_change, record_changes
+from meedoen.core.models import AuditEvent
+from meedoen.early_signals import services
+from meedoen.early_signals.formats import RawRow
+from meedoen.early_signals.models import Case, Delivery, Signal, SignalTombstone
+from meedoen.early_signals.rows import check_row
+from meedoen.early_signals.services import case_close
+from meedoen.early_signals.tests.factories import csv_bytes, deliver_file, deliver_rows, signal_row
+from meedoen.ledger.models import Entry
+
+pytestmark = pytest.mark.django_db
+
+ALWAYS_TOGETHER = 1
+NEVER_TOGETHER = 10**9
+
+
+@pytest.fixture
+def postcodes(world):
+    """Postcode areas of Waalwijk: 5141 and 5142 in two districts, one street of 5141 in a third."""
+    top = Area.objects.get(code="GM0867")
+    districts = {area.code: area for area in Area.objects.filter(parent=top)}
+    for prefix, district in (("5141", "WK086700"), ("5142", "WK086701"), ("5141ZX", "WK086702")):
+        PostcodeArea.objects.create(municipality=top, prefix=prefix, area=districts[district])
+
+
+PEOPLE = {
+    "jolien": {},
+    # another person at Jolien's address
+    "kees": {"initials": "K.", "given_name": "Kees", "surname_prefix": "", "surname": "Verzonnen",
+             "date_of_birth": "1971-11-02"},
+    "pieter": {"initials": "P.", "given_name": "Pieter", "surname_prefix": "de", "surname": "Boer",
+               "date_of_birth": "1960-05-05", "street": "Bedachtstraat", "house_number": "3", "postcode": "5142 AB"},
+    "ans": {"initials": "A.", "given_name": "Ans", "surname_prefix": "", "surname": "Denkbeeld",
+            "date_of_birth": "1990-09-09", "street": "Ontwerppad", "house_number": "40", "postcode": "5143 CD"},
+    "wim": {"initials": "W.", "given_name": "Wim", "surname_prefix": "ter", "surname": "Brugge",
+            "date_of_birth": "1955-01-31", "street": "Schetsweg", "house_number": "8", "house_number_addition": "B",
+            "postcode": "5144 EF"},
+}  # fmt: skip
+
+
+def about(person: str, **fields: str) -> dict[str, str]:
+    return signal_row(**{**PEOPLE[person], **fields})
+
+
+def jolien(**fields):
+    return about("jolien", **fields)
+
+
+def kees(**fields):
+    return about("kees", **fields)
+
+
+def pieter(**fields):
+    return about("pieter", **fields)
+
+
+def ans(**fields):
+    return about("ans", **fields)
+
+
+def wim(**fields):
+    return about("wim", **fields)
+
+
+def first_delivery():
+    return [
+        jolien(),
+        kees(creditor_reference="WS-0002"),
+        jolien(creditor_reference="WS-0003", surname="Voorbeelt", signal_kind="threat"),
+        pieter(creditor_reference="WS-0004", bsn="111222333"),
+        pieter(creditor_reference="WS-0005", bsn="123456782"),
+        jolien(creditor_reference="WS-0006", date_of_birth="1984-02-30"),
+        jolien(),
+        jolien(creditor_reference="WS-0008", house_number_addition="A"),
+        jolien(creditor_reference="WS-0009", initials="", surname_prefix="", surname="van Voorbeeld"),
+        wim(creditor_reference="WS-0010", signal_kind="end_of_supply"),
+    ]
+
+
+def second_delivery():
+    return [
+        jolien(creditor_reference="EV-1", postcode="5141zx", signal_kind="arrears"),
+        pieter(creditor_reference="EV-2", bsn="111222333", surname="Boër"),
+        ans(creditor_reference="EV-3"),
+        wim(creditor_reference="EV-4", house_number="8b", house_number_addition=""),
+    ]
+
+
+def third_delivery():
+    rows = first_delivery()
+    rows[3] = pieter(creditor_reference="WS-0004", bsn="111222333", arrears_amount="999.00")
+    return [*rows, ans(creditor_reference="WS-0011"), jolien(creditor_reference="WS-0099")]
+
+
+def officer(world) -> Actor:
+    return Actor(
+        user_id=99,
+        label="ww-vroeg",
+        grants=frozenset({Grant(world.waalwijk.pk, world.ww_team.pk, Role.EARLY_SIGNALS_OFFICER)}),
+        second_factor=True,
+    )
+
+
+def run_scenario(world, creditors):
+    """Three deliveries (the third repeats the first, reuses a reference, names a removed one and a
+    household whose case was closed): what was answered and stored, without keys or random ids."""
+    SignalTombstone.objects.create(
+        signal_uuid=uuid.uuid4(),
+        case_uuid=uuid.uuid4(),
+        delivery_uuid=uuid.uuid4(),
+        municipality=world.waalwijk,
+        creditor=creditors.housing,
+        creditor_reference="WS-0099",
+        kind="arrears",
+        signal_date=date(2025, 1, 6),
+        received_at=timezone.now(),
+        reason=SignalTombstone.Reason.RETENTION,
+    )
+    answers = [deliver_rows(creditors.housing, *first_delivery()), deliver_rows(creditors.energy, *second_delivery())]
+    ans_case = Case.objects.get(signals__creditor_reference="EV-3")
+    case_close(actor=officer(world), case=ans_case, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
+    answers.append(deliver_rows(creditors.housing, *third_delivery()))
+    return snapshot(answers)
+
+
+def snapshot(answers):
+    signals = {signal.pk: signal for signal in Signal.objects.select_related("creditor", "case")}
+    reference = {pk: (signal.creditor.slug, signal.creditor_reference) for pk, signal in signals.items()}
+    cases = []
+    for case in Case.objects.select_related("district").order_by("pk"):
+        cases.append(
+            (
+                tuple(sorted(reference[s.pk] for s in signals.values() if s.case_id == case.pk)),
+                case.status,
+                case.signal_count,
+                case.creditor_count,
+                case.priority,
+                case.threatening,
+                case.first_offer_due,
+                case.district.code if case.district else None,
+                case.household_ref,
+                case.address_ref,
+            )
+        )
+    stored_signals = sorted(
+        (
+            reference[signal.pk],
+            signal.content_sha256,
+            signal.kind,
+            signal.surname,
+            signal.postcode,
+            signal.house_number_addition,
+            signal.resident_ref,
+            str(signal.arrears_amount),
+        )
+        for signal in signals.values()
+    )
+    entries = [
+        (
+            entry.kind,
+            entry.acting_organisation_id,
+            {k: v for k, v in json.loads(bytes(entry.leaf)).items() if k != "signature"},
+        )
+        for entry in Entry.objects.order_by("pk")
+    ]
+    audit = sorted(
+        (
+            reference[int(event.object_id)],
+            event.action,
+            event.actor_label,
+            event.municipality_id,
+            event.organisation_id,
+            event.object_type,
+            event.subject_ref,
+            event.details["linked"],
+        )
+        for event in AuditEvent.objects.filter(action="early_signals.signal.receive")
+    )
+    answered = [
+        (
+            [(row.row, row.creditor_reference, row.outcome, [problem.as_dict() for problem in row.problems])
+             for row in answer.rows],
+            {k: v for k, v in answer.receipt.as_dict().items() if k not in ("delivery", "received_at")},
+        )
+        for answer in answers
+    ]  # fmt: skip
+    return {"cases": cases, "signals": stored_signals, "entries": entries, "audit": audit, "answers": answered}
+
+
+def in_a_rolled_back_transaction(work):
+    with transaction.atomic():
+        result = work()
+        transaction.set_rollback(True)
+    return result
+
+
+def test_writing_together_stores_and_answers_exactly_what_writing_row_by_row_does(
+    world, creditors, postcodes, monkeypatch
+):
+    monkeypatch.setattr(services, "TOGETHER_FROM", NEVER_TOGETHER)
+    one_by_one = in_a_rolled_back_transaction(lambda: run_scenario(world, creditors))
+    monkeypatch.setattr(services, "TOGETHER_FROM", ALWAYS_TOGETHER)
+    together = in_a_rolled_back_transaction(lambda: run_scenario(world, creditors))
+
+    for part in ("answers", "cases", "signals", "entries", "audit"):
+        assert together[part] == one_by_one[part], part
+
+
+def test_the_scenario_links_as_the_format_says(world, creditors, postcodes, monkeypatch):
+    """What the comparison above compares: the scenario exercises every way of linking."""
+    monkeypatch.setattr(services, "TOGETHER_FROM", ALWAYS_TOGETHER)
+    result = run_scenario(world, creditors)
+    by_signals = {case[0]: case for case in result["cases"]}
+    jolien_case = by_signals[
+        (
+            ("energie-verzonnen", "EV-1"),
+            ("woonstichting-langstraat", "WS-0001"),
+            ("woonstichting-langstraat", "WS-0003"),
+            ("woonstichting-langstraat", "WS-0009"),
+        )
+    ]
+    # Three signals of the housing corporation and one of the energy supplier: 1 + 2 + 2 + 5.
+    assert jolien_case[1:8] == ("new", 4, 2, 10, True, date(2026, 3, 25), "WK086702")
+    assert (("woonstichting-langstraat", "WS-0002"),) in by_signals  # Kees: the same address, another person
+    assert (("woonstichting-langstraat", "WS-0008"),) in by_signals  # the same name, another dwelling
+    assert (("energie-verzonnen", "EV-2"), ("woonstichting-langstraat", "WS-0004")) in by_signals  # one BSN
+    assert (("woonstichting-langstraat", "WS-0005"),) in by_signals  # another BSN: another person
+    assert by_signals[(("energie-verzonnen", "EV-3"),)][1] == "closed"
+    assert by_signals[(("woonstichting-langstraat", "WS-0011"),)][1] == "new"  # after the case was closed
+    wim_case = by_signals[(("energie-verzonnen", "EV-4"), ("woonstichting-langstraat", "WS-0010"))]
+    assert wim_case[7] is None  # no district is known for 5144
+    assert by_signals[(("woonstichting-langstraat", "WS-0005"),)][7] == "WK086701"
+    third = result["answers"][2][0]
+    outcomes = {}
+    for _, reference, outcome, problems in third:
+        outcomes.setdefault(reference, (outcome, [p["code"] for p in problems]))
+    assert third[6][2:] == ("duplicate", [third[6][3][0]]) and third[6][3][0]["code"] == "duplicate_in_delivery"
+    assert outcomes["WS-0001"] == ("duplicate", ["duplicate"])
+    assert outcomes["WS-0004"] == ("refused", ["reference_reused"])
+    assert outcomes["WS-0099"] == ("refused", ["reference_removed"])
+    assert outcomes["WS-0006"] == ("refused", ["impossible_date"])
+    assert outcomes["WS-0011"] == ("accepted", [])
+    linked = {reference: linked for reference, *_, linked in result["audit"]}
+    assert linked[("woonstichting-langstraat", "WS-0001")] is False
+    assert linked[("woonstichting-langstraat", "WS-0003")] is True  # joined the case WS-0001 opened in its chunk
+    assert linked[("energie-verzonnen", "EV-1")] is True
+
+
+def households(count: int, start: int = 0) -> list[dict[str, str]]:
+    return [
+        signal_row(creditor_reference=f"WS-{start + n:05d}", house_number=str(1 + n), postcode=f"51{41 + n % 6} AB")
+        for n in range(count)
+    ]
+
+
+def test_the_queries_of_a_chunk_do_not_grow_with_its_rows(creditors, postcodes):
+    deliver_rows(creditors.housing, *households(3, start=90_000))  # the log and settings exist from now on
+    with CaptureQueriesContext(connection) as few:
+        deliver_file(creditors.housing, csv_bytes(households(10)))
+    with CaptureQueriesContext(connection) as many:
+        deliver_file(creditors.housing, csv_bytes(households(400, start=1_000)))
+
+    assert Signal.objects.count() == 413
+    # One by one, each row took a dozen queries. PostgreSQL writes each table with one COPY;
+    # SQLite takes an INSERT per few dozen rows (it binds at most 999 values per statement).
+    assert len(few.captured_queries) < 40
+    assert len(many.captured_queries) < len(few.captured_queries) + 400 / 10
+    if connection.vendor == "postgresql":
+        assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_reference_stored_meanwhile_by_another_delivery_is_answered_and_the_others_stored(
+    creditors, postcodes, monkeypatch
+):
+    deliver_rows(creditors.housing, jolien())
+    looked_up = []
+    real_earlier = services._earlier
+
+    def earlier_as_if_not_yet_stored(creditor, references):
+        # The first look-up (the chunk's) happens before the other delivery commits.
+        looked_up.append(references)
+        return {} if len(looked_up) == 1 else real_earlier(creditor, references)
+
+    monkeypatch.setattr(services, "_earlier", earlier_as_if_not_yet_stored)
+    answer = deliver_rows(
+        creditors.housing, kees(creditor_reference="WS-0002"), jolien(), pieter(creditor_reference="WS-0004")
+    )
+
+    assert [(row.creditor_reference, row.outcome) for row in answer.rows] == [
+        ("WS-0002", "accepted"),
+        ("WS-0001", "duplicate"),
+        ("WS-0004", "accepted"),
+    ]
+    assert (answer.receipt.accepted, answer.receipt.duplicates) == (2, 1)
+    assert Signal.objects.count() == 3
+    assert Entry.objects.filter(kind="signal.received").count() == 3
+    assert AuditEvent.objects.filter(action="early_signals.signal.receive").count() == 3
+    assert Case.objects.get(signals__creditor_reference="WS-0001").signal_count == 1
+
+
+def test_a_chunk_that_fails_while_it_is_written_together_leaves_nothing_behind(creditors, postcodes, monkeypatch):
+    original = services.entries_append
+
+    def failing_entries_append(new_entries):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "entries_append", failing_entries_append)
+    with pytest.raises(RuntimeError):
+        deliver_rows(creditors.housing, *first_delivery())
+
+    assert (Signal.objects.count(), Case.objects.count(), Entry.objects.count()) == (0, 0, 0)
+    assert not AuditEvent.objects.filter(action="early_signals.signal.receive").exists()
+    monkeypatch.setattr(services, "entries_append", original)
+    assert deliver_rows(creditors.housing, *first_delivery()).receipt.accepted == 8
+    assert Signal.objects.count() == Entry.objects.count() == 8
+
+
+def test_a_signal_does_not_join_a_case_that_was_closed(world, creditors, postcodes):
+    deliver_rows(creditors.housing, *households(3))
+    first = Case.objects.get(signals__creditor_reference="WS-00000")
+    case_close(actor=officer(world), case=first, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
+
+    deliver_rows(creditors.energy, *(dict(row, creditor_reference=f"EV-{n}") for n, row in enumerate(households(3))))
+
+    first.refresh_from_db()
+    assert first.signal_count == 1
+    assert Case.objects.filter(status="new", signal_count=1).count() == 1
+    assert Case.objects.filter(signal_count=2).count() == 2
+
+
+# --- the pieces ---------------------------------------------------------------------------------------------
+
+
+def test_the_postcode_table_gives_the_areas_of_area_of_postcode(world, postcodes):
+    table = postcode_table("GM0867")
+
+    for postcode in ("5141 ZX", "5141zx", "5141 AB", "5142 AB", "5143 AB", "1011 AB"):
+        found = area_of_postcode("GM0867", postcode)
+        assert table.area_id(postcode) == (found.pk if found else None), postcode
+    assert postcode_table("GM0938").area_ids == {}
+
+
+def test_changes_recorded_together_are_recorded_as_one_by_one(world, creditors):
+    actor = Actor.system("test")
+    change = {
+        "action": "early_signals.test",
+        "municipality_id": world.waalwijk.pk,
+        "organisation_id": creditors.housing.pk,
+        "subject_ref": "abc",
+        "details": {"n": 1, "text": "<b>é</b>"},
+    }
+    with transaction.atomic():
+        alone = record_change(actor=actor, obj=creditors.housing, **change)
+        ids = record_changes(actor=actor, changes=[Change(obj=creditors.housing, **change)] * 3)
+        ids += record_changes(
+            actor=actor,
+            changes=[Change(object_type="organisations.organisation", object_id=str(creditors.housing.pk), **change)],
+        )
+
+    fields = ["kind", "action", "actor_id", "actor_label", "municipality_id", "organisation_id", "object_type",
+              "object_id", "subject_ref", "reason", "details", "request_id"]  # fmt: skip
+    expected = AuditEvent.objects.filter(pk=alone.pk).values(*fields).get()
+    assert list(AuditEvent.objects.filter(pk__in=ids).values(*fields)) == [expected] * 4
+    assert sorted(ids) == ids and alone.pk < ids[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_cannot_be_recorded_outside_the_transaction_of_the_change():
+    with pytest.raises(AuditOutsideTransactionError):
+        record_changes(actor=Actor.system("test"), changes=[Change(action="early_signals.test")])
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"surname": "Çelik-Öztürk", "bsn": "111222333", "house_number": "12a", "arrears_amount": "0,50"},
+        {"given_name": "Ĳsbrand", "email": "ijsbrand@example.invalid", "signal_kind": "threat"},
+    ],
+)
+def test_the_content_hash_is_the_one_signals_were_stored_with(fields):
+    """Signals stored before are recognised by this hash: it must never change."""
+    item, _ = check_row(RawRow(number=2, values=signal_row(**fields)), today=date(2026, 3, 20))
+    assert item is not None
+    as_before = {key: str(value) for key, value in asdict(item).items()}
+
+    assert item.content_sha256() == hashlib.sha256(json.dumps(as_before, sort_keys=True).encode()).hexdigest()
+
+
+# --- two deliveries at once ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="issue 7: concurrent deliveries need a database server; SQLite lets one writer in at a time",
+)
+def test_two_deliveries_about_the_same_households_at_once_open_one_case_each(creditors, postcodes):
+    rows = households(60)
+    files = {
+        creditors.housing: csv_bytes(rows),
+        creditors.energy: csv_bytes([dict(row, creditor_reference=f"EV-{n}") for n, row in enumerate(rows)]),
+    }
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(files))
+
+    def deliver(creditor, content):
+        try:
+            start.wait()
+            assert deliver_file(creditor, content).receipt.accepted == len(rows)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=item) for item in files.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not errors, errors
+    assert Delivery.objects.count() == 2
+    assert Case.objects.count() == len(rows)
+    assert set(Case.objects.values_list("signal_count", "creditor_count", "priority")) == {(2, 2, 3)}

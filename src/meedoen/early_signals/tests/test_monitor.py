@@ -1,0 +1,560 @@
+"""The early-signalling monitor: every figure against a hand count of cases built through the
+services across months; signals whose personal data was removed still count; other municipalities
+never do; counts below 10 and the figures built on them are hidden; the compass gets the published
+indicators; and the work in the database does not grow with the number of signals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meedoen.areas.models import Area, PostcodeArea
+from meedoen.core import small_counts
+from meedoen.core.access import Actor, Role, grants_from
+from meedoen.core.indicators import Period, operational_indicator
+from meedoen.early_signals import monitor
+from meedoen.early_signals.models import Case, ContactAttempt, Signal, SignalTombstone
+from meedoen.early_signals.monitor import Tally, figures_of, median, monitor_of, months_covered, tallies
+from meedoen.early_signals.selectors import NO_DISTRICT
+from meedoen.early_signals.services import attempt_record, case_close
+from meedoen.early_signals.tests.conftest import AMSTERDAM
+from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
+
+pytestmark = pytest.mark.django_db
+
+JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
+D0, D1 = "WK086700", "WK086701"  # districts of Waalwijk (5,000 residents each; the town 20,000)
+HIDDEN = small_counts.HIDDEN_TEXT
+
+
+def at(day: int, month: int, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=AMSTERDAM)
+
+
+def household(number: int, postcode: str, reference: str = "") -> dict[str, str]:
+    """A signal about the household at house number ``number`` (one person per address)."""
+    return signal_row(
+        creditor_reference=reference or f"REF-{number}",
+        house_number=str(number),
+        postcode=postcode,
+        reminder_date="2025-12-01",
+        signal_date="2025-12-15",
+    )
+
+
+def deliver_at(moment: datetime, creditor, *rows) -> None:
+    with time_machine.travel(moment, tick=False):
+        answer = deliver_rows(creditor, *rows)
+    assert answer.receipt.accepted == len(rows), answer.as_dict()
+
+
+# house number -> case id, filled by the scenario fixtures
+cases_by_number: dict[int, int] = {}
+
+
+def attempt(world, number: int, moment: datetime, channel: str, *, reached: bool) -> None:
+    attempt_record(
+        actor=SYSTEM,
+        case=Case.objects.get(pk=cases_by_number[number]),
+        organisation=world.ww_team,
+        channel=channel,
+        attempted_at=moment,
+        reached=reached,
+    )
+
+
+def close_at(world, moment: datetime, number: int, outcome: str) -> None:
+    with time_machine.travel(moment, tick=False):
+        case = Case.objects.get(pk=cases_by_number[number])
+        case_close(actor=SYSTEM, case=case, organisation=world.ww_team, outcome=outcome)
+
+
+@pytest.fixture
+def districts(world):
+    """Postcode 5141 lies in district 00, 5142 in district 01, 5143 in a neighbourhood of district
+    01; 5146 in no district the municipality named."""
+    town = Area.objects.get(code="GM0867")
+    district_1 = Area.objects.get(code=D1)
+    neighbourhood = Area.objects.create(
+        code="BU08670101", name="Buurt 0101", level=Area.Level.NEIGHBOURHOOD, parent=district_1, population=800
+    )
+    PostcodeArea.objects.create(municipality=town, prefix="5141", area=Area.objects.get(code=D0))
+    PostcodeArea.objects.create(municipality=town, prefix="5142", area=district_1)
+    PostcodeArea.objects.create(municipality=town, prefix="5143", area=neighbourhood)
+
+
+@pytest.fixture
+def scenario(world, creditors, districts):
+    """January: the housing corporation reports households 1-5 (district 00), 6-7 (district 01) and
+    8 (district unknown); the energy supplier reports households 1 and 2 too, and on the 14th the
+    housing corporation reports household 3 again. February: the energy supplier reports households
+    11-12 (district 01) and 13 (a neighbourhood of district 01). Then attempts and closings."""
+    housing, energy = creditors.housing, creditors.energy
+    deliver_at(
+        at(12, 1),
+        housing,
+        *(household(n, "5141 AB") for n in range(1, 6)),
+        *(household(n, "5142 CD") for n in (6, 7)),
+        household(8, "5146 EF"),
+    )
+    deliver_at(at(12, 1, 11), energy, household(1, "5141 AB", "EN-1"), household(2, "5141 AB", "EN-2"))
+    deliver_at(at(14, 1), housing, household(3, "5141 AB", "REF-3-again"))
+    deliver_at(at(10, 2), energy, household(11, "5142 CD"), household(12, "5142 CD"), household(13, "5143 GH"))
+    cases_by_number.clear()
+    for number in (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13):
+        cases_by_number[number] = Case.objects.filter(signals__house_number=number).distinct().get().pk
+
+    letter, phone, text, visit = "letter", "phone", "text", "home_visit"
+    attempt(world, 1, at(13, 1, 9), letter, reached=False)
+    attempt(world, 1, at(13, 1, 14), phone, reached=True)  # 1 day after opening
+    attempt(world, 2, at(20, 1), phone, reached=True)  # 8 days
+    attempt(world, 3, at(3, 2), visit, reached=True)  # 22 days
+    attempt(world, 4, at(20, 2), letter, reached=False)  # after the term (9 February)
+    attempt(world, 6, at(2, 2), letter, reached=False)
+    attempt(world, 6, at(5, 2), text, reached=True)  # 24 days
+    attempt(world, 11, at(11, 2), phone, reached=True)  # 1 day
+
+    close_at(world, at(15, 2), 1, Case.Outcome.PAYMENT_ARRANGEMENT)
+    close_at(world, at(15, 2, 11), 2, Case.Outcome.DECLINED)
+    close_at(world, at(5, 3), 3, Case.Outcome.REFERRED_DEBT_HELP)
+    close_at(world, at(5, 3, 11), 5, Case.Outcome.NO_CONTACT)
+    close_at(world, at(6, 3), 11, Case.Outcome.QUICK_FIX)
+
+
+def erase(number: int) -> None:
+    """What the retention term does to a closed case: its signals give way to tombstones."""
+    case = Case.objects.get(pk=cases_by_number[number])
+    for signal in Signal.objects.filter(case=case):
+        SignalTombstone.objects.create(
+            signal_uuid=signal.uuid,
+            case_uuid=case.uuid,
+            delivery_uuid=signal.delivery.uuid,
+            municipality=signal.municipality,
+            creditor=signal.creditor,
+            creditor_reference=signal.creditor_reference,
+            kind=signal.kind,
+            signal_date=signal.signal_date,
+            received_at=signal.received_at,
+            case_closed_at=case.closed_at,
+            outcome=case.outcome,
+            reason=SignalTombstone.Reason.RETENTION,
+        )
+        signal.delete()
+    Case.objects.filter(pk=case.pk).update(erased_at=at(18, 3))
+
+
+def whole(buckets, code: str | None = None, month: date | None = None) -> Tally:
+    """The counts of one district ("" for unknown; None for all) and month (None for all)."""
+    total = Tally()
+    for (bucket_month, bucket_code), tally in buckets.items():
+        if (code is None or bucket_code == code) and (month is None or bucket_month == month):
+            total.add(tally)
+    return total
+
+
+# --- the hand count ---------------------------------------------------------------------------------------
+
+
+def test_the_terms_of_the_scenario(scenario):
+    assert Case.objects.get(pk=cases_by_number[1]).first_offer_due == date(2026, 2, 9)
+    assert Case.objects.get(pk=cases_by_number[11]).first_offer_due == date(2026, 3, 10)
+    assert Case.objects.get(pk=cases_by_number[13]).district.code == "BU08670101"
+
+
+def test_signals_count_in_the_month_and_district_they_were_received(scenario):
+    buckets = tallies(Case.objects.first().municipality_id, JAN, date(2026, 4, 1))
+
+    assert whole(buckets, D0, JAN).signals == 5 + 2 + 1
+    assert whole(buckets, D1, JAN).signals == 2
+    assert whole(buckets, "", JAN).signals == 1
+    # February: households 11 and 12 in district 01, 13 in a neighbourhood of district 01.
+    assert whole(buckets, D1, FEB).signals == 3
+    assert whole(buckets, D0, FEB).signals == 0
+    assert whole(buckets).signals == 14
+
+
+def test_cases_are_single_or_multiple_in_the_month_they_opened(scenario):
+    buckets = tallies(Case.objects.first().municipality_id, JAN, date(2026, 4, 1))
+    january, february = whole(buckets, month=JAN), whole(buckets, month=FEB)
+
+    # 1 and 2: two creditors; 3: the same creditor twice; 4-8 one signal each.
+    assert (january.cases_opened, january.single, january.multiple, january.multiple_creditors) == (8, 5, 3, 2)
+    assert (february.cases_opened, february.single, february.multiple, february.multiple_creditors) == (3, 3, 0, 0)
+    assert whole(buckets, D0, JAN).multiple == 3
+    assert whole(buckets, D1, JAN).single == 2
+
+
+def test_attempts_count_per_way_of_contact_in_the_month_they_were_made(scenario):
+    buckets = tallies(Case.objects.first().municipality_id, JAN, date(2026, 4, 1))
+
+    january, february = whole(buckets, month=JAN), whole(buckets, month=FEB)
+    assert january.attempts == Counter({"letter": 1, "phone": 2})
+    assert january.attempts_reached == Counter({"phone": 2})
+    assert february.attempts == Counter({"home_visit": 1, "letter": 2, "text": 1, "phone": 1})
+    assert february.attempts_reached == Counter({"home_visit": 1, "text": 1, "phone": 1})
+    assert whole(buckets, D1, FEB).attempts == Counter({"letter": 1, "text": 1, "phone": 1})
+
+
+def test_reach_time_to_contact_and_the_term_count_in_the_month_the_case_opened(scenario):
+    buckets = tallies(Case.objects.first().municipality_id, JAN, date(2026, 4, 1))
+    january, february = whole(buckets, month=JAN), whole(buckets, month=FEB)
+
+    assert january.cases_reached == 4  # 1, 2, 3 and 6
+    assert january.days_to_contact == Counter({1: 1, 8: 1, 22: 1, 24: 1})
+    assert median(january.days_to_contact) == 15
+    assert median(whole(buckets, D0, JAN).days_to_contact) == 8
+    # Every January term has passed; offers in time: 1, 2, 3 and 6 (4 was late; 5, 7, 8 had none).
+    assert (january.term_decided, january.within_term) == (8, 4)
+    assert (february.cases_reached, february.term_decided, february.within_term) == (1, 3, 1)
+
+
+def test_outcomes_and_creditor_kinds_count_in_the_month_the_case_closed(scenario):
+    buckets = tallies(Case.objects.first().municipality_id, JAN, date(2026, 4, 1))
+    february, march = whole(buckets, month=FEB), whole(buckets, month=MAR)
+
+    assert february.outcomes == Counter({"payment_arrangement": 1, "declined": 1})
+    assert (february.closed, february.help_accepted) == (2, 1)
+    # Cases 1 and 2 had both creditors: each kind counts them.
+    assert february.closed_by_kind == Counter({"woningcorporatie": 2, "energieleverancier": 2})
+    assert february.accepted_by_kind == Counter({"woningcorporatie": 1, "energieleverancier": 1})
+    assert march.outcomes == Counter({"referred_debt_help": 1, "no_contact": 1, "quick_fix": 1})
+    assert (march.closed, march.help_accepted) == (3, 2)
+    assert march.closed_by_kind == Counter({"woningcorporatie": 2, "energieleverancier": 1})
+    assert march.accepted_by_kind == Counter({"woningcorporatie": 1, "energieleverancier": 1})
+    assert whole(buckets, D1, MAR).outcomes == Counter({"quick_fix": 1})
+
+
+def test_a_range_counts_only_what_lies_in_it(scenario):
+    buckets = tallies(Case.objects.first().municipality_id, FEB, MAR)
+
+    assert {month for month, _code in buckets} == {FEB}
+    assert whole(buckets).signals == 3
+    assert whole(buckets).closed == 2
+
+
+def test_signals_whose_personal_data_was_removed_still_count(scenario):
+    municipality_id = Case.objects.first().municipality_id
+    before = tallies(municipality_id, JAN, date(2026, 4, 1))
+
+    erase(2)
+    erase(3)
+
+    assert Signal.objects.filter(case_id__in=[cases_by_number[2], cases_by_number[3]]).count() == 0
+    assert tallies(municipality_id, JAN, date(2026, 4, 1)) == before
+
+
+def test_another_municipality_is_never_counted(scenario, world, creditors):
+    deliver_at(
+        at(12, 1),
+        creditors.water,
+        signal_row(
+            creditor_reference="WB-1",
+            municipality="GM0938",
+            postcode="6241 ZT",
+            city="Bunde",
+            reminder_date="2025-12-01",
+            signal_date="2025-12-15",
+        ),
+    )
+
+    assert whole(tallies(world.waalwijk.pk, JAN, date(2026, 4, 1))).signals == 14
+    meerssen = whole(tallies(world.meerssen.pk, JAN, date(2026, 4, 1)))
+    assert (meerssen.signals, meerssen.cases_opened) == (1, 1)
+
+
+def test_the_database_does_the_counting(world, creditors, districts):
+    """At most ten queries (eight grouped counts, two small lookups), whether one signal or forty."""
+    deliver_at(at(12, 1), creditors.housing, household(1, "5141 AB"))
+    with CaptureQueriesContext(connection) as few:
+        tallies(world.waalwijk.pk, JAN, date(2026, 4, 1))
+    deliver_at(at(13, 1), creditors.housing, *(household(n, "5142 CD") for n in range(100, 140)))
+    with CaptureQueriesContext(connection) as many:
+        counted = tallies(world.waalwijk.pk, JAN, date(2026, 4, 1))
+
+    assert len(few.captured_queries) == len(many.captured_queries) <= 10
+    assert whole(counted).signals == 41
+
+
+# --- the monitor as staff read it -------------------------------------------------------------------------
+
+
+def officer(world, role: str = Role.EARLY_SIGNALS_OFFICER, municipality=None) -> Actor:
+    municipality = municipality or world.waalwijk
+    return Actor(
+        user_id=1,
+        label="test",
+        grants=grants_from([(municipality.pk, world.ww_team.pk, role)]),
+        second_factor=True,
+    )
+
+
+def test_the_monitor_hides_every_count_below_10_and_what_is_built_on_it(scenario, world):
+    result = monitor_of(actor=officer(world), municipality=world.waalwijk, first_month=JAN, last_month=MAR)
+
+    town = result.areas[0]
+    assert town.area.code == "GM0867" and town.area.is_municipality
+    assert [row.month for row in town.months] == [JAN, FEB, MAR]
+    january, february = town.months[0].figures, town.months[1].figures
+    assert january.signals.value == 11
+    assert january.signals_per_1000.value == pytest.approx(11 / 20)
+    assert february.signals.text() == HIDDEN  # 3
+    assert february.signals_per_1000.text() == HIDDEN
+    assert town.months[2].figures.signals.text() == HIDDEN  # none at all
+    whole_period = town.whole_period.figures
+    assert whole_period.signals.value == 14
+    # 14 signals among 20,000 residents in the 2 + 20/31 months that have passed (today is 20 March).
+    assert whole_period.signals_per_1000.value == pytest.approx(14 / 20 / (2 + 20 / 31))
+    assert whole_period.signals_per_1000.text(2) == "0.26"
+    assert whole_period.cases_opened.value == 11
+    assert whole_period.single.text() == HIDDEN  # 8 single, so 3 multiple hide too
+    assert whole_period.multiple.text() == HIDDEN
+    assert whole_period.median_days_to_contact.text() == HIDDEN  # five contacts
+    assert whole_period.share_within_term.csv() == HIDDEN
+    assert all(outcome.cases.text() == HIDDEN for outcome in whole_period.outcomes)
+
+
+def test_the_monitor_splits_by_district_and_district_unknown(scenario, world):
+    result = monitor_of(actor=officer(world), municipality=world.waalwijk, first_month=JAN, last_month=MAR)
+
+    codes = [area.area.code for area in result.areas]
+    assert codes == ["GM0867", "WK086700", "WK086701", "WK086702", NO_DISTRICT]
+    unknown = result.areas[-1]
+    assert unknown.area.population is None
+    assert unknown.whole_period.figures.signals_per_1000.value is None
+    only = monitor_of(actor=officer(world), municipality=world.waalwijk, first_month=JAN, last_month=MAR, area_code=D1)
+    assert [area.area.code for area in only.areas] == [D1]
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        (Role.EARLY_SIGNALS_OFFICER, True),
+        (Role.POLICY_OFFICER, True),
+        (Role.APPLICATION_MANAGER, False),
+        (Role.CASEWORKER, False),
+        (Role.AUDITOR, False),
+        (Role.OFFER_MAINTAINER, False),
+    ],
+)
+def test_only_the_team_and_policy_officers_read_the_monitor(world, role, allowed):
+    read = lambda actor: monitor_of(  # noqa: E731
+        actor=actor, municipality=world.waalwijk, first_month=JAN, last_month=MAR
+    )
+    if allowed:
+        assert read(officer(world, role)).areas
+    else:
+        with pytest.raises(PermissionDenied):
+            read(officer(world, role))
+
+
+def test_staff_of_another_municipality_do_not_read_the_monitor(world):
+    with pytest.raises(PermissionDenied):
+        monitor_of(
+            actor=officer(world, municipality=world.meerssen),
+            municipality=world.waalwijk,
+            first_month=JAN,
+            last_month=MAR,
+        )
+    unverified = Actor(user_id=1, label="x", grants=officer(world).grants, second_factor=False)
+    with pytest.raises(PermissionDenied):
+        monitor_of(actor=unverified, municipality=world.waalwijk, first_month=JAN, last_month=MAR)
+
+
+def test_the_range_is_bounded(world):
+    with pytest.raises(ValueError):
+        monitor_of(actor=officer(world), municipality=world.waalwijk, first_month=JAN, last_month=date(2029, 1, 1))
+    with pytest.raises(ValueError):
+        monitor_of(actor=officer(world), municipality=world.waalwijk, first_month=MAR, last_month=JAN)
+
+
+# --- the indicators for the compass ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_district(world, creditors, districts):
+    """22 households in district 00 in January: 11 reached by phone two days later and helped; 11 never
+    reached, their letter sent after the term, closed without contact in February."""
+    deliver_at(at(5, 1), creditors.housing, *(household(n, "5141 AB") for n in range(1, 23)))
+    cases_by_number.clear()
+    for number in range(1, 23):
+        cases_by_number[number] = Case.objects.get(signals__house_number=number).pk
+    for number in range(1, 12):
+        attempt(world, number, at(7, 1), "phone", reached=True)
+        close_at(world, at(20, 1), number, Case.Outcome.QUICK_FIX)
+    for number in range(12, 23):
+        attempt(world, number, at(10, 2), "letter", reached=False)  # due 2 February
+        close_at(world, at(12, 2), number, Case.Outcome.NO_CONTACT)
+
+
+def test_the_indicators_are_published(world):
+    for code in (
+        "early_signals.signals_per_1000",
+        "early_signals.contact_rate",
+        "early_signals.help_accepted",
+        "early_signals.days_to_first_contact",
+        "early_signals.within_term",
+    ):
+        indicator = operational_indicator(code)
+        assert indicator is not None and indicator.is_count is False, code
+
+
+def test_the_indicators_give_raw_values_per_area(busy_district, world):
+    period = Period(JAN, MAR)
+
+    def value(code: str) -> dict[str, float]:
+        indicator = operational_indicator(code)
+        assert indicator is not None
+        return dict(indicator.compute(world.waalwijk.pk, period))
+
+    # Two whole months; 22 signals among 5,000 residents of the district, 20,000 of the town.
+    assert value("early_signals.signals_per_1000") == pytest.approx({"WK086700": 2.2, "GM0867": 0.55})
+    assert value("early_signals.contact_rate") == {"WK086700": 50.0, "GM0867": 50.0}
+    assert value("early_signals.help_accepted") == {"WK086700": 50.0, "GM0867": 50.0}
+    assert value("early_signals.days_to_first_contact") == {"WK086700": 2.0, "GM0867": 2.0}
+    assert value("early_signals.within_term") == {"WK086700": 50.0, "GM0867": 50.0}
+
+
+def test_an_indicator_leaves_out_an_area_whose_figure_rests_on_a_small_count(scenario, world):
+    """The compass hides small counts only for indicators that are counts: these rates must come
+    without the areas it could not show."""
+    values = {
+        indicator.code: indicator.compute(world.waalwijk.pk, Period(JAN, date(2026, 4, 1)))
+        for indicator in monitor.INDICATORS
+    }
+
+    # 14 signals in the town; no district has 10.
+    assert list(values.pop("early_signals.signals_per_1000")) == ["GM0867"]
+    assert values == {code: {} for code in values}
+
+
+def test_a_month_under_way_counts_for_the_part_that_is_over():
+    assert months_covered(JAN, date(2026, 4, 1), date(2026, 3, 20)) == pytest.approx(2 + 20 / 31)
+    assert months_covered(JAN, MAR, date(2026, 3, 20)) == 2
+    assert months_covered(date(2026, 1, 16), FEB, date(2026, 3, 20)) == pytest.approx(16 / 31)
+    assert months_covered(date(2026, 4, 1), date(2026, 5, 1), date(2026, 3, 20)) == 0
+
+
+# --- the small-count rule ------------------------------------------------------------------------------
+
+
+def test_median_of_counted_values():
+    assert median({}) is None
+    assert median({5: 1}) == 5
+    assert median({1: 1, 3: 1}) == 2
+    assert median({1: 3, 10: 1}) == 1
+    assert median({2: 2, 4: 2, 9: 1}) == 4
+
+
+def tally(**counts) -> Tally:
+    return Tally(**counts)
+
+
+def test_a_share_hides_when_the_rest_is_small():
+    figures = figures_of(tally(cases_opened=40, cases_reached=35), population=5000, months=1)
+    assert figures.cases_reached.text() == HIDDEN  # 5 not reached could be worked out
+    assert figures.share_reached.text() == HIDDEN
+    figures = figures_of(tally(cases_opened=40, cases_reached=20), population=5000, months=1)
+    assert (figures.cases_reached.value, figures.share_reached.value) == (20, 50.0)
+
+
+def test_nothing_to_divide_by_hides_rather_than_tells_it_is_zero():
+    figures = figures_of(Tally(), population=5000, months=1)
+
+    assert figures.share_reached.hidden and figures.median_days_to_contact.hidden
+    assert figures.share_attempts_reached.hidden and figures.share_help_accepted.hidden
+    assert figures_of(Tally(signals=12), population=None, months=1).signals_per_1000 == small_counts.UNKNOWN
+
+
+def test_one_small_row_of_a_breakdown_takes_the_next_smallest_with_it():
+    outcomes = Counter({"quick_fix": 30, "payment_arrangement": 12, "declined": 20, "no_contact": 40})
+    outcomes.update({"self_resolved": 3, "referred_debt_help": 15, "referred_partner": 25})
+    shown = {
+        row.outcome: row.cases.csv() for row in figures_of(tally(outcomes=outcomes), population=None, months=1).outcomes
+    }
+
+    assert shown == {
+        "no_contact": "40",
+        "quick_fix": "30",
+        "payment_arrangement": HIDDEN,  # the smallest of the rest: 3 alone could be worked out
+        "referred_debt_help": "15",
+        "referred_partner": "25",
+        "self_resolved": HIDDEN,
+        "declined": "20",
+    }
+
+
+COUNT = st.integers(min_value=0, max_value=40)
+
+
+@st.composite
+def tallies_drawn(draw: st.DrawFn) -> Tally:
+    opened = draw(COUNT)
+    multiple = draw(st.integers(0, opened))
+    reached = draw(st.integers(0, opened))
+    decided = draw(st.integers(0, opened))
+    attempts = Counter({channel: draw(COUNT) for channel in ContactAttempt.Channel.values})
+    return Tally(
+        signals=draw(COUNT),
+        cases_opened=opened,
+        single=opened - multiple,
+        multiple=multiple,
+        multiple_creditors=draw(st.integers(0, multiple)),
+        cases_reached=reached,
+        days_to_contact=Counter({draw(st.integers(0, 60)): reached}) if reached else Counter(),
+        term_decided=decided,
+        within_term=draw(st.integers(0, decided)),
+        attempts=attempts,
+        attempts_reached=Counter({c: draw(st.integers(0, n)) for c, n in attempts.items()}),
+        outcomes=Counter({outcome: draw(COUNT) for outcome in Case.Outcome.values}),
+    )
+
+
+def known(shown: small_counts.Shown) -> bool:
+    return not shown.hidden and shown.value is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(tallies_drawn())
+def test_no_shown_figure_rests_on_a_count_below_10(drawn: Tally):
+    figures = figures_of(drawn, population=5000, months=1)
+    small = small_counts.is_small
+
+    pairs = [
+        (figures.signals, [drawn.signals]),
+        (figures.signals_per_1000, [drawn.signals]),
+        (figures.cases_opened, [drawn.cases_opened]),
+        (figures.single, [drawn.single, drawn.multiple]),
+        (figures.multiple, [drawn.single, drawn.multiple]),
+        (figures.share_multiple, [drawn.multiple, drawn.cases_opened, drawn.single]),
+        (figures.multiple_creditors, [drawn.multiple_creditors, drawn.multiple - drawn.multiple_creditors]),
+        (figures.cases_reached, [drawn.cases_reached, drawn.cases_opened - drawn.cases_reached]),
+        (figures.share_reached, [drawn.cases_reached, drawn.cases_opened - drawn.cases_reached]),
+        (figures.median_days_to_contact, [drawn.cases_reached]),
+        (figures.share_within_term, [drawn.within_term, drawn.term_decided - drawn.within_term]),
+        (figures.share_help_accepted, [drawn.help_accepted, drawn.closed - drawn.help_accepted]),
+    ]
+    for shown, counts in pairs:
+        if known(shown):
+            assert not any(small(n) for n in counts), (shown, counts)
+        if shown.hidden:
+            assert shown.text() == shown.csv() == HIDDEN
+    for row in figures.channels:
+        if known(row.attempts) or known(row.share_reached):
+            attempts, reached = drawn.attempts[row.channel], drawn.attempts_reached[row.channel]
+            assert not any(small(n) for n in (attempts, reached, attempts - reached))
+    hidden_channels = [row for row in figures.channels if row.attempts.hidden]
+    hidden_outcomes = [row for row in figures.outcomes if row.cases.hidden]
+    # A single hidden row of a breakdown could be worked out from the total.
+    assert len(hidden_channels) != 1
+    assert len(hidden_outcomes) != 1
+    for row in figures.outcomes:
+        if known(row.cases):
+            assert drawn.outcomes[row.outcome] >= small_counts.SMALL_COUNT

@@ -1,0 +1,578 @@
+"""The retention term: a case that led to no help loses the personal data of its signals the day
+after its term ends, per municipality; what stays is a tombstone per signal without personal data.
+Helped cases keep their data; a dry run changes nothing; a second run finds nothing to do."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from conftest import log_in
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from meedoen.core.models import AuditEvent
+from meedoen.early_signals import retention
+from meedoen.early_signals.models import (
+    Case,
+    ContactAttempt,
+    CreditorAgreement,
+    MunicipalitySettings,
+    Signal,
+    SignalTombstone,
+)
+from meedoen.early_signals.selectors import case_detail
+from meedoen.early_signals.services import attempt_record, case_close
+from meedoen.early_signals.tasks import apply_retention
+from meedoen.early_signals.tests.conftest import AMSTERDAM, TODAY
+from meedoen.early_signals.tests.factories import SYSTEM, codes_of, deliver_rows, signal_row
+from meedoen.early_signals.tests.test_access import actor_for
+from meedoen.ledger.models import Entry
+from meedoen.organisations.tests.factories import MunicipalityFactory
+
+pytestmark = pytest.mark.django_db
+
+TERM = 30
+# Jolien van Voorbeeld (factories.signal_row) as the signal gives her, and what stays must not hold.
+PERSONAL_VALUES = (
+    "Voorbeeld",
+    "Jolien",
+    "Verzonnenstraat",
+    "1984-03-17",
+    "06 12345678",
+    "0612345678",
+    "5141 ZX",
+    "5141ZX",
+    "412.50",
+    "jolien@example.org",
+)
+
+
+@pytest.fixture(autouse=True)
+def _installation_term(settings):
+    settings.EARLY_SIGNALS_RETENTION_DAYS = TERM
+
+
+@contextlib.contextmanager
+def on(day: date, hour: int = 10, minute: int = 0) -> Iterator[datetime]:
+    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=AMSTERDAM)
+    with time_machine.travel(moment, tick=False):
+        yield moment
+
+
+def household(number: int, **fields) -> dict[str, str]:
+    """Another invented household in Waalwijk: its own reference, person and address."""
+    own = {
+        "creditor_reference": f"RT-{number:03d}",
+        "surname": f"Verzonnen{chr(ord('a') + number % 26)}",
+        "given_name": "Kees",
+        "initials": "K.",
+        "house_number": str(200 + number),
+    }
+    return signal_row(**(own | fields))
+
+
+def receive(creditor, **fields) -> Case:
+    answer = deliver_rows(creditor, signal_row(email="jolien@example.org") | fields)
+    assert codes_of(answer) == []
+    reference = fields.get("creditor_reference", "WS-0001")
+    return Signal.objects.get(creditor=creditor, creditor_reference=reference).case
+
+
+def team_of(case: Case):
+    return case.municipality.organisations.order_by("pk").first()
+
+
+def reach(case: Case, *, reached: bool = True, note: str = "") -> None:
+    attempt_record(
+        actor=SYSTEM,
+        case=case,
+        organisation=team_of(case),
+        channel="phone",
+        attempted_at=datetime.now(tz=AMSTERDAM),
+        reached=reached,
+        note=note,
+    )
+
+
+def close(case: Case, outcome: str) -> Case:
+    return case_close(actor=SYSTEM, case=case, organisation=team_of(case), outcome=outcome)
+
+
+def refresh(case: Case) -> Case:
+    return Case.objects.get(pk=case.pk)
+
+
+def rows_of(*models) -> str:
+    """Every stored value of these tables, as one text to search."""
+    return "\n".join(repr(list(model.objects.values())) for model in models)
+
+
+# --- the term ---------------------------------------------------------------------------------------
+
+
+def test_a_case_closed_without_help_keeps_its_data_through_its_last_day_and_loses_it_the_day_after(creditors):
+    case = receive(creditors.housing)
+    reach(case, note="Mevrouw Voorbeeld belt terug")
+    close(case, Case.Outcome.DECLINED)
+    last_day = TODAY.date() + timedelta(days=TERM)
+
+    with on(last_day, 23, 59):
+        report = retention.retention_run()
+
+    assert report.totals()["cases_erased"] == 0
+    assert Signal.objects.filter(case=case).count() == 1
+    assert ContactAttempt.objects.get(case=case).note == "Mevrouw Voorbeeld belt terug"
+    assert refresh(case).erased_at is None
+
+    with on(last_day + timedelta(days=1), 0, 1) as moment:
+        report = retention.retention_run()
+
+    [row] = report.municipalities
+    assert (row.municipality, row.term_days, row.removed_before) == ("GM0867", TERM, date(2026, 3, 21))
+    assert report.totals() == {
+        "closed_without_contact": 0,
+        "cases_erased": 1,
+        "signals_removed": 1,
+        "notes_cleared": 1,
+        "open_reached_past_term": 0,
+        "open_without_team": 0,
+    }
+    assert not Signal.objects.filter(case=case).exists()
+    assert ContactAttempt.objects.get(case=case).note == ""
+    erased = refresh(case)
+    assert (erased.household_ref, erased.address_ref, erased.erased_at) == ("", "", moment)
+    # What the case was stays: its tray, outcome and dates, for the monitor and the creditor.
+    assert (erased.status, erased.outcome, erased.signal_count) == (Case.Status.CLOSED, Case.Outcome.DECLINED, 1)
+
+
+@pytest.mark.parametrize(
+    "outcome", [Case.Outcome.NO_CONTACT, Case.Outcome.SELF_RESOLVED, Case.Outcome.DECLINED], ids=str
+)
+def test_every_outcome_without_help_is_removed(creditors, outcome):
+    case = receive(creditors.housing)
+    if outcome != Case.Outcome.NO_CONTACT:
+        reach(case)
+    close(case, outcome)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+
+    assert refresh(case).erased_at is not None
+    assert SignalTombstone.objects.get().outcome == outcome
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        Case.Outcome.QUICK_FIX,
+        Case.Outcome.PAYMENT_ARRANGEMENT,
+        Case.Outcome.REFERRED_DEBT_HELP,
+        Case.Outcome.REFERRED_PARTNER,
+    ],
+    ids=str,
+)
+def test_a_case_in_which_help_was_accepted_keeps_its_data(creditors, outcome):
+    case = receive(creditors.housing)
+    reach(case, note="Afspraak gemaakt")
+    close(case, outcome)
+
+    with on(TODAY.date() + timedelta(days=10 * TERM)):
+        report = retention.retention_run()
+
+    assert report.totals()["cases_erased"] == 0
+    assert Signal.objects.filter(case=case).count() == 1
+    assert ContactAttempt.objects.get(case=case).note == "Afspraak gemaakt"
+    assert refresh(case).household_ref != ""
+    assert not SignalTombstone.objects.exists()
+
+
+# --- what stays ---------------------------------------------------------------------------------------
+
+
+def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remains_anywhere(creditors, personas):
+    case = receive(creditors.housing, bsn="111222333")
+    second = receive(creditors.energy, creditor_reference="EN-77", signal_kind="end_of_supply")
+    assert second.pk == case.pk
+    household_ref, address_ref = case.household_ref, case.address_ref
+    signals = {signal.creditor_reference: signal for signal in Signal.objects.filter(case=case)}
+    resident_ref = signals["WS-0001"].resident_ref
+    assert resident_ref
+    reach(case, note="Jolien Voorbeeld, Verzonnenstraat 12: niet thuis")
+    closed = close(case, Case.Outcome.SELF_RESOLVED)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)) as moment:
+        retention.retention_run()
+
+    tombstones = {t.creditor_reference: t for t in SignalTombstone.objects.all()}
+    assert sorted(tombstones) == ["EN-77", "WS-0001"]
+    assert [field.name for field in SignalTombstone._meta.concrete_fields] == [
+        "id",
+        "signal_uuid",
+        "case_uuid",
+        "delivery_uuid",
+        "municipality",
+        "creditor",
+        "creditor_reference",
+        "kind",
+        "signal_date",
+        "received_at",
+        "case_closed_at",
+        "outcome",
+        "reason",
+        "removed_at",
+    ]
+    for reference, creditor, kind in (
+        ("WS-0001", creditors.housing, "arrears"),
+        ("EN-77", creditors.energy, "end_of_supply"),
+    ):
+        signal, tombstone = signals[reference], tombstones[reference]
+        stored = SignalTombstone.objects.filter(pk=tombstone.pk).values().get()
+        assert stored == {
+            "id": tombstone.pk,
+            "signal_uuid": signal.uuid,
+            "case_uuid": case.uuid,
+            "delivery_uuid": signal.delivery.uuid,
+            "municipality_id": case.municipality_id,
+            "creditor_id": creditor.pk,
+            "creditor_reference": reference,
+            "kind": kind,
+            "signal_date": date(2026, 3, 16),
+            "received_at": signal.received_at,
+            "case_closed_at": closed.closed_at,
+            "outcome": Case.Outcome.SELF_RESOLVED,
+            "reason": SignalTombstone.Reason.RETENTION,
+            "removed_at": moment,
+        }
+
+    assert not Signal.objects.filter(case=case).exists()
+    stored = rows_of(Signal, SignalTombstone, Case, ContactAttempt, AuditEvent)
+    for value in PERSONAL_VALUES:
+        assert value not in stored, value
+    # The case and its tombstones no longer carry a pseudonym; the audit log keeps its own records
+    # of who saw the data, under the audit log's retention.
+    assert household_ref not in rows_of(Case, SignalTombstone, ContactAttempt)
+    assert address_ref not in rows_of(Case, SignalTombstone, ContactAttempt, AuditEvent)
+    assert resident_ref not in rows_of(Case, SignalTombstone, ContactAttempt)
+    # The shared log never held them.
+    leaves = b"".join(bytes(leaf) for leaf in Entry.objects.values_list("leaf", flat=True))
+    for value in PERSONAL_VALUES:
+        assert value.encode() not in leaves
+
+
+def test_the_removal_is_audited_per_case_with_counts_only(creditors):
+    case = receive(creditors.housing)
+    reach(case, note="Voorbeeld niet bereikt")
+    close(case, Case.Outcome.DECLINED)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+
+    event = AuditEvent.objects.get(action=retention.ERASE_ACTION)
+    assert (event.actor_label, event.object_type, event.object_id) == (
+        "system:early_signals_retention",
+        "early_signals.case",
+        str(case.pk),
+    )
+    assert (event.municipality_id, event.subject_ref, event.reason) == (
+        case.municipality_id,
+        "",
+        "retention term passed",
+    )
+    assert event.details == {"term_days": TERM, "outcome": "declined", "signals": 1, "notes_cleared": 1}
+
+
+def test_an_officer_still_opens_a_removed_case_and_sees_no_personal_data_and_no_read_is_recorded(creditors, personas):
+    case = receive(creditors.housing)
+    close(case, Case.Outcome.NO_CONTACT)
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+    actor = actor_for(personas["ww_early_signals"])
+    reads = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ).count()
+
+    detail = case_detail(actor=actor, case_id=case.uuid, purpose="checking the removal")
+
+    assert detail.signals == ()
+    assert detail.case.outcome == Case.Outcome.NO_CONTACT
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.READ).count() == reads
+
+
+def test_the_case_page_of_a_removed_case_opens_without_personal_data(creditors, personas):
+    case = receive(creditors.housing)
+    reach(case, note="Voorbeeld belt terug")
+    close(case, Case.Outcome.DECLINED)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+        client = log_in(Client(), personas["ww_early_signals"])
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+        page = client.get(reverse("workspace:early-signals-case", args=[case.uuid]))
+        letter = client.get(reverse("workspace:early-signals-letter", args=[case.uuid]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    for value in PERSONAL_VALUES:
+        assert value not in text, value
+    assert letter.status_code == 404
+
+
+def test_a_creditor_that_sends_a_removed_reference_again_is_told_why_it_is_refused(creditors):
+    case = receive(creditors.housing)
+    close(case, Case.Outcome.NO_CONTACT)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+        again = deliver_rows(creditors.housing, signal_row(signal_date="2026-04-01"))
+
+    # Row 2: the first row under the header.
+    assert codes_of(again) == [("error", 2, "creditor_reference", "reference_removed")]
+    assert "was received on 2026-03-20 and its data has been removed" in again.all_problems()[0].message
+    assert again.receipt.refused == 1
+    assert not Signal.objects.exists()
+
+
+def test_a_removed_reference_is_refused_also_among_other_rows_written_together(creditors):
+    case = receive(creditors.housing)
+    close(case, Case.Outcome.NO_CONTACT)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+        again = deliver_rows(creditors.housing, household(1), signal_row(), household(2))
+
+    assert codes_of(again) == [("error", 3, "creditor_reference", "reference_removed")]
+    assert (again.receipt.accepted, again.receipt.refused) == (2, 1)
+    assert sorted(Signal.objects.values_list("creditor_reference", flat=True)) == ["RT-001", "RT-002"]
+
+
+# --- open cases ------------------------------------------------------------------------------------------
+
+
+def test_an_open_case_nobody_reached_is_closed_as_no_contact_and_removed_once_its_last_signal_is_past_the_term(
+    creditors, personas, world
+):
+    case = receive(creditors.housing)
+    reach(case, reached=False, note="Brief aan mevrouw Voorbeeld")
+    later = TODAY.date() + timedelta(days=10)
+    with on(later):
+        joined = receive(creditors.energy, creditor_reference="EN-1", signal_date=later.isoformat())
+    assert joined.pk == case.pk
+    entries = Entry.objects.filter(kind="signal.case_closed").count()
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        report = retention.retention_run()
+
+    assert report.totals()["cases_erased"] == 0
+    assert refresh(case).status == Case.Status.TO_CONTACT
+
+    with on(later + timedelta(days=TERM + 1), 2, 30) as moment:
+        report = retention.retention_run()
+
+    assert report.totals() == {
+        "closed_without_contact": 1,
+        "cases_erased": 1,
+        "signals_removed": 2,
+        "notes_cleared": 1,
+        "open_reached_past_term": 0,
+        "open_without_team": 0,
+    }
+    erased = refresh(case)
+    assert (erased.status, erased.outcome, erased.closed_at, erased.erased_at) == (
+        Case.Status.CLOSED,
+        Case.Outcome.NO_CONTACT,
+        moment,
+        moment,
+    )
+    # The closing went to the shared log like any other, signed by the officers' organisation.
+    closings = Entry.objects.filter(kind="signal.case_closed")
+    assert closings.count() == entries + 1
+    assert closings.order_by("-pk").first().acting_organisation_id == world.ww_team.pk
+    close_event = AuditEvent.objects.get(action="early_signals.case.close")
+    assert close_event.actor_label == "system:early_signals_retention"
+    assert {t.outcome for t in SignalTombstone.objects.all()} == {Case.Outcome.NO_CONTACT}
+    assert {t.case_closed_at for t in SignalTombstone.objects.all()} == {moment}
+
+
+def test_an_open_case_in_which_the_household_was_reached_is_kept_and_counted_for_the_team(creditors):
+    case = receive(creditors.housing)
+    reach(case)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        report = retention.retention_run()
+
+    assert report.totals()["open_reached_past_term"] == 1
+    assert report.totals()["cases_erased"] == 0
+    assert refresh(case).status == Case.Status.CONTACTED
+    assert Signal.objects.filter(case=case).exists()
+
+
+def test_without_a_team_to_sign_the_closing_an_open_case_is_kept_and_counted(creditors):
+    elsewhere = MunicipalityFactory(code="GM0001", name="Nergenshuizen", slug="nergenshuizen")
+    CreditorAgreement.objects.create(organisation=creditors.housing, municipality=elsewhere)
+    case = receive(creditors.housing, municipality="GM0001")
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        report = retention.retention_run()
+
+    assert [(row.municipality, row.open_without_team, row.cases_erased) for row in report.municipalities] == [
+        ("GM0001", 1, 0)
+    ]
+    assert refresh(case).status == Case.Status.NEW
+    assert Signal.objects.filter(case=case).exists()
+
+
+# --- per municipality ---------------------------------------------------------------------------------
+
+
+def test_a_municipality_s_own_term_overrides_the_installation_s(creditors, world):
+    MunicipalitySettings.objects.update_or_create(municipality=world.waalwijk, defaults={"retention_days": 10})
+    in_waalwijk = receive(creditors.housing)
+    in_meerssen = receive(
+        creditors.water, municipality="GM0938", creditor_reference="WB-1", postcode="6231 AB", city="Meerssen"
+    )
+    close(in_waalwijk, Case.Outcome.NO_CONTACT)
+    close(in_meerssen, Case.Outcome.NO_CONTACT)
+
+    with on(TODAY.date() + timedelta(days=11)):
+        report = retention.retention_run()
+
+    assert [(row.municipality, row.term_days, row.cases_erased) for row in report.municipalities] == [
+        ("GM0867", 10, 1),
+        ("GM0938", TERM, 0),
+    ]
+    assert refresh(in_waalwijk).erased_at is not None
+    assert refresh(in_meerssen).erased_at is None
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        report = retention.retention_run()
+
+    assert [(row.municipality, row.cases_erased) for row in report.municipalities] == [("GM0938", 1)]
+    assert refresh(in_meerssen).erased_at is not None
+
+
+# --- dry run, again, at scale ---------------------------------------------------------------------------
+
+
+def snapshot() -> tuple[object, ...]:
+    return (
+        list(Case.objects.order_by("pk").values()),
+        list(Signal.objects.order_by("pk").values_list("pk", flat=True)),
+        list(ContactAttempt.objects.order_by("pk").values()),
+        SignalTombstone.objects.count(),
+        AuditEvent.objects.count(),
+        Entry.objects.count(),
+    )
+
+
+def some_cases(creditors) -> None:
+    """A declined case, a helped case, an open case nobody reached and one that was reached."""
+    declined = receive(creditors.housing, **household(1))
+    reach(declined, note="Voorbeeld wil niet")
+    close(declined, Case.Outcome.DECLINED)
+    helped = receive(creditors.housing, **household(2))
+    reach(helped)
+    close(helped, Case.Outcome.REFERRED_DEBT_HELP)
+    receive(creditors.housing, **household(3))
+    reach(receive(creditors.housing, **household(4)))
+
+
+def test_a_dry_run_counts_what_a_run_does_and_changes_nothing(creditors):
+    some_cases(creditors)
+    before = snapshot()
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        dry = retention.retention_run(dry_run=True)
+        assert snapshot() == before
+        done = retention.retention_run()
+
+    assert dry.dry_run and not done.dry_run
+    assert (
+        dry.totals()
+        == done.totals()
+        == {
+            "closed_without_contact": 1,
+            "cases_erased": 2,
+            "signals_removed": 2,
+            "notes_cleared": 1,
+            "open_reached_past_term": 1,
+            "open_without_team": 0,
+        }
+    )
+
+
+def test_a_second_run_finds_nothing_to_do(creditors):
+    some_cases(creditors)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        retention.retention_run()
+        after_first = snapshot()
+        again = retention.retention_run()
+
+    assert again.totals() | {"open_reached_past_term": 0} == dict.fromkeys(retention.COUNTS, 0)
+    assert snapshot() == after_first
+
+
+def test_cases_are_removed_in_batches_with_as_many_queries_however_many_signals(creditors, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH_CASES", 2)
+
+    def run_for(signals_per_case: int, first: int) -> int:
+        for number in range(first, first + 3):
+            for extra in range(signals_per_case):
+                case = receive(creditors.housing, **household(number, creditor_reference=f"RT-{number:03d}-{extra}"))
+            close(case, Case.Outcome.NO_CONTACT)
+        with on(TODAY.date() + timedelta(days=TERM + 1)), CaptureQueriesContext(connection) as queries:
+            report = retention.retention_run()
+        assert report.totals()["cases_erased"] == 3
+        assert report.totals()["signals_removed"] == 3 * signals_per_case
+        return len(queries)
+
+    assert run_for(1, first=1) == run_for(4, first=10)
+    assert not Signal.objects.exists()
+
+
+# --- command and task --------------------------------------------------------------------------------------
+
+
+def test_the_command_prints_counts_only(creditors):
+    some_cases(creditors)
+    out = StringIO()
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        call_command("early_signals_retention", "--dry-run", stdout=out)
+        dry = out.getvalue()
+        out = StringIO()
+        call_command("early_signals_retention", stdout=out)
+        done = out.getvalue()
+
+    assert "(dry run: nothing changed)" in dry
+    assert "GM0867: term 30 days; the data of cases closed before 2026-03-21 is removed" in done
+    assert "  cases whose personal data was removed: 2" in done
+    assert "  signals replaced by a tombstone: 2" in done
+    assert "  kept: open cases past the term in which the household was reached: 1" in done
+    for value in (*PERSONAL_VALUES, "Verzonnen", "RT-00"):
+        assert value not in dry + done
+    assert SignalTombstone.objects.count() == 2
+
+
+def test_the_task_runs_the_same_retention(creditors):
+    some_cases(creditors)
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        result = apply_retention.enqueue()
+
+    assert result.return_value == {
+        "closed_without_contact": 1,
+        "cases_erased": 2,
+        "signals_removed": 2,
+        "notes_cleared": 1,
+        "open_reached_past_term": 1,
+        "open_without_team": 0,
+    }
+    assert SignalTombstone.objects.count() == 2

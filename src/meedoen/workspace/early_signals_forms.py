@@ -1,0 +1,246 @@
+"""Forms of the early-signalling pages: an attempt to reach a household, moving and closing a case,
+and the municipality's terms, thresholds and offer letter. They check and shape the input; the
+services in ``early_signals.services`` check access again, write and audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.early_signals.letters import PLACEHOLDERS, placeholder_problems
+from meedoen.early_signals.models import OPEN_STATUSES, Case, ContactAttempt, LetterTemplate
+from meedoen.early_signals.selectors import ThresholdSetting
+from meedoen.workspace.socialmap_forms import RADIO, SELECT, TEXTAREA, TEXTBOX
+
+YES, NO = "yes", "no"
+NOTE_LENGTH = 500
+
+
+def add_errors(form: forms.BaseForm, error: ValidationError, aliases: Mapping[str, str] | None = None) -> None:
+    """Show a refusal of a service next to the field it names (``aliases`` maps the service's
+    names to the form's), or at the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = (aliases or {}).get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _radio() -> forms.RadioSelect:
+    return forms.RadioSelect(attrs={"class": RADIO})
+
+
+def _number(**attrs: str) -> forms.TextInput:
+    return forms.TextInput(attrs={"class": f"{TEXTBOX} utrecht-textbox--numeric", "inputmode": "numeric", **attrs})
+
+
+# --- a case ------------------------------------------------------------------------------------------------
+
+
+class AttemptForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("How did you try to reach them?"), choices=ContactAttempt.Channel.choices, widget=_radio()
+    )
+    attempted_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": TEXTBOX})
+    )
+    attempted_time = forms.TimeField(
+        label=_("Time"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "class": TEXTBOX})
+    )
+    reached = forms.ChoiceField(
+        label=_("Did you reach the household?"),
+        choices=[(YES, _("Yes, we were in touch")), (NO, _("No"))],
+        widget=_radio(),
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        help_text=_("Short, and only what the team needs to go on. At most 500 characters."),
+        required=False,
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"class": TEXTAREA, "rows": "3", "maxlength": str(NOTE_LENGTH)}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "attempt")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            now = timezone.localtime()
+            self.initial.setdefault("attempted_on", now.date())
+            self.initial.setdefault("attempted_time", now.time().replace(second=0, microsecond=0))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        day, time = cleaned.get("attempted_on"), cleaned.get("attempted_time")
+        if day is not None and time is not None:
+            attempted_at = timezone.make_aware(datetime.combine(day, time))
+            if attempted_at > timezone.now():
+                self.add_error("attempted_on", _("The date and time of an attempt cannot lie in the future."))
+            cleaned["attempted_at"] = attempted_at
+        return cleaned
+
+    @property
+    def attempted_at(self) -> datetime:
+        value = self.cleaned_data["attempted_at"]
+        assert isinstance(value, datetime)
+        return value
+
+    @property
+    def was_reached(self) -> bool:
+        return bool(self.cleaned_data["reached"] == YES)
+
+
+# The service's names of the attempt's fields, as the form calls them.
+ATTEMPT_ALIASES = {"attempted_at": "attempted_on"}
+
+
+class MoveForm(forms.Form):
+    status = forms.ChoiceField(label=_("Move to tray"))
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "move")
+        super().__init__(*args, **kwargs)
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (value, str(label).capitalize())
+            for value, label in Case.Status.choices
+            if value in OPEN_STATUSES and value != current
+        ]
+        field.widget.attrs["class"] = SELECT
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        help_text=_("An outcome after contact needs a recorded attempt that reached the household."),
+        choices=Case.Outcome.choices,
+        widget=_radio(),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "close")
+        super().__init__(*args, **kwargs)
+
+
+# --- the municipality's settings ---------------------------------------------------------------------------
+
+
+class TermsForm(forms.Form):
+    regular_term_days = forms.IntegerField(
+        label=_("Term for a first offer (days)"),
+        help_text=_("Calendar days from receipt of a signal to the first offer. Usual: 28."),
+        min_value=1,
+        max_value=365,
+        widget=_number(),
+    )
+    urgent_term_working_days = forms.IntegerField(
+        label=_("Term for a first offer when the situation threatens (working days)"),
+        help_text=_("Working days from receipt of an eviction or end-of-supply signal to the first offer. Usual: 3."),
+        min_value=1,
+        max_value=30,
+        widget=_number(),
+    )
+    retention_days = forms.IntegerField(
+        label=_("Retention term (days)"),
+        help_text=_(
+            "Days after a case without follow-up closes before the personal data of its signals is removed. "
+            "Leave empty for the term of the installation."
+        ),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        widget=_number(),
+    )
+
+
+class ThresholdsForm(forms.Form):
+    """The least arrears the municipality takes up, per kind of creditor: one pair of fields each."""
+
+    def __init__(self, *args: Any, thresholds: Iterable[ThresholdSetting], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = [(threshold.creditor_kind, threshold.label) for threshold in thresholds]
+        for threshold in thresholds:
+            kind = threshold.creditor_kind
+            self.fields[f"{kind}-amount"] = forms.DecimalField(
+                label=_("Minimum arrears (euro)"),
+                min_value=Decimal(0),
+                max_digits=10,
+                decimal_places=2,
+                localize=True,
+                initial=threshold.minimum_amount,
+                widget=forms.TextInput(attrs={"class": f"{TEXTBOX} utrecht-textbox--numeric", "inputmode": "decimal"}),
+            )
+            self.fields[f"{kind}-months"] = forms.IntegerField(
+                label=_("Minimum months in arrears"),
+                min_value=0,
+                max_value=240,
+                initial=threshold.minimum_months_in_arrears,
+                widget=_number(),
+            )
+
+    def groups(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(label, self[f"{kind}-amount"], self[f"{kind}-months"]) for kind, label in self.kinds]
+
+    def values(self) -> dict[str, tuple[Decimal, int]]:
+        return {
+            kind: (self.cleaned_data[f"{kind}-amount"], self.cleaned_data[f"{kind}-months"])
+            for kind, _label in self.kinds
+        }
+
+
+def _template_field(name: str) -> Any:
+    return LetterTemplate._meta.get_field(name)
+
+
+class LetterTemplateForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject"), max_length=_template_field("subject").max_length, widget=forms.TextInput()
+    )
+    body = forms.CharField(
+        label=_("Text of the letter"),
+        max_length=_template_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": "16"}),
+    )
+    sender = forms.CharField(
+        label=_("Signed by"), max_length=_template_field("sender").max_length, widget=forms.TextInput()
+    )
+    contact = forms.CharField(
+        label=_("How residents reach the team"),
+        help_text=_("Phone number, e-mail address or walk-in hours, in one or two short sentences."),
+        max_length=_template_field("contact").max_length,
+        required=False,
+        widget=forms.TextInput(),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = _(
+            "Short sentences, and “je”. Blank lines separate paragraphs. Placeholders: %(names)s."
+        ) % {"names": ", ".join("{" + name + "}" for name in PLACEHOLDERS)}
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = TEXTAREA if name == "body" else TEXTBOX
+
+    def _placeholders(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        assert isinstance(value, str)
+        problems = placeholder_problems(value)
+        if problems:
+            raise ValidationError(problems)
+        return value
+
+    def clean_subject(self) -> str:
+        return self._placeholders("subject")
+
+    def clean_body(self) -> str:
+        return self._placeholders("body")
+
+    def clean_sender(self) -> str:
+        return self._placeholders("sender")

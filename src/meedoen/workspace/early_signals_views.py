@@ -1,0 +1,411 @@
+"""The early-signalling team's pages: the five trays of cases (no personal data), a case with its
+signals and contact attempts (an audited read), the forms to record an attempt, move and close a
+case, and the offer letter as PDF. The application manager keeps the municipality's terms,
+thresholds and offer letter on the settings page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from meedoen.areas.selectors import districts_of
+from meedoen.core.access import Actor, Role, require_role
+from meedoen.early_signals import letters, services
+from meedoen.early_signals.models import Case, ContactAttempt, Signal
+from meedoen.early_signals.selectors import (
+    NO_DISTRICT,
+    TRAY_PAGE_SIZE,
+    CaseDetail,
+    CaseNotFoundError,
+    CaseSummary,
+    case_detail,
+    case_of_municipality,
+    municipality_settings_of,
+    offer_due_soon,
+    tray_counts,
+    tray_page,
+)
+from meedoen.organisations.models import Municipality, Organisation
+from meedoen.organisations.selectors import partner_organisations
+from meedoen.workspace.decorators import staff_view
+from meedoen.workspace.early_signals_forms import (
+    ATTEMPT_ALIASES,
+    AttemptForm,
+    CloseForm,
+    LetterTemplateForm,
+    MoveForm,
+    TermsForm,
+    ThresholdsForm,
+    add_errors,
+)
+from meedoen.workspace.views import _page
+
+# Recorded with every opening of a case page, and shown to the resident under "My data".
+CASE_PURPOSE = "early signalling: offer of help"
+TRAY, DISTRICT, PAGE = "bak", "wijk", "pagina"
+CASES_PER_PAGE = TRAY_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Row:
+    """A case in a tray, with how its term stands, to be said in words and not only in colour."""
+
+    case: CaseSummary
+    tray: str
+    outcome: str
+    overdue: bool
+    overdue_days: int
+    due_today: bool
+    due_soon: bool
+
+
+def _row(case: CaseSummary) -> Row:
+    overdue = case.offer_overdue
+    due_soon = offer_due_soon(case)
+    return Row(
+        case=case,
+        tray=str(Case.Status(case.status).label),
+        outcome=str(Case.Outcome(case.outcome).label) if case.outcome else "",
+        overdue=overdue,
+        overdue_days=(timezone.localdate() - case.first_offer_due).days if overdue else 0,
+        due_today=due_soon and case.first_offer_due == timezone.localdate(),
+        due_soon=due_soon,
+    )
+
+
+# --- trays ---------------------------------------------------------------------------------------------------
+
+
+@staff_view
+def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    """The five trays with their counts, one tray's cases as a table, filtered by district."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality.pk)
+    status = request.GET.get(TRAY, "")
+    if status not in Case.Status.values:
+        status = Case.Status.NEW
+    districts = list(districts_of(municipality.code))
+    district = request.GET.get(DISTRICT, "")
+    if district not in {area.code for area in districts} | {NO_DISTRICT}:
+        district = ""
+    asked_page = request.GET.get(PAGE, "")
+    counts = tray_counts(actor=actor, municipality_id=municipality.pk, district_code=district or None)
+    page = tray_page(
+        actor=actor,
+        municipality_id=municipality.pk,
+        status=status,
+        district_code=district or None,
+        number=int(asked_page) if asked_page.isdigit() else 1,
+        per_page=CASES_PER_PAGE,
+    )
+    current = next(count for count in counts if count.status == status)
+
+    def link(**changes: str | int) -> str:
+        query: dict[str, str | int] = {TRAY: status, **({DISTRICT: district} if district else {}), **changes}
+        return f"{reverse('workspace:early_signals')}?{urlencode(query)}"
+
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/early_signals/trays.html",
+        tabs=[(count, link(**{TRAY: count.status})) for count in counts],
+        current=current,
+        closed=status == Case.Status.CLOSED,
+        rows=[_row(case) for case in page.cases],
+        page=page,
+        previous_link=link(**{PAGE: page.number - 1}) if page.has_previous else "",
+        next_link=link(**{PAGE: page.number + 1}) if page.has_next else "",
+        districts=districts,
+        district=district,
+        no_district=NO_DISTRICT,
+        tray=status,
+        may_keep_settings=actor.has_role(Role.APPLICATION_MANAGER, municipality_id=municipality.pk),
+    )
+
+
+# --- a case ----------------------------------------------------------------------------------------------------
+
+
+def _case(actor: Actor, municipality: Municipality, case_id: UUID) -> Case:
+    """A case of the current municipality; 404 for any other, so ids of other municipalities tell nothing."""
+    try:
+        return case_of_municipality(actor=actor, municipality_id=municipality.pk, case_id=case_id)
+    except CaseNotFoundError:
+        raise Http404("no case of this municipality") from None
+
+
+def _team(actor: Actor, municipality: Municipality) -> Organisation:
+    """The organisation the officer works for in this municipality: it signs what they do."""
+    ids = actor.organisation_ids(municipality.pk, Role.EARLY_SIGNALS_OFFICER)
+    organisation = partner_organisations(municipality).filter(pk__in=ids).order_by("pk").first()
+    if organisation is None:
+        raise Http404("no organisation of this officer here")
+    return organisation
+
+
+def _case_page(
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    case_id: UUID,
+    *,
+    attempt_form: AttemptForm | None = None,
+    move_form: MoveForm | None = None,
+    close_form: CloseForm | None = None,
+) -> HttpResponse:
+    found = _case(actor, municipality, case_id)
+    detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE)
+    invalid = any(form is not None and form.errors for form in (attempt_form, move_form, close_form))
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/early_signals/case.html",
+        detail=detail,
+        row=_row(detail.case),
+        signals=[(signal, Signal.Kind(signal.kind).label) for signal in detail.signals],
+        attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
+        is_open=detail.case.status != Case.Status.CLOSED,
+        attempt_form=attempt_form or AttemptForm(),
+        move_form=move_form or MoveForm(current=detail.case.status),
+        close_form=close_form or CloseForm(),
+        back_link=f"{reverse('workspace:early_signals')}?{urlencode({TRAY: detail.case.status})}",
+        status=400 if invalid else 200,
+    )
+
+
+@never_cache
+@staff_view
+def case(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    """A case with the personal data of its signals; the read is recorded before the page is built."""
+    return _case_page(request, actor, municipality, case)
+
+
+@never_cache
+@require_POST
+@staff_view
+def attempt(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    found = _case(actor, municipality, case)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attempt_record(
+                actor=actor,
+                case=found,
+                organisation=_team(actor, municipality),
+                channel=form.cleaned_data["channel"],
+                attempted_at=form.attempted_at,
+                reached=form.was_reached,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error, ATTEMPT_ALIASES)
+        else:
+            messages.success(request, _("The attempt is recorded."))
+            return redirect("workspace:early-signals-case", case=found.uuid)
+    return _case_page(request, actor, municipality, case, attempt_form=form)
+
+
+@never_cache
+@require_POST
+@staff_view
+def move(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    found = _case(actor, municipality, case)
+    form = MoveForm(request.POST, current=found.status)
+    if form.is_valid():
+        try:
+            moved = services.case_move(
+                actor=actor, case=found, organisation=_team(actor, municipality), status=form.cleaned_data["status"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            label = Case.Status(moved.status).label
+            messages.success(request, _("The case is in the tray “%(tray)s” now.") % {"tray": label})
+            return redirect("workspace:early-signals-case", case=found.uuid)
+    return _case_page(request, actor, municipality, case, move_form=form)
+
+
+@never_cache
+@require_POST
+@staff_view
+def close(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    found = _case(actor, municipality, case)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_close(
+                actor=actor, case=found, organisation=_team(actor, municipality), outcome=form.cleaned_data["outcome"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The case is closed."))
+            return redirect("workspace:early-signals-case", case=found.uuid)
+    return _case_page(request, actor, municipality, case, close_form=form)
+
+
+@never_cache
+@staff_view
+def letter(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    """The offer letter as PDF, for the person of the case's most recent signal (an audited read)."""
+    try:
+        built = letters.offer_letter(actor=actor, municipality=municipality, case_id=case)
+    except (CaseNotFoundError, letters.LetterUnavailableError):
+        raise Http404("no letter for this case") from None
+    response = HttpResponse(letters.letter_pdf(built), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="aanbodbrief-{case.hex[:8]}.pdf"'
+    return response
+
+
+# --- settings ------------------------------------------------------------------------------------------------
+
+
+def _settings_page(
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    *,
+    terms_form: TermsForm | None = None,
+    thresholds_form: ThresholdsForm | None = None,
+    letter_form: LetterTemplateForm | None = None,
+    preview: letters.OfferLetter | None = None,
+) -> HttpResponse:
+    current = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
+    text = letters.letter_text_of(municipality)
+    invalid = any(form is not None and form.errors for form in (terms_form, thresholds_form, letter_form))
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/early_signals/settings.html",
+        terms_form=terms_form
+        or TermsForm(
+            initial={
+                "regular_term_days": current.regular_term_days,
+                "urgent_term_working_days": current.urgent_term_working_days,
+                "retention_days": current.retention_days,
+            }
+        ),
+        thresholds_form=thresholds_form or ThresholdsForm(thresholds=current.thresholds),
+        letter_form=letter_form
+        or LetterTemplateForm(
+            initial={"subject": text.subject, "body": text.body, "sender": text.sender, "contact": text.contact}
+        ),
+        own_letter=text.own,
+        contact_missing=not text.contact.strip(),
+        preview=letters.letter_html(preview or letters.example_letter(text=text, municipality=municipality)),
+        previewing_unsaved=preview is not None,
+        status=400 if invalid else 200,
+    )
+
+
+def _require_manager(actor: Actor, municipality: Municipality) -> None:
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+
+
+@staff_view
+def settings_page(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    _require_manager(actor, municipality)
+    return _settings_page(request, actor, municipality)
+
+
+@require_POST
+@staff_view
+def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    _require_manager(actor, municipality)
+    form = TermsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.municipality_settings_update(
+                actor=actor,
+                municipality=municipality,
+                regular_term_days=form.cleaned_data["regular_term_days"],
+                urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
+                retention_days=form.cleaned_data["retention_days"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The terms are saved. They apply to signals received from now on."))
+            return redirect("workspace:early_signals_settings")
+    return _settings_page(request, actor, municipality, terms_form=form)
+
+
+@require_POST
+@staff_view
+def settings_thresholds(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    _require_manager(actor, municipality)
+    current = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
+    form = ThresholdsForm(request.POST, thresholds=current.thresholds)
+    if form.is_valid():
+        stored = {t.creditor_kind: (t.minimum_amount, t.minimum_months_in_arrears) for t in current.thresholds}
+        try:
+            # All kinds or none: a refusal of one leaves the others as they were.
+            with transaction.atomic():
+                for kind, (amount, months) in form.values().items():
+                    if stored.get(kind) != (amount, months):
+                        services.threshold_set(
+                            actor=actor,
+                            municipality=municipality,
+                            creditor_kind=kind,
+                            minimum_amount=amount,
+                            minimum_months_in_arrears=months,
+                        )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The thresholds are saved. They apply to signals received from now on."))
+            return redirect("workspace:early_signals_settings")
+    return _settings_page(request, actor, municipality, thresholds_form=form)
+
+
+@require_POST
+@staff_view
+def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    """Save the offer letter, preview it unsaved, or go back to the standard text."""
+    _require_manager(actor, municipality)
+    action = request.POST.get("action", "save")
+    if action == "standard":
+        services.letter_template_clear(actor=actor, municipality=municipality)
+        messages.success(request, _("The letter uses the standard text again."))
+        return redirect("workspace:early_signals_settings")
+    form = LetterTemplateForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, actor, municipality, letter_form=form)
+    if action == "preview":
+        text = letters.LetterText(
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            sender=form.cleaned_data["sender"],
+            contact=form.cleaned_data["contact"],
+            own=True,
+        )
+        preview = letters.example_letter(text=text, municipality=municipality)
+        return _settings_page(request, actor, municipality, letter_form=form, preview=preview)
+    try:
+        services.letter_template_set(
+            actor=actor,
+            municipality=municipality,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            sender=form.cleaned_data["sender"],
+            contact=form.cleaned_data["contact"],
+        )
+    except ValidationError as error:
+        add_errors(form, error)
+        return _settings_page(request, actor, municipality, letter_form=form)
+    messages.success(request, _("The offer letter is saved."))
+    return redirect("workspace:early_signals_settings")

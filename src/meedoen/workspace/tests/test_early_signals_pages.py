@@ -1,0 +1,746 @@
+"""The early-signalling pages through HTTP: the trays and a case (only the early-signalling officers of
+the municipality), the forms to record an attempt, move and close a case, the offer letter as PDF, and
+the settings page of the application manager. Opening a case or a letter is recorded; every refusal
+changes nothing; Meerssen never sees a Waalwijk case."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from conftest import log_in
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from meedoen.accounts.tests.factories import TOTPDeviceFactory, UserFactory
+from meedoen.areas.models import Area
+from meedoen.core.access import Role
+from meedoen.core.models import AuditEvent
+from meedoen.early_signals.letters import OFFER_LETTER_PURPOSE
+from meedoen.early_signals.models import (
+    Case,
+    ContactAttempt,
+    CreditorKindThreshold,
+    LetterTemplate,
+    MunicipalitySettings,
+    Signal,
+)
+from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, signal_row
+from meedoen.organisations.models import Organisation
+from meedoen.organisations.tests.factories import MembershipFactory
+from meedoen.workspace import early_signals_views
+from meedoen.workspace.early_signals_views import CASE_PURPOSE
+from meedoen.workspace.navigation import modules_for
+
+pytestmark = pytest.mark.django_db
+LOGIN, OK, FORBIDDEN, NOT_FOUND = "login", 200, 403, 404
+# Friday 20 March 2026, mid-morning.
+TODAY = datetime(2026, 3, 20, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+RECEIVED = TODAY - timedelta(days=2)
+NOT_LOGGED_IN = ("anonymous", "resident", "second_resident", "no_second_factor")
+STAFF = (
+    "ww_policy",
+    "ww_caseworker",
+    "ww_early_signals",
+    "ww_offer_maintainer",
+    "ww_application_manager",
+    "ww_auditor",
+    "ms_auditor",
+    "ms_application_manager",
+    "ms_early_signals",
+)
+EVERYONE = (*NOT_LOGGED_IN, "no_role", *STAFF)
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(autouse=True)
+def _on_a_fixed_day():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def people(personas, world):
+    """The personas, and an early-signalling officer of Meerssen."""
+    officer = UserFactory(username="ms-vroeg")
+    TOTPDeviceFactory(user=officer)
+    MembershipFactory(
+        user=officer, organisation=world.ms_team, municipality=world.meerssen, role=Role.EARLY_SIGNALS_OFFICER
+    )
+    return {**personas, "ms_early_signals": officer}
+
+
+@pytest.fixture
+def client_en(people):
+    """A logged-in client that reads the pages in English, the source language."""
+
+    def make(persona: str) -> Client:
+        client = log_in(Client(), people[persona])
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def creditors(world):
+    return {
+        "housing": make_creditor(
+            "Woonstichting Langstraat", Organisation.Kind.HOUSING_CORPORATION, agreements=[world.waalwijk]
+        ),
+        "energy": make_creditor("Energie Verzonnen", Organisation.Kind.ENERGY_SUPPLIER, agreements=[world.waalwijk]),
+        "water": make_creditor("Waterbedrijf Denkbeeld", Organisation.Kind.WATER_COMPANY, agreements=[world.meerssen]),
+    }
+
+
+@pytest.fixture
+def cases(creditors, world):
+    """A case in Waalwijk about Jolien van Voorbeeld (with a BSN), and one in Meerssen; both came in
+    on Wednesday, two days ago."""
+    with time_machine.travel(RECEIVED, tick=False):
+        deliver_rows(creditors["housing"], signal_row(bsn="111222333"))
+        deliver_rows(
+            creditors["water"],
+            signal_row(
+                creditor_reference="WB-1",
+                municipality="GM0938",
+                postcode="6241 ZT",
+                city="Bunde",
+                surname="Meerssenaar",
+            ),
+        )
+    return {
+        "waalwijk": Case.objects.get(municipality=world.waalwijk),
+        "meerssen": Case.objects.get(municipality=world.meerssen),
+    }
+
+
+def another_case(creditor, number: int, **fields) -> Case:
+    """One more Waalwijk case, at an address of its own."""
+    row = signal_row(
+        **{
+            "creditor_reference": f"X-{number}",
+            "house_number": str(100 + number),
+            "surname": f"Verzonnen{number}",
+            **fields,
+        }
+    )
+    answer = deliver_rows(creditor, row)
+    assert answer.receipt.accepted == 1, answer.all_problems()
+    return Case.objects.get(signals__creditor_reference=f"X-{number}")
+
+
+def state():
+    """Everything the pages of this module could change."""
+    return (
+        sorted(Case.objects.values_list("uuid", "status", "outcome", "first_offer_at")),
+        ContactAttempt.objects.count(),
+        sorted(MunicipalitySettings.objects.values_list("municipality_id", "regular_term_days", "retention_days")),
+        sorted(CreditorKindThreshold.objects.values_list("creditor_kind", "minimum_amount")),
+        sorted(LetterTemplate.objects.values_list("municipality_id", "subject")),
+        AuditEvent.objects.filter(kind=AuditEvent.Kind.CHANGE).count(),
+        AuditEvent.objects.filter(kind=AuditEvent.Kind.READ).count(),
+    )
+
+
+def without_token(content: bytes) -> str:
+    """A page without its CSRF token and its own address, which differ on every response."""
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", content.decode())
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "", text)
+
+
+def reads(reason: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(kind=AuditEvent.Kind.READ, reason=reason))
+
+
+def check(response, outcome) -> None:
+    if outcome == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    else:
+        assert response.status_code == outcome
+
+
+def case_url(case: Case, name: str = "workspace:early-signals-case") -> str:
+    return reverse(name, args=[case.uuid])
+
+
+def attempt_data(**changes: str) -> dict[str, str]:
+    return {
+        "attempt-channel": "phone",
+        "attempt-attempted_on": "2026-03-20",
+        "attempt-attempted_time": "09:30",
+        "attempt-reached": "yes",
+        "attempt-note": "Called, spoke with her. Appointment on Tuesday.",
+        **changes,
+    }
+
+
+# --- who may open what --------------------------------------------------------------------------------------
+
+PAGES = {
+    "workspace:early_signals": {"default": FORBIDDEN, "ww_early_signals": OK, "ms_early_signals": OK},
+    "workspace:early-signals-case": {"default": FORBIDDEN, "ww_early_signals": OK, "ms_early_signals": NOT_FOUND},
+    "workspace:early-signals-letter": {"default": FORBIDDEN, "ww_early_signals": OK, "ms_early_signals": NOT_FOUND},
+    "workspace:early_signals_settings": {
+        "default": FORBIDDEN,
+        "ww_application_manager": OK,
+        "ms_application_manager": OK,
+    },
+}
+CASE_PAGES = {"workspace:early-signals-case", "workspace:early-signals-letter"}
+
+
+def expected(rules: dict[str, int], persona: str) -> int | str:
+    if persona in NOT_LOGGED_IN:
+        return LOGIN
+    return rules.get(persona, rules["default"])
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("persona", EVERYONE)
+def test_who_opens_which_page(client_en, cases, page, persona):
+    url = case_url(cases["waalwijk"], page) if page in CASE_PAGES else reverse(page)
+    outcome = expected(PAGES[page], persona)
+    before = state()
+
+    check(client_en(persona).get(url), outcome)
+
+    if outcome == OK and page in CASE_PAGES:
+        assert AuditEvent.objects.filter(kind=AuditEvent.Kind.READ).count() > before[-1]
+    else:
+        assert state() == before  # a refusal, the trays and the settings record and change nothing
+
+
+POSTS = {
+    "workspace:early-signals-attempt": attempt_data(),
+    "workspace:early-signals-move": {"move-status": "in_help"},
+    "workspace:early-signals-close": {"close-outcome": "no_contact"},
+}
+REFUSED_POSTS = {"default": FORBIDDEN, "ms_early_signals": NOT_FOUND}
+
+
+@pytest.mark.parametrize("page", sorted(POSTS))
+@pytest.mark.parametrize("persona", [persona for persona in EVERYONE if persona != "ww_early_signals"])
+def test_no_one_else_changes_a_case(client_en, cases, page, persona):
+    before = state()
+
+    check(client_en(persona).post(case_url(cases["waalwijk"], page), POSTS[page]), expected(REFUSED_POSTS, persona))
+
+    assert state() == before
+
+
+SETTINGS_POSTS = {
+    "workspace:early-signals-settings-terms": {"regular_term_days": "21", "urgent_term_working_days": "2"},
+    "workspace:early-signals-settings-thresholds": {
+        "woningcorporatie-amount": "100",
+        "woningcorporatie-months": "1",
+    },
+    "workspace:early-signals-settings-letter": {"subject": "Hallo", "body": "Beste {naam},", "sender": "Team"},
+}
+
+
+@pytest.mark.parametrize("page", sorted(SETTINGS_POSTS))
+@pytest.mark.parametrize(
+    "persona", [p for p in EVERYONE if p not in {"ww_application_manager", "ms_application_manager"}]
+)
+def test_no_one_else_changes_the_settings(client_en, world, page, persona):
+    before = state()
+
+    check(client_en(persona).post(reverse(page), SETTINGS_POSTS[page]), expected({"default": FORBIDDEN}, persona))
+
+    assert state() == before
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused(people, cases):
+    client = log_in(Client(enforce_csrf_checks=True), people["ww_early_signals"])
+    before = state()
+
+    for page, data in POSTS.items():
+        assert client.post(case_url(cases["waalwijk"], page), data).status_code == FORBIDDEN
+
+    assert state() == before
+
+
+def test_an_unknown_case_and_a_case_of_another_municipality_look_the_same(client_en, cases):
+    client = client_en("ms_early_signals")
+    unknown = client.get(reverse("workspace:early-signals-case", args=["0" * 8 + "-0000-4000-8000-" + "0" * 12]))
+    other = client.get(case_url(cases["waalwijk"]))
+
+    assert unknown.status_code == other.status_code == NOT_FOUND
+    assert without_token(unknown.content) == without_token(other.content)
+    assert reads(CASE_PURPOSE) == []
+
+
+def test_an_officer_of_two_municipalities_sees_only_the_one_chosen(client_en, cases, world, people):
+    officer = people["ww_early_signals"]
+    MembershipFactory(
+        user=officer, organisation=world.ms_team, municipality=world.meerssen, role=Role.EARLY_SIGNALS_OFFICER
+    )
+    client = client_en("ww_early_signals")
+    client.post(reverse("workspace:switch-municipality"), {"municipality": world.meerssen.pk})
+
+    trays = client.get(reverse("workspace:early_signals")).content.decode()
+    assert str(cases["meerssen"].uuid) in trays
+    assert str(cases["waalwijk"].uuid) not in trays
+    assert client.get(case_url(cases["waalwijk"])).status_code == NOT_FOUND
+    assert client.get(case_url(cases["waalwijk"], "workspace:early-signals-letter")).status_code == NOT_FOUND
+    assert (
+        client.post(
+            case_url(cases["waalwijk"], "workspace:early-signals-close"), POSTS["workspace:early-signals-close"]
+        ).status_code
+        == NOT_FOUND
+    )
+    assert Case.objects.get(pk=cases["waalwijk"].pk).status == Case.Status.NEW
+    assert client.get(case_url(cases["meerssen"])).status_code == OK
+
+
+def test_the_navigation_leads_officers_to_the_trays_and_managers_to_the_settings(client_en):
+    assert "workspace:early_signals" in [m.url_name for m in modules_for([Role.EARLY_SIGNALS_OFFICER])]
+    officer = client_en("ww_early_signals").get(reverse("workspace:home")).content.decode()
+    assert reverse("workspace:early_signals") in officer
+    assert reverse("workspace:early_signals_settings") not in officer
+    manager = client_en("ww_application_manager").get(reverse("workspace:home")).content.decode()
+    assert reverse("workspace:early_signals_settings") in manager
+    assert reverse("workspace:early_signals") not in manager.replace(reverse("workspace:early_signals_settings"), "")
+
+
+# --- the trays ----------------------------------------------------------------------------------------------
+
+
+def test_the_trays_show_counts_and_the_cases_without_personal_data(client_en, cases, creditors):
+    overdue = another_case(creditors["housing"], 1)
+    Case.objects.filter(pk=overdue.pk).update(first_offer_due=date(2026, 3, 17))
+    soon = another_case(creditors["housing"], 2)
+    Case.objects.filter(pk=soon.pk).update(first_offer_due=date(2026, 3, 24))  # Tuesday: 2 working days
+    today = another_case(creditors["housing"], 3)
+    Case.objects.filter(pk=today.pk).update(first_offer_due=date(2026, 3, 20))
+    threat = another_case(creditors["energy"], 4, signal_kind="end_of_supply")
+
+    response = client_en("ww_early_signals").get(reverse("workspace:early_signals"))
+
+    assert response.status_code == OK
+    page = response.content.decode()
+    counts = {tab.status: (tab.count, tab.overdue) for tab, _link in response.context["tabs"]}
+    assert counts == {"new": (5, 1), "to_contact": (0, 0), "contacted": (0, 0), "in_help": (0, 0), "closed": (0, 0)}
+    assert "New (5), 1 overdue" in page
+    for case in (cases["waalwijk"], overdue, soon, today, threat):
+        assert f'id="case-{case.uuid}"' in page
+    assert "Overdue by 3 days" in page
+    assert "Due within 2 working days" in page
+    assert "Due today" in page
+    # No names, addresses or amounts in the lists.
+    for personal in ("Voorbeeld", "Verzonnen1", "Verzonnenstraat", "412"):
+        assert personal not in page
+    assert reads(CASE_PURPOSE) == []
+    # The most urgent first: overdue, due today, due soon, the threatening one (3 working days).
+    order = [row.case.uuid for row in response.context["rows"]]
+    assert order[:4] == [overdue.uuid, today.uuid, soon.uuid, threat.uuid]
+
+
+def test_the_district_filter(client_en, cases, creditors):
+    in_district = another_case(creditors["housing"], 1)
+    Case.objects.filter(pk=in_district.pk).update(district=Area.objects.get(code="WK086701"))
+    client = client_en("ww_early_signals")
+    url = reverse("workspace:early_signals")
+
+    def listed(**query: str) -> set:
+        return {row.case.uuid for row in client.get(url, query).context["rows"]}
+
+    assert listed() == {cases["waalwijk"].uuid, in_district.uuid}
+    assert listed(wijk="WK086701") == {in_district.uuid}
+    assert listed(wijk="-") == {cases["waalwijk"].uuid}
+    assert listed(wijk="WK093801") == {cases["waalwijk"].uuid, in_district.uuid}  # not a district here: ignored
+    page = client.get(url, {"wijk": "WK086701"}).content.decode()
+    assert "New (1)" in page and "Wijk 01" in page
+    assert "No district known" in page
+
+
+def test_the_closed_tray_shows_outcome_and_closed_date(client_en, cases, world):
+    Case.objects.filter(pk=cases["waalwijk"].pk).update(
+        status=Case.Status.CLOSED,
+        outcome=Case.Outcome.PAYMENT_ARRANGEMENT,
+        closed_at=TODAY - timedelta(days=1),
+        first_offer_at=TODAY - timedelta(days=3),
+    )
+
+    response = client_en("ww_early_signals").get(reverse("workspace:early_signals"), {"bak": "closed"})
+
+    page = response.content.decode()
+    assert "Contact: payment arrangement" in page
+    assert "19 March 2026" in page
+    assert "In time" in page
+    assert "Closed (1)" in page
+    # An unknown tray shows the new cases.
+    assert client_en("ww_early_signals").get(reverse("workspace:early_signals"), {"bak": "<x>"}).context["tray"] == (
+        "new"
+    )
+
+
+def test_a_long_tray_is_shown_in_pages(client_en, cases, creditors, monkeypatch):
+    monkeypatch.setattr(early_signals_views, "CASES_PER_PAGE", 2)
+    for number in range(1, 4):
+        another_case(creditors["housing"], number)
+    client = client_en("ww_early_signals")
+    url = reverse("workspace:early_signals")
+
+    first = client.get(url)
+    second = client.get(url, {"pagina": "2"})
+    beyond = client.get(url, {"pagina": "99"})
+    junk = client.get(url, {"pagina": "x"})
+
+    assert len(first.context["rows"]) == 2 and "Page 1 of 2" in first.content.decode()
+    assert len(second.context["rows"]) == 2 and "Page 2 of 2" in second.content.decode()
+    assert beyond.context["page"].number == 2
+    assert junk.context["page"].number == 1
+    seen = {row.case.uuid for row in first.context["rows"]} | {row.case.uuid for row in second.context["rows"]}
+    assert len(seen) == 4
+    assert "pagina=2" in first.content.decode()
+
+
+# --- a case -------------------------------------------------------------------------------------------------
+
+
+def test_an_officer_opens_a_case_and_the_read_is_recorded(client_en, cases, world):
+    from meedoen.accounts.pseudonyms import resident_ref_for_bsn
+
+    case = cases["waalwijk"]
+    response = client_en("ww_early_signals").get(case_url(case))
+
+    assert response.status_code == OK
+    page = response.content.decode()
+    for shown in ("Jolien", "Voorbeeld", "Verzonnenstraat 12", "5141 ZX", "0612345678", "412.50", "WS-0001"):
+        assert shown in page, shown
+    assert "Woonstichting Langstraat: payment arrears, received on 18 March 2026" in page
+    assert "15 April 2026" in page  # the due day: 28 days on
+    assert "No attempts recorded yet." in page
+    assert response["Cache-Control"].startswith("max-age=0")
+    recorded = reads(CASE_PURPOSE)
+    assert sorted(event.subject_ref for event in recorded) == sorted(
+        [case.household_ref, resident_ref_for_bsn("111222333")]
+    )
+    assert {(event.actor_label, event.municipality_id) for event in recorded} == {("ww-vroeg", world.waalwijk.pk)}
+
+
+def test_hostile_text_in_a_signal_is_shown_escaped(client_en, creditors):
+    case = another_case(creditors["housing"], 1, surname=HOSTILE, given_name="<b>Bo</b>")
+    ContactAttempt.objects.create(case=case, channel="phone", note='<img src=x onerror="alert(1)">')
+
+    page = client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>Bo</b>" not in page and "<img src=x" not in page
+
+
+def test_an_officer_records_an_attempt_that_reached_them_and_closes_the_case(client_en, cases, world):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+
+    response = client.post(case_url(case, "workspace:early-signals-attempt"), attempt_data())
+
+    assert response.status_code == 302 and response["Location"] == case_url(case)
+    attempt = ContactAttempt.objects.get(case=case)
+    assert (attempt.channel, attempt.reached, attempt.note) == (
+        "phone",
+        True,
+        "Called, spoke with her. Appointment on Tuesday.",
+    )
+    assert attempt.attempted_at == datetime(2026, 3, 20, 9, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    case.refresh_from_db()
+    assert case.status == Case.Status.CONTACTED and case.first_contact_at == attempt.attempted_at
+    assert AuditEvent.objects.filter(action="early_signals.case.attempt", actor_label="ww-vroeg").count() == 1
+    page = client.get(case_url(case)).content.decode()
+    assert "The attempt is recorded." in page
+    assert "Appointment on Tuesday" in page
+    assert "20 March 2026, 09:30" in page and ": in time" in page
+
+    response = client.post(case_url(case, "workspace:early-signals-close"), {"close-outcome": "referred_debt_help"})
+
+    assert response.status_code == 302 and response["Location"] == case_url(case)
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.REFERRED_DEBT_HELP)
+    assert AuditEvent.objects.filter(action="early_signals.case.close").count() == 1
+    page = client.get(case_url(case)).content.decode()
+    assert "Contact: referred to debt help" in page
+    assert "Record an attempt" not in page  # a closed case takes no more attempts
+
+
+def test_an_attempt_that_did_not_reach_them_moves_a_new_case_to_be_contacted(client_en, cases):
+    case = cases["waalwijk"]
+    data = attempt_data(**{"attempt-channel": "letter", "attempt-reached": "no", "attempt-note": ""})
+
+    assert (
+        client_en("ww_early_signals").post(case_url(case, "workspace:early-signals-attempt"), data).status_code == 302
+    )
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.TO_CONTACT
+    assert case.first_offer_at is not None and case.first_contact_at is None
+
+
+def test_an_officer_moves_a_case_to_another_tray(client_en, cases):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+
+    response = client.post(case_url(case, "workspace:early-signals-move"), {"move-status": "in_help"})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.IN_HELP
+    assert "The case is in the tray “in help” now." in client.get(case_url(case)).content.decode()
+    assert AuditEvent.objects.get(action="early_signals.case.move").details == {"from": "new", "to": "in_help"}
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "field"),
+    [
+        (
+            "workspace:early-signals-attempt",
+            attempt_data(**{"attempt-attempted_on": "2026-03-21"}),
+            "attempted_on",
+        ),
+        (
+            "workspace:early-signals-attempt",
+            attempt_data(**{"attempt-attempted_time": "10:30"}),  # later today
+            "attempted_on",
+        ),
+        ("workspace:early-signals-attempt", attempt_data(**{"attempt-attempted_on": "2026-02-30"}), "attempted_on"),
+        ("workspace:early-signals-attempt", attempt_data(**{"attempt-channel": "pigeon"}), "channel"),
+        ("workspace:early-signals-attempt", attempt_data(**{"attempt-reached": ""}), "reached"),
+        ("workspace:early-signals-attempt", attempt_data(**{"attempt-note": "x" * 501}), "note"),
+        # Before the case was opened (on Wednesday 18 March, at 10:00).
+        ("workspace:early-signals-attempt", attempt_data(**{"attempt-attempted_on": "2026-03-17"}), "attempted_on"),
+        ("workspace:early-signals-move", {"move-status": "closed"}, "status"),
+        ("workspace:early-signals-move", {"move-status": "new"}, "status"),  # the tray it is in
+        ("workspace:early-signals-close", {"close-outcome": "won_the_lottery"}, "outcome"),
+        ("workspace:early-signals-close", {"close-outcome": "quick_fix"}, "outcome"),  # no contact recorded
+        ("workspace:early-signals-close", {}, "outcome"),
+    ],
+)
+def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, cases, page, data, field):
+    before = state()
+    response = client_en("ww_early_signals").post(case_url(cases["waalwijk"], page), data)
+
+    assert response.status_code == 400
+    form = response.context[
+        {"attempt": "attempt_form", "move": "move_form", "close": "close_form"}[page.split("-")[-1]]
+    ]
+    assert form.errors.get(field), form.errors
+    body = response.content.decode()
+    assert "Error:" in body and f'id="id_{form.prefix}-{field}_error"' in body
+    after = state()
+    assert after[:-1] == before[:-1]  # showing the page again is one more read, nothing else
+
+
+def test_a_closed_case_cannot_be_moved_or_get_an_attempt(client_en, cases):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    assert client.post(
+        case_url(case, "workspace:early-signals-close"), {"close-outcome": "no_contact"}
+    ).status_code == (302)
+
+    moved = client.post(case_url(case, "workspace:early-signals-move"), {"move-status": "in_help"})
+    attempted = client.post(case_url(case, "workspace:early-signals-attempt"), attempt_data())
+    closed_again = client.post(case_url(case, "workspace:early-signals-close"), {"close-outcome": "declined"})
+
+    assert moved.status_code == attempted.status_code == closed_again.status_code == 400
+    assert moved.context["move_form"].errors["status"] == ["This case is closed already."]
+    assert "This case is closed already." in attempted.context["attempt_form"].non_field_errors()
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.NO_CONTACT)
+    assert not ContactAttempt.objects.filter(case=case).exists()
+
+
+def test_a_get_on_a_form_address_is_not_allowed(client_en, cases):
+    assert client_en("ww_early_signals").get(
+        case_url(cases["waalwijk"], "workspace:early-signals-close")
+    ).status_code == (405)
+
+
+# --- the offer letter ---------------------------------------------------------------------------------------
+
+
+def test_an_officer_downloads_the_offer_letter_and_the_read_is_recorded(client_en, cases):
+    case = cases["waalwijk"]
+
+    response = client_en("ww_early_signals").get(case_url(case, "workspace:early-signals-letter"))
+
+    assert response.status_code == OK
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="aanbodbrief-{case.uuid.hex[:8]}.pdf"'
+    recorded = reads(OFFER_LETTER_PURPOSE)
+    assert case.household_ref in {event.subject_ref for event in recorded}
+    assert {event.actor_label for event in recorded} == {"ww-vroeg"}
+
+
+def test_without_personal_data_left_there_is_no_letter(client_en, cases):
+    case = cases["waalwijk"]
+    Signal.objects.filter(case=case).delete()
+
+    assert client_en("ww_early_signals").get(case_url(case, "workspace:early-signals-letter")).status_code == 404
+    assert "Download the offer letter" not in client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+
+# --- settings -----------------------------------------------------------------------------------------------
+
+
+def test_the_manager_sets_the_terms_and_retention(client_en, world):
+    client = client_en("ww_application_manager")
+    page = client.get(reverse("workspace:early_signals_settings"))
+    assert page.context["terms_form"].initial == {
+        "regular_term_days": 28,
+        "urgent_term_working_days": 3,
+        "retention_days": None,
+    }
+
+    response = client.post(
+        reverse("workspace:early-signals-settings-terms"),
+        {"regular_term_days": "21", "urgent_term_working_days": "2", "retention_days": "365"},
+    )
+
+    assert response.status_code == 302 and response["Location"] == reverse("workspace:early_signals_settings")
+    row = MunicipalitySettings.objects.get(municipality=world.waalwijk)
+    assert (row.regular_term_days, row.urgent_term_working_days, row.retention_days) == (21, 2, 365)
+    event = AuditEvent.objects.get(action="early_signals.settings.update")
+    assert event.details == {"regular_term_days": 21, "urgent_term_working_days": 2, "retention_days": 365}
+    assert 'value="365"' in client.get(reverse("workspace:early_signals_settings")).content.decode()
+
+    client.post(
+        reverse("workspace:early-signals-settings-terms"),
+        {"regular_term_days": "21", "urgent_term_working_days": "2", "retention_days": ""},
+    )
+    row.refresh_from_db()
+    assert row.retention_days is None
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"regular_term_days": "0", "urgent_term_working_days": "3"}, "regular_term_days"),
+        ({"regular_term_days": "366", "urgent_term_working_days": "3"}, "regular_term_days"),
+        ({"regular_term_days": "28", "urgent_term_working_days": "31"}, "urgent_term_working_days"),
+        ({"regular_term_days": "28", "urgent_term_working_days": "drie"}, "urgent_term_working_days"),
+        ({"regular_term_days": "28", "urgent_term_working_days": "3", "retention_days": "-1"}, "retention_days"),
+        ({"regular_term_days": "28", "urgent_term_working_days": "3", "retention_days": "99999"}, "retention_days"),
+    ],
+)
+def test_wrong_terms_are_refused_next_to_the_field(client_en, world, data, field):
+    before = state()
+
+    response = client_en("ww_application_manager").post(reverse("workspace:early-signals-settings-terms"), data)
+
+    assert response.status_code == 400
+    assert response.context["terms_form"].errors.get(field)
+    assert state() == before
+
+
+def test_the_manager_sets_thresholds_per_kind_of_creditor(client_en, world):
+    client = client_en("ww_application_manager")
+    data = {
+        "woningcorporatie-amount": "250.00",
+        "woningcorporatie-months": "2",
+        "energieleverancier-amount": "0",
+        "energieleverancier-months": "0",
+        "drinkwaterbedrijf-amount": "0",
+        "drinkwaterbedrijf-months": "0",
+        "zorgverzekeraar-amount": "75.50",
+        "zorgverzekeraar-months": "0",
+    }
+
+    response = client.post(reverse("workspace:early-signals-settings-thresholds"), data)
+
+    assert response.status_code == 302
+    stored = {
+        t.creditor_kind: (t.minimum_amount, t.minimum_months_in_arrears)
+        for t in CreditorKindThreshold.objects.filter(municipality=world.waalwijk)
+    }
+    assert stored == {"woningcorporatie": (Decimal("250.00"), 2), "zorgverzekeraar": (Decimal("75.50"), 0)}
+    assert AuditEvent.objects.filter(action="early_signals.threshold.set").count() == 2
+    assert not CreditorKindThreshold.objects.filter(municipality=world.meerssen).exists()
+
+    refused = client.post(
+        reverse("workspace:early-signals-settings-thresholds"),
+        {**data, "zorgverzekeraar-amount": "-5", "woningcorporatie-months": "999"},
+    )
+    assert refused.status_code == 400
+    assert refused.context["thresholds_form"].errors.keys() == {"zorgverzekeraar-amount", "woningcorporatie-months"}
+    assert CreditorKindThreshold.objects.get(creditor_kind="zorgverzekeraar").minimum_amount == Decimal("75.50")
+
+
+def test_the_manager_writes_previews_and_resets_the_offer_letter(client_en, world):
+    client = client_en("ww_application_manager")
+    url = reverse("workspace:early-signals-settings-letter")
+    page = client.get(reverse("workspace:early_signals_settings")).content.decode()
+    assert "The letter uses the standard text." in page
+    assert "Beste Jolien van Voorbeeld," in page  # the preview, with invented details
+
+    text = {
+        "subject": "Hulp van {gemeente}",
+        "body": "Beste {naam},\n\n{schuldeiser} meldde een achterstand.\nBel ons.",
+        "sender": "Team Geldzorgen",
+        "contact": "Bel 0416 123 456.",
+    }
+    preview = client.post(url, {**text, "action": "preview"})
+    assert preview.status_code == 200
+    assert "Hulp van Waalwijk" in preview.content.decode()
+    assert "Woonstichting Voorbeeld meldde een achterstand.<br>Bel ons." in preview.content.decode()
+    assert not LetterTemplate.objects.exists()
+
+    assert client.post(url, {**text, "action": "save"}).status_code == 302
+    saved = LetterTemplate.objects.get(municipality=world.waalwijk)
+    assert (saved.subject, saved.sender, saved.contact) == (
+        "Hulp van {gemeente}",
+        "Team Geldzorgen",
+        "Bel 0416 123 456.",
+    )
+    assert AuditEvent.objects.get(action="early_signals.letter_template.set").details == {
+        "fields": ["body", "contact", "sender", "subject"]
+    }
+    assert "The letter uses your own text." in client.get(reverse("workspace:early_signals_settings")).content.decode()
+
+    assert client.post(url, {**text, "action": "standard"}).status_code == 302
+    assert not LetterTemplate.objects.exists()
+    assert AuditEvent.objects.filter(action="early_signals.letter_template.clear").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"body": "Beste {naam}, je {bsn} is bekend."}, "body"),
+        ({"body": "Beste {naam, welkom."}, "body"),
+        ({"body": "{% load static %}{{ request.user }}"}, "body"),
+        ({"subject": "Over {Naam}"}, "subject"),
+        ({"sender": "{afzender}"}, "sender"),
+        ({"body": ""}, "body"),
+        ({"body": "x" * 5001}, "body"),
+    ],
+)
+def test_a_letter_with_unknown_placeholders_is_refused(client_en, world, changes, field):
+    data = {"subject": "Hulp", "body": "Beste {naam},", "sender": "Team", "contact": "", **changes}
+    before = state()
+
+    for action in ("save", "preview"):
+        response = client_en("ww_application_manager").post(
+            reverse("workspace:early-signals-settings-letter"), {**data, "action": action}
+        )
+        assert response.status_code == 400
+        assert response.context["letter_form"].errors.get(field)
+    assert state() == before
+
+
+def test_hostile_text_in_the_letter_is_escaped_in_the_preview(client_en, world):
+    response = client_en("ww_application_manager").post(
+        reverse("workspace:early-signals-settings-letter"),
+        {"subject": HOSTILE, "body": f"Beste {{naam}}, {HOSTILE}", "sender": "<b>Team</b>", "action": "preview"},
+    )
+
+    page = response.content.decode()
+    assert HOSTILE not in page and "<b>Team</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
