@@ -24,6 +24,7 @@ PERSONA_MODULES = [
     "workspace:coordination",
     "workspace:monitor",
     "workspace:compass",
+    "workspace:early_signals_settings",
     "workspace:benefits",
 ]
 
