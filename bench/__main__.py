@@ -244,6 +244,10 @@ def main() -> None:
         from bench.ledger import bench_ledger
 
         bench_ledger()  # always on PostgreSQL, in a process of its own (see bench/ledger.py)
+    if not only or "early_signals" in only:
+        from bench.early_signals import bench_early_signals
+
+        bench_early_signals()  # always on PostgreSQL, in a process of its own (see bench/early_signals.py)
 
 
 if __name__ == "__main__":

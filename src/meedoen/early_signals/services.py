@@ -791,14 +791,21 @@ def _address_of(row: _Checked) -> tuple[str, str]:
 
 def _open_cases_at(rows: list[_Checked], addresses: list[tuple[str, str]]) -> dict[tuple[int, str], list[_OpenCase]]:
     """The open cases at these addresses, oldest first, with the people and creditors of their
-    signals: two queries. The cases are locked, so none is closed while signals join it."""
+    signals: two queries. The cases are locked, so none is closed while signals join it.
+
+    The addresses are asked for per municipality, and "open" as "not closed": with a list for
+    more than one column of its index (municipality, address, status), PostgreSQL would look up
+    every combination of the lists' values, or rather read the whole table."""
+    wanted: dict[int, set[str]] = {}
+    for row, (_address, at_address) in zip(rows, addresses, strict=True):
+        wanted.setdefault(row.municipality.pk, set()).add(at_address)
+    at_addresses = Q()
+    for municipality_id, refs in wanted.items():
+        at_addresses |= Q(_one_of("address_ref", sorted(refs)), municipality_id=municipality_id)
     cases = list(
         Case.objects.select_for_update()
-        .filter(
-            _one_of("address_ref", list({at_address for _, at_address in addresses})),
-            municipality_id__in={row.municipality.pk for row in rows},
-            status__in=OPEN_STATUSES,
-        )
+        .filter(at_addresses)
+        .exclude(status=Case.Status.CLOSED)
         .order_by("opened_at", "id")
     )
     by_id = {case.pk: _OpenCase(case, [], set()) for case in cases}
