@@ -397,39 +397,37 @@ class SocialMapGenerator:
         self.offers = size
 
 
-def _bare_query(municipality_id: int, vector: str = "o.search_vector") -> Callable[[Sequence[str]], object]:
-    """The floor: the engine's full-text match and rank for the words, nothing else."""
+def _bare_query(municipality_id: int) -> Callable[[Sequence[str]], object]:
+    """The floor: the engine's full-text match and rank for the words, nothing else. Like the search,
+    it reads the search rows (``socialmap.search_rows``), which know the municipality and status."""
     from django.db import connection
 
-    from meedoen.socialmap.search import CANDIDATES, FTS_TABLE
+    from meedoen.socialmap.search import CANDIDATES, FTS_TABLE, ROWS
     from meedoen.socialmap.text import stem
 
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT o.id, ts_rank({vector}, q) AS score"
-            " FROM socialmap_offer o"
-            " JOIN socialmap_offer_municipalities om ON om.offer_id = o.id AND om.municipality_id = %s"
-            " CROSS JOIN to_tsquery('dutch', %s) q"
-            f" WHERE o.status = 'active' AND {vector} @@ q"
-            " ORDER BY score DESC, o.id LIMIT %s"
+            "SELECT n.offer_id, ts_rank(n.vector, q) AS score"
+            f" FROM {ROWS} n CROSS JOIN to_tsquery('dutch', %s) q"
+            " WHERE n.municipality_id = %s AND n.active AND n.vector @@ q"
+            " ORDER BY score DESC, n.offer_id LIMIT %s"
         )
 
-        def expression(words: Sequence[str]) -> str:
-            return " | ".join(f"{word}:*" for word in words)
+        def parameters(words: Sequence[str]) -> list[Any]:
+            return [" | ".join(f"{word}:*" for word in words), municipality_id, CANDIDATES]
     else:
         sql = (
             f"SELECT f.rowid, bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} f"
-            " JOIN socialmap_offer_municipalities om ON om.offer_id = f.rowid AND om.municipality_id = %s"
-            " JOIN socialmap_offer o ON o.id = f.rowid AND o.status = 'active'"
+            f" JOIN {ROWS} n ON n.municipality_id = %s AND n.offer_id = f.rowid AND n.active"
             f" WHERE {FTS_TABLE} MATCH %s ORDER BY score, f.rowid LIMIT %s"
         )
 
-        def expression(words: Sequence[str]) -> str:
-            return " OR ".join(f'"{stem(word)}"*' for word in words)
+        def parameters(words: Sequence[str]) -> list[Any]:
+            return [municipality_id, " OR ".join(f'"{stem(word)}"*' for word in words), CANDIDATES]
 
     def run(words: Sequence[str]) -> object:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [municipality_id, expression(words), CANDIDATES])
+            cursor.execute(sql, parameters(words))
             return cursor.fetchall()
 
     return run

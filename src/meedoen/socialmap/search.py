@@ -1,9 +1,11 @@
 """Resident search over the social map: one interface, two engines.
 
-PostgreSQL matches with its ``dutch`` text search configuration over a stored tsvector column;
-SQLite (the demo) matches with FTS5 over stems made in ``socialmap.text``. Either match is the first
-step of one query that also applies the filters, scores every candidate (synonyms, own district),
-counts them and returns the page in order; only that step differs between the engines.
+Every search is one statement over ``socialmap_search_row`` (see socialmap.search_rows): a narrow
+row per offer and municipality with all the search ranks and filters by, so that a search reads
+neither the wide offer rows nor the tables of themes, groups, places and areas. PostgreSQL matches
+words with its ``dutch`` text search configuration over the row's ``tsvector``; SQLite matches them
+with FTS5 over stems made in ``socialmap.text``. Only that first step differs between the engines;
+the rest of the statement (filters, scores, the count and the page in order) is the same.
 Nothing a resident types is stored or logged.
 """
 
@@ -13,16 +15,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Q
 
 from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality
-from meedoen.socialmap.models import Location, Offer, OfferLocation
+from meedoen.socialmap import search_rows
+from meedoen.socialmap.models import Offer
 from meedoen.socialmap.taxonomy import SYNONYMS
 from meedoen.socialmap.text import query_words, stem, stemmed_document
 
 FTS_TABLE = "socialmap_offer_fts"
+ROWS = search_rows.TABLE
+# Ways in that need no visit: an offer with one of them reaches every district.
+REMOTE_WAYS_IN = search_rows.REMOTE_WAYS_IN
 # How many text matches are ranked per query; a resident reads the first few dozen at most.
 CANDIDATES = 1000
 # On SQLite, how many of the best text matches FTS5 hands over before they are checked against the
@@ -32,13 +38,6 @@ FTS_ROWS = 2 * CANDIDATES
 # point to, and an offer with a place in the resident's own district.
 THEME_WEIGHT = 0.5
 LOCAL_WEIGHT = 0.5
-REMOTE_WAYS_IN = (
-    Offer.WayIn.PHONE,
-    Offer.WayIn.WHATSAPP,
-    Offer.WayIn.EMAIL,
-    Offer.WayIn.ONLINE_FORM,
-    Offer.WayIn.HOME_VISIT,
-)
 
 _SYNONYM_STEMS: dict[str, tuple[str, ...]] = {}
 for _word, _themes in SYNONYMS.items():
@@ -90,7 +89,9 @@ def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int =
         rows = search.run(fts_rows=None)
     total = int(rows[0][2]) if rows else 0
     shown = rows[: max(limit, 0)]
-    by_id = Offer.objects.select_related("organisation").in_bulk([row[0] for row in shown])
+    # The search text is for the index alone; a page of results never shows it.
+    offers = Offer.objects.select_related("organisation").defer("search_document")
+    by_id = offers.in_bulk([row[0] for row in shown])
     return OfferResults(
         offers=[by_id[row[0]] for row in shown if row[0] in by_id],
         total=total,
@@ -101,15 +102,14 @@ def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int =
 
 
 class _Search:
-    """One statement per search: the candidates, filtered and scored, counted, and the first page
-    of them in order, as rows of (id, in the district, how many in all, whether SQLite's text match
-    was cut too short).
+    """One statement per search over the search rows of the municipality's active offers: the
+    candidates, filtered and scored, counted, and the first page of them in order, as rows of
+    (id, in the district, how many in all, whether SQLite's text match was cut too short).
 
-    The candidates are the best CANDIDATES text matches among the municipality's active offers,
-    and the offers in the themes the words point to (every offer when there are no words). The
-    filters apply after that cut, as semi-joins (``IN (subquery)``), so that no offer appears twice
-    and no DISTINCT runs over thousands of rows. Equal scores are ordered by ``search_name`` in
-    byte order, which is Python's order of the case-folded names, then by id.
+    The candidates are the best CANDIDATES text matches (``matched``), and the other offers in the
+    themes the words point to (every offer when there are no words). The filters apply after that
+    cut. Equal scores are ordered by ``search_name`` in byte order, which is Python's order of the
+    case-folded names, then by id.
     """
 
     def __init__(
@@ -128,6 +128,11 @@ class _Search:
         self.themes_from_words = themes_from_words
         # At least one row, so that the count comes back also when no page is asked for.
         self.limit = max(limit, 1)
+        # The district and its neighbourhoods, looked up once: a place in one of them is local.
+        code = query.district
+        self.near_areas = (
+            list(Area.objects.filter(Q(code=code) | Q(parent__code=code)).values_list("id", flat=True)) if code else []
+        )
 
     def run(self, *, fts_rows: int | None) -> list[tuple[Any, ...]]:
         sql = _Sql()
@@ -140,15 +145,14 @@ class _Search:
             sql.add("(SELECT count(*) FROM top) >= %s AND (SELECT count(*) FROM matched) < %s", [fts_rows, CANDIDATES])
         else:
             sql.add("FALSE")
-        sql.add("FROM scored")
-        if self.query.district:
-            # A place in the district, or a way in that needs no visit (phone, mail, at home).
-            sql.add("WHERE local OR", *self._remote_way_in())
         collate = ' COLLATE "C"' if self.engine == "postgresql" else ""
         sql.add(
-            f"ORDER BY base + CASE WHEN local THEN {LOCAL_WEIGHT} ELSE 0.0 END DESC, search_name{collate}, id LIMIT %s",
+            f"FROM scored ORDER BY base + CASE WHEN local THEN {LOCAL_WEIGHT} ELSE 0.0 END DESC,"
+            f" search_name{collate}, id LIMIT %s",
             [self.limit],
         )
+        if self.engine == "postgresql" and self.words:
+            return _through_the_word_index(sql.text(), sql.params)
         with connection.cursor() as cursor:
             cursor.execute(sql.text(), sql.params)
             return list(cursor.fetchall())
@@ -157,102 +161,115 @@ class _Search:
 
     def _everything(self, sql: _Sql) -> None:
         """No words: every active offer that passes the filters, all with the same base score."""
-        sql.add("WITH")
-        self._near(sql)
-        sql.add("scored AS (SELECT o.id, o.search_name, o.ways_in, 0.0 AS base,", *self._local(), "AS local")
-        sql.add("FROM socialmap_offer o WHERE o.status = %s AND", [Offer.Status.ACTIVE.value], *self._in_municipality())
-        sql.add("AND", *self._passes(), ")")
-
-    def _matched(self, sql: _Sql, fts_rows: int | None) -> None:
-        """``matched``: the best CANDIDATES text matches among the municipality's active offers,
-        with their raw score (higher is better), and ``best``, the highest of those scores."""
-        if self.engine == "postgresql":
-            sql.add("WITH matched AS MATERIALIZED (", *_text_sql(self.municipality_id, self.words), "),")
-        else:
-            # FTS5 ranks the matches with the LIMIT inside its own query, so that only the best
-            # ``fts_rows`` are checked against the municipality and status (None: every match).
-            sql.add(
-                f"WITH top AS (SELECT rowid AS id, -bm25({FTS_TABLE}) AS raw FROM {FTS_TABLE}"  # noqa: S608
-                f" WHERE {FTS_TABLE} MATCH %s ORDER BY raw DESC, rowid LIMIT %s),",
-                [_fts_expression(self.words), -1 if fts_rows is None else fts_rows],
-            )
-            sql.add("matched AS (SELECT id, raw FROM top WHERE EXISTS (SELECT 1 FROM socialmap_offer o")
-            sql.add("WHERE o.id = top.id AND o.status = %s) AND", [Offer.Status.ACTIVE.value])
-            sql.add(*self._in_municipality("top.id"), "ORDER BY raw DESC, id LIMIT %s),", [CANDIDATES])
-        sql.add("best AS (SELECT coalesce(nullif(max(raw), 0), 1.0) AS raw FROM matched),")
+        sql.add("WITH scored AS (SELECT n.offer_id AS id, n.search_name,", *self._local("n"), "AS local, 0.0 AS base")
+        sql.add(f"FROM {ROWS} n WHERE n.municipality_id = %s AND n.active AND", [self.municipality_id])
+        sql.add(*self._passes("n"), ")")
 
     def _with_words(self, sql: _Sql, fts_rows: int | None) -> None:
         """The text matches, scored one by one, and the other offers in the synonym themes, which
-        all score THEME_WEIGHT. Both parts look offers up by id in ``socialmap_offer_search_rows``,
-        an index that holds everything the ranking reads of an offer, so that the wide offer rows
-        themselves are not read."""
+        all score THEME_WEIGHT."""
         self._matched(sql, fts_rows)
-        materialized = " MATERIALIZED" if self.engine == "postgresql" else ""
+        sql.add("best AS (SELECT coalesce(nullif(max(raw), 0), 1.0) AS raw FROM matched),")
+        sql.add("scored AS (SELECT m.offer_id AS id, m.search_name,", *self._local("m"), "AS local,")
+        sql.add("m.raw / best.raw + CASE WHEN", *self._in_synonym_themes("m"), f"THEN {THEME_WEIGHT} ELSE 0.0 END")
+        sql.add("AS base FROM matched m CROSS JOIN best WHERE", *self._passes("m"))
         if self.themes_from_words:
-            themed = _compiled(_offers_in_themes(self.themes_from_words))
-            sql.add(f"themed AS{materialized} (", *themed, "),")
-        self._near(sql)
-        in_theme = "o.id IN (SELECT offer_id FROM themed)" if self.themes_from_words else "FALSE"
-        # The text matches: their status and municipality are checked in ``matched`` ...
-        sql.add("scored AS (SELECT o.id, o.search_name, o.ways_in,", *self._local(), "AS local,")
-        sql.add(f"matched.raw / best.raw + CASE WHEN {in_theme} THEN {THEME_WEIGHT} ELSE 0.0 END AS base")
-        sql.add("FROM matched CROSS JOIN best JOIN socialmap_offer o ON o.id = matched.id")
-        sql.add("WHERE", *self._passes())
-        if self.themes_from_words:
-            # ... and the other offers in the synonym themes. On SQLite the unary + keeps the
-            # planner from reading every active offer through the status index instead.
-            status = "o.status" if self.engine == "postgresql" else "+o.status"
-            sql.add("UNION ALL SELECT o.id, o.search_name, o.ways_in,", *self._local())
-            sql.add(f"AS local, {THEME_WEIGHT} AS base")
-            sql.add("FROM socialmap_offer o WHERE o.id IN (SELECT offer_id FROM themed)")
-            sql.add("AND o.id NOT IN (SELECT id FROM matched) AND", status, "= %s", [Offer.Status.ACTIVE.value])
-            sql.add("AND", *self._in_municipality(), "AND", *self._passes())
+            sql.add("UNION ALL SELECT n.offer_id, n.search_name,", *self._local("n"), f", {THEME_WEIGHT}")
+            sql.add(f"FROM {ROWS} n WHERE n.municipality_id = %s AND n.active", [self.municipality_id])
+            sql.add("AND", *self._in_synonym_themes("n"), "AND", *self._passes("n"))
+            sql.add("AND n.offer_id NOT IN (SELECT offer_id FROM matched)")
         sql.add(")")
 
-    # --- pieces ---
-
-    def _near(self, sql: _Sql) -> None:
-        """``near``: the offers with a place in the district or one of its neighbourhoods."""
-        if not self.query.district:
+    def _matched(self, sql: _Sql, fts_rows: int | None) -> None:
+        """``matched``: the best CANDIDATES text matches among the municipality's active offers,
+        with their raw score (higher is better) and what the filters and scores read of them."""
+        columns = ", ".join(f"n.{column}" for column in self._read_columns())
+        if self.engine == "postgresql":
+            sql.add(f"WITH matched AS MATERIALIZED (SELECT {columns}, ts_rank(n.vector, q)::float8 AS raw")
+            sql.add(f"FROM {ROWS} n CROSS JOIN to_tsquery('dutch', %s) q", [_tsquery(self.words)])
+            # "+ 0": the municipality is checked on the rows the index on words finds, not looked
+            # up in an index of its own (see _through_the_word_index).
+            sql.add("WHERE n.municipality_id + 0 = %s AND n.active AND n.vector @@ q", [self.municipality_id])
+            sql.add("ORDER BY raw DESC, n.offer_id LIMIT %s),", [CANDIDATES])
             return
-        code = self.query.district
-        areas = Area.objects.filter(Q(code=code) | Q(parent__code=code)).values("id")
-        near = OfferLocation.objects.filter(location__area__in=areas).values("offer_id")
-        materialized = " MATERIALIZED" if self.engine == "postgresql" else ""
-        sql.add(f"near AS{materialized} (", *_compiled(near), "),")
+        # FTS5 ranks the matches with the LIMIT inside its own query, so that only the best
+        # ``fts_rows`` are checked against the municipality and status (None: every match).
+        sql.add(
+            f"WITH top AS (SELECT rowid AS id, -bm25({FTS_TABLE}) AS raw FROM {FTS_TABLE}"  # noqa: S608
+            f" WHERE {FTS_TABLE} MATCH %s ORDER BY raw DESC, rowid LIMIT %s),",
+            [_fts_expression(self.words), -1 if fts_rows is None else fts_rows],
+        )
+        sql.add(f"matched AS (SELECT {columns}, top.raw FROM top JOIN {ROWS} n")  # noqa: S608
+        sql.add("ON n.municipality_id = %s AND n.offer_id = top.id WHERE n.active", [self.municipality_id])
+        sql.add("ORDER BY top.raw DESC, top.id LIMIT %s),", [CANDIDATES])
 
-    def _local(self) -> tuple[str, list[Any]]:
-        return ("o.id IN (SELECT offer_id FROM near)" if self.query.district else "FALSE"), []
+    def _read_columns(self) -> list[str]:
+        """What the rest of the statement reads of a text match: only the sets this search's
+        filters and scores look at, so that ranking and sorting the matches moves narrow rows."""
+        columns = ["offer_id", "search_name"]
+        if self.themes_from_words or self.query.themes:
+            columns.append("theme_codes")
+        if self.query.target_groups:
+            columns.append("target_group_codes")
+        if self.query.district:
+            columns += ["remote", "area_ids"]
+        return columns
 
-    def _in_municipality(self, column: str = "o.id") -> tuple[str, list[Any]]:
-        if self.engine == "postgresql":  # one hashed set
-            return (
-                f"{column} IN (SELECT offer_id FROM socialmap_offer_municipalities WHERE municipality_id = %s)",  # noqa: S608
-                [self.municipality_id],
-            )
-        # SQLite looks each offer up in the (offer, municipality) unique index.
-        exists = f"EXISTS (SELECT 1 FROM socialmap_offer_municipalities om WHERE om.offer_id = {column}"  # noqa: S608
-        return f"{exists} AND om.municipality_id = %s)", [self.municipality_id]
+    # --- pieces: conditions on the search row ``row`` ---
 
-    def _passes(self) -> tuple[str, list[Any]]:
-        """The resident's filters on offer ``o``: every chosen theme and any chosen target group.
-        Whether an offer can be reached from the district is checked on the scored rows."""
+    def _in_synonym_themes(self, row: str) -> tuple[str, list[Any]]:
+        return self._holds_any(f"{row}.theme_codes", self.themes_from_words)
+
+    def _local(self, row: str) -> tuple[str, list[Any]]:
+        """Whether the offer has a place in the district or one of its neighbourhoods."""
+        if not self.query.district:
+            return "FALSE", []
+        return self._holds_any(f"{row}.area_ids", self.near_areas)
+
+    def _passes(self, row: str) -> tuple[str, list[Any]]:
+        """The resident's filters: every chosen theme, any chosen target group, and a place in the
+        district or a way in that needs no visit (phone, mail, at home)."""
         sql = _Sql()
         sql.add("TRUE")
         for code in self.query.themes:
-            sql.add("AND o.id IN (", *_compiled(_offers_in_themes([code])), ")")
+            sql.add("AND", *self._holds_any(f"{row}.theme_codes", [code]))
         if self.query.target_groups:
-            in_groups = Offer.target_groups.through.objects.filter(taxonomyterm__code__in=self.query.target_groups)
-            sql.add("AND o.id IN (", *_compiled(in_groups.values("offer_id")), ")")
+            sql.add("AND", *self._holds_any(f"{row}.target_group_codes", self.query.target_groups))
+        if self.query.district:
+            sql.add("AND (", *self._local(row), f"OR {row}.remote)")
         return sql.text(), sql.params
 
-    def _remote_way_in(self) -> tuple[str, list[Any]]:
-        """Whether a scored row's ``ways_in`` holds one of REMOTE_WAYS_IN."""
-        ways = [str(way) for way in REMOTE_WAYS_IN]
+    def _holds_any(self, column: str, members: Sequence[str | int]) -> tuple[str, list[Any]]:
+        """Whether the set in ``column`` holds one of ``members`` (codes, or ids of areas)."""
+        if not members:
+            return "FALSE", []
         if self.engine == "postgresql":
-            return "ways_in ?| %s", [ways]
-        # SQLite keeps the JSON list as text; a code is a whole quoted word in it.
-        return "(" + " OR ".join(["ways_in LIKE %s"] * len(ways)) + ")", [f'%"{way}"%' for way in ways]
+            kind = "bigint" if all(isinstance(member, int) for member in members) else "text"
+            return f"{column} && %s::{kind}[]", [list(members)]
+        # SQLite keeps a set as text such as " voedsel meedoen "; a member is a whole word in it.
+        return "(" + " OR ".join([f"instr({column}, %s) > 0"] * len(members)) + ")", [f" {m} " for m in members]
+
+
+def _through_the_word_index(statement: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: run a statement with words so that the text match reads the GIN index.
+
+    The planner prices a word test (``@@``) at a fraction of what it costs, so for a common word
+    it tests every row of the municipality (about 1.4 µs a row with prefixes) instead of asking
+    the index, which knows the matches at once; on 20,000 offers that is 10 to 15 ms of a search.
+    Sequential scans are refused for this one statement: ``SET LOCAL`` inside its own
+    transaction, put back at once when the search runs inside a longer transaction. The statement
+    compares the municipality as ``municipality_id + 0``, which no index answers, so the index on
+    words is the one way left to the text matches. (An instance serving many municipalities would
+    want the municipality inside that index, with the btree_gin extension.)"""
+    inside_a_change = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        before, _ = cursor.fetchall()[0]
+        cursor.execute(statement, params)
+        rows = list(cursor.fetchall())
+        if inside_a_change:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+    return rows
 
 
 class _Sql:
@@ -274,15 +291,6 @@ class _Sql:
         return "\n".join(self.parts)
 
 
-def _offers_in_themes(codes: Sequence[str]) -> QuerySet[Any]:
-    return Offer.themes.through.objects.filter(taxonomyterm__code__in=codes).values("offer_id")
-
-
-def _compiled(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
-    sql, params = queryset.query.sql_with_params()
-    return sql, list(params)
-
-
 # --- the engines ---------------------------------------------------------------------------------
 
 
@@ -302,25 +310,22 @@ def _text_sql(municipality_id: int, words: Sequence[str]) -> tuple[str, list[Any
     """The engine's match and rank on its own: (id, raw score, higher is better) of the best
     CANDIDATES active offers of the municipality."""
     if connection.vendor == "postgresql":
-        sql = """
-            SELECT o.id, ts_rank(o.search_vector, q)::float8 AS raw
-            FROM socialmap_offer o
-            JOIN socialmap_offer_municipalities om ON om.offer_id = o.id AND om.municipality_id = %s
-            CROSS JOIN to_tsquery('dutch', %s) q
-            WHERE o.status = 'active' AND o.search_vector @@ q
-            ORDER BY raw DESC, o.id
+        sql = f"""
+            SELECT n.offer_id, ts_rank(n.vector, q)::float8 AS raw
+            FROM {ROWS} n CROSS JOIN to_tsquery('dutch', %s) q
+            WHERE n.municipality_id = %s AND n.active AND n.vector @@ q
+            ORDER BY raw DESC, n.offer_id
             LIMIT %s
-        """
-        return sql, [municipality_id, _tsquery(words), CANDIDATES]
+        """  # noqa: S608  (the table name is a constant)
+        return sql, [_tsquery(words), municipality_id, CANDIDATES]
     sql = f"""
         SELECT f.rowid AS id, -bm25({FTS_TABLE}) AS raw
         FROM {FTS_TABLE} f
-        JOIN socialmap_offer_municipalities om ON om.offer_id = f.rowid AND om.municipality_id = %s
-        JOIN socialmap_offer o ON o.id = f.rowid AND o.status = 'active'
+        JOIN {ROWS} n ON n.municipality_id = %s AND n.offer_id = f.rowid AND n.active
         WHERE {FTS_TABLE} MATCH %s
         ORDER BY raw DESC, f.rowid
         LIMIT %s
-    """  # noqa: S608  (the table name is a constant)
+    """  # noqa: S608  (the table names are constants)
     return sql, [municipality_id, _fts_expression(words), CANDIDATES]
 
 
@@ -356,7 +361,8 @@ def document_for(offer: Offer) -> str:
 
 
 def index_offers(offers: Iterable[Offer]) -> int:
-    """Refresh the search text (and, on SQLite, the FTS5 rows) of these offers."""
+    """Refresh the search text (and, on SQLite, the FTS5 rows) and the search rows of these
+    offers."""
     batch = list(offers)
     for offer in batch:
         offer.search_document = document_for(offer)
@@ -374,10 +380,19 @@ def index_offers(offers: Iterable[Offer]) -> int:
                 f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, document) VALUES (%s, %s)",  # noqa: S608
                 [(offer.pk, stemmed_document(offer.search_document)) for offer in batch],
             )
+    refresh_search_rows(offer.pk for offer in batch)
     return len(batch)
 
 
+def refresh_search_rows(offer_ids: Iterable[int]) -> None:
+    """Write the search rows of these offers again from what is stored, after a change that
+    leaves their text as it is: a place of theirs moved to another area, or they got a new place or
+    municipality."""
+    search_rows.refresh(connection, offer_ids)
+
+
 def unindex_offer(offer_id: int) -> None:
+    """Forget a deleted offer's FTS5 row (SQLite); its search rows went with it (a trigger)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [offer_id])  # noqa: S608
@@ -395,9 +410,8 @@ def rebuild_index(batch_size: int = 1000) -> int:
         total += index_offers(chunk)
         last = chunk[-1].pk
     if connection.vendor == "sqlite":
-        # SQLite gathers no planner statistics by itself (PostgreSQL's autovacuum does); without
-        # them it reads every active offer for a district search instead of the few it needs.
+        # SQLite gathers no planner statistics by itself (PostgreSQL's autovacuum does): give it
+        # those of the table every search reads.
         with connection.cursor() as cursor:
-            for model in (Offer, Offer.municipalities.through, Offer.themes.through, OfferLocation, Location):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+            cursor.execute(f"ANALYZE {ROWS}")
     return total

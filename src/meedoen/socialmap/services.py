@@ -22,7 +22,7 @@ from meedoen.ledger.models import Entry
 from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, TaxonomyTerm
-from meedoen.socialmap.search import index_offers, unindex_offer
+from meedoen.socialmap.search import index_offers, refresh_search_rows, unindex_offer
 from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
 
 # Fields of an offer a maintainer edits directly; relations are passed separately.
@@ -224,6 +224,9 @@ def location_save(
             entry.location = location
             entry.full_clean()
         OpeningHours.objects.bulk_create(hours)
+        if not created:
+            # The search rows of the offers given here hold the area of this place.
+            refresh_search_rows(OfferLocation.objects.filter(location=location).values_list("offer_id", flat=True))
         record_change(
             actor=actor,
             action="location.create" if created else "location.update",

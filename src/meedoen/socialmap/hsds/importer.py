@@ -95,7 +95,7 @@ from meedoen.socialmap.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from meedoen.socialmap.search import index_offers
+from meedoen.socialmap.search import index_offers, refresh_search_rows
 from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
 
 __all__ = ["Counts", "HsdsImportError", "HsdsImportResult", "Problem", "hsds_import"]
@@ -926,11 +926,14 @@ class _Importer:
 
         organisations = self._write_organisations(actor, count)
         offers_changed = self._write_offers(actor, organisations, count)
-        self._write_locations(actor, organisations, count)
-        self._write_links(count)
+        moved_places = self._write_locations(actor, organisations, count)
+        relinked_offers = self._write_links(count)
         # An offer's search text holds its organisation's name.
         renamed = Offer.objects.filter(organisation__in=self.renamed).exclude(pk__in=[o.pk for o in offers_changed])
         index_offers([*offers_changed, *renamed.select_related("organisation")])
+        # Its search rows hold its municipalities and the areas of its places.
+        at_moved_places = OfferLocation.objects.filter(location_id__in=moved_places).values_list("offer_id", flat=True)
+        refresh_search_rows({*relinked_offers, *at_moved_places} - {offer.pk for offer in offers_changed})
         result = HsdsImportResult(
             organizations=Counts(*counts["organizations"]),
             services=Counts(*counts["services"]),
@@ -1017,7 +1020,9 @@ class _Importer:
             count("services", plan, True)
         return changed
 
-    def _write_locations(self, actor: Actor, organisations: dict[str, Organisation], count: Any) -> None:
+    def _write_locations(self, actor: Actor, organisations: dict[str, Organisation], count: Any) -> set[int]:
+        """Save what changed; the ids of the places saved."""
+        saved: set[int] = set()
         for plan in self.locations.values():
             location: Location = plan.instance
             location.organisation = self._organisation_for(plan, organisations)
@@ -1027,14 +1032,18 @@ class _Importer:
             is_changed = plan.created or _location_state(location) != plan.before or current != wanted
             if is_changed:
                 location.save()
+                saved.add(location.pk)
             if current != wanted:
                 location.opening_hours.all().delete()
                 for hours in plan.hours or []:
                     hours.location = location
                 OpeningHours.objects.bulk_create(plan.hours or [])
             count("locations", plan, is_changed)
+        return saved
 
-    def _write_links(self, count: Any) -> None:
+    def _write_links(self, count: Any) -> set[int]:
+        """Save what changed; the ids of the offers with a link saved or a municipality added."""
+        relinked: set[int] = set()
         offers = {key: plan.instance for key, plan in self.offers.items()}
         locations = {key: plan.instance for key, plan in self.locations.items()}
         for plan in self.links.values():
@@ -1045,12 +1054,15 @@ class _Importer:
             is_changed = plan.created or after != plan.before
             if is_changed:
                 link.save()
+                relinked.add(link.offer.pk)
             if (
                 plan.service_ref not in offers
                 and not link.offer.municipalities.filter(pk=self.municipality.pk).exists()
             ):
                 link.offer.municipalities.add(self.municipality)  # an offer only Meedoen knew, now given here
+                relinked.add(link.offer.pk)
             count("links", plan, is_changed)
+        return relinked
 
 
 # --- small pure helpers -----------------------------------------------------------------------------
