@@ -554,7 +554,7 @@ class Step:
     rss_mib: float
     grown_mib: float
     main_cpu: float = 0.0  # seconds of CPU of the process's main thread
-    other_cpu: float = 0.0  # of its other threads (the signing helper)
+    other_cpu: float = 0.0  # of its other threads (the shared log's signing helper, the intake's reading helper)
 
     @property
     def rate(self) -> float:

@@ -12,12 +12,12 @@ links on name and date of birth, and a wrong join would show one person's debts 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -27,6 +27,9 @@ SURNAME_PREFIXES = frozenset(
 )
 _NOT_LETTER = re.compile(r"[^a-z]+")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+# Names repeat: the same surnames, initials and given names come back in every delivery, so their
+# folded forms are kept (a bounded number of them) rather than worked out for every signal.
+NAMES_KEPT = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,20 @@ class Person:
     resident_ref: str = ""
 
 
+@lru_cache(maxsize=NAMES_KEPT)
 def fold(text: str) -> str:
     """Lower case ASCII letters and spaces: diacritics dropped, ``ij`` read as ``y``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    if text.isascii():
+        # Nothing to decompose: casefold() of ASCII text is lower().
+        letters = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+        letters = "".join(char for char in decomposed if not unicodedata.combining(char))
     letters = letters.replace("ij", "y")
     return " ".join(_NOT_LETTER.sub(" ", letters).split())
 
 
+@lru_cache(maxsize=NAMES_KEPT)
 def surname_key(surname: str, prefix: str = "") -> str:
     """``"van der Bérg"`` and ``"Berg"`` (prefix ``"v.d."``) both give ``"berg"``."""
     words = fold(surname).split()
@@ -55,10 +64,11 @@ def surname_key(surname: str, prefix: str = "") -> str:
     return "".join(words)
 
 
+@lru_cache(maxsize=NAMES_KEPT)
 def initials_of(initials: str, given_name: str = "") -> str:
     """``"J.P."`` -> ``"JP"``; without initials, the first letters of the given names."""
-    if fold(initials):
-        return "".join(fold(initials).split()).upper()
+    if folded := fold(initials):
+        return "".join(folded.split()).upper()
     return "".join(word[0] for word in fold(given_name).split()).upper()
 
 
@@ -104,7 +114,7 @@ def _pseudonym(purpose: str, *parts: str) -> str:
     (those hash nine digits; these hash a text that starts with the purpose)."""
     key = settings.RESIDENT_PSEUDONYM_KEY.encode()
     message = "|".join(("meedoen.early_signals", purpose, "v1", *parts))
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, message.encode(), "sha256").hex()
 
 
 def address_ref(municipality_code: str, address: str) -> str:

@@ -202,12 +202,14 @@ class Case(models.Model):
         DECLINED = "declined", _("contact: declines help")
 
     uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: each index in Meta starts with the municipality and serves for it.
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # Keyed pseudonyms (HMAC): of the household, for the shared log, and of its address, to find the
-    # open cases at an address without keeping the address on the case.
-    household_ref = models.CharField(_("household pseudonym"), max_length=64, db_index=True)
+    # open cases at an address without keeping the address on the case. Cases are never looked up
+    # by household, so that pseudonym has no index (every new case would pay for one).
+    household_ref = models.CharField(_("household pseudonym"), max_length=64)
     address_ref = models.CharField(_("address pseudonym"), max_length=64)
     status = models.CharField(_("tray"), max_length=10, choices=Status.choices, default=Status.NEW)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
@@ -269,8 +271,14 @@ class Signal(models.Model):
         Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
     )
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="signals")
-    delivery = models.ForeignKey(Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="signals")
-    creditor = models.ForeignKey(Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+")
+    # Without an index: signals are never looked up by delivery (a delivery keeps counts only and
+    # is never removed), and by creditor through the unique reference, which starts with it.
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="signals", db_index=False
+    )
+    creditor = models.ForeignKey(
+        Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     creditor_reference = models.CharField(_("creditor's reference"), max_length=64)
     # SHA-256 of the checked content, to tell a repeated delivery from a reused reference.
     content_sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)

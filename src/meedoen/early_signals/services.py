@@ -16,7 +16,8 @@ import enum
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,7 +27,7 @@ import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F, Lookup, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meedoen.areas.selectors import PostcodeTable, area_of_postcode, postcode_table
@@ -222,25 +223,43 @@ class _Intake:
     creditor: Organisation
     delivery: Delivery
     places: dict[str, _Place] = field(default_factory=dict)
+    places_read: bool = False  # those of the creditor's agreements, at the first row that needs one
     # creditor_reference -> (row, content hash) of the valid rows seen in this delivery
     seen: dict[str, tuple[int, str]] = field(default_factory=dict)
     # municipality code -> its postcode table, to find the district of a new case
     postcodes: dict[str, PostcodeTable] = field(default_factory=dict)
 
     def place(self, code: str) -> _Place:
-        if code not in self.places:
-            place = _Place(code=code, municipality=Municipality.objects.filter(code=code).first())
-            if place.municipality is not None:
-                place.agreement = CreditorAgreement.objects.filter(
-                    organisation=self.creditor, municipality=place.municipality, active=True
-                ).exists()
-            if place.municipality is not None and place.agreement:
-                place.settings = MunicipalitySettings.objects.get_or_create(municipality=place.municipality)[0]
-                place.threshold = CreditorKindThreshold.objects.filter(
-                    municipality=place.municipality, creditor_kind=self.creditor.kind
-                ).first()
-            self.places[code] = place
-        return self.places[code]
+        if not self.places_read:
+            self._read_places()
+        place = self.places.get(code)
+        if place is None:
+            # No active agreement: known or not, the rows about it are refused.
+            place = self.places[code] = _Place(code=code, municipality=Municipality.objects.filter(code=code).first())
+        elif place.agreement and place.settings is None:
+            assert place.municipality is not None
+            place.settings = MunicipalitySettings.objects.get_or_create(municipality=place.municipality)[0]
+        return place
+
+    def _read_places(self) -> None:
+        """The municipalities the creditor has an active agreement with, with their settings and
+        thresholds for its kind: three queries for the delivery rather than four per municipality."""
+        agreements = CreditorAgreement.objects.filter(organisation=self.creditor, active=True)
+        agreed = list(Municipality.objects.filter(pk__in=agreements.values("municipality_id")))
+        found = {row.municipality_id: row for row in MunicipalitySettings.objects.filter(municipality__in=agreed)}
+        thresholds = {
+            row.municipality_id: row
+            for row in CreditorKindThreshold.objects.filter(municipality__in=agreed, creditor_kind=self.creditor.kind)
+        }
+        for municipality in agreed:
+            self.places[municipality.code] = _Place(
+                code=municipality.code,
+                municipality=municipality,
+                agreement=True,
+                settings=found.get(municipality.pk),
+                threshold=thresholds.get(municipality.pk),
+            )
+        self.places_read = True
 
 
 def _deliver(*, actor: Actor, creditor: Organisation, content: bytes, parsed: ParsedDelivery) -> DeliveryAnswer:
@@ -271,12 +290,16 @@ def _deliver(*, actor: Actor, creditor: Organisation, content: bytes, parsed: Pa
         return answer
 
     intake = _Intake(actor=actor, creditor=creditor, delivery=delivery)
-    today = timezone.localdate()
+    chunks = [parsed.rows[start : start + CHUNK_ROWS] for start in range(0, len(parsed.rows), CHUNK_ROWS)]
     answers: list[RowAnswer] = []
-    for start in range(0, len(parsed.rows), CHUNK_ROWS):
-        checked = [_check(intake, raw, today) for raw in parsed.rows[start : start + CHUNK_ROWS]]
-        written = _write_chunk(intake, [row for row in checked if isinstance(row, _Checked)])
-        answers.extend(row if isinstance(row, RowAnswer) else written[row.raw.number] for row in checked)
+    with _Reader(timezone.localdate()) as reader:
+        for index, chunk in enumerate(chunks):
+            checked = [_check(intake, raw, read) for raw, read in zip(chunk, reader.read(chunk), strict=True)]
+            upcoming = chunks[index + 1] if index + 1 < len(chunks) else []
+            written = _write_chunk(
+                intake, [row for row in checked if isinstance(row, _Checked)], before_commit=reader.ahead(upcoming)
+            )
+            answers.extend(row if isinstance(row, RowAnswer) else written[row.raw.number] for row in checked)
     counts = {
         outcome: sum(1 for answer in answers if answer.outcome == outcome) for outcome in (ACCEPTED, DUPLICATE, REFUSED)
     }
@@ -359,9 +382,61 @@ class _Checked:
     problems: tuple[Problem, ...]
 
 
-def _check(intake: _Intake, raw: formats.RawRow, today: date) -> RowAnswer | _Checked:
+@dataclass(frozen=True)
+class _Read:
+    """A row as ``check_row`` reads it, with the hash of its content when it is valid."""
+
+    item: SignalInput | None
+    problems: list[Problem]
+    content_sha256: str
+
+
+class _Reader:
+    """Reads the rows of a delivery with ``check_row``, chunk by chunk, and reads the next chunk
+    in a helper thread while the database commits the current one: reading is plain Python and
+    needs no database, and during the commit the main thread only waits, so the two overlap. The
+    helper writes its messages in the language of the delivery."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.language = translation.get_language()
+        self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-signals-read")
+        self.pending: tuple[Sequence[formats.RawRow], Future[list[_Read]]] | None = None
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.helper.shutdown(wait=True, cancel_futures=True)
+
+    def read(self, rows: Sequence[formats.RawRow]) -> list[_Read]:
+        """The rows read: by the helper when it was asked to read them ahead, else here."""
+        if self.pending is not None and self.pending[0] is rows:
+            future, self.pending = self.pending[1], None
+            return future.result()
+        return [self._one(raw) for raw in rows]
+
+    def ahead(self, rows: Sequence[formats.RawRow]) -> Callable[[], None]:
+        """What starts reading ``rows`` in the helper (called just before a commit)."""
+
+        def start() -> None:
+            if rows:
+                self.pending = (rows, self.helper.submit(self._in_helper, rows))
+
+        return start
+
+    def _in_helper(self, rows: Sequence[formats.RawRow]) -> list[_Read]:
+        with translation.override(self.language):
+            return [self._one(raw) for raw in rows]
+
+    def _one(self, raw: formats.RawRow) -> _Read:
+        item, problems = check_row(raw, today=self.today)
+        return _Read(item, problems, item.content_sha256() if item is not None else "")
+
+
+def _check(intake: _Intake, raw: formats.RawRow, read: _Read) -> RowAnswer | _Checked:
     """The answer for a row that is refused (or repeats an earlier row); else the row to write."""
-    item, problems = check_row(raw, today=today)
+    item, problems = read.item, read.problems
     reference = item.creditor_reference if item else _reference_shown(raw)
     if item is None:
         return RowAnswer(raw.number, reference, REFUSED, tuple(problems))
@@ -369,7 +444,7 @@ def _check(intake: _Intake, raw: formats.RawRow, today: date) -> RowAnswer | _Ch
     refusals = _admission_problems(intake, place, item, raw.number)
     if refusals:
         return RowAnswer(raw.number, reference, REFUSED, (*problems, *refusals))
-    content_sha256 = item.content_sha256()
+    content_sha256 = read.content_sha256
     earlier = intake.seen.get(item.creditor_reference)
     if earlier is not None:
         row, earlier_sha256 = earlier
@@ -401,9 +476,12 @@ TOGETHER_FROM = 3
 go row by row, where the look-ups made up front for a chunk would cost as much as they save."""
 
 
-def _write_chunk(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
+def _write_chunk(
+    intake: _Intake, rows: list[_Checked], *, before_commit: Callable[[], None] | None = None
+) -> dict[int, RowAnswer]:
     """Write checked rows in one transaction: a row is stored completely or not at all, and the
-    shared log is sequenced once per chunk, not once per row.
+    shared log is sequenced once per chunk, not once per row. ``before_commit`` is called when
+    everything is written, just before the commit (when there was something to write).
 
     The rows are written together (see ``_write_together``). Should that fail, for instance
     because another delivery of the creditor stored one of the references since it was checked,
@@ -417,14 +495,19 @@ def _write_chunk(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
         # (On SQLite the write transaction serialises intakes already.)
         locked = sorted({row.settings.pk for row in rows})
         list(MunicipalitySettings.objects.select_for_update().filter(pk__in=locked).order_by("pk"))
+        written: dict[int, RowAnswer] | None = None
         if len(rows) >= TOGETHER_FROM:
             try:
                 # The log's and the tables' COPY raise the driver's errors: made Django's here.
                 with transaction.atomic(), connection.wrap_database_errors:
-                    return _write_together(intake, rows)
+                    written = _write_together(intake, rows)
             except DatabaseError:
                 log.info("early_signals.chunk.row_by_row", delivery=str(intake.delivery.uuid), rows=len(rows))
-        return _write_each(intake, rows)
+        if written is None:
+            written = _write_each(intake, rows)
+        if before_commit is not None:
+            before_commit()
+    return written
 
 
 def _write_each(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
@@ -654,7 +737,7 @@ def _signal_fields(intake: _Intake, row: _Checked, case_id: int, received_at: da
     }
 
 
-def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case, linked: bool) -> Change:
+def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case | _NewCase, linked: bool) -> Change:
     """The audit record of a received signal."""
     return Change(
         action="early_signals.signal.receive",
@@ -670,11 +753,34 @@ def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case, linked
 SIGNAL_TYPE = Signal._meta.label_lower
 
 
+class _NewCase:
+    """A case that a row of the chunk opens, until it is written: the value of every column by
+    attribute name, as a new ``Case`` would hold them, read and raised as one by linking and
+    counting. (Building a model instance per new case cost more than the rest of opening it.)"""
+
+    id: int | None
+    uuid: uuid.UUID
+    household_ref: str
+    threatening: bool
+    first_offer_due: date
+    priority: int
+    signal_count: int
+    creditor_count: int
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    @property
+    def pk(self) -> int:
+        assert self.id is not None, "read once the case is written"
+        return self.id
+
+
 @dataclass
 class _OpenCase:
     """An open case while a chunk is linked: stored before, or new in this chunk."""
 
-    case: Case
+    case: Case | _NewCase
     persons: list[Person]
     creditor_ids: set[int]
     new: bool = False
@@ -710,7 +816,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
     open_cases = _open_cases_at(new_rows, addresses)
     due: dict[tuple[int, bool], date] = {}  # by settings and whether the signal threatens
     linked_rows: list[tuple[_Checked, _OpenCase, bool]] = []
-    created: list[Case] = []  # in the order of their first rows, as one by one
+    created: list[_NewCase] = []  # in the order of their first rows, as one by one
     for row, (address, at_address) in zip(new_rows, addresses, strict=True):
         item = row.item
         if (row.settings.pk, item.threatening) not in due:
@@ -720,14 +826,10 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
         candidates = open_cases.setdefault((row.municipality.pk, at_address), [])
         found = next((c for c in candidates if any(same_person(person, p) for p in c.persons)), None)
         if found is None:
-            found = _OpenCase(
-                _CASES.instance(_case_fields(intake, row, received_at, address, at_address, due_on)),
-                [],
-                set(),
-                new=True,
-            )
+            case = _NewCase(_CASES.named(_case_fields(intake, row, received_at, address, at_address, due_on)))
+            found = _OpenCase(case, [], set(), new=True)
             candidates.append(found)
-            created.append(found.case)
+            created.append(case)
         linked = not found.new or bool(found.persons)
         _raise_counts(found.case, item, due_on, new_creditor=creditor.pk not in found.creditor_ids)
         found.persons.append(person)
@@ -736,12 +838,11 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
         linked_rows.append((row, found, linked))
 
     for case, key in zip(created, _CASES.insert([_CASES.values_of(case) for case in created]), strict=True):
-        case.pk = key
-        case._state.adding, case._state.db = False, connection.alias
+        case.id = key
     signal_ids = _SIGNALS.insert(
         [_SIGNALS.values(_signal_fields(intake, row, c.case.pk, received_at)) for row, c, _ in linked_rows]
     )
-    _save_counts([c.case for candidates in open_cases.values() for c in candidates if c.changed and not c.new])
+    _save_counts([c.case for cases in open_cases.values() for c in cases if c.changed and isinstance(c.case, Case)])
     entries_append(
         NewEntry(
             municipality=row.municipality,
@@ -842,20 +943,28 @@ class _Table:
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
         self.fields = list(model._meta.concrete_fields)
-        self.defaults = [_default_of(field) for field in self.fields]
         self.names = [field.attname for field in self.fields]
-
-    def values(self, given: dict[str, Any]) -> list[Any]:
-        return [
-            given[name] if name in given else default() for name, default in zip(self.names, self.defaults, strict=True)
+        # A default that is made anew for every row (a UUID, the time) is called per row; any
+        # other is the same for every row and taken once.
+        makers = [_made_default(field) for field in self.fields]
+        self.made = [(index, self.names[index], make) for index, make in enumerate(makers) if make is not None]
+        self.fixed = [
+            field.get_default() if make is None else None for field, make in zip(self.fields, makers, strict=True)
         ]
 
-    def values_of(self, obj: models.Model) -> list[Any]:
+    def values(self, given: dict[str, Any]) -> list[Any]:
+        row = [given.get(name, fixed) for name, fixed in zip(self.names, self.fixed, strict=True)]
+        for index, name, make in self.made:
+            if name not in given:
+                row[index] = make()
+        return row
+
+    def values_of(self, obj: object) -> list[Any]:
         return self.values(obj.__dict__)
 
-    def instance(self, given: dict[str, Any]) -> Any:
-        """A new instance, not yet saved (built from its values in order: faster than by name)."""
-        return self.model(*self.values(given))
+    def named(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Every column's value by attribute name: ``given``, else the default."""
+        return dict(zip(self.names, self.values(given), strict=True))
 
     def insert(self, rows: list[list[Any]]) -> list[int]:
         """Write new rows and return their keys, in order: with one COPY on PostgreSQL, the keys
@@ -889,12 +998,16 @@ class _Table:
         return keys
 
 
-def _default_of(field: models.Field[Any, Any]) -> Callable[[], Any]:
+def _made_default(field: models.Field[Any, Any]) -> Callable[[], Any] | None:
+    """What makes the default of ``field`` anew for each row; None for a default that is the same
+    for every row (the key has none: the table's sequence gives it)."""
     if field.primary_key:
-        return lambda: None
+        return None
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return timezone.now
-    return field.get_default
+    if field.has_default() and callable(field.default):
+        return field.default  # type: ignore[no-any-return]
+    return None
 
 
 _CASES = _Table(Case)
@@ -1002,7 +1115,7 @@ def _count_signal(
     case.save(update_fields=list(COUNT_FIELDS))
 
 
-def _raise_counts(case: Case, item: SignalInput, due_on: date, *, new_creditor: bool) -> None:
+def _raise_counts(case: Case | _NewCase, item: SignalInput, due_on: date, *, new_creditor: bool) -> None:
     """``_count_signal`` in memory, ``due_on`` the deadline of ``item`` alone: the caller saves."""
     case.signal_count += 1
     case.creditor_count += 1 if new_creditor else 0

@@ -14,9 +14,11 @@ from dataclasses import asdict
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from meedoen.areas.models import Area, PostcodeArea
 from meedoen.areas.selectors import area_of_postcode, postcode_table
@@ -292,6 +294,41 @@ def test_the_queries_of_a_chunk_do_not_grow_with_its_rows(creditors, postcodes):
         assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_rows_read_ahead_while_a_chunk_commits_are_answered_as_rows_read_in_turn(creditors, postcodes, monkeypatch):
+    """The next chunk's rows are read in a helper thread while the current chunk commits: with
+    the same answers as rows read one after the other, in the language of the delivery (English
+    here, where the installation's language is Dutch)."""
+    rows = [
+        signal_row(creditor_reference=f"WS-{n:04d}", house_number=str(n), postcode="51411" if n % 3 else "5141 ZX")
+        for n in range(1, 12)
+    ]
+    readers = []
+    real_check_row = services.check_row
+
+    def check_row_noting_the_thread(*args, **kwargs):
+        readers.append(threading.current_thread().name)
+        return real_check_row(*args, **kwargs)
+
+    monkeypatch.setattr(services, "check_row", check_row_noting_the_thread)
+
+    def answers(chunk_rows):
+        monkeypatch.setattr(services, "CHUNK_ROWS", chunk_rows)
+        readers.clear()
+        return in_a_rolled_back_transaction(lambda: deliver_rows(creditors.housing, *rows).as_dict()["rows"])
+
+    in_turn = answers(len(rows))
+    assert not any(name.startswith("early-signals-read") for name in readers)
+    ahead = answers(3)
+    assert sum(name.startswith("early-signals-read") for name in readers) == 8  # every chunk but the first
+
+    assert ahead == in_turn
+    assert [row["outcome"] for row in ahead] == ["refused", "refused", "accepted"] * 3 + ["refused", "refused"]
+    message = "“%(value)s” is not a Dutch postcode: four digits and two letters, such as 5141 AB."
+    with translation.override(settings.LANGUAGE_CODE):
+        assert gettext(message) != message  # what a helper without the delivery's language would write
+    assert {problem["message"] for row in ahead for problem in row["problems"]} == {message % {"value": "51411"}}
+
+
 def test_a_reference_stored_meanwhile_by_another_delivery_is_answered_and_the_others_stored(
     creditors, postcodes, monkeypatch
 ):
@@ -399,6 +436,7 @@ def test_changes_cannot_be_recorded_outside_the_transaction_of_the_change():
         {},
         {"surname": "Çelik-Öztürk", "bsn": "111222333", "house_number": "12a", "arrears_amount": "0,50"},
         {"given_name": "Ĳsbrand", "email": "ijsbrand@example.invalid", "signal_kind": "threat"},
+        {"surname": 'O"Brien\\Ünal 😀', "street": "Straße \U0001d518 <b>", "city": "'s-Hertogenbosch\u200b"},
     ],
 )
 def test_the_content_hash_is_the_one_signals_were_stored_with(fields):
