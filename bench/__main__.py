@@ -20,9 +20,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT
+
 sys.path.insert(0, str(ROOT / "src"))
 
 

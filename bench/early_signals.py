@@ -44,7 +44,6 @@ import random
 import re
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 import unicodedata
@@ -54,7 +53,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import run_apart
+
 DATABASE = "meedoen_bench_signals"
 SIZES = (100_000, 1_000_000)
 SEED = 2026
@@ -946,16 +946,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 def bench_early_signals(sizes: Sequence[int] = SIZES) -> None:
     """Run the national early-signals benchmark from the suite, in a process of its own on
     PostgreSQL, in a scratch database named after the suite's own."""
-    sys.stdout.flush()
     database = f"{os.environ.get('BENCH_DATABASE', 'meedoen_bench')}_signals"
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.early_signals", "--sizes", ",".join(map(str, sizes)), "--database", database],
-        cwd=ROOT,
-        check=False,
-    )
-    if done.returncode:
-        print(f"  the early-signals benchmark failed (exit status {done.returncode}); is PostgreSQL running?")
-    print()
+    arguments = ["--sizes", ",".join(map(str, sizes)), "--database", database]
+    run_apart("bench.early_signals", arguments, "the early-signals benchmark")
 
 
 if __name__ == "__main__":

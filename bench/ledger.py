@@ -36,17 +36,16 @@ import os
 import random
 import resource
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
+
+from bench import run_apart
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "meedoen_bench_ledger"
 SIZES = (100_000, 1_000_000)
 TRANSACTION = 1_000  # entries per transaction of the business change
@@ -621,15 +620,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def bench_ledger(sizes: Sequence[int] = SIZES) -> None:
     """Run the shared log benchmark from the suite, in a process of its own on PostgreSQL."""
-    sys.stdout.flush()
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.ledger", "--sizes", ",".join(str(size) for size in sizes)],
-        cwd=ROOT,
-        check=False,
-    )
-    if done.returncode:
-        print(f"  the shared log benchmark failed (exit status {done.returncode}); is PostgreSQL running?")
-    print()
+    run_apart("bench.ledger", ["--sizes", ",".join(str(size) for size in sizes)], "the shared log benchmark")
 
 
 if __name__ == "__main__":

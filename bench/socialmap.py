@@ -398,36 +398,16 @@ class SocialMapGenerator:
 
 
 def _bare_query(municipality_id: int) -> Callable[[Sequence[str]], object]:
-    """The floor: the engine's full-text match and rank for the words, nothing else. Like the search,
-    it reads the search rows (``socialmap.search_rows``), which know the municipality and status."""
+    """The floor: the engine's full-text match and rank for the words, nothing else: the statement
+    ``search.text_matches`` runs (over the search rows, which know the municipality and status),
+    through a bare cursor."""
     from django.db import connection
 
-    from meedoen.socialmap.search import CANDIDATES, FTS_TABLE, ROWS
-    from meedoen.socialmap.text import stem
-
-    if connection.vendor == "postgresql":
-        sql = (
-            "SELECT n.offer_id, ts_rank(n.vector, q) AS score"
-            f" FROM {ROWS} n CROSS JOIN to_tsquery('dutch', %s) q"
-            " WHERE n.municipality_id = %s AND n.active AND n.vector @@ q"
-            " ORDER BY score DESC, n.offer_id LIMIT %s"
-        )
-
-        def parameters(words: Sequence[str]) -> list[Any]:
-            return [" | ".join(f"{word}:*" for word in words), municipality_id, CANDIDATES]
-    else:
-        sql = (
-            f"SELECT f.rowid, bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} f"
-            f" JOIN {ROWS} n ON n.municipality_id = %s AND n.offer_id = f.rowid AND n.active"
-            f" WHERE {FTS_TABLE} MATCH %s ORDER BY score, f.rowid LIMIT %s"
-        )
-
-        def parameters(words: Sequence[str]) -> list[Any]:
-            return [municipality_id, " OR ".join(f'"{stem(word)}"*' for word in words), CANDIDATES]
+    from meedoen.socialmap.search import text_match_sql
 
     def run(words: Sequence[str]) -> object:
         with connection.cursor() as cursor:
-            cursor.execute(sql, parameters(words))
+            cursor.execute(*text_match_sql(municipality_id, words))
             return cursor.fetchall()
 
     return run

@@ -298,7 +298,7 @@ def text_matches(municipality: Municipality, words: Sequence[str]) -> list[tuple
     """(offer id, score between 0 and 1) of the best text matches, best first."""
     if not words:
         return []
-    sql, params = _text_sql(municipality.pk, words)
+    sql, params = text_match_sql(municipality.pk, words)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [(int(pk), float(raw)) for pk, raw in cursor.fetchall()]
@@ -306,9 +306,9 @@ def text_matches(municipality: Municipality, words: Sequence[str]) -> list[tuple
     return [(pk, raw / best) for pk, raw in rows]
 
 
-def _text_sql(municipality_id: int, words: Sequence[str]) -> tuple[str, list[Any]]:
+def text_match_sql(municipality_id: int, words: Sequence[str]) -> tuple[str, list[Any]]:
     """The engine's match and rank on its own: (id, raw score, higher is better) of the best
-    CANDIDATES active offers of the municipality."""
+    CANDIDATES active offers of the municipality. Also the floor of the search benchmark."""
     if connection.vendor == "postgresql":
         sql = f"""
             SELECT n.offer_id, ts_rank(n.vector, q)::float8 AS raw
