@@ -12,9 +12,10 @@ import base64
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -30,6 +31,14 @@ SIGNING_CHUNK = 32
 # One encoder for every call: ``json.dumps`` with these options builds a new one each time.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
+# An entry's canonical form as a byte template, split where the leaf's "signature" goes:
+# between "refers_to" and "subject" in key order. The fields are strings but for the version numbers.
+_HEAD = b'{"acting":%b,"kind":%b,"log":%b,"payload_sha256":%b,"receiving":%b,"refers_to":%b,'
+_TAIL = b'"subject":%b,"subject_key":%d,"time":%b,"v":%d}'
+_SIGNATURE_BYTES = len(base64.b64encode(bytes(64)))
+SIGNATURE_FIELD_BYTES = len(b'"signature":"",') + _SIGNATURE_BYTES
+"""How many bytes the signature adds to an entry's canonical form to make its leaf."""
+
 
 class EntryError(ValueError):
     pass
@@ -40,7 +49,11 @@ def entry_time(time: datetime) -> str:
     return time.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def entry_fields(
+def canonical(data: dict[str, Any]) -> bytes:
+    return _CANONICAL.encode(data).encode()
+
+
+def entry_parts(
     *,
     kind: str,
     log: str,
@@ -51,43 +64,57 @@ def entry_fields(
     payload_sha256: str,
     time: str,
     refers_to: str,
-) -> dict[str, Any]:
-    """The fields of an entry, unsigned: what the acting organisation signs (``canonical`` of it)."""
-    return {
-        "v": FORMAT_VERSION,
-        "kind": kind,
-        "log": log,
-        "acting": acting,
-        "receiving": receiving,
-        "subject": subject,
-        "subject_key": subject_key_version,
-        "payload_sha256": payload_sha256,
-        "time": time,
-        "refers_to": refers_to,
-    }
+) -> tuple[bytes, bytes]:
+    """An entry, unsigned, in two parts split where the leaf has the signature: the acting
+    organisation signs ``head + tail``, and ``leaf_from_parts`` makes the leaf. Refused with
+    ``EntryError`` when the leaf would be larger than ``MAX_LEAF_BYTES``, before anything is signed.
 
-
-def canonical(data: dict[str, Any]) -> bytes:
-    return _CANONICAL.encode(data).encode()
-
-
-def with_signature(unsigned: dict[str, Any], signature: bytes) -> bytes:
-    """The leaf: the entry's fields with the acting organisation's signature of their canonical
-    form (``canonical(unsigned)``)."""
-    leaf = canonical({**unsigned, "signature": base64.b64encode(signature).decode()})
-    if len(leaf) > MAX_LEAF_BYTES:
+    ``head + tail`` is the canonical JSON (``canonical``: keys sorted, no spaces, ASCII) of the
+    fields ``v`` (the format version), ``kind``, ``log``, ``acting``, ``receiving``, ``subject``,
+    ``subject_key`` (the pseudonym key's version), ``payload_sha256``, ``time`` and ``refers_to``;
+    the leaf is that of the same fields and ``signature`` (base64). The tests hold the bytes equal
+    to what the JSON encoder makes of the dictionary, for any text. Built from a byte template it
+    costs about a quarter of the dictionary and its two encodings, and a batch builds one for
+    every entry; the texts that recur from entry to entry (kind, log, organisations, time) are
+    escaped once.
+    """
+    head = _HEAD % (
+        _json_text(acting),
+        _json_text(kind),
+        _json_text(log),
+        _json_escaped(payload_sha256),
+        _json_text(receiving),
+        _json_escaped(refers_to),
+    )
+    tail = _TAIL % (_json_escaped(subject), subject_key_version, _json_text(time), FORMAT_VERSION)
+    if len(head) + len(tail) + SIGNATURE_FIELD_BYTES > MAX_LEAF_BYTES:
         raise EntryError(f"an entry is at most {MAX_LEAF_BYTES} bytes")
-    return leaf
+    return head, tail
+
+
+def leaf_from_parts(head: bytes, tail: bytes, signature: bytes) -> bytes:
+    """The leaf of an entry built by ``entry_parts``: the signature's field goes between the two
+    parts, in its place in key order."""
+    return b'%b"signature":"%b",%b' % (head, base64.b64encode(signature), tail)
+
+
+def _json_escaped(text: str) -> bytes:
+    return json.encoder.encode_basestring_ascii(text).encode()
+
+
+_json_text = lru_cache(maxsize=1024)(_json_escaped)
+"""``_json_escaped`` for the few texts that recur in every entry of a batch."""
 
 
 class BatchSigner:
     """Signs messages in the order they are added, sharing the work with helper threads.
 
-    An Ed25519 signature costs about as much as everything else an entry needs in Python, and the
+    An Ed25519 signature costs more than everything else an entry needs in Python, and the
     signing library releases the interpreter lock while it signs. So once a batch is large
     enough, every full chunk of messages is handed to the helper threads as soon as it is added,
-    and they sign while the caller prepares the next entries; ``signatures`` then signs the
-    chunks no helper has started yet itself, from the last one back, and waits for the rest.
+    and they sign while the caller prepares the next entries. ``in_order`` then gives the
+    signatures back chunk by chunk, so that the caller can store the first entries while the
+    helpers still sign later ones; it signs every chunk no helper has started yet itself.
     """
 
     def __init__(self) -> None:
@@ -107,17 +134,44 @@ class BatchSigner:
             self._chunks.append((start, count, future))
 
     def signatures(self) -> list[bytes]:
+        return [signature for _, chunk in self.in_order() for signature in chunk]
+
+    def in_order(self) -> Iterator[tuple[int, list[bytes]]]:
+        """The signatures, a chunk at a time and in order: the position of the chunk's first
+        message and its signatures. Add nothing while it runs.
+
+        When the next chunk is still being signed by a helper, the caller signs a later chunk
+        that no helper has started in the meantime, rather than wait; those are the ones that
+        would be signed last.
+        """
         keys, messages = self._keys, self._messages
-        last = _sign_range(keys, messages, self._handed_out, len(messages))
-        mine: dict[int, list[bytes]] = {}
-        for start, end, future in reversed(self._chunks):
-            if not future.cancel():  # a helper has it, and every chunk before it
-                break
-            mine[start] = _sign_range(keys, messages, start, end)
-        signatures: list[bytes] = []
-        for start, _, future in self._chunks:
-            signatures += mine[start] if start in mine else future.result()
-        return signatures + last
+        chunks: list[tuple[int, int, Future[list[bytes]] | None]] = [*self._chunks]
+        chunks += [
+            (start, min(start + SIGNING_CHUNK, len(messages)), None)
+            for start in range(self._handed_out, len(messages), SIGNING_CHUNK)
+        ]
+        ahead: dict[int, list[bytes]] = {}  # chunks the caller signed before their turn
+        for number, (start, end, future) in enumerate(chunks):
+            signed = ahead.pop(start, None)
+            while signed is None:
+                if future is None or future.cancel():
+                    signed = _sign_range(keys, messages, start, end)
+                elif future.done():
+                    signed = future.result()
+                else:
+                    later = next(
+                        (
+                            (later_start, later_end)
+                            for later_start, later_end, later_future in chunks[number + 1 :]
+                            if later_start not in ahead and (later_future is None or later_future.cancel())
+                        ),
+                        None,
+                    )
+                    if later is None:
+                        signed = future.result()
+                    else:
+                        ahead[later[0]] = _sign_range(keys, messages, *later)
+            yield start, signed
 
 
 def _sign_range(keys: Sequence[Ed25519PrivateKey], messages: Sequence[bytes], start: int, end: int) -> list[bytes]:

@@ -4,11 +4,12 @@ change; the entry is queued there and sequenced into the tree after the commit."
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 from meedoen.core.access import Actor
 from meedoen.core.audit import record_change
 from meedoen.ledger import keys, publish
-from meedoen.ledger.entries import BatchSigner, canonical, entry_fields, entry_time, with_signature
+from meedoen.ledger.entries import BatchSigner, canonical, entry_parts, entry_time, leaf_from_parts
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash
 from meedoen.ledger.models import Checkpoint, Cosignature, Entry, Log
 from meedoen.ledger.notes import (
@@ -134,7 +135,8 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
     time = entry_time(queued_at)
     key_version = settings.LEDGER_SUBJECT_KEY_VERSION
     entry_logs: list[Log] = []
-    bodies: list[dict[str, Any]] = []
+    parts: list[tuple[bytes, bytes]] = []
+    signing_keys: dict[str, Ed25519PrivateKey] = {}
     signer = BatchSigner()
     for new in wanted:
         municipality = new.municipality
@@ -149,10 +151,11 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
             logs[municipality.pk] = log
         raw = new.payload if isinstance(new.payload, bytes) else canonical(new.payload)
         entry_logs.append(log)
-        body = entry_fields(
+        acting = new.acting.slug
+        head, tail = entry_parts(
             kind=new.kind,
             log=log.origin,
-            acting=new.acting.slug,
+            acting=acting,
             receiving=new.receiving.slug if new.receiving else "",
             subject=keys.subject_pseudonym(municipality.code, new.subject_ref) if new.subject_ref else "",
             subject_key_version=key_version,
@@ -160,11 +163,12 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
             time=time,
             refers_to=new.refers_to.hex(),
         )
-        bodies.append(body)
-        signer.add(keys.organisation_key(new.acting.slug), canonical(body))
-    signatures = signer.signatures()
-    leaves = [with_signature(body, signature) for body, signature in zip(bodies, signatures, strict=True)]
-    queued = _insert(wanted, entry_logs, leaves, queued_at)
+        parts.append((head, tail))
+        key = signing_keys.get(acting)
+        if key is None:
+            key = signing_keys[acting] = keys.organisation_key(acting)
+        signer.add(key, head + tail)
+    queued = _insert(wanted, entry_logs, _leaves(parts, signer), queued_at)
     for log in to_sequence:
         # One task per log and transaction, however many entries it queues: the task sequences
         # everything queued by then.
@@ -172,13 +176,23 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
     return queued, entry_logs
 
 
-def _insert(wanted: list[NewEntry], logs: list[Log], leaves: list[bytes], queued_at: datetime) -> list[QueuedEntry]:
+def _leaves(parts: list[tuple[bytes, bytes]], signer: BatchSigner) -> Iterator[bytes]:
+    """The entries' leaves in order, each as soon as its signature is there."""
+    for start, signatures in signer.in_order():
+        for (head, tail), signature in zip(parts[start : start + len(signatures)], signatures, strict=True):
+            yield leaf_from_parts(head, tail, signature)
+
+
+def _insert(wanted: list[NewEntry], logs: list[Log], leaves: Iterator[bytes], queued_at: datetime) -> list[QueuedEntry]:
     """Write queued entries and return them with their primary keys, in order. On PostgreSQL
-    three or more go in with one COPY (their keys drawn from the table's sequence first), which
-    costs a third to a quarter of a multi-row INSERT; elsewhere, and for one or two, a plain
-    INSERT."""
-    hashes = [leaf_hash(leaf) for leaf in leaves]
-    if connection.vendor != "postgresql" or len(leaves) < COPY_FROM:
+    three or more go in with COPY (their keys drawn from the table's sequence first), which costs
+    a third to a quarter of a multi-row INSERT; elsewhere, and for one or two, a plain INSERT.
+
+    The entries are still being signed as they are written: each goes into the COPY as soon as its
+    leaf is made, so the database stores the first ones while the helper threads sign the rest."""
+    if connection.vendor != "postgresql" or len(wanted) < COPY_FROM:
+        leaves_made = list(leaves)
+        hashes = [leaf_hash(leaf) for leaf in leaves_made]
         entries = [
             Entry(
                 log=log,
@@ -188,32 +202,41 @@ def _insert(wanted: list[NewEntry], logs: list[Log], leaves: list[bytes], queued
                 leaf=leaf,
                 leaf_hash=digest,
             )
-            for new, log, leaf, digest in zip(wanted, logs, leaves, hashes, strict=True)
+            for new, log, leaf, digest in zip(wanted, logs, leaves_made, hashes, strict=True)
         ]
         Entry.objects.bulk_create(entries, batch_size=1000)
         return [
             QueuedEntry(entry.pk, entry.log_id, entry.kind, leaf, digest, entry.queued_at)
-            for entry, leaf, digest in zip(entries, leaves, hashes, strict=True)
+            for entry, leaf, digest in zip(entries, leaves_made, hashes, strict=True)
         ]
+    queued: list[QueuedEntry] = []
+    keys_in_order = _new_keys(len(wanted))
+    columns = "id, log_id, kind, acting_organisation_id, receiving_organisation_id, leaf, leaf_hash, queued_at"
+    # The binary format: the leaves go as they are, not as hex digits both sides must convert.
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types(["int8", "int8", "varchar", "int8", "int8", "bytea", "bytea", "timestamptz"])
+        write = copy.write_row
+        for pk, new, log, leaf in zip(keys_in_order, wanted, logs, leaves, strict=True):
+            digest = leaf_hash(leaf)
+            receiving = new.receiving.pk if new.receiving else None
+            write((pk, log.pk, new.kind, new.acting.pk, receiving, leaf, digest, queued_at))
+            queued.append(QueuedEntry(pk, log.pk, new.kind, leaf, digest, queued_at))
+    return queued
+
+
+def _new_keys(count: int) -> list[int]:
+    """``count`` new primary keys of ``ledger_entry``, ascending, drawn with the table's sequence
+    looked up once rather than once per key."""
     with connection.cursor() as cursor:
-        cursor.execute(  # the sequence looked up once, not once per key
+        cursor.execute(
             "SELECT nextval(sequence) FROM CAST(pg_get_serial_sequence('ledger_entry', 'id') AS regclass) AS sequence,"
             " generate_series(1, %s)",
-            [len(leaves)],
+            [count],
         )
-        keys_in_order = sorted(row[0] for row in cursor.fetchall())
-        columns = "id, log_id, kind, acting_organisation_id, receiving_organisation_id, leaf, leaf_hash, queued_at"
-        # The binary format: the leaves go as they are, not as hex digits both sides must convert.
-        with cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "int8", "varchar", "int8", "int8", "bytea", "bytea", "timestamptz"])
-            write = copy.write_row
-            for pk, new, log, leaf, digest in zip(keys_in_order, wanted, logs, leaves, hashes, strict=True):
-                receiving = new.receiving.pk if new.receiving else None
-                write((pk, log.pk, new.kind, new.acting.pk, receiving, leaf, digest, queued_at))
-    return [
-        QueuedEntry(pk, log.pk, new.kind, leaf, digest, queued_at)
-        for pk, new, log, leaf, digest in zip(keys_in_order, wanted, logs, leaves, hashes, strict=True)
-    ]
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def entry_accept(*, actor: Actor, entry: Entry) -> Entry:

@@ -3,26 +3,35 @@ one sequencing task per log and transaction however many entries it queues."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import itertools
 import json
 from dataclasses import FrozenInstanceError
 from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
 from meedoen.ledger import sequencer
 from meedoen.ledger.entries import (
+    FORMAT_VERSION,
     MAX_LEAF_BYTES,
     SIGN_IN_PARALLEL_FROM,
+    SIGNING_CHUNK,
     BatchSigner,
     EntryError,
     canonical,
+    entry_parts,
+    leaf_from_parts,
     read_leaf,
 )
-from meedoen.ledger.keys import organisation_key
+from meedoen.ledger.keys import organisation_key, subject_pseudonym
 from meedoen.ledger.merkle import leaf_hash, root_from_leaf_hashes
 from meedoen.ledger.models import Entry, Log
 from meedoen.ledger.sequencer import sequence_queued
@@ -174,6 +183,98 @@ def test_a_batch_is_signed_in_order_however_the_work_is_shared(helpers, count):
             batch.add(key, message)
         signatures = batch.signatures()
     assert signatures == [key.sign(message) for key, message in zip(keys, messages, strict=True)]
+
+
+@pytest.mark.parametrize("helpers", [0, 1])
+def test_a_batch_gives_its_signatures_back_chunk_by_chunk_in_order(helpers):
+    key = organisation_key("organisation")
+    messages = [b"entry %d" % number for number in range(SIGN_IN_PARALLEL_FROM + 5 * SIGNING_CHUNK + 7)]
+    with mock.patch("meedoen.ledger.entries._signing_workers", return_value=helpers):
+        batch = BatchSigner()
+        for message in messages:
+            batch.add(key, message)
+        chunks = list(batch.in_order())
+    starts = [start for start, _ in chunks]
+    assert starts == sorted(starts)
+    assert all(len(signatures) <= SIGN_IN_PARALLEL_FROM for _, signatures in chunks)
+    assert [signature for _, signatures in chunks for signature in signatures] == [key.sign(m) for m in messages]
+    assert [start for start, _ in chunks] == list(
+        itertools.accumulate([0, *(len(signatures) for _, signatures in chunks[:-1])])
+    )
+
+
+texts = st.text(max_size=30)
+hex_texts = st.text("0123456789abcdef", max_size=64)
+
+
+@given(
+    kind=texts,
+    log=texts,
+    acting=texts,
+    receiving=texts,
+    subject=st.one_of(hex_texts, texts),
+    subject_key_version=st.integers(min_value=0, max_value=2**40),
+    payload_sha256=st.one_of(hex_texts, texts),
+    time=texts,
+    refers_to=st.one_of(hex_texts, texts),
+    signature=st.binary(min_size=64, max_size=64),
+)
+def test_an_entry_built_in_parts_is_byte_for_byte_the_canonical_one(signature, **fields):
+    unsigned = _fields(**fields)
+    signed = {**unsigned, "signature": base64.b64encode(signature).decode()}
+    leaf = canonical(signed)
+    if len(leaf) > MAX_LEAF_BYTES:
+        with pytest.raises(EntryError, match="at most"):
+            entry_parts(**fields)
+        return
+    head, tail = entry_parts(**fields)
+    assert head + tail == canonical(unsigned)
+    assert leaf_from_parts(head, tail, signature) == leaf
+    assert read_leaf(leaf) == signed
+
+
+def _fields(*, subject_key_version: int, **fields: object) -> dict[str, object]:
+    """An unsigned entry as the format describes it: the fields as a dictionary, to be encoded by
+    the JSON encoder. ``entry_parts`` must give the same bytes."""
+    return {"v": FORMAT_VERSION, "subject_key": subject_key_version, **fields}
+
+
+def test_an_entry_in_parts_is_refused_before_signing_exactly_when_its_leaf_would_be_too_large():
+    fields = dict(
+        kind="accepted",
+        log="log",
+        acting="a",
+        receiving="",
+        subject="",
+        subject_key_version=1,
+        payload_sha256="",
+        time="2026-11-28T09:30:00Z",
+    )
+    signature = bytes(64)  # every signature has the same length
+    for padding in range(1000, MAX_LEAF_BYTES):
+        unsigned = _fields(**fields, refers_to="0" * padding)
+        fits = len(canonical({**unsigned, "signature": base64.b64encode(signature).decode()})) <= MAX_LEAF_BYTES
+        if fits:
+            head, tail = entry_parts(**fields, refers_to="0" * padding)
+            assert len(leaf_from_parts(head, tail, signature)) <= MAX_LEAF_BYTES
+        else:
+            with pytest.raises(EntryError, match="at most"):
+                entry_parts(**fields, refers_to="0" * padding)
+            break
+    else:
+        pytest.fail("no entry was too large")
+
+
+@override_settings(LEDGER_SUBJECT_KEY="one key")
+def test_a_pseudonym_is_the_hmac_of_municipality_and_reference_with_the_subject_key():
+    expected = hmac.new(b"one key", b"GM0867\nresident-1", hashlib.sha256).hexdigest()
+    assert subject_pseudonym("GM0867", "resident-1") == expected
+    assert subject_pseudonym("GM0867", "resident-1") == expected  # the keyed HMAC is reused, not changed
+    with override_settings(LEDGER_SUBJECT_KEY="another key"):
+        assert (
+            subject_pseudonym("GM0867", "resident-1")
+            == hmac.new(b"another key", b"GM0867\nresident-1", hashlib.sha256).hexdigest()
+        )
 
 
 @given(
