@@ -26,7 +26,8 @@ MUNICIPALITY_CODE = "GM9999"
 DISTRICTS = 12
 NEIGHBOURHOODS_PER_DISTRICT = 5
 PLACES_PER_OFFER = 2
-ROUNDS = 3  # every question is asked up to this many times, after a short warm-up
+ROUNDS = 10  # every question is asked up to this many times, after a short warm-up: 500 samples,
+# so that a p95 is the 25th slowest and one hiccup of the machine does not move it
 ROUND_BUDGET_S = 20.0  # no new round after this long (a slow engine gets one round of 50)
 SEED = 2026
 

@@ -60,12 +60,18 @@ def _database(url: str) -> dict[str, object]:
         raise env.SettingError("DATABASE_URL", f"cannot be read: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions avoid "database is locked" on concurrent writes; WAL lets
-        # readers continue while one process writes.
+        # readers continue while one process writes. The file is read through a memory map of up
+        # to 256 MiB (pages the operating system already caches, shared by every connection)
+        # instead of copied into each connection's 2 MiB page cache: a search of 20,000 offers
+        # reads more than that, and its p95 drops by a quarter (docs/benchmarks.md).
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA mmap_size=268435456;"
+            ),
         }
     return config
 

@@ -54,7 +54,7 @@ class OfferQuery:
 
 @dataclass
 class OfferResults:
-    """One page of offers (with their organisation: a result shows no more, and an offer's own
+    """One page of offers with what a result in the list shows (see RESULT_FIELDS; an offer's own
     page reads its places, hours and terms), how many there are in all, why they were found, and
     which of them have a place in the resident's district."""
 
@@ -63,6 +63,10 @@ class OfferResults:
     words: list[str]
     synonym_themes: list[str] = field(default_factory=list)
     local_ids: frozenset[int] = frozenset()
+
+
+# What a result in the resident's list shows of an offer: the page reads only these columns.
+RESULT_FIELDS = ("uuid", "name", "description", "ways_in", "phone", "whatsapp", "email", "organisation__name")
 
 
 def synonym_themes(words: Iterable[str]) -> list[str]:
@@ -81,24 +85,41 @@ def search_offers(municipality: Municipality, query: OfferQuery, *, limit: int =
     offer that passes the filters is a candidate."""
     words = query_words(query.text)
     themes_from_words = synonym_themes(words)
+    rows = _ranked(municipality, query, words, themes_from_words, limit=limit)
+    shown = rows[: max(limit, 0)]
+    offers = Offer.objects.select_related("organisation").only(*RESULT_FIELDS)
+    by_id = offers.in_bulk([row[0] for row in shown])
+    return OfferResults(
+        offers=[by_id[row[0]] for row in shown if row[0] in by_id],
+        total=int(rows[0][2]) if rows else 0,
+        words=words,
+        synonym_themes=themes_from_words,
+        local_ids=frozenset(row[0] for row in shown if row[1]),
+    )
+
+
+def search_offer_ids(municipality: Municipality, query: OfferQuery, *, limit: int) -> list[int]:
+    """The ids of the offers ``search_offers`` finds, in its order, without reading the offers."""
+    words = query_words(query.text)
+    rows = _ranked(municipality, query, words, synonym_themes(words), limit=limit)
+    return [row[0] for row in rows[: max(limit, 0)]]
+
+
+def _ranked(
+    municipality: Municipality,
+    query: OfferQuery,
+    words: Sequence[str],
+    themes_from_words: Sequence[str],
+    *,
+    limit: int,
+) -> list[tuple[Any, ...]]:
     search = _Search(municipality.pk, query, words, themes_from_words, limit=limit)
     rows = search.run(fts_rows=FTS_ROWS)
     if search.engine == "sqlite" and words and (not rows or rows[0][3]):
         # The best FTS_ROWS matches held fewer than CANDIDATES active offers of the municipality
         # (or nothing was found at all): rank every match, as the bare query does.
         rows = search.run(fts_rows=None)
-    total = int(rows[0][2]) if rows else 0
-    shown = rows[: max(limit, 0)]
-    # The search text is for the index alone; a page of results never shows it.
-    offers = Offer.objects.select_related("organisation").defer("search_document")
-    by_id = offers.in_bulk([row[0] for row in shown])
-    return OfferResults(
-        offers=[by_id[row[0]] for row in shown if row[0] in by_id],
-        total=total,
-        words=words,
-        synonym_themes=themes_from_words,
-        local_ids=frozenset(row[0] for row in shown if row[1]),
-    )
+    return rows
 
 
 class _Search:

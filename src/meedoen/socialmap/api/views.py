@@ -56,7 +56,7 @@ from meedoen.socialmap.hsds.export import (
     without,
 )
 from meedoen.socialmap.models import Offer, OfferLocation, Taxonomy, TaxonomyTerm
-from meedoen.socialmap.search import OfferQuery, search_offers
+from meedoen.socialmap.search import OfferQuery, search_offer_ids
 from meedoen.socialmap.text import query_words
 
 PER_PAGE = 50
@@ -466,8 +466,8 @@ def _ranked_offer_ids(request: Request, municipality: Municipality) -> list[int]
     if not query_words(text):
         return list(offers.order_by("name", "pk").values_list("pk", flat=True))
     wanted = set(offers.values_list("pk", flat=True))
-    found = search_offers(municipality, OfferQuery(text=text), limit=MAX_SEARCH_RESULTS)
-    return [offer.pk for offer in found.offers if offer.pk in wanted]
+    found = search_offer_ids(municipality, OfferQuery(text=text), limit=MAX_SEARCH_RESULTS)
+    return [pk for pk in found if pk in wanted]
 
 
 def _filtered_offers(request: Request, municipality: Municipality) -> QuerySet[Offer]:
