@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -119,6 +119,37 @@ def _changed(instance: Any, fields: Mapping[str, Any]) -> list[str]:
     return sorted(name for name, value in fields.items() if getattr(instance, name) != value)
 
 
+def _save_fields(
+    *,
+    actor: Actor,
+    instance: Any,
+    wanted: Mapping[str, Any],
+    action: str,
+    municipality_id: int,
+    also: Callable[[], None] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Give a new or existing row the wanted values, check and save it, run ``also`` (its links)
+    in the same transaction, and audit it as ``<action>.create`` or ``<action>.update`` with the
+    names of the fields that changed."""
+    created = instance.pk is None
+    changed = _changed(instance, wanted)
+    for name, value in wanted.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    with transaction.atomic():
+        instance.save()
+        if also is not None:
+            also()
+        record_change(
+            actor=actor,
+            action=f"{action}.create" if created else f"{action}.update",
+            obj=instance,
+            municipality_id=municipality_id,
+            details={"fields": changed, **(details or {})},
+        )
+
+
 # --- the compass: horizon, approach, ambitions and the local picture -------------------------------
 
 
@@ -190,20 +221,9 @@ def result_save(
     if wanted.get("domain") not in compass.domains:
         raise ValidationError({"domain": _("Choose a life domain of the approach of this compass.")})
     result = result or SocietalResult(compass=compass)
-    created = result.pk is None
-    changed = _changed(result, wanted)
-    for name, value in wanted.items():
-        setattr(result, name, value)
-    result.full_clean()
-    with transaction.atomic():
-        result.save()
-        record_change(
-            actor=actor,
-            action="compass_result.create" if created else "compass_result.update",
-            obj=result,
-            municipality_id=compass.municipality_id,
-            details={"fields": changed},
-        )
+    _save_fields(
+        actor=actor, instance=result, wanted=wanted, action="compass_result", municipality_id=compass.municipality_id
+    )
     return result
 
 
@@ -229,20 +249,9 @@ def result_indicator_save(
         if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > LARGEST_VALUE:
             raise ValidationError({name: _("Enter a number.")})
     indicator = indicator or ResultIndicator(result=result)
-    created = indicator.pk is None
-    changed = _changed(indicator, wanted)
-    for name, value in wanted.items():
-        setattr(indicator, name, value)
-    indicator.full_clean()
-    with transaction.atomic():
-        indicator.save()
-        record_change(
-            actor=actor,
-            action="result_indicator.create" if created else "result_indicator.update",
-            obj=indicator,
-            municipality_id=municipality_id,
-            details={"fields": changed},
-        )
+    _save_fields(
+        actor=actor, instance=indicator, wanted=wanted, action="result_indicator", municipality_id=municipality_id
+    )
     return indicator
 
 
@@ -322,23 +331,21 @@ def activity_save(
         raise ValidationError({"offers": _("Choose offers of the social map of this municipality.")})
     wanted = _only(fields, ACTIVITY_FIELDS)
     activity = activity or Activity(compass=compass)
-    created = activity.pk is None
-    changed = _changed(activity, wanted)
-    for name, value in wanted.items():
-        setattr(activity, name, value)
-    activity.full_clean()
-    with transaction.atomic():
-        activity.save()
+
+    def link() -> None:
         activity.results.set(chosen_results)
         activity.carriers.set(chosen_carriers)
         activity.offers.set(chosen_offers)
-        record_change(
-            actor=actor,
-            action="compass_activity.create" if created else "compass_activity.update",
-            obj=activity,
-            municipality_id=municipality_id,
-            details={"fields": changed, "carriers": sorted(carrier.pk for carrier in chosen_carriers)},
-        )
+
+    _save_fields(
+        actor=actor,
+        instance=activity,
+        wanted=wanted,
+        action="compass_activity",
+        municipality_id=municipality_id,
+        also=link,
+        details={"carriers": sorted(carrier.pk for carrier in chosen_carriers)},
+    )
     return activity
 
 
@@ -353,20 +360,9 @@ def measure_save(
     if measure is not None and "kind" in wanted and wanted["kind"] != measure.kind and measure.measurements.exists():
         raise ValidationError({"kind": _("Partners have reported on this measure: its kind of figure stays.")})
     measure = measure or PerformanceMeasure(activity=activity)
-    created = measure.pk is None
-    changed = _changed(measure, wanted)
-    for name, value in wanted.items():
-        setattr(measure, name, value)
-    measure.full_clean()
-    with transaction.atomic():
-        measure.save()
-        record_change(
-            actor=actor,
-            action="performance_measure.create" if created else "performance_measure.update",
-            obj=measure,
-            municipality_id=municipality_id,
-            details={"fields": changed},
-        )
+    _save_fields(
+        actor=actor, instance=measure, wanted=wanted, action="performance_measure", municipality_id=municipality_id
+    )
     return measure
 
 
@@ -634,20 +630,9 @@ def reflection_save(
         raise PermissionDenied("a session of another compass")
     wanted = _only(fields, REFLECTION_FIELDS)
     session = session or ReflectionSession(compass=compass)
-    created = session.pk is None
-    changed = _changed(session, wanted)
-    for name, value in wanted.items():
-        setattr(session, name, value)
-    session.full_clean()
-    with transaction.atomic():
-        session.save()
-        record_change(
-            actor=actor,
-            action="reflection.create" if created else "reflection.update",
-            obj=session,
-            municipality_id=compass.municipality_id,
-            details={"fields": changed},
-        )
+    _save_fields(
+        actor=actor, instance=session, wanted=wanted, action="reflection", municipality_id=compass.municipality_id
+    )
     return session
 
 
