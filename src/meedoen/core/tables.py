@@ -4,6 +4,9 @@ with one clear reason. Modules check the cells themselves.
 CSV: UTF-8 (with or without BOM), else Windows-1252; delimiter ``;``, ``,`` or tab, taken from the
 header line. XLSX: the first sheet; formulas are read as their text and never calculated, and a
 workbook that unpacks to more than a set size is refused before it is opened (zip bombs).
+
+The steps (``decode``, ``delimiter``, ``open_workbook``, ``blank``) are also used apart, by the
+intake of early signals, which reads its files row by row with problems of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ MAX_UNPACKED_XLSX_BYTES = 200 * 1024 * 1024
 
 
 class TableError(ValueError):
-    pass
+    """A file that cannot be read, with the reason to show and what kind of problem it is:
+    ``encoding``, ``unreadable`` or ``too_large``."""
+
+    def __init__(self, message: str, *, kind: str = "unreadable") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -44,42 +52,78 @@ def read_table(content: bytes, *, max_rows: int) -> Table:
     return table
 
 
-def _blank(cells: list[Any]) -> bool:
-    return all(cell is None or str(cell).strip() == "" for cell in cells)
+def blank(cells: list[Any]) -> bool:
+    """Whether a row holds nothing but empty cells."""
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
 def _header(cells: list[Any]) -> list[str]:
     return [str(cell or "").strip().lower() for cell in cells]
 
 
-def _decode(content: bytes) -> str:
+def decode(content: bytes) -> tuple[str, bool]:
+    """The text of a CSV file and whether it was read as Windows-1252 rather than UTF-8."""
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise TableError(_("The file is UTF-16 text; save it as CSV UTF-8."))
+        raise TableError(_("The file is UTF-16 text; save it as CSV UTF-8."), kind="encoding")
     try:
-        return content.decode("utf-8-sig")
+        text, windows_1252 = content.decode("utf-8-sig"), False
     except UnicodeDecodeError:
-        pass
+        try:
+            text, windows_1252 = content.decode("cp1252"), True
+        except UnicodeDecodeError as exc:
+            line = content[: exc.start].count(b"\n") + 1
+            raise TableError(
+                _(
+                    "The file is neither UTF-8 nor Windows-1252 text (line %(line)s, byte %(byte)s);"
+                    " save it as CSV UTF-8."
+                )
+                % {"line": line, "byte": exc.start},
+                kind="encoding",
+            ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise TableError(_("Line %(line)s holds a NUL character: this is not a text file.") % {"line": line})
+    return text, windows_1252
+
+
+def delimiter(text: str) -> str:
+    """The delimiter of the header, the first line that is not blank: ``;``, ``,`` or tab."""
+    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
+    counts = {candidate: first_line.count(candidate) for candidate in (";", ",", "\t")}
+    best = max(counts, key=lambda candidate: counts[candidate])
+    return best if counts[best] else ","
+
+
+def open_workbook(content: bytes, *, max_unpacked: int = MAX_UNPACKED_XLSX_BYTES) -> Any:
+    """An XLSX workbook opened to read (close it when done), refused before it is opened when it
+    unpacks to more than ``max_unpacked`` bytes. Formulas are read as their text, never calculated."""
+    from openpyxl import load_workbook
+
+    unreadable = TableError(_("The file looks like an XLSX workbook but cannot be opened."))
     try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError as exc:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise unreadable from None
+    if unpacked > max_unpacked:
         raise TableError(
-            _("The file is neither UTF-8 nor Windows-1252 text (byte %(byte)s); save it as CSV UTF-8.")
-            % {"byte": exc.start}
-        ) from None
+            _("The workbook unpacks to %(size)s bytes; at most %(limit)s bytes are read. Split it.")
+            % {"size": f"{unpacked:,}", "limit": f"{max_unpacked:,}"},
+            kind="too_large",
+        )
+    try:
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds of error on a damaged workbook
+        raise unreadable from None
 
 
 def _read_csv(content: bytes, max_rows: int) -> Table:
-    text = _decode(content)
-    if "\x00" in text:
-        raise TableError(_("The file holds a NUL character: it is not a text file."))
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda candidate: counts[candidate])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter if counts[delimiter] else ",", strict=True)
+    text, _windows_1252 = decode(content)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
     table: Table | None = None
     try:
         for cells in reader:
-            if _blank(cells):
+            if blank(cells):
                 continue
             if table is None:
                 table = Table(header=_header(cells))
@@ -97,28 +141,12 @@ def _read_csv(content: bytes, max_rows: int) -> Table:
 
 
 def _read_xlsx(content: bytes, max_rows: int) -> Table:
-    from openpyxl import load_workbook
-
-    unreadable = TableError(_("The file looks like an XLSX workbook but cannot be opened."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise unreadable from None
-    if unpacked > MAX_UNPACKED_XLSX_BYTES:
-        raise TableError(
-            _("The workbook unpacks to %(size)s bytes; at most %(limit)s bytes are read. Split it.")
-            % {"size": f"{unpacked:,}", "limit": f"{MAX_UNPACKED_XLSX_BYTES:,}"}
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds of error on a damaged workbook
-        raise unreadable from None
+    workbook = open_workbook(content)
     table: Table | None = None
     try:
         for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
             cells = list(row)
-            if _blank(cells):
+            if blank(cells):
                 continue
             if table is None:
                 table = Table(header=_header(cells), kind="xlsx")
@@ -129,7 +157,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> Table:
     except TableError:
         raise
     except Exception:  # a damaged sheet can fail while its rows are read
-        raise unreadable from None
+        raise TableError(_("The file looks like an XLSX workbook but cannot be opened.")) from None
     finally:
         workbook.close()
     if table is None:

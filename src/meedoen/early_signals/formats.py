@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from meedoen.core.tables import TableError, blank, decode, delimiter, is_xlsx, open_workbook
 
 FORMAT_VERSION = "1.0"
 SUPPORTED_VERSIONS = frozenset({FORMAT_VERSION})
@@ -146,10 +147,6 @@ def version_problem(version: str) -> Problem | None:
 # --- files ------------------------------------------------------------------------------------------
 
 
-def is_xlsx(content: bytes) -> bool:
-    return content.startswith(b"PK\x03\x04")
-
-
 def read_file(content: bytes, *, format_version: str) -> ParsedDelivery:
     """Read a CSV or XLSX file (told apart by content, not by name)."""
     channel = "xlsx" if is_xlsx(content) else "csv"
@@ -226,14 +223,10 @@ def _header(cells: list[Any], parsed: ParsedDelivery) -> dict[int, str] | None:
     return positions
 
 
-def _blank(cells: list[Any]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
-
-
 def _row(number: int, cells: list[Any], positions: dict[int, str], width: int, channel: str) -> RawRow:
     values = {name: cells[index] if index < len(cells) else None for index, name in positions.items()}
     problems: tuple[Problem, ...] = ()
-    extra = [cell for cell in cells[width:] if not _blank([cell])]
+    extra = [cell for cell in cells[width:] if not blank([cell])]
     if channel == "csv" and (len(cells) < width or extra):
         problems = (
             Problem(
@@ -247,51 +240,21 @@ def _row(number: int, cells: list[Any], positions: dict[int, str], width: int, c
     return RawRow(number=number, values=values, problems=problems)
 
 
-def _decode(content: bytes, parsed: ParsedDelivery) -> str | None:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        parsed.refuse("encoding", _("The file is UTF-16 text; save it as CSV UTF-8."))
-        return None
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = content.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        parsed.refuse(
-            "encoding",
-            _("The file is neither UTF-8 nor Windows-1252 text (line %(line)s, byte %(byte)s); save it as CSV UTF-8.")
-            % {"line": line, "byte": exc.start},
-        )
-        return None
-    parsed.problems.append(
-        Problem(
-            WARNING,
-            "encoding_windows_1252",
-            _("The file is not UTF-8; it was read as Windows-1252. Please deliver CSV UTF-8."),
-        )
-    )
-    return text
-
-
-def _delimiter(text: str) -> str:
-    """The delimiter of the header: the first line that is not blank."""
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
-
-
 def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
-    text = _decode(content, parsed)
-    if text is None:
+    try:
+        text, windows_1252 = decode(content)
+    except TableError as error:
+        parsed.refuse(error.kind, str(error))
         return
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        parsed.refuse("unreadable", _("Line %(line)s holds a NUL character: this is not a text file.") % {"line": line})
-        return
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    if windows_1252:
+        parsed.problems.append(
+            Problem(
+                WARNING,
+                "encoding_windows_1252",
+                _("The file is not UTF-8; it was read as Windows-1252. Please deliver CSV UTF-8."),
+            )
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
     positions: dict[int, str] | None = None
     width = 0
     try:
@@ -302,14 +265,14 @@ def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
             except StopIteration:
                 break
             if positions is None:
-                if _blank(cells):
+                if blank(cells):
                     continue
                 width = len(cells)
                 positions = _header(list(cells), parsed)
                 if positions is None:
                     return
                 continue
-            if _blank(cells):
+            if blank(cells):
                 continue
             if len(parsed.rows) >= MAX_ROWS:
                 parsed.refuse(
@@ -330,26 +293,10 @@ def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
 
 
 def _read_xlsx(content: bytes, parsed: ParsedDelivery) -> None:
-    from openpyxl import load_workbook
-
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        parsed.refuse("unreadable", _("The file looks like an XLSX workbook but cannot be opened."))
-        return
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        parsed.refuse(
-            "too_large",
-            _("The workbook unpacks to %(size)s bytes; at most %(limit)s bytes are read. Split it.")
-            % {"size": f"{unpacked:,}", "limit": f"{MAX_XLSX_UNPACKED_BYTES:,}"},
-        )
-        return
-    try:
-        # Formulas are read as their text and never calculated (data_only=False).
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds of error on a damaged workbook
-        parsed.refuse("unreadable", _("The file looks like an XLSX workbook but cannot be opened."))
+        workbook = open_workbook(content, max_unpacked=MAX_XLSX_UNPACKED_BYTES)
+    except TableError as error:
+        parsed.refuse(error.kind, str(error))
         return
     try:
         sheet = workbook.worksheets[0]
@@ -358,7 +305,7 @@ def _read_xlsx(content: bytes, parsed: ParsedDelivery) -> None:
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = list(row)
             if positions is None:
-                if number > 1 or _blank(cells):
+                if number > 1 or blank(cells):
                     parsed.refuse("missing_header", _("Row 1 of the first sheet must hold the column names."), row=1)
                     return
                 width = len(cells)
@@ -366,7 +313,7 @@ def _read_xlsx(content: bytes, parsed: ParsedDelivery) -> None:
                 if positions is None:
                     return
                 continue
-            if _blank(cells):
+            if blank(cells):
                 continue
             if len(parsed.rows) >= MAX_ROWS:
                 parsed.refuse(
