@@ -18,12 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy
-from openfisca_core.periods import MONTH
 
 from meedoen.entitlements.rules.variables.common import (
-    HOUSEHOLD,
     Array,
-    Enum,
     HouseholdType,
     Housing,
     Outcome,
@@ -31,6 +28,7 @@ from meedoen.entitlements.rules.variables.common import (
     Period,
     Population,
     at_most,
+    household_variable,
     role,
 )
 
@@ -301,10 +299,12 @@ def scheme_variables(rule: SchemeRule) -> tuple[type, ...]:
 
     documentation = f"{rule.name} ({rule.municipality_code}, {rule.kind.value})"
     return (
-        _spec(rule.variable("income_limit"), float, f"Income limit per month of: {documentation}", income_limit),
-        _spec(rule.variable("reasons"), int, f"Reasons (flags) against: {documentation}", reasons),
-        _spec(rule.variable("outcome"), Outcome, f"Outcome of: {documentation}", outcome),
-        _spec(
+        household_variable(
+            rule.variable("income_limit"), float, f"Income limit per month of: {documentation}", income_limit
+        ),
+        household_variable(rule.variable("reasons"), int, f"Reasons (flags) against: {documentation}", reasons),
+        household_variable(rule.variable("outcome"), Outcome, f"Outcome of: {documentation}", outcome),
+        household_variable(
             rule.variable("amount"),
             float,
             f"Estimated amount per year ({rule.amount_period.value} if once) of: {documentation}",
@@ -318,17 +318,3 @@ def _children_of_age(rule: SchemeRule, household: Population, period: Period) ->
     low = rule.child_minimum_age if rule.child_minimum_age is not None else 0
     high = rule.child_maximum_age if rule.child_maximum_age is not None else 17
     return household.sum((ages >= low) & (ages <= high), role=role(household, "child"))
-
-
-def _spec(name: str, value_type: Any, label: str, formula: Callable[..., Array]) -> type:
-    attributes: dict[str, Any] = {
-        "value_type": Enum if value_type is Outcome else value_type,
-        "entity": HOUSEHOLD,
-        "definition_period": MONTH,
-        "label": label,
-        "formula": staticmethod(formula),
-    }
-    if value_type is Outcome:
-        attributes["possible_values"] = Outcome
-        attributes["default_value"] = Outcome.not_eligible
-    return type(name, (), attributes)

@@ -7,13 +7,14 @@ The official calculation is the Belastingdienst's proefberekening.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy
 from openfisca_core.periods import MONTH
 
 from meedoen.entitlements.rules.variables.common import (
     HOUSEHOLD,
     Array,
-    Enum,
     HouseholdType,
     Housing,
     Outcome,
@@ -21,6 +22,7 @@ from meedoen.entitlements.rules.variables.common import (
     Period,
     Population,
     at_most,
+    household_variable,
 )
 
 CALCULATOR = "https://www.belastingdienst.nl/wps/wcm/connect/nl/toeslagen/content/hulpmiddel-proefberekening-toeslagen"
@@ -42,12 +44,26 @@ class estimated_taxable_income:
         return parameters(period).allowances.taxable_income_from_net.calc(net_year)
 
 
-def _outcome(eligible: Array, monthly: Array, near_limit: Array) -> Array:
-    return numpy.select(
-        [~eligible | (monthly <= 0), near_limit | (monthly < SMALL_AMOUNT)],
-        [Outcome.not_eligible, Outcome.maybe],
-        Outcome.likely,
-    )
+def _outcome_variable(
+    allowance: str,
+    label: str,
+    near_limit: Callable[[Population, Period, Parameters], Array] | None = None,
+) -> type:
+    """The indication ``<allowance>_outcome``: *maybe* also where ``near_limit`` finds the income close to its limit."""
+
+    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
+        eligible = household(f"{allowance}_eligible", period)
+        monthly = household(allowance, period)
+        near = (
+            numpy.zeros_like(monthly, dtype=bool) if near_limit is None else near_limit(household, period, parameters)
+        )
+        return numpy.select(
+            [~eligible | (monthly <= 0), near | (monthly < SMALL_AMOUNT)],
+            [Outcome.not_eligible, Outcome.maybe],
+            Outcome.likely,
+        )
+
+    return household_variable(f"{allowance}_outcome", Outcome, label, formula)
 
 
 class zorgtoeslag_eligible:
@@ -89,21 +105,16 @@ class zorgtoeslag:
         return numpy.where(household("zorgtoeslag_eligible", period), maximum * share, 0)
 
 
-class zorgtoeslag_outcome:
-    value_type = Enum
-    possible_values = Outcome
-    default_value = Outcome.not_eligible
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Indication of entitlement to health-care allowance"
+def _zorgtoeslag_income_near_limit(household: Population, period: Period, parameters: Parameters) -> Array:
+    p = parameters(period).allowances
+    couple = household("number_of_adults", period) >= 2
+    limit = numpy.where(couple, p.zorgtoeslag.income_limit_partners, p.zorgtoeslag.income_limit_single)
+    return household("estimated_taxable_income", period) > limit * (1 - p.near_limit_share)
 
-    @staticmethod
-    def formula(household: Population, period: Period, parameters: Parameters) -> Array:
-        p = parameters(period).allowances
-        couple = household("number_of_adults", period) >= 2
-        limit = numpy.where(couple, p.zorgtoeslag.income_limit_partners, p.zorgtoeslag.income_limit_single)
-        near = household("estimated_taxable_income", period) > limit * (1 - p.near_limit_share)
-        return _outcome(household("zorgtoeslag_eligible", period), household("zorgtoeslag", period), near)
+
+zorgtoeslag_outcome = _outcome_variable(
+    "zorgtoeslag", "Indication of entitlement to health-care allowance", _zorgtoeslag_income_near_limit
+)
 
 
 class huurtoeslag_eligible:
@@ -147,18 +158,7 @@ class huurtoeslag:
         return numpy.where(household("huurtoeslag_eligible", period), amount, 0)
 
 
-class huurtoeslag_outcome:
-    value_type = Enum
-    possible_values = Outcome
-    default_value = Outcome.not_eligible
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Indication of entitlement to rent allowance"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        amount = household("huurtoeslag", period)
-        return _outcome(household("huurtoeslag_eligible", period), amount, numpy.zeros_like(amount, dtype=bool))
+huurtoeslag_outcome = _outcome_variable("huurtoeslag", "Indication of entitlement to rent allowance")
 
 
 class kindgebonden_budget_eligible:
@@ -197,18 +197,7 @@ class kindgebonden_budget:
         return numpy.where(household("kindgebonden_budget_eligible", period), per_year / 12, 0)
 
 
-class kindgebonden_budget_outcome:
-    value_type = Enum
-    possible_values = Outcome
-    default_value = Outcome.not_eligible
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Indication of entitlement to the child budget"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        amount = household("kindgebonden_budget", period)
-        return _outcome(household("kindgebonden_budget_eligible", period), amount, numpy.zeros_like(amount, dtype=bool))
+kindgebonden_budget_outcome = _outcome_variable("kindgebonden_budget", "Indication of entitlement to the child budget")
 
 
 class allowances_total:

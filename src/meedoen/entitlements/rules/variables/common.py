@@ -1,4 +1,5 @@
-"""What the variable modules share: type names, the enumerations, and amounts compared in cents.
+"""What the variable modules share: type names, the enumerations, amounts compared in cents, and a builder of
+household variables from data.
 
 Variables are written as plain classes (``entity`` names the entity by its key) and turned into OpenFisca
 variables per rules system by :func:`meedoen.entitlements.rules.system.bind_variable`: OpenFisca ties an
@@ -7,10 +8,12 @@ entity to one system, and every system has its own entities.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy
 from openfisca_core.indexed_enums import Enum as Enum  # re-exported: enum variables declare value_type = Enum
+from openfisca_core.periods import MONTH
 
 # OpenFisca has no type hints: these names only say what a formula receives.
 Population = Any
@@ -54,3 +57,31 @@ def at_most(amounts: Array, limits: Array) -> Array:
 def role(household: Population, key: str) -> Any:
     """The role object (``partner`` or ``child``) of the household entity the formula runs on."""
     return getattr(household.entity, key.upper())
+
+
+def household_variable(
+    name: str,
+    value_type: Any,
+    label: str,
+    formula: Callable[..., Array] | None = None,
+    *,
+    unit: str | None = None,
+) -> type:
+    """A plain variable class of the household per month, built from data instead of written out.
+
+    An ``Outcome`` variable is an enumeration that starts at *not eligible*.
+    """
+    attributes: dict[str, Any] = {
+        "value_type": Enum if value_type is Outcome else value_type,
+        "entity": HOUSEHOLD,
+        "definition_period": MONTH,
+        "label": label,
+    }
+    if value_type is Outcome:
+        attributes["possible_values"] = Outcome
+        attributes["default_value"] = Outcome.not_eligible
+    if unit is not None:
+        attributes["unit"] = unit
+    if formula is not None:
+        attributes["formula"] = staticmethod(formula)
+    return type(name, (), attributes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy
 from openfisca_core.periods import MONTH
 
@@ -14,42 +16,25 @@ from meedoen.entitlements.rules.variables.common import (
     Parameters,
     Period,
     Population,
+    household_variable,
     role,
 )
 
+EUR = "currency-EUR"
+# What a household figure does with its members: one of the methods of OpenFisca's group population.
+Aggregate = Literal["nb_persons", "value_from_first_person", "sum", "any", "max", "min"]
+
 # --- what is asked -------------------------------------------------------------------------------
 
-
-class savings:
-    value_type = float
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    unit = "currency-EUR"
-    label = "Savings and other assets of the household (bank balances, valuables, a second car)"
-
-
-class debts:
-    value_type = float
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    unit = "currency-EUR"
-    label = "Debts of the household that must be repaid"
-
-
-class rent:
-    value_type = float
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    unit = "currency-EUR"
-    label = "Rent per month without service costs (0 if none)"
-
-
-class fixed_costs:
-    value_type = float
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    unit = "currency-EUR"
-    label = "Other fixed costs per month: energy, water, insurance, phone, local taxes"
+ASKED_AMOUNTS = tuple(
+    household_variable(name, float, label, unit=EUR)
+    for name, label in (
+        ("savings", "Savings and other assets of the household (bank balances, valuables, a second car)"),
+        ("debts", "Debts of the household that must be repaid"),
+        ("rent", "Rent per month without service costs (0 if none)"),
+        ("fixed_costs", "Other fixed costs per month: energy, water, insurance, phone, local taxes"),
+    )
+)
 
 
 class housing:
@@ -72,37 +57,36 @@ class years_on_low_income:
 # --- derived ---------------------------------------------------------------------------------------
 
 
-class number_of_adults:
-    value_type = int
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Adults: the person who asks and a partner"
+def _from_members(
+    name: str,
+    value_type: type,
+    aggregate: Aggregate,
+    person_variable: str | None = None,
+    *,
+    of: str | None = None,
+    label: str,
+    unit: str | None = None,
+) -> type:
+    """A household figure from its members: ``household.<aggregate>(<person_variable>, role=<of>)``.
 
-    @staticmethod
+    Without a person variable the members are counted; without a role (``of``) every member counts.
+    """
+
     def formula(household: Population, period: Period) -> Array:
-        return household.nb_persons(role(household, "partner"))
+        values = [] if person_variable is None else [household.members(person_variable, period)]
+        group = {} if of is None else {"role": role(household, of)}
+        return getattr(household, aggregate)(*values, **group)
+
+    return household_variable(name, value_type, label, formula, unit=unit)
 
 
-class number_of_children:
-    value_type = int
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Children under 18 in the household"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.nb_persons(role(household, "child"))
-
-
-class household_size:
-    value_type = int
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Members of the household"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.nb_persons()
+MEMBER_COUNTS = (
+    _from_members(
+        "number_of_adults", int, "nb_persons", of="partner", label="Adults: the person who asks and a partner"
+    ),
+    _from_members("number_of_children", int, "nb_persons", of="child", label="Children under 18 in the household"),
+    _from_members("household_size", int, "nb_persons", label="Members of the household"),
+)
 
 
 class household_type:
@@ -125,71 +109,41 @@ class household_type:
         )
 
 
-class applicant_age:
-    value_type = int
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Age of the person who asks (the first member of the household)"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.value_from_first_person(household.members("age", period))
-
-
-class applicant_reached_pension_age:
-    value_type = bool
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "The person who asks has reached the state pension age"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.value_from_first_person(household.members("reached_pension_age", period))
-
-
-class oldest_adult_age:
-    value_type = int
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Age of the oldest adult"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.max(household.members("age", period), role=role(household, "partner"))
-
-
-class youngest_adult_age:
-    value_type = int
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "Age of the youngest adult"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.min(household.members("age", period), role=role(household, "partner"))
-
-
-class pension_age_household:
-    value_type = bool
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    label = "An adult of the household has reached the state pension age"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.any(household.members("reached_pension_age", period), role=role(household, "partner"))
-
-
-class household_net_income:
-    value_type = float
-    entity = HOUSEHOLD
-    definition_period = MONTH
-    unit = "currency-EUR"
-    label = "Net income per month of the adults, without allowances"
-
-    @staticmethod
-    def formula(household: Population, period: Period) -> Array:
-        return household.sum(household.members("net_income", period), role=role(household, "partner"))
+MEMBER_FIGURES = (
+    _from_members(
+        "applicant_age",
+        int,
+        "value_from_first_person",
+        "age",
+        label="Age of the person who asks (the first member of the household)",
+    ),
+    _from_members(
+        "applicant_reached_pension_age",
+        bool,
+        "value_from_first_person",
+        "reached_pension_age",
+        label="The person who asks has reached the state pension age",
+    ),
+    _from_members("oldest_adult_age", int, "max", "age", of="partner", label="Age of the oldest adult"),
+    _from_members("youngest_adult_age", int, "min", "age", of="partner", label="Age of the youngest adult"),
+    _from_members(
+        "pension_age_household",
+        bool,
+        "any",
+        "reached_pension_age",
+        of="partner",
+        label="An adult of the household has reached the state pension age",
+    ),
+    _from_members(
+        "household_net_income",
+        float,
+        "sum",
+        "net_income",
+        of="partner",
+        label="Net income per month of the adults, without allowances",
+        unit=EUR,
+    ),
+)
 
 
 class net_assets:
@@ -265,22 +219,12 @@ class bijstand_asset_limit:
 
 
 VARIABLES = (
-    savings,
-    debts,
-    rent,
-    fixed_costs,
+    *ASKED_AMOUNTS,
     housing,
     years_on_low_income,
-    number_of_adults,
-    number_of_children,
-    household_size,
+    *MEMBER_COUNTS,
     household_type,
-    applicant_age,
-    applicant_reached_pension_age,
-    oldest_adult_age,
-    youngest_adult_age,
-    pension_age_household,
-    household_net_income,
+    *MEMBER_FIGURES,
     net_assets,
     has_social_minimum,
     social_minimum,
