@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms.boundfield import BoundField
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +42,7 @@ from meedoen.compass.services.cycle import (
     MEASURE_FIELDS,
     REFLECTION_FIELDS,
     RESULT_FIELDS,
+    RESULT_INDICATOR_FIELDS,
     TURN_THE_CURVE_FIELDS,
 )
 from meedoen.core.access import Actor
@@ -49,6 +50,8 @@ from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Offer
 from meedoen.socialmap.selectors import offers_of_municipality
 from meedoen.workspace.socialmap_forms import CHECKBOX, LONG_TEXT, RADIO, SELECT, TEXTAREA, TEXTBOX, WebAddressField
+
+F = TypeVar("F", bound=forms.Field)
 
 
 def _textbox(**attrs: str) -> forms.TextInput:
@@ -66,6 +69,21 @@ def _number(**attrs: str) -> forms.TextInput:
 
 def _date() -> forms.DateInput:
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": TEXTBOX})
+
+
+def _line(label: Any, *, max_length: int = 200, **kwargs: Any) -> forms.CharField:
+    """Text on one line."""
+    return forms.CharField(label=label, max_length=max_length, widget=_textbox(), **kwargs)
+
+
+def _text(label: Any, *, rows: int, max_length: int = LONG_TEXT, **kwargs: Any) -> forms.CharField:
+    """Text over ``rows`` lines."""
+    return forms.CharField(label=label, max_length=max_length, widget=_textarea(rows), **kwargs)
+
+
+def _note(label: Any, help_text: Any, *, rows: int = 3) -> forms.CharField:
+    """A few lines that may stay empty."""
+    return _text(label, rows=rows, max_length=2000, required=False, help_text=help_text)
 
 
 def _whole_number(label: Any, **kwargs: Any) -> forms.IntegerField:
@@ -86,6 +104,45 @@ def _date_field(label: Any, **kwargs: Any) -> forms.DateField:
         widget=_date(),
         **kwargs,
     )
+
+
+def _radio_buttons(label: Any, choices: Any, **kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect(attrs={"class": RADIO}), **kwargs)
+
+
+def _select(field: Callable[..., F], label: Any, **kwargs: Any) -> F:
+    """A drop-down list of one kind of ``field``."""
+    return field(label=label, widget=forms.Select(attrs={"class": SELECT}), **kwargs)
+
+
+def _select_model(field: Callable[..., F], label: Any, model: type[Model]) -> F:
+    """A drop-down list of ``model``s that always has one chosen; the form sets the queryset."""
+    return _select(field, label, queryset=model._default_manager.none(), empty_label=None)
+
+
+def _check_boxes(
+    label: Any,
+    model: type[Model],
+    field: type[forms.ModelMultipleChoiceField[Any]] = forms.ModelMultipleChoiceField,
+    **kwargs: Any,
+) -> forms.ModelMultipleChoiceField[Any]:
+    """A check box for each of some ``model``s; the form sets the queryset."""
+    return field(
+        label=label,
+        queryset=model._default_manager.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+        **kwargs,
+    )
+
+
+def _initial(instance: Model | None, names: Iterable[str], *, many: Iterable[str] = ()) -> dict[str, Any]:
+    """What a form for ``instance`` starts with: the values of its fields ``names`` and the members
+    of its many-to-many fields ``many``; nothing for a new one."""
+    if instance is None:
+        return {}
+    initial = {name: getattr(instance, name) for name in names}
+    initial.update({name: list(getattr(instance, name).all()) for name in many})
+    return initial
 
 
 class OfferChoiceField(forms.ModelMultipleChoiceField[Offer]):
@@ -115,14 +172,19 @@ class SectionedForm(forms.Form):
     def values(self, names: Iterable[str]) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in names}
 
+    def set_queryset(self, name: str, queryset: QuerySet[Any]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
+    def set_choices(self, name: str, choices: list[tuple[Any, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
 
 class CompassForm(SectionedForm):
-    title = forms.CharField(
-        label=_("Title"),
-        max_length=200,
-        help_text=_("Such as “Samen tegen armoede 2025-2028”."),
-        widget=_textbox(),
-    )
+    title = _line(_("Title"), help_text=_("Such as “Samen tegen armoede 2025-2028”."))
     start_year = _whole_number(_("First year"), min_value=2000, max_value=2100)
     horizon_years = _whole_number(
         _("Horizon in years"),
@@ -131,30 +193,27 @@ class CompassForm(SectionedForm):
         initial=4,
         help_text=_("How far ahead the results look. The compass usually looks four years ahead."),
     )
-    approach = forms.ChoiceField(
-        label=_("Approach"),
-        choices=Approach.choices,
+    approach = _radio_buttons(
+        _("Approach"),
+        Approach.choices,
         initial=Approach.BROAD,
         help_text=_("Narrow looks at income only; broad also at housing, self-reliance and social participation."),
-        widget=forms.RadioSelect(attrs={"class": RADIO}),
     )
-    local_picture = forms.CharField(
-        label=_("The local picture"),
-        max_length=LONG_TEXT,
+    local_picture = _text(
+        _("The local picture"),
+        rows=6,
         required=False,
         help_text=_(
             "What poverty looks like here, in figures and in what residents and partners see, such as "
             "a taboo that keeps it invisible or schemes so complex that people fear applying."
         ),
-        widget=_textarea(6),
     )
-    ambitions = forms.CharField(label=_("Ambitions"), max_length=LONG_TEXT, required=False, widget=_textarea(6))
-    indicators = forms.ModelMultipleChoiceField(
-        label=_("Figures of the local picture"),
-        queryset=Indicator.objects.none(),
+    ambitions = _text(_("Ambitions"), rows=6, required=False)
+    indicators = _check_boxes(
+        _("Figures of the local picture"),
+        Indicator,
         required=False,
         help_text=_("The figures that show the local picture, from CBS or the municipality's own figures."),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
     )
 
     sections_spec = (
@@ -163,44 +222,32 @@ class CompassForm(SectionedForm):
     )
 
     def __init__(self, data: Any = None, *, municipality: Municipality, compass: Compass | None = None) -> None:
-        initial: dict[str, Any] = {}
-        if compass is not None:
-            initial = {name: getattr(compass, name) for name in COMPASS_FIELDS}
-            initial["indicators"] = list(compass.indicators.all())
-        super().__init__(data, initial=initial)
-        indicators = self.fields["indicators"]
-        assert isinstance(indicators, forms.ModelMultipleChoiceField)
-        indicators.queryset = monitor_indicators_for(municipality)
+        super().__init__(data, initial=_initial(compass, COMPASS_FIELDS, many=["indicators"]))
+        self.set_queryset("indicators", monitor_indicators_for(municipality))
 
     def compass_fields(self) -> dict[str, Any]:
         return self.values(COMPASS_FIELDS)
 
 
 class ResultForm(SectionedForm):
-    target_group = forms.CharField(
-        label=_("Target group"),
-        max_length=200,
-        help_text=_("Such as “families with children”, “elderly people” or “young people”."),
-        widget=_textbox(),
+    target_group = _line(
+        _("Target group"), help_text=_("Such as “families with children”, “elderly people” or “young people”.")
     )
-    statement = forms.CharField(
-        label=_("What we want for them"),
+    statement = _text(
+        _("What we want for them"),
+        rows=3,
         max_length=1000,
         help_text=_(
             "Complete the sentence “In four years we want …”, such as "
             "“fewer families with children in Waalwijk to have debts”."
         ),
-        widget=_textarea(3),
     )
-    domain = forms.ChoiceField(label=_("Life domain"), widget=forms.Select(attrs={"class": SELECT}))
+    domain = _select(forms.ChoiceField, _("Life domain"))
     position = _whole_number(_("Position"), min_value=0, max_value=999, initial=0, required=False)
 
     def __init__(self, data: Any = None, *, compass: Compass, result: SocietalResult | None = None) -> None:
-        initial = {name: getattr(result, name) for name in RESULT_FIELDS} if result is not None else {}
-        super().__init__(data, initial=initial)
-        domain = self.fields["domain"]
-        assert isinstance(domain, forms.ChoiceField)
-        domain.choices = [(value, label) for value, label in Domain.choices if value in compass.domains]
+        super().__init__(data, initial=_initial(result, RESULT_FIELDS))
+        self.set_choices("domain", [(value, label) for value, label in Domain.choices if value in compass.domains])
 
     def result_fields(self) -> dict[str, Any]:
         fields = self.values(RESULT_FIELDS)
@@ -209,27 +256,24 @@ class ResultForm(SectionedForm):
 
 
 class ResultIndicatorForm(SectionedForm):
-    monitor_indicator = forms.ModelChoiceField(
-        label=_("A figure of the local picture"),
+    monitor_indicator = _select(
+        forms.ModelChoiceField,
+        _("A figure of the local picture"),
         queryset=Indicator.objects.none(),
         required=False,
         empty_label=_("(none)"),
-        widget=forms.Select(attrs={"class": SELECT}),
     )
-    operational_code = forms.ChoiceField(
-        label=_("Or a live figure of Meedoen"),
+    operational_code = _select(
+        forms.ChoiceField,
+        _("Or a live figure of Meedoen"),
         required=False,
         help_text=_("Figures the modules of Meedoen compute from their own work, such as measurements approved."),
-        widget=forms.Select(attrs={"class": SELECT}),
     )
     baseline_value = _decimal(_("Baseline"))
     baseline_date = _date_field(_("Date of the baseline"))
     target_value = _decimal(_("Target"), help_text=_("The value you want at the end of the horizon."))
-    polarity = forms.ChoiceField(
-        label=_("Polarity"),
-        choices=Polarity.choices,
-        help_text=_("Whether a higher value means things go better or worse."),
-        widget=forms.RadioSelect(attrs={"class": RADIO}),
+    polarity = _radio_buttons(
+        _("Polarity"), Polarity.choices, help_text=_("Whether a higher value means things go better or worse.")
     )
 
     sections_spec = (
@@ -240,23 +284,13 @@ class ResultIndicatorForm(SectionedForm):
     def __init__(
         self, data: Any = None, *, municipality: Municipality, indicator: ResultIndicator | None = None
     ) -> None:
-        initial: dict[str, Any] = {}
+        # The figure by its id, so that showing the form does not load it.
+        initial = _initial(indicator, [name for name in RESULT_INDICATOR_FIELDS if name != "monitor_indicator"])
         if indicator is not None:
-            initial = {
-                "monitor_indicator": indicator.monitor_indicator_id,
-                "operational_code": indicator.operational_code,
-                "baseline_value": indicator.baseline_value,
-                "baseline_date": indicator.baseline_date,
-                "target_value": indicator.target_value,
-                "polarity": indicator.polarity,
-            }
+            initial["monitor_indicator"] = indicator.monitor_indicator_id
         super().__init__(data, initial=initial)
-        monitor = self.fields["monitor_indicator"]
-        assert isinstance(monitor, forms.ModelChoiceField)
-        monitor.queryset = monitor_indicators_for(municipality)
-        operational = self.fields["operational_code"]
-        assert isinstance(operational, forms.ChoiceField)
-        operational.choices = [("", _("(none)")), *operational_indicator_choices()]
+        self.set_queryset("monitor_indicator", monitor_indicators_for(municipality))
+        self.set_choices("operational_code", [("", _("(none)")), *operational_indicator_choices()])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -269,58 +303,43 @@ class ResultIndicatorForm(SectionedForm):
         return cleaned
 
     def indicator_fields(self) -> dict[str, Any]:
-        return {
-            "monitor_indicator": self.cleaned_data["monitor_indicator"],
-            "operational_code": self.cleaned_data["operational_code"] or "",
-            "baseline_value": self.cleaned_data["baseline_value"],
-            "baseline_date": self.cleaned_data["baseline_date"],
-            "target_value": self.cleaned_data["target_value"],
-            "polarity": self.cleaned_data["polarity"],
-        }
+        fields = self.values(RESULT_INDICATOR_FIELDS)
+        fields["operational_code"] = fields["operational_code"] or ""
+        return fields
 
 
 class ActivityForm(SectionedForm):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=200,
+    name = _line(
+        _("Name"),
         help_text=_("Such as “One front door in the neighbourhood” or “Stories of young people on social media”."),
-        widget=_textbox(),
     )
-    description = forms.CharField(label=_("Description"), max_length=LONG_TEXT, widget=_textarea(5))
-    results = forms.ModelMultipleChoiceField(
-        label=_("Contributes to"),
-        queryset=SocietalResult.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+    description = _text(_("Description"), rows=5)
+    results = _check_boxes(_("Contributes to"), SocietalResult)
+    carriers = _check_boxes(
+        _("Carried by"), Organisation, help_text=_("Staff of these partners report the measurements of this activity.")
     )
-    carriers = forms.ModelMultipleChoiceField(
-        label=_("Carried by"),
-        queryset=Organisation.objects.none(),
-        help_text=_("Staff of these partners report the measurements of this activity."),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
-    )
-    offers = OfferChoiceField(
-        label=_("Offers of the social map"),
-        queryset=Offer.objects.none(),
+    offers = _check_boxes(
+        _("Offers of the social map"),
+        Offer,
+        OfferChoiceField,
         required=False,
         help_text=_("The help residents find in the social map that is part of this activity."),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
     )
-    evidence_level = forms.ChoiceField(
-        label=_("Evidence level"),
+    evidence_level = _select(
+        forms.ChoiceField,
+        _("Evidence level"),
         choices=EvidenceLevel.choices,
         initial=EvidenceLevel.NOT_ASSESSED,
         help_text=_(
             "The levels of the Dutch recognition of interventions, as in the databases of Movisie, NJi and RIVM. "
             "Knowledge of professionals and the experience of residents count too."
         ),
-        widget=forms.Select(attrs={"class": SELECT}),
     )
-    evidence_source = forms.CharField(
-        label=_("Source of the evidence"),
+    evidence_source = _line(
+        _("Source of the evidence"),
         max_length=300,
         required=False,
         help_text=_("Such as a database of effective interventions, a study, or the experience of residents."),
-        widget=_textbox(),
     )
     evidence_url = WebAddressField(
         label=_("Link to the evidence"),
@@ -329,37 +348,16 @@ class ActivityForm(SectionedForm):
         assume_scheme="https",
         widget=_textbox(type="url", autocomplete="off"),
     )
-    mechanism = forms.CharField(
-        label=_("Key mechanism"),
-        max_length=2000,
-        required=False,
-        help_text=_(
+    mechanism = _note(
+        _("Key mechanism"),
+        _(
             "Why it works, such as: it takes away the stress of scarcity, so that people have room to act; "
             "or it breaks the shame that keeps people from asking for help."
         ),
-        widget=_textarea(3),
     )
-    training = forms.CharField(
-        label=_("Training"),
-        max_length=2000,
-        required=False,
-        help_text=_("What the people who do the work have learnt or will learn."),
-        widget=_textarea(3),
-    )
-    methods = forms.CharField(
-        label=_("Methods"),
-        max_length=2000,
-        required=False,
-        help_text=_("The way of working, such as a described method or a conversation model."),
-        widget=_textarea(3),
-    )
-    conditions = forms.CharField(
-        label=_("Conditions"),
-        max_length=2000,
-        required=False,
-        help_text=_("What must be in place: time, money, places, cooperation."),
-        widget=_textarea(3),
-    )
+    training = _note(_("Training"), _("What the people who do the work have learnt or will learn."))
+    methods = _note(_("Methods"), _("The way of working, such as a described method or a conversation model."))
+    conditions = _note(_("Conditions"), _("What must be in place: time, money, places, cooperation."))
 
     sections_spec = (
         (_("The activity"), ("name", "description", "results", "carriers", "offers")),
@@ -375,63 +373,39 @@ class ActivityForm(SectionedForm):
         compass: Compass,
         activity: Activity | None = None,
     ) -> None:
-        initial: dict[str, Any] = {}
-        if activity is not None:
-            initial = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
-            initial["results"] = list(activity.results.all())
-            initial["carriers"] = list(activity.carriers.all())
-            initial["offers"] = list(activity.offers.all())
-        super().__init__(data, initial=initial)
-        self._set_queryset("results", compass.results.order_by("position", "pk"))
-        self._set_queryset("carriers", partners_of(compass.municipality))
-        self._set_queryset(
+        super().__init__(data, initial=_initial(activity, ACTIVITY_FIELDS, many=["results", "carriers", "offers"]))
+        self.set_queryset("results", compass.results.order_by("position", "pk"))
+        self.set_queryset("carriers", partners_of(compass.municipality))
+        self.set_queryset(
             "offers", offers_of_municipality(actor=actor, municipality_id=compass.municipality_id).order_by("name")
         )
-
-    def _set_queryset(self, name: str, queryset: QuerySet[Any]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = queryset
 
     def activity_fields(self) -> dict[str, Any]:
         return self.values(ACTIVITY_FIELDS)
 
 
 class MeasureForm(SectionedForm):
-    question = forms.ChoiceField(
-        label=_("Question"),
-        choices=PerformanceMeasure.Question.choices,
+    question = _radio_buttons(
+        _("Question"),
+        PerformanceMeasure.Question.choices,
         help_text=_("The three questions of Results-Based Accountability."),
-        widget=forms.RadioSelect(attrs={"class": RADIO}),
     )
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=200,
+    name = _line(
+        _("Name"),
         help_text=_(
             "Such as “Households helped”, “Waiting days until the first talk” or “Households without arrears”."
         ),
-        widget=_textbox(),
     )
-    kind = forms.ChoiceField(
-        label=_("Kind of figure"),
-        choices=PerformanceMeasure.Kind.choices,
+    kind = _radio_buttons(
+        _("Kind of figure"),
+        PerformanceMeasure.Kind.choices,
         help_text=_("A number below 10, or a percentage of fewer than 10 people, is never shown."),
-        widget=forms.RadioSelect(attrs={"class": RADIO}),
     )
-    unit = forms.CharField(
-        label=_("Unit"), max_length=60, required=False, help_text=_("Such as households or days."), widget=_textbox()
-    )
-    definition = forms.CharField(
-        label=_("Definition"),
-        max_length=2000,
-        required=False,
-        help_text=_("What exactly is counted, so that every partner counts the same."),
-        widget=_textarea(3),
-    )
+    unit = _line(_("Unit"), max_length=60, required=False, help_text=_("Such as households or days."))
+    definition = _note(_("Definition"), _("What exactly is counted, so that every partner counts the same."))
 
     def __init__(self, data: Any = None, *, measure: PerformanceMeasure | None = None) -> None:
-        initial = {name: getattr(measure, name) for name in MEASURE_FIELDS} if measure is not None else {}
-        super().__init__(data, initial=initial)
+        super().__init__(data, initial=_initial(measure, MEASURE_FIELDS))
 
     def measure_fields(self) -> dict[str, Any]:
         return self.values(MEASURE_FIELDS)
@@ -456,28 +430,36 @@ class MeasureChoiceField(forms.ModelChoiceField[PerformanceMeasure]):
         return f"{obj.get_question_display()} {obj.name}"
 
 
-class MeasurementForm(SectionedForm):
+class ReportForm(SectionedForm):
+    """What partner staff report on an activity, for a period and one of the organisations they
+    report for; for a single organisation the form does not ask which. Each form declares its own
+    ``period`` and ``organisation`` fields, so that they stand where it wants them."""
+
+    fixed_organisation: Organisation | None = None
+
+    def _report_on(self, activity: Activity, organisations: list[Organisation]) -> None:
+        self.set_queryset("period", periods_of(activity.compass))
+        self.fixed_organisation = organisations[0] if len(organisations) == 1 else None
+        if self.fixed_organisation is not None:
+            del self.fields["organisation"]
+        else:
+            self.set_queryset(
+                "organisation", Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name")
+            )
+
+    def chosen_organisation(self) -> Organisation:
+        chosen = self.fixed_organisation or self.cleaned_data.get("organisation")
+        assert isinstance(chosen, Organisation)
+        return chosen
+
+
+class MeasurementForm(ReportForm):
     """A value a partner reports. Closed periods stay in the list, marked: the service explains why
     it refuses them, rather than the form saying only that the choice is not valid."""
 
-    measure = MeasureChoiceField(
-        label=_("Measure"),
-        queryset=PerformanceMeasure.objects.none(),
-        empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
-    )
-    period = PeriodChoiceField(
-        label=_("Period"),
-        queryset=ReportingPeriod.objects.none(),
-        empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
-    )
-    organisation = forms.ModelChoiceField(
-        label=_("For"),
-        queryset=Organisation.objects.none(),
-        empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
-    )
+    measure = _select_model(MeasureChoiceField, _("Measure"), PerformanceMeasure)
+    period = _select_model(PeriodChoiceField, _("Period"), ReportingPeriod)
+    organisation = _select_model(forms.ModelChoiceField, _("For"), Organisation)
     value = _decimal(_("Value"))
     base = _whole_number(
         _("Out of how many"),
@@ -485,12 +467,8 @@ class MeasurementForm(SectionedForm):
         required=False,
         help_text=_("For a percentage: how many people or households it is a share of."),
     )
-    note = forms.CharField(
-        label=_("Explanation"),
-        max_length=2000,
-        required=False,
-        help_text=_("How you counted, or what stands out. No names or details that make someone recognisable."),
-        widget=_textarea(3),
+    note = _note(
+        _("Explanation"), _("How you counted, or what stands out. No names or details that make someone recognisable.")
     )
 
     def __init__(
@@ -503,99 +481,53 @@ class MeasurementForm(SectionedForm):
         fixed: bool = False,
     ) -> None:
         super().__init__(data, initial=initial or {})
-        measure = self.fields["measure"]
-        assert isinstance(measure, forms.ModelChoiceField)
-        measure.queryset = measures_of(activity)
-        period = self.fields["period"]
-        assert isinstance(period, forms.ModelChoiceField)
-        period.queryset = periods_of(activity.compass)
-        self.fixed_organisation = organisations[0] if len(organisations) == 1 else None
-        if self.fixed_organisation is not None:
-            del self.fields["organisation"]
-        else:
-            organisation = self.fields["organisation"]
-            assert isinstance(organisation, forms.ModelChoiceField)
-            organisation.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name")
+        self.set_queryset("measure", measures_of(activity))
+        self._report_on(activity, organisations)
         if fixed:
             # Correcting a value keeps what it is about.
             for name in ("measure", "period", "organisation"):
                 if name in self.fields:
                     self.fields[name].disabled = True
 
-    def chosen_organisation(self) -> Organisation:
-        chosen = self.fixed_organisation or self.cleaned_data.get("organisation")
-        assert isinstance(chosen, Organisation)
-        return chosen
 
-
-class StoryForm(SectionedForm):
-    period = PeriodChoiceField(
-        label=_("Period"),
-        queryset=ReportingPeriod.objects.none(),
-        empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
-    )
-    organisation = forms.ModelChoiceField(
-        label=_("For"),
-        queryset=Organisation.objects.none(),
-        empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
-    )
-    title = forms.CharField(label=_("Title"), max_length=200, widget=_textbox())
-    text = forms.CharField(
-        label=_("Story"),
-        max_length=LONG_TEXT,
+class StoryForm(ReportForm):
+    period = _select_model(PeriodChoiceField, _("Period"), ReportingPeriod)
+    organisation = _select_model(forms.ModelChoiceField, _("For"), Organisation)
+    title = _line(_("Title"))
+    text = _text(
+        _("Story"),
+        rows=6,
         help_text=_(
             "What happened, and what it meant for someone. Leave out names and details that make someone recognisable."
         ),
-        widget=_textarea(6),
     )
 
     def __init__(self, data: Any = None, *, activity: Activity, organisations: list[Organisation]) -> None:
         super().__init__(data)
-        period = self.fields["period"]
-        assert isinstance(period, forms.ModelChoiceField)
-        period.queryset = periods_of(activity.compass)
-        self.fixed_organisation = organisations[0] if len(organisations) == 1 else None
-        if self.fixed_organisation is not None:
-            del self.fields["organisation"]
-        else:
-            organisation = self.fields["organisation"]
-            assert isinstance(organisation, forms.ModelChoiceField)
-            organisation.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name")
-
-    def chosen_organisation(self) -> Organisation:
-        chosen = self.fixed_organisation or self.cleaned_data.get("organisation")
-        assert isinstance(chosen, Organisation)
-        return chosen
+        self._report_on(activity, organisations)
 
 
 class ReflectionForm(SectionedForm):
     held_on = _date_field(_("Held on"))
-    topic = forms.CharField(label=_("Topic"), max_length=200, widget=_textbox())
-    participants = forms.CharField(
-        label=_("Who took part"),
-        max_length=2000,
-        required=False,
-        help_text=_("Such as residents, professionals, young people and volunteers; names are not needed."),
-        widget=_textarea(2),
+    topic = _line(_("Topic"))
+    participants = _note(
+        _("Who took part"),
+        _("Such as residents, professionals, young people and volunteers; names are not needed."),
+        rows=2,
     )
-    findings = forms.CharField(label=_("Findings"), max_length=LONG_TEXT, widget=_textarea(5))
-    decisions = forms.CharField(label=_("Decisions"), max_length=LONG_TEXT, required=False, widget=_textarea(4))
+    findings = _text(_("Findings"), rows=5)
+    decisions = _text(_("Decisions"), rows=4, required=False)
 
     def __init__(self, data: Any = None, *, session: ReflectionSession | None = None) -> None:
-        initial = {name: getattr(session, name) for name in REFLECTION_FIELDS} if session is not None else {}
-        super().__init__(data, initial=initial)
+        super().__init__(data, initial=_initial(session, REFLECTION_FIELDS))
 
     def reflection_fields(self) -> dict[str, Any]:
         return self.values(REFLECTION_FIELDS)
 
 
 class FollowUpForm(SectionedForm):
-    description = forms.CharField(label=_("Action"), max_length=500, widget=_textbox())
-    owner = forms.CharField(
-        label=_("Owner"), max_length=200, help_text=_("Who sees to it, such as a team or partner."), widget=_textbox()
-    )
+    description = _line(_("Action"), max_length=500)
+    owner = _line(_("Owner"), help_text=_("Who sees to it, such as a team or partner."))
     due_on = _date_field(_("Due date"))
 
     def follow_up_fields(self) -> dict[str, Any]:
@@ -608,34 +540,23 @@ class TurnTheCurveForm(SectionedForm):
         required=False,
         help_text=_("Where the curve goes at the end of the horizon if nothing more is done."),
     )
-    story = forms.CharField(
-        label=_("The story behind the curve"),
-        max_length=LONG_TEXT,
+    story = _text(
+        _("The story behind the curve"),
+        rows=5,
         required=False,
         help_text=_("Causes and forces at work: why the figure is where it is and where it goes."),
-        widget=_textarea(5),
     )
-    partners = forms.ModelMultipleChoiceField(
-        label=_("Partners with a role to play"),
-        queryset=Organisation.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+    partners = _check_boxes(_("Partners with a role to play"), Organisation, required=False)
+    other_partners = _note(
+        _("Other partners"), _("Partners not in Meedoen, such as residents' groups or employers."), rows=2
     )
-    other_partners = forms.CharField(
-        label=_("Other partners"),
-        max_length=2000,
-        required=False,
-        help_text=_("Partners not in Meedoen, such as residents' groups or employers."),
-        widget=_textarea(2),
-    )
-    what_works = forms.CharField(
-        label=_("What works"),
-        max_length=LONG_TEXT,
+    what_works = _text(
+        _("What works"),
+        rows=4,
         required=False,
         help_text=_("What could turn the curve, including low-cost and no-cost ideas."),
-        widget=_textarea(4),
     )
-    action_plan = forms.CharField(label=_("Action plan"), max_length=LONG_TEXT, required=False, widget=_textarea(4))
+    action_plan = _text(_("Action plan"), rows=4, required=False)
 
     sections_spec = (
         (_("Baseline and forecast"), ("forecast_value",)),
@@ -645,14 +566,8 @@ class TurnTheCurveForm(SectionedForm):
     )
 
     def __init__(self, data: Any = None, *, municipality: Municipality, sheet: TurnTheCurve | None = None) -> None:
-        initial: dict[str, Any] = {}
-        if sheet is not None:
-            initial = {name: getattr(sheet, name) for name in TURN_THE_CURVE_FIELDS}
-            initial["partners"] = list(sheet.partners.all())
-        super().__init__(data, initial=initial)
-        partners = self.fields["partners"]
-        assert isinstance(partners, forms.ModelMultipleChoiceField)
-        partners.queryset = partners_of(municipality)
+        super().__init__(data, initial=_initial(sheet, TURN_THE_CURVE_FIELDS, many=["partners"]))
+        self.set_queryset("partners", partners_of(municipality))
 
     def sheet_fields(self) -> dict[str, Any]:
         return self.values(TURN_THE_CURVE_FIELDS)

@@ -5,6 +5,7 @@ policy officer approves those values or sends them back. Other roles get a 403."
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from meedoen.compass.models import Activity, Compass, Measurement
 from meedoen.compass.selectors import cycle as selectors
 from meedoen.compass.services import cycle as services
 from meedoen.core.access import Actor
-from meedoen.organisations.models import Municipality
+from meedoen.organisations.models import Municipality, Organisation
 from meedoen.workspace.compass_forms import (
     ActivityForm,
     CompassForm,
@@ -42,10 +43,43 @@ FORM_TEMPLATE = "workspace/compass/form.html"
 T = TypeVar("T")
 
 
-def _or_404(found: T | None) -> T:
+@dataclass(frozen=True)
+class _Saved:
+    """What a form page says once the service has saved, and the page it goes on to."""
+
+    message: str
+    next_url: str
+
+
+def _found(lookup: Callable[..., T | None], actor: Actor, municipality: Municipality, **ids: int) -> T:
+    """What ``lookup`` finds for the actor in this municipality; a 404 when it finds nothing."""
+    found = lookup(actor=actor, municipality_id=municipality.pk, **ids)
     if found is None:
         raise Http404("not in this municipality")
     return found
+
+
+def _page_with_form(
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    form: Form,
+    save: Callable[[], _Saved],
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> HttpResponse:
+    """Show ``form`` on ``template``; once it is valid, ``save`` calls the service, and the page says
+    so and goes on. A refusal of the service is shown next to the field it names, or at the top.
+    ``context`` is asked for only when the page is shown, so that it shows what the service left."""
+    if form.is_bound and form.is_valid():
+        try:
+            saved = save()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, saved.message)
+            return redirect(saved.next_url)
+    return _page(request, actor, municipality, template, form=form, status=400 if form.errors else 200, **context())
 
 
 def _form_page(
@@ -53,7 +87,7 @@ def _form_page(
     actor: Actor,
     municipality: Municipality,
     form: Form,
-    save: Callable[[], HttpResponse],
+    save: Callable[[], _Saved],
     *,
     title: str,
     back_url: str,
@@ -61,26 +95,28 @@ def _form_page(
     intro: str = "",
     buttons: list[tuple[str, str, str]] | None = None,
 ) -> HttpResponse:
-    """Show ``form``; once it is valid, ``save`` calls the service and answers with a redirect. A
-    refusal of the service is shown next to the field it names, or at the top."""
-    if form.is_bound and form.is_valid():
-        try:
-            return save()
-        except ValidationError as error:
-            add_service_errors(form, error)
-    return _page(
-        request,
-        actor,
-        municipality,
-        FORM_TEMPLATE,
-        form=form,
-        title=title,
-        back_url=back_url,
-        submit_label=submit_label,
-        intro=intro,
-        buttons=buttons or [],
-        status=400 if form.errors else 200,
-    )
+    """A page with nothing but ``form`` on it, handled as :func:`_page_with_form` says."""
+    texts = {
+        "title": title,
+        "back_url": back_url,
+        "submit_label": submit_label,
+        "intro": intro,
+        "buttons": buttons or [],
+    }
+    return _page_with_form(request, actor, municipality, form, save, FORM_TEMPLATE, lambda: texts)
+
+
+def _action(request: HttpRequest, act: Callable[[], str], next_url: str) -> HttpResponse:
+    """A button that calls a service: ``act`` calls it and says what it did. A refusal of the
+    service is shown as messages instead; either way the page goes on to ``next_url``."""
+    try:
+        done = act()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect(next_url)
 
 
 def _data(request: HttpRequest) -> Any:
@@ -88,15 +124,26 @@ def _data(request: HttpRequest) -> Any:
 
 
 def _compass(actor: Actor, municipality: Municipality, compass_id: int) -> Compass:
-    return _or_404(selectors.compass_of(actor=actor, municipality_id=municipality.pk, compass_id=compass_id))
+    return _found(selectors.compass_of, actor, municipality, compass_id=compass_id)
 
 
 def _activity(actor: Actor, municipality: Municipality, activity_id: int) -> Activity:
-    return _or_404(selectors.activity_of(actor=actor, municipality_id=municipality.pk, activity_id=activity_id))
+    return _found(selectors.activity_of, actor, municipality, activity_id=activity_id)
+
+
+def _reporting_organisations(actor: Actor, activity: Activity) -> list[Organisation]:
+    organisations = selectors.reporting_organisations(actor, activity)
+    if not organisations:
+        raise PermissionDenied("the actor reports for no organisation that carries this activity")
+    return organisations
 
 
 def _to_compass(compass: Compass) -> str:
     return reverse("workspace:compass-detail", args=[compass.pk])
+
+
+def _to_activity(activity: Activity) -> str:
+    return reverse("workspace:compass-activity", args=[activity.pk])
 
 
 # --- overview and the compass itself -----------------------------------------------------------
@@ -135,15 +182,14 @@ def compass_create(request: HttpRequest, actor: Actor, municipality: Municipalit
     selectors.require_editor(actor, municipality.pk)
     form = CompassForm(_data(request), municipality=municipality)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         created = services.compass_create(
             actor=actor,
             municipality=municipality,
             fields=form.compass_fields(),
             indicators=form.cleaned_data["indicators"],
         )
-        messages.success(request, _("The compass “%(title)s” is started.") % {"title": created.title})
-        return redirect(_to_compass(created))
+        return _Saved(_("The compass “%(title)s” is started.") % {"title": created.title}, _to_compass(created))
 
     return _form_page(
         request,
@@ -167,12 +213,11 @@ def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality,
     selectors.require_editor(actor, municipality.pk)
     form = CompassForm(_data(request), municipality=municipality, compass=current)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.compass_update(
             actor=actor, compass=current, fields=form.compass_fields(), indicators=form.cleaned_data["indicators"]
         )
-        messages.success(request, _("Your changes are saved."))
-        return redirect(_to_compass(current))
+        return _Saved(_("Your changes are saved."), _to_compass(current))
 
     return _form_page(
         request,
@@ -193,15 +238,12 @@ def _result_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, result_id: int | None
 ) -> HttpResponse:
     selectors.require_editor(actor, municipality.pk)
-    result = None
-    if result_id is not None:
-        result = _or_404(selectors.result_of(actor=actor, municipality_id=municipality.pk, result_id=result_id))
+    result = None if result_id is None else _found(selectors.result_of, actor, municipality, result_id=result_id)
     form = ResultForm(_data(request), compass=current, result=result)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.result_save(actor=actor, compass=current, fields=form.result_fields(), result=result)
-        messages.success(request, _("The result is saved."))
-        return redirect(_to_compass(current))
+        return _Saved(_("The result is saved."), _to_compass(current))
 
     return _form_page(
         request,
@@ -226,20 +268,19 @@ def result_create(request: HttpRequest, actor: Actor, municipality: Municipality
 
 @staff_view
 def result_edit(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> HttpResponse:
-    found = _or_404(selectors.result_of(actor=actor, municipality_id=municipality.pk, result_id=result))
+    found = _found(selectors.result_of, actor, municipality, result_id=result)
     return _result_page(request, actor, municipality, found.compass, result)
 
 
 @staff_view
 def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> HttpResponse:
-    found = _or_404(selectors.result_of(actor=actor, municipality_id=municipality.pk, result_id=result))
+    found = _found(selectors.result_of, actor, municipality, result_id=result)
     selectors.require_editor(actor, municipality.pk)
     form = ResultIndicatorForm(_data(request), municipality=municipality)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.result_indicator_save(actor=actor, result=found, fields=form.indicator_fields())
-        messages.success(request, _("The indicator is saved."))
-        return redirect(_to_compass(found.compass))
+        return _Saved(_("The indicator is saved."), _to_compass(found.compass))
 
     return _form_page(
         request,
@@ -253,18 +294,21 @@ def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipal
     )
 
 
+def _to_indicator(indicator_id: int) -> str:
+    return reverse("workspace:compass-indicator", args=[indicator_id])
+
+
 @staff_view
 def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
-    found = _or_404(selectors.result_indicator_of(actor=actor, municipality_id=municipality.pk, indicator_id=indicator))
+    found = _found(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     selectors.require_editor(actor, municipality.pk)
     form = ResultIndicatorForm(_data(request), municipality=municipality, indicator=found)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.result_indicator_save(
             actor=actor, result=found.result, fields=form.indicator_fields(), indicator=found
         )
-        messages.success(request, _("The indicator is saved."))
-        return redirect("workspace:compass-indicator", indicator=found.pk)
+        return _Saved(_("The indicator is saved."), _to_indicator(found.pk))
 
     return _form_page(
         request,
@@ -273,7 +317,7 @@ def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipalit
         form,
         save,
         title=_("Change an indicator"),
-        back_url=reverse("workspace:compass-indicator", args=[found.pk]),
+        back_url=_to_indicator(found.pk),
         submit_label=_("Save changes"),
     )
 
@@ -281,7 +325,7 @@ def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipalit
 @staff_view
 def indicator(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
     """An indicator of a result with its "turn the curve" sheet."""
-    found = _or_404(selectors.result_indicator_of(actor=actor, municipality_id=municipality.pk, indicator_id=indicator))
+    found = _found(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     return _page(
         request,
         actor,
@@ -294,17 +338,16 @@ def indicator(request: HttpRequest, actor: Actor, municipality: Municipality, in
 
 @staff_view
 def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
-    found = _or_404(selectors.result_indicator_of(actor=actor, municipality_id=municipality.pk, indicator_id=indicator))
+    found = _found(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     selectors.require_editor(actor, municipality.pk)
     existing = getattr(found, "turn_the_curve", None)
     form = TurnTheCurveForm(_data(request), municipality=municipality, sheet=existing)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.turn_the_curve_save(
             actor=actor, indicator=found, fields=form.sheet_fields(), partners=form.cleaned_data["partners"]
         )
-        messages.success(request, _("The turn-the-curve sheet is saved."))
-        return redirect("workspace:compass-indicator", indicator=found.pk)
+        return _Saved(_("The turn-the-curve sheet is saved."), _to_indicator(found.pk))
 
     return _form_page(
         request,
@@ -313,7 +356,7 @@ def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipalit
         form,
         save,
         title=_("Turn the curve"),
-        back_url=reverse("workspace:compass-indicator", args=[found.pk]),
+        back_url=_to_indicator(found.pk),
         submit_label=_("Save the sheet"),
         intro=_(
             "Step 6: where does the curve go if nothing more is done, what is the story behind it, "
@@ -331,7 +374,7 @@ def _activity_form_page(
     selectors.require_editor(actor, municipality.pk)
     form = ActivityForm(_data(request), actor=actor, compass=current, activity=activity)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         saved = services.activity_save(
             actor=actor,
             compass=current,
@@ -341,8 +384,7 @@ def _activity_form_page(
             offers=form.cleaned_data["offers"],
             activity=activity,
         )
-        messages.success(request, _("The activity “%(name)s” is saved.") % {"name": saved.name})
-        return redirect("workspace:compass-activity", activity=saved.pk)
+        return _Saved(_("The activity “%(name)s” is saved.") % {"name": saved.name}, _to_activity(saved))
 
     return _form_page(
         request,
@@ -351,7 +393,7 @@ def _activity_form_page(
         form,
         save,
         title=_("Change “%(name)s”") % {"name": activity.name} if activity else _("Add an activity"),
-        back_url=reverse("workspace:compass-activity", args=[activity.pk]) if activity else _to_compass(current),
+        back_url=_to_activity(activity) if activity else _to_compass(current),
         submit_label=_("Save the activity"),
         intro=_(
             "Steps 3 and 4: what partners do for the results, why it should work, and what the work needs "
@@ -388,15 +430,12 @@ def _measure_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, found: Activity, measure_id: int | None
 ) -> HttpResponse:
     selectors.require_editor(actor, municipality.pk)
-    measure = None
-    if measure_id is not None:
-        measure = _or_404(selectors.measure_of(actor=actor, municipality_id=municipality.pk, measure_id=measure_id))
+    measure = None if measure_id is None else _found(selectors.measure_of, actor, municipality, measure_id=measure_id)
     form = MeasureForm(_data(request), measure=measure)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.measure_save(actor=actor, activity=found, fields=form.measure_fields(), measure=measure)
-        messages.success(request, _("The performance measure is saved."))
-        return redirect("workspace:compass-activity", activity=found.pk)
+        return _Saved(_("The performance measure is saved."), _to_activity(found))
 
     return _form_page(
         request,
@@ -405,7 +444,7 @@ def _measure_page(
         form,
         save,
         title=_("Change a performance measure") if measure else _("Add a performance measure"),
-        back_url=reverse("workspace:compass-activity", args=[found.pk]),
+        back_url=_to_activity(found),
         submit_label=_("Save the measure"),
         intro=_("Step 5: how much did we do, how well did we do it, and is anyone better off?"),
     )
@@ -418,11 +457,15 @@ def measure_create(request: HttpRequest, actor: Actor, municipality: Municipalit
 
 @staff_view
 def measure_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measure: int) -> HttpResponse:
-    found = _or_404(selectors.measure_of(actor=actor, municipality_id=municipality.pk, measure_id=measure))
+    found = _found(selectors.measure_of, actor, municipality, measure_id=measure)
     return _measure_page(request, actor, municipality, found.activity, measure)
 
 
 # --- reporting periods -------------------------------------------------------------------------------
+
+
+def _to_periods(compass_id: int) -> str:
+    return reverse("workspace:compass-periods", args=[compass_id])
 
 
 @staff_view
@@ -430,53 +473,48 @@ def periods(request: HttpRequest, actor: Actor, municipality: Municipality, comp
     current = _compass(actor, municipality, compass)
     selectors.require_editor(actor, municipality.pk)
     form = PeriodForm(_data(request))
-    if form.is_bound and form.is_valid():
-        try:
-            opened = services.period_open(actor=actor, compass=current, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The period %(code)s is open for reporting.") % {"code": opened.code})
-            return redirect("workspace:compass-periods", compass=current.pk)
-    return _page(
+
+    def save() -> _Saved:
+        opened = services.period_open(actor=actor, compass=current, code=form.cleaned_data["code"])
+        return _Saved(_("The period %(code)s is open for reporting.") % {"code": opened.code}, _to_periods(current.pk))
+
+    return _page_with_form(
         request,
         actor,
         municipality,
+        form,
+        save,
         "workspace/compass/periods.html",
-        compass=current,
-        periods=list(selectors.periods_of(current)),
-        form=form,
-        may_review=selectors.may_review(actor, municipality.pk),
-        status=400 if form.errors else 200,
+        lambda: {
+            "compass": current,
+            "periods": list(selectors.periods_of(current)),
+            "may_review": selectors.may_review(actor, municipality.pk),
+        },
     )
 
 
 @require_POST
 @staff_view
 def period_close(request: HttpRequest, actor: Actor, municipality: Municipality, period: int) -> HttpResponse:
-    found = _or_404(selectors.period_of(actor=actor, municipality_id=municipality.pk, period_id=period))
-    try:
+    found = _found(selectors.period_of, actor, municipality, period_id=period)
+
+    def close() -> str:
         services.period_close(actor=actor, period=found)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The period %(code)s is closed; its figures are final.") % {"code": found.code})
-    return redirect("workspace:compass-periods", compass=found.compass_id)
+        return _("The period %(code)s is closed; its figures are final.") % {"code": found.code}
+
+    return _action(request, close, _to_periods(found.compass_id))
 
 
 @require_POST
 @staff_view
 def period_reopen(request: HttpRequest, actor: Actor, municipality: Municipality, period: int) -> HttpResponse:
-    found = _or_404(selectors.period_of(actor=actor, municipality_id=municipality.pk, period_id=period))
-    try:
+    found = _found(selectors.period_of, actor, municipality, period_id=period)
+
+    def reopen() -> str:
         services.period_reopen(actor=actor, period=found, reason=request.POST.get("reason", ""))
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The period %(code)s is open again.") % {"code": found.code})
-    return redirect("workspace:compass-periods", compass=found.compass_id)
+        return _("The period %(code)s is open again.") % {"code": found.code}
+
+    return _action(request, reopen, _to_periods(found.compass_id))
 
 
 # --- partners report ---------------------------------------------------------------------------------
@@ -501,9 +539,7 @@ def _measurement_form_page(
     found: Activity,
     existing: Measurement | None,
 ) -> HttpResponse:
-    organisations = selectors.reporting_organisations(actor, found)
-    if not organisations:
-        raise PermissionDenied("the actor reports for no organisation that carries this activity")
+    organisations = _reporting_organisations(actor, found)
     initial: dict[str, Any] = {}
     if existing is not None:
         initial = {
@@ -525,7 +561,7 @@ def _measurement_form_page(
         _data(request), activity=found, organisations=organisations, initial=initial, fixed=existing is not None
     )
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         submit = request.POST.get("action") == "submit"
         saved = services.measurement_enter(
             actor=actor,
@@ -538,14 +574,10 @@ def _measurement_form_page(
             submit=submit,
         )
         if submit:
-            messages.success(
-                request, _("The value for %(period)s is submitted to the municipality.") % {"period": saved.period.code}
-            )
+            said = _("The value for %(period)s is submitted to the municipality.") % {"period": saved.period.code}
         else:
-            messages.success(
-                request, _("The value for %(period)s is saved as a draft.") % {"period": saved.period.code}
-            )
-        return redirect("workspace:compass-reporting")
+            said = _("The value for %(period)s is saved as a draft.") % {"period": saved.period.code}
+        return _Saved(said, reverse("workspace:compass-reporting"))
 
     return _form_page(
         request,
@@ -571,9 +603,7 @@ def measurement_create(request: HttpRequest, actor: Actor, municipality: Municip
 
 @staff_view
 def measurement_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int) -> HttpResponse:
-    found = _or_404(
-        selectors.measurement_of_reporter(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
-    )
+    found = _found(selectors.measurement_of_reporter, actor, municipality, measurement_id=measurement)
     if not found.is_editable:
         raise PermissionDenied("a submitted or approved value")
     return _measurement_form_page(request, actor, municipality, found.measure.activity, found)
@@ -584,28 +614,22 @@ def measurement_edit(request: HttpRequest, actor: Actor, municipality: Municipal
 def measurement_submit(
     request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int
 ) -> HttpResponse:
-    found = _or_404(
-        selectors.measurement_of_reporter(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
-    )
-    try:
+    found = _found(selectors.measurement_of_reporter, actor, municipality, measurement_id=measurement)
+
+    def submit() -> str:
         services.measurement_submit(actor=actor, measurement=found)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The value is submitted to the municipality."))
-    return redirect("workspace:compass-reporting")
+        return _("The value is submitted to the municipality.")
+
+    return _action(request, submit, reverse("workspace:compass-reporting"))
 
 
 @staff_view
 def story_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
     found = _activity(actor, municipality, activity)
-    organisations = selectors.reporting_organisations(actor, found)
-    if not organisations:
-        raise PermissionDenied("the actor reports for no organisation that carries this activity")
+    organisations = _reporting_organisations(actor, found)
     form = StoryForm(_data(request), activity=found, organisations=organisations)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.story_add(
             actor=actor,
             activity=found,
@@ -614,8 +638,7 @@ def story_create(request: HttpRequest, actor: Actor, municipality: Municipality,
             title=form.cleaned_data["title"],
             text=form.cleaned_data["text"],
         )
-        messages.success(request, _("Thank you for your story."))
-        return redirect("workspace:compass-activity", activity=found.pk)
+        return _Saved(_("Thank you for your story."), _to_activity(found))
 
     return _form_page(
         request,
@@ -624,7 +647,7 @@ def story_create(request: HttpRequest, actor: Actor, municipality: Municipality,
         form,
         save,
         title=_("Tell a story about “%(name)s”") % {"name": found.name},
-        back_url=reverse("workspace:compass-activity", args=[found.pk]),
+        back_url=_to_activity(found),
         submit_label=_("Add the story"),
         intro=_("Counting and telling: a short story shows what the figures do not."),
     )
@@ -649,21 +672,13 @@ def review(request: HttpRequest, actor: Actor, municipality: Municipality) -> Ht
 def measurement_approve(
     request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int
 ) -> HttpResponse:
-    found = _or_404(
-        selectors.measurement_for_review(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
-    )
-    try:
+    found = _found(selectors.measurement_for_review, actor, municipality, measurement_id=measurement)
+
+    def approve() -> str:
         services.measurement_approve(actor=actor, measurement=found)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("The value of %(organisation)s for %(period)s is approved.")
-            % {"organisation": found.organisation.name, "period": found.period.code},
-        )
-    return redirect("workspace:compass-review")
+        return _("The value of %(organisation)s for %(period)s is approved.") % _of_organisation_for_period(found)
+
+    return _action(request, approve, reverse("workspace:compass-review"))
 
 
 @require_POST
@@ -671,24 +686,24 @@ def measurement_approve(
 def measurement_return(
     request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int
 ) -> HttpResponse:
-    found = _or_404(
-        selectors.measurement_for_review(actor=actor, municipality_id=municipality.pk, measurement_id=measurement)
-    )
-    try:
+    found = _found(selectors.measurement_for_review, actor, municipality, measurement_id=measurement)
+
+    def send_back() -> str:
         services.measurement_return(actor=actor, measurement=found, reason=request.POST.get("reason", ""))
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("The value of %(organisation)s for %(period)s is sent back.")
-            % {"organisation": found.organisation.name, "period": found.period.code},
-        )
-    return redirect("workspace:compass-review")
+        return _("The value of %(organisation)s for %(period)s is sent back.") % _of_organisation_for_period(found)
+
+    return _action(request, send_back, reverse("workspace:compass-review"))
+
+
+def _of_organisation_for_period(measurement: Measurement) -> dict[str, str]:
+    return {"organisation": measurement.organisation.name, "period": measurement.period.code}
 
 
 # --- the improvement cycle -------------------------------------------------------------------------
+
+
+def _to_reflection(session_id: int) -> str:
+    return reverse("workspace:compass-reflection", args=[session_id])
 
 
 @staff_view
@@ -697,10 +712,9 @@ def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipa
     selectors.require_editor(actor, municipality.pk)
     form = ReflectionForm(_data(request))
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         session = services.reflection_save(actor=actor, compass=current, fields=form.reflection_fields())
-        messages.success(request, _("The reflection session is saved. Add the follow-up actions."))
-        return redirect("workspace:compass-reflection", session=session.pk)
+        return _Saved(_("The reflection session is saved. Add the follow-up actions."), _to_reflection(session.pk))
 
     return _form_page(
         request,
@@ -717,13 +731,12 @@ def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipa
 
 @staff_view
 def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> HttpResponse:
-    found = _or_404(selectors.reflection_of(actor=actor, municipality_id=municipality.pk, session_id=session))
+    found = _found(selectors.reflection_of, actor, municipality, session_id=session)
     form = ReflectionForm(_data(request), session=found)
 
-    def save() -> HttpResponse:
+    def save() -> _Saved:
         services.reflection_save(actor=actor, compass=found.compass, fields=form.reflection_fields(), session=found)
-        messages.success(request, _("Your changes are saved."))
-        return redirect("workspace:compass-reflection", session=found.pk)
+        return _Saved(_("Your changes are saved."), _to_reflection(found.pk))
 
     return _form_page(
         request,
@@ -732,7 +745,7 @@ def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipali
         form,
         save,
         title=_("Change the reflection session"),
-        back_url=reverse("workspace:compass-reflection", args=[found.pk]),
+        back_url=_to_reflection(found.pk),
         submit_label=_("Save changes"),
     )
 
@@ -740,32 +753,28 @@ def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipali
 @staff_view
 def reflection(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> HttpResponse:
     """A reflection session with its follow-up actions; the form adds an action."""
-    found = _or_404(selectors.reflection_of(actor=actor, municipality_id=municipality.pk, session_id=session))
+    found = _found(selectors.reflection_of, actor, municipality, session_id=session)
     form = FollowUpForm(_data(request))
-    if form.is_bound and form.is_valid():
-        try:
-            services.follow_up_add(actor=actor, session=found, fields=form.follow_up_fields())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The action is added."))
-            return redirect("workspace:compass-reflection", session=found.pk)
-    return _page(
+
+    def save() -> _Saved:
+        services.follow_up_add(actor=actor, session=found, fields=form.follow_up_fields())
+        return _Saved(_("The action is added."), _to_reflection(found.pk))
+
+    return _page_with_form(
         request,
         actor,
         municipality,
+        form,
+        save,
         "workspace/compass/reflection.html",
-        detail=selectors.reflection_detail(actor=actor, session=found),
-        compass=found.compass,
-        form=form,
-        status=400 if form.errors else 200,
+        lambda: {"detail": selectors.reflection_detail(actor=actor, session=found), "compass": found.compass},
     )
 
 
 @require_POST
 @staff_view
 def follow_up_done(request: HttpRequest, actor: Actor, municipality: Municipality, action: int) -> HttpResponse:
-    found = _or_404(selectors.follow_up_of(actor=actor, municipality_id=municipality.pk, action_id=action))
+    found = _found(selectors.follow_up_of, actor, municipality, action_id=action)
     services.follow_up_mark_done(actor=actor, action=found)
     messages.success(request, _("“%(action)s” is done.") % {"action": found.description})
     return redirect("workspace:compass-reflection", session=found.session_id)
