@@ -99,12 +99,11 @@ def open_workbook(content: bytes, *, max_unpacked: int = MAX_UNPACKED_XLSX_BYTES
     unpacks to more than ``max_unpacked`` bytes. Formulas are read as their text, never calculated."""
     from openpyxl import load_workbook
 
-    unreadable = TableError(_("The file looks like an XLSX workbook but cannot be opened."))
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise unreadable from None
+        raise _cannot_open() from None
     if unpacked > max_unpacked:
         raise TableError(
             _("The workbook unpacks to %(size)s bytes; at most %(limit)s bytes are read. Split it.")
@@ -114,7 +113,11 @@ def open_workbook(content: bytes, *, max_unpacked: int = MAX_UNPACKED_XLSX_BYTES
     try:
         return load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of error on a damaged workbook
-        raise unreadable from None
+        raise _cannot_open() from None
+
+
+def _cannot_open() -> TableError:
+    return TableError(_("The file looks like an XLSX workbook but cannot be opened."))
 
 
 def _read_csv(content: bytes, max_rows: int) -> Table:
@@ -157,7 +160,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> Table:
     except TableError:
         raise
     except Exception:  # a damaged sheet can fail while its rows are read
-        raise TableError(_("The file looks like an XLSX workbook but cannot be opened.")) from None
+        raise _cannot_open() from None
     finally:
         workbook.close()
     if table is None:

@@ -133,9 +133,6 @@ class BatchSigner:
             future = _signing_pool().submit(_sign_range, self._keys, self._messages, start, count)
             self._chunks.append((start, count, future))
 
-    def signatures(self) -> list[bytes]:
-        return [signature for _, chunk in self.in_order() for signature in chunk]
-
     def in_order(self) -> Iterator[tuple[int, list[bytes]]]:
         """The signatures, a chunk at a time and in order: the position of the chunk's first
         message and its signatures. Add nothing while it runs.

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -136,7 +135,6 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
     key_version = settings.LEDGER_SUBJECT_KEY_VERSION
     entry_logs: list[Log] = []
     parts: list[tuple[bytes, bytes]] = []
-    signing_keys: dict[str, Ed25519PrivateKey] = {}
     signer = BatchSigner()
     for new in wanted:
         municipality = new.municipality
@@ -164,10 +162,7 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
             refers_to=new.refers_to.hex(),
         )
         parts.append((head, tail))
-        key = signing_keys.get(acting)
-        if key is None:
-            key = signing_keys[acting] = keys.organisation_key(acting)
-        signer.add(key, head + tail)
+        signer.add(keys.organisation_key(acting), head + tail)
     queued = _insert(wanted, entry_logs, _leaves(parts, signer), queued_at)
     for log in to_sequence:
         # One task per log and transaction, however many entries it queues: the task sequences
