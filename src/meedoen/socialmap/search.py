@@ -27,8 +27,6 @@ from meedoen.socialmap.text import query_words, stem, stemmed_document
 
 FTS_TABLE = "socialmap_offer_fts"
 ROWS = search_rows.TABLE
-# Ways in that need no visit: an offer with one of them reaches every district.
-REMOTE_WAYS_IN = search_rows.REMOTE_WAYS_IN
 # How many text matches are ranked per query; a resident reads the first few dozen at most.
 CANDIDATES = 1000
 # On SQLite, how many of the best text matches FTS5 hands over before they are checked against the

@@ -20,7 +20,7 @@ from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor, Role, require_role, scope_to_organisations
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Location, Offer, OfferLocation, TaxonomyTerm
-from meedoen.socialmap.search import REMOTE_WAYS_IN
+from meedoen.socialmap.search_rows import REMOTE_WAYS_IN
 from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
 
 # --- coordination: where offers overlap and where help is missing ---------------------------------
@@ -108,7 +108,7 @@ def coordination_matrix(*, actor: Actor, municipality: Municipality) -> Coordina
 
     An offer counts for a district when it has a place there (a location in the district or in one
     of its neighbourhoods), or when it reaches everyone: a way in by phone, WhatsApp, e-mail, online
-    form or home visit (``search.REMOTE_WAYS_IN``), the same rule the resident search uses for its
+    form or home visit (``search_rows.REMOTE_WAYS_IN``), the same rule the resident search uses for its
     district filter. For the municipality as a whole every active offer counts. An offer counts for
     every theme and every target group it names; one without a target group is in no column, as a
     resident filtering on a target group would not find it either (``unclassified`` counts them).
