@@ -8,17 +8,16 @@ import logging
 import pytest
 from django.contrib.sessions.models import Session
 
-from meedoen.areas.models import Area
 from meedoen.core.models import AuditEvent
 from meedoen.socialmap.models import Offer
-from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def social_map(world):
-    village = Area.objects.filter(parent__code="GM0867").order_by("code").last()
+    village = districts_in(world.waalwijk)[-1]
     place = make_location(world.ww_foodbank, world.waalwijk, area=village, name="Uitgiftepunt")
     make_offer(
         world.ww_foodbank,
@@ -31,13 +30,12 @@ def social_map(world):
         ways_in=["inloop", "telefoon"],
         phone="0416-123456",
     )
-    make_offer(
+    phone_offer(
         world.ww_team,
         world.waalwijk,
-        name="Schuldhulp",
+        "Schuldhulp",
         description="Samen een plan tegen schulden.",
         themes=("schulden-en-geldzaken",),
-        ways_in=["telefoon"],
     )
     make_offer(world.ms_team, world.meerssen, name="Voedselpakket Meerssen", description="Eten.", themes=("voedsel",))
     return village

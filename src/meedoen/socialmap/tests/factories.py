@@ -1,9 +1,13 @@
+"""Social map test data, made through the services as staff would: places in a municipality's
+districts, and offers with themes and target groups that residents reach at a place or by phone."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils import timezone
 
+from meedoen.areas.models import Area
 from meedoen.core.access import Actor, Grant, Role
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Location, Offer, TaxonomyTerm
@@ -45,6 +49,21 @@ def make_offer(
             locations=locations,
         ),
     )
+
+
+def walk_in_offer(organisation: Organisation, place: Location, name: str, **fields: Any) -> Offer:
+    """An offer residents walk in for at ``place``: a search by district finds it in the place's district only."""
+    return make_offer(organisation, place.municipality, name=name, locations=(place,), ways_in=["inloop"], **fields)
+
+
+def phone_offer(organisation: Organisation, municipality: Municipality, name: str, **fields: Any) -> Offer:
+    """An offer residents reach by phone: it reaches every district of the municipality."""
+    return make_offer(organisation, municipality, name=name, ways_in=["telefoon"], **fields)
+
+
+def districts_in(municipality: Municipality) -> list[Area]:
+    """The municipality's districts by code (the ``world`` fixture gives each municipality three)."""
+    return list(Area.objects.filter(parent__code=municipality.code).order_by("code"))
 
 
 def make_location(

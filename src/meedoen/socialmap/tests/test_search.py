@@ -7,12 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meedoen.areas.models import Area
 from meedoen.core.access import Actor
 from meedoen.socialmap.models import Offer
 from meedoen.socialmap.search import OfferQuery, search_offers
 from meedoen.socialmap.services import OfferRelations, offer_delete, offer_update
-from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer, walk_in_offer
 from meedoen.socialmap.text import query_words, stemmed_document
 
 pytestmark = pytest.mark.django_db
@@ -24,45 +23,38 @@ def names(municipality, text="", **filters):
 
 @pytest.fixture
 def social_map(world):
-    districts = list(Area.objects.filter(parent__code="GM0867").order_by("code"))
+    districts = districts_in(world.waalwijk)
     centre = make_location(world.ww_team, world.waalwijk, area=districts[0], name="Stadhuis")
     village = make_location(world.ww_team, world.waalwijk, area=districts[2], name="Dorpshuis")
-    make_offer(
+    walk_in_offer(
         world.ww_team,
-        world.waalwijk,
-        name="Schuldhulpverlening",
+        centre,
+        "Schuldhulpverlening",
         description="Heb je schulden of een brief van een deurwaarder? We maken samen een plan.",
         themes=("schulden-en-geldzaken",),
         target_groups=("mensen-met-schulden",),
-        locations=(centre,),
-        ways_in=["inloop"],
     )
-    make_offer(
+    walk_in_offer(
         world.ww_foodbank,
-        world.waalwijk,
-        name="Voedselpakket",
+        village,
+        "Voedselpakket",
         description="Elke week een pakket met eten en drinken.",
         themes=("voedsel",),
         target_groups=("gezinnen-met-kinderen",),
-        locations=(village,),
-        ways_in=["inloop"],
     )
-    make_offer(
+    walk_in_offer(
         world.ww_team,
-        world.waalwijk,
-        name="Budgetcoach in het dorp",
+        village,
+        "Budgetcoach in het dorp",
         description="Samen kijken naar je rekeningen en je schuld.",
         themes=("schulden-en-geldzaken",),
-        locations=(village,),
-        ways_in=["inloop"],
     )
-    make_offer(
+    phone_offer(
         world.ww_team,
         world.waalwijk,
-        name="Telefonische geldlijn",
+        "Telefonische geldlijn",
         description="Bel ons over geldzaken en schulden.",
         themes=("schulden-en-geldzaken",),
-        ways_in=["telefoon"],
     )
     make_offer(
         world.ms_team,

@@ -19,15 +19,15 @@ from meedoen.socialmap import search
 from meedoen.socialmap.models import Offer, OfferLocation
 from meedoen.socialmap.search import (
     LOCAL_WEIGHT,
-    REMOTE_WAYS_IN,
     THEME_WEIGHT,
     OfferQuery,
     search_offers,
     synonym_themes,
     text_matches,
 )
+from meedoen.socialmap.search_rows import REMOTE_WAYS_IN
 from meedoen.socialmap.services import OfferRelations, offer_update
-from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer
 from meedoen.socialmap.text import query_words
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def reference(municipality, query, limit):
 @pytest.fixture
 def big_map(world):
     rng = random.Random(7)
-    districts = list(Area.objects.filter(parent__code="GM0867").order_by("code"))
+    districts = districts_in(world.waalwijk)
     neighbourhood = Area.objects.create(
         code="BU08670201", name="Buurt", level=Area.Level.NEIGHBOURHOOD, parent=districts[2]
     )
@@ -171,11 +171,11 @@ def test_a_small_page_of_a_large_result_reads_only_what_it_shows(world, big_map)
 
 
 def test_an_offer_found_through_its_theme_wins_a_tie_by_name(world):
-    district = Area.objects.filter(parent__code="GM0867").order_by("code").first()
+    district = districts_in(world.waalwijk)[0]
     place = make_location(world.ww_team, world.waalwijk, area=district)
     # The only text match scores 1.0; an offer in the theme "laptop" points to, with a place in the
     # district, scores 0.5 + 0.5: the same, so the name decides, and "Aan" comes before "Zo".
-    make_offer(world.ww_team, world.waalwijk, name="Zo een laptop", description="Een laptop.", ways_in=["telefoon"])
+    phone_offer(world.ww_team, world.waalwijk, "Zo een laptop", description="Een laptop.")
     make_offer(
         world.ww_team,
         world.waalwijk,

@@ -8,13 +8,12 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from meedoen.areas.models import Area
 from meedoen.core.access import Actor
 from meedoen.socialmap import search_rows
 from meedoen.socialmap.models import Location, Offer
 from meedoen.socialmap.search import OfferQuery, rebuild_index, search_offers
 from meedoen.socialmap.services import OfferRelations, location_save, offer_update
-from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer, walk_in_offer
 from meedoen.socialmap.tests.test_hsds_import import NL_LOCATION, changed, dutch_service, nid, run, write_json
 
 pytestmark = pytest.mark.django_db
@@ -33,20 +32,14 @@ def stored_rows():
 
 @pytest.fixture
 def districts(world):
-    return list(Area.objects.filter(parent__code="GM0867").order_by("code"))
+    return districts_in(world.waalwijk)
 
 
 @pytest.fixture
 def help_with_debts(world, districts):
     place = make_location(world.ww_team, world.waalwijk, area=districts[0], name="Buurthuis")
-    return make_offer(
-        world.ww_team,
-        world.waalwijk,
-        name="Schuldhulp",
-        description="Hulp bij schulden.",
-        themes=("schulden-en-geldzaken",),
-        locations=(place,),
-        ways_in=["inloop"],
+    return walk_in_offer(
+        world.ww_team, place, "Schuldhulp", description="Hulp bij schulden.", themes=("schulden-en-geldzaken",)
     )
 
 
@@ -127,14 +120,13 @@ def test_an_offer_the_import_links_to_a_place_here_is_found_here(world, district
 
 
 def test_the_migration_fills_the_rows_the_index_writes(world, districts, help_with_debts):
-    make_offer(
+    phone_offer(
         world.ww_team,
         world.waalwijk,
-        name="Telefonische geldlijn",
+        "Telefonische geldlijn",
         description="Bel ons.",
         themes=("schulden-en-geldzaken", "inkomen-en-toeslagen"),
         target_groups=("ouderen", "jongeren"),
-        ways_in=["telefoon"],
     )
     written = stored_rows()
     assert len(written) == 2

@@ -18,7 +18,7 @@ from meedoen.core.models import AuditEvent
 from meedoen.socialmap.models import TaxonomyTerm
 from meedoen.socialmap.selectors import Coverage, coordination_matrix
 from meedoen.socialmap.taxonomy import TARGET_GROUPS, THEMES
-from meedoen.socialmap.tests.factories import make_location, make_offer
+from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer, walk_in_offer
 from meedoen.workspace.coordination_views import CSV_COLUMNS, spreadsheet_safe
 
 pytestmark = pytest.mark.django_db
@@ -52,47 +52,22 @@ def social_map(world):
     schulden and inkomen x mensen met schulden: one place in a neighbourhood of district 1;
     kleding x jongeren: one place without an area, so only in the municipality as a whole.
     """
-    d0, d1, d2 = Area.objects.filter(parent__code="GM0867").order_by("code")
+    d0, d1, d2 = districts_in(world.waalwijk)
     neighbourhood = Area.objects.create(code="BU08670101", name="Buurt 1", level=Area.Level.NEIGHBOURHOOD, parent=d1)
     in_d0 = make_location(world.ww_foodbank, world.waalwijk, area=d0, name="Uitgiftepunt")
     in_neighbourhood = make_location(world.ww_team, world.waalwijk, area=neighbourhood, name="Buurthuis")
     nowhere = make_location(world.ww_team, world.waalwijk, name="Zonder wijk")
     for name in ("Voedselpakket", "Soepcafe", "Sociale supermarkt"):
-        make_offer(
-            world.ww_foodbank,
-            world.waalwijk,
-            name=name,
-            themes=("voedsel",),
-            target_groups=("gezinnen-met-kinderen",),
-            locations=(in_d0,),
-            ways_in=["inloop"],
-        )
-    make_offer(
+        walk_in_offer(world.ww_foodbank, in_d0, name, themes=("voedsel",), target_groups=("gezinnen-met-kinderen",))
+    phone_offer(world.ww_team, world.waalwijk, "Boodschappenlijn", themes=("voedsel",), target_groups=("ouderen",))
+    walk_in_offer(
         world.ww_team,
-        world.waalwijk,
-        name="Boodschappenlijn",
-        themes=("voedsel",),
-        target_groups=("ouderen",),
-        ways_in=["telefoon"],
-    )
-    make_offer(
-        world.ww_team,
-        world.waalwijk,
-        name="Geldpunt",
+        in_neighbourhood,
+        "Geldpunt",
         themes=("schulden-en-geldzaken", "inkomen-en-toeslagen"),
         target_groups=("mensen-met-schulden",),
-        locations=(in_neighbourhood,),
-        ways_in=["inloop"],
     )
-    make_offer(
-        world.ww_team,
-        world.waalwijk,
-        name="Kledingbank",
-        themes=("kleding-en-spullen",),
-        target_groups=("jongeren",),
-        locations=(nowhere,),
-        ways_in=["inloop"],
-    )
+    walk_in_offer(world.ww_team, nowhere, "Kledingbank", themes=("kleding-en-spullen",), target_groups=("jongeren",))
     # Not counted: inactive, temporarily closed, another municipality's, and one without a target group.
     make_offer(
         world.ww_foodbank,
@@ -103,22 +78,20 @@ def social_map(world):
         target_groups=("gezinnen-met-kinderen",),
         locations=(in_d0,),
     )
-    make_offer(
+    phone_offer(
         world.ww_foodbank,
         world.waalwijk,
-        name="Zomerstop",
+        "Zomerstop",
         status="temporarily closed",
         themes=("voedsel",),
         target_groups=("ouderen",),
-        ways_in=["telefoon"],
     )
-    make_offer(
+    phone_offer(
         world.ms_team,
         world.meerssen,
-        name="Voedselbank Meerssen",
+        "Voedselbank Meerssen",
         themes=("voedsel",),
         target_groups=("gezinnen-met-kinderen",),
-        ways_in=["telefoon"],
     )
     make_offer(world.ww_team, world.waalwijk, name="Inloop voor iedereen", themes=("meedoen",))
     return d0, d1, d2
