@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meedoen.compass.models import Activity, Compass, Measurement
+from meedoen.compass.models import Activity, Compass, Measurement, PerformanceMeasure, SocietalResult
 from meedoen.compass.selectors import cycle as selectors
 from meedoen.compass.services import cycle as services
 from meedoen.core.access import Actor
@@ -41,6 +42,7 @@ from meedoen.workspace.views import _page
 
 FORM_TEMPLATE = "workspace/compass/form.html"
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,34 @@ class _Saved:
     next_url: str
 
 
+@dataclass(frozen=True)
+class _FormPage:
+    """A page with nothing but ``form`` on it, as its view describes it: ``save`` calls the
+    service once the form is valid; the texts say what the page is for and where it leads back to.
+    Each of ``buttons`` is a further submit button, as a name, a value and a label."""
+
+    form: Form
+    save: Callable[[], _Saved]
+    title: str
+    back_url: str
+    submit_label: str
+    intro: str = ""
+    buttons: tuple[tuple[str, str, str], ...] = ()
+
+
 def _found(lookup: Callable[..., T | None], actor: Actor, municipality: Municipality, **ids: int) -> T:
     """What ``lookup`` finds for the actor in this municipality; a 404 when it finds nothing."""
     found = lookup(actor=actor, municipality_id=municipality.pk, **ids)
     if found is None:
         raise Http404("not in this municipality")
+    return found
+
+
+def _editable(lookup: Callable[..., T | None], actor: Actor, municipality: Municipality, **ids: int) -> T:
+    """What ``lookup`` finds, as :func:`_found` says, for an actor who keeps the compass; a 403 for
+    anyone else. Something that is not there is a 404 first, whoever asks."""
+    found = _found(lookup, actor, municipality, **ids)
+    selectors.require_editor(actor, municipality.pk)
     return found
 
 
@@ -82,28 +107,29 @@ def _page_with_form(
     return _page(request, actor, municipality, template, form=form, status=400 if form.errors else 200, **context())
 
 
-def _form_page(
-    request: HttpRequest,
-    actor: Actor,
-    municipality: Municipality,
-    form: Form,
-    save: Callable[[], _Saved],
-    *,
-    title: str,
-    back_url: str,
-    submit_label: str,
-    intro: str = "",
-    buttons: list[tuple[str, str, str]] | None = None,
-) -> HttpResponse:
-    """A page with nothing but ``form`` on it, handled as :func:`_page_with_form` says."""
-    texts = {
-        "title": title,
-        "back_url": back_url,
-        "submit_label": submit_label,
-        "intro": intro,
-        "buttons": buttons or [],
-    }
-    return _page_with_form(request, actor, municipality, form, save, FORM_TEMPLATE, lambda: texts)
+def _form_view(
+    view: Callable[Concatenate[HttpRequest, Actor, Municipality, P], _FormPage],
+) -> Callable[..., HttpResponse]:
+    """A staff page with nothing but a form on it: ``view`` describes the page, and it is handled
+    as :func:`_page_with_form` says."""
+
+    @staff_view
+    def page(
+        request: HttpRequest, actor: Actor, municipality: Municipality, /, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponse:
+        described = view(request, actor, municipality, *args, **kwargs)
+        texts = {
+            "title": described.title,
+            "back_url": described.back_url,
+            "submit_label": described.submit_label,
+            "intro": described.intro,
+            "buttons": list(described.buttons),
+        }
+        return _page_with_form(
+            request, actor, municipality, described.form, described.save, FORM_TEMPLATE, lambda: texts
+        )
+
+    return wraps(view)(page)
 
 
 def _action(request: HttpRequest, act: Callable[[], str], next_url: str) -> HttpResponse:
@@ -177,8 +203,8 @@ def compass_detail(request: HttpRequest, actor: Actor, municipality: Municipalit
     return _overview_page(request, actor, municipality, _compass(actor, municipality, compass))
 
 
-@staff_view
-def compass_create(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+@_form_view
+def compass_create(request: HttpRequest, actor: Actor, municipality: Municipality) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
     form = CompassForm(_data(request), municipality=municipality)
 
@@ -191,10 +217,7 @@ def compass_create(request: HttpRequest, actor: Actor, municipality: Municipalit
         )
         return _Saved(_("The compass “%(title)s” is started.") % {"title": created.title}, _to_compass(created))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Start a compass"),
@@ -207,10 +230,9 @@ def compass_create(request: HttpRequest, actor: Actor, municipality: Municipalit
     )
 
 
-@staff_view
-def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
-    current = _compass(actor, municipality, compass)
-    selectors.require_editor(actor, municipality.pk)
+@_form_view
+def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> _FormPage:
+    current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
     form = CompassForm(_data(request), municipality=municipality, compass=current)
 
     def save() -> _Saved:
@@ -219,10 +241,7 @@ def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality,
         )
         return _Saved(_("Your changes are saved."), _to_compass(current))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Change “%(title)s”") % {"title": current.title},
@@ -235,20 +254,16 @@ def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality,
 
 
 def _result_page(
-    request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, result_id: int | None
-) -> HttpResponse:
+    request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, result: SocietalResult | None
+) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
-    result = None if result_id is None else _found(selectors.result_of, actor, municipality, result_id=result_id)
     form = ResultForm(_data(request), compass=current, result=result)
 
     def save() -> _Saved:
         services.result_save(actor=actor, compass=current, fields=form.result_fields(), result=result)
         return _Saved(_("The result is saved."), _to_compass(current))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Change a societal result") if result else _("Add a societal result"),
@@ -261,31 +276,27 @@ def _result_page(
     )
 
 
-@staff_view
-def result_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
+@_form_view
+def result_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> _FormPage:
     return _result_page(request, actor, municipality, _compass(actor, municipality, compass), None)
 
 
-@staff_view
-def result_edit(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> HttpResponse:
+@_form_view
+def result_edit(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> _FormPage:
     found = _found(selectors.result_of, actor, municipality, result_id=result)
-    return _result_page(request, actor, municipality, found.compass, result)
+    return _result_page(request, actor, municipality, found.compass, found)
 
 
-@staff_view
-def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> HttpResponse:
-    found = _found(selectors.result_of, actor, municipality, result_id=result)
-    selectors.require_editor(actor, municipality.pk)
+@_form_view
+def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> _FormPage:
+    found = _editable(selectors.result_of, actor, municipality, result_id=result)
     form = ResultIndicatorForm(_data(request), municipality=municipality)
 
     def save() -> _Saved:
         services.result_indicator_save(actor=actor, result=found, fields=form.indicator_fields())
         return _Saved(_("The indicator is saved."), _to_compass(found.compass))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Add an indicator to “%(result)s”") % {"result": found.target_group},
@@ -298,10 +309,9 @@ def _to_indicator(indicator_id: int) -> str:
     return reverse("workspace:compass-indicator", args=[indicator_id])
 
 
-@staff_view
-def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
-    found = _found(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
-    selectors.require_editor(actor, municipality.pk)
+@_form_view
+def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> _FormPage:
+    found = _editable(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     form = ResultIndicatorForm(_data(request), municipality=municipality, indicator=found)
 
     def save() -> _Saved:
@@ -310,10 +320,7 @@ def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipalit
         )
         return _Saved(_("The indicator is saved."), _to_indicator(found.pk))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Change an indicator"),
@@ -336,10 +343,9 @@ def indicator(request: HttpRequest, actor: Actor, municipality: Municipality, in
     )
 
 
-@staff_view
-def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> HttpResponse:
-    found = _found(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
-    selectors.require_editor(actor, municipality.pk)
+@_form_view
+def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> _FormPage:
+    found = _editable(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     existing = getattr(found, "turn_the_curve", None)
     form = TurnTheCurveForm(_data(request), municipality=municipality, sheet=existing)
 
@@ -349,10 +355,7 @@ def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipalit
         )
         return _Saved(_("The turn-the-curve sheet is saved."), _to_indicator(found.pk))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Turn the curve"),
@@ -368,9 +371,9 @@ def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipalit
 # --- activities and their performance measures -------------------------------------------------
 
 
-def _activity_form_page(
+def _activity_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, activity: Activity | None
-) -> HttpResponse:
+) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
     form = ActivityForm(_data(request), actor=actor, compass=current, activity=activity)
 
@@ -386,10 +389,7 @@ def _activity_form_page(
         )
         return _Saved(_("The activity “%(name)s” is saved.") % {"name": saved.name}, _to_activity(saved))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Change “%(name)s”") % {"name": activity.name} if activity else _("Add an activity"),
@@ -402,15 +402,15 @@ def _activity_form_page(
     )
 
 
-@staff_view
-def activity_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
-    return _activity_form_page(request, actor, municipality, _compass(actor, municipality, compass), None)
+@_form_view
+def activity_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> _FormPage:
+    return _activity_page(request, actor, municipality, _compass(actor, municipality, compass), None)
 
 
-@staff_view
-def activity_edit(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+@_form_view
+def activity_edit(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> _FormPage:
     found = _activity(actor, municipality, activity)
-    return _activity_form_page(request, actor, municipality, found.compass, found)
+    return _activity_page(request, actor, municipality, found.compass, found)
 
 
 @staff_view
@@ -427,20 +427,16 @@ def activity(request: HttpRequest, actor: Actor, municipality: Municipality, act
 
 
 def _measure_page(
-    request: HttpRequest, actor: Actor, municipality: Municipality, found: Activity, measure_id: int | None
-) -> HttpResponse:
+    request: HttpRequest, actor: Actor, municipality: Municipality, found: Activity, measure: PerformanceMeasure | None
+) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
-    measure = None if measure_id is None else _found(selectors.measure_of, actor, municipality, measure_id=measure_id)
     form = MeasureForm(_data(request), measure=measure)
 
     def save() -> _Saved:
         services.measure_save(actor=actor, activity=found, fields=form.measure_fields(), measure=measure)
         return _Saved(_("The performance measure is saved."), _to_activity(found))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Change a performance measure") if measure else _("Add a performance measure"),
@@ -450,15 +446,15 @@ def _measure_page(
     )
 
 
-@staff_view
-def measure_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+@_form_view
+def measure_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> _FormPage:
     return _measure_page(request, actor, municipality, _activity(actor, municipality, activity), None)
 
 
-@staff_view
-def measure_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measure: int) -> HttpResponse:
+@_form_view
+def measure_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measure: int) -> _FormPage:
     found = _found(selectors.measure_of, actor, municipality, measure_id=measure)
-    return _measure_page(request, actor, municipality, found.activity, measure)
+    return _measure_page(request, actor, municipality, found.activity, found)
 
 
 # --- reporting periods -------------------------------------------------------------------------------
@@ -470,27 +466,21 @@ def _to_periods(compass_id: int) -> str:
 
 @staff_view
 def periods(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
-    current = _compass(actor, municipality, compass)
-    selectors.require_editor(actor, municipality.pk)
+    current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
     form = PeriodForm(_data(request))
 
     def save() -> _Saved:
         opened = services.period_open(actor=actor, compass=current, code=form.cleaned_data["code"])
         return _Saved(_("The period %(code)s is open for reporting.") % {"code": opened.code}, _to_periods(current.pk))
 
-    return _page_with_form(
-        request,
-        actor,
-        municipality,
-        form,
-        save,
-        "workspace/compass/periods.html",
-        lambda: {
+    def shown() -> dict[str, Any]:
+        return {
             "compass": current,
             "periods": list(selectors.periods_of(current)),
             "may_review": selectors.may_review(actor, municipality.pk),
-        },
-    )
+        }
+
+    return _page_with_form(request, actor, municipality, form, save, "workspace/compass/periods.html", shown)
 
 
 @require_POST
@@ -532,13 +522,7 @@ def reporting(request: HttpRequest, actor: Actor, municipality: Municipality) ->
     )
 
 
-def _measurement_form_page(
-    request: HttpRequest,
-    actor: Actor,
-    municipality: Municipality,
-    found: Activity,
-    existing: Measurement | None,
-) -> HttpResponse:
+def _measurement_page(request: HttpRequest, actor: Actor, found: Activity, existing: Measurement | None) -> _FormPage:
     organisations = _reporting_organisations(actor, found)
     initial: dict[str, Any] = {}
     if existing is not None:
@@ -579,10 +563,7 @@ def _measurement_form_page(
             said = _("The value for %(period)s is saved as a draft.") % {"period": saved.period.code}
         return _Saved(said, reverse("workspace:compass-reporting"))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Report a value for “%(name)s”") % {"name": found.name},
@@ -592,21 +573,21 @@ def _measurement_form_page(
             "The municipality approves the value after you submit it; only approved values count in the compass. "
             "Numbers below 10 are never shown to others."
         ),
-        buttons=[("action", "submit", _("Save and submit"))],
+        buttons=(("action", "submit", _("Save and submit")),),
     )
 
 
-@staff_view
-def measurement_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
-    return _measurement_form_page(request, actor, municipality, _activity(actor, municipality, activity), None)
+@_form_view
+def measurement_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> _FormPage:
+    return _measurement_page(request, actor, _activity(actor, municipality, activity), None)
 
 
-@staff_view
-def measurement_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int) -> HttpResponse:
+@_form_view
+def measurement_edit(request: HttpRequest, actor: Actor, municipality: Municipality, measurement: int) -> _FormPage:
     found = _found(selectors.measurement_of_reporter, actor, municipality, measurement_id=measurement)
     if not found.is_editable:
         raise PermissionDenied("a submitted or approved value")
-    return _measurement_form_page(request, actor, municipality, found.measure.activity, found)
+    return _measurement_page(request, actor, found.measure.activity, found)
 
 
 @require_POST
@@ -623,8 +604,8 @@ def measurement_submit(
     return _action(request, submit, reverse("workspace:compass-reporting"))
 
 
-@staff_view
-def story_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> HttpResponse:
+@_form_view
+def story_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> _FormPage:
     found = _activity(actor, municipality, activity)
     organisations = _reporting_organisations(actor, found)
     form = StoryForm(_data(request), activity=found, organisations=organisations)
@@ -640,10 +621,7 @@ def story_create(request: HttpRequest, actor: Actor, municipality: Municipality,
         )
         return _Saved(_("Thank you for your story."), _to_activity(found))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Tell a story about “%(name)s”") % {"name": found.name},
@@ -706,20 +684,16 @@ def _to_reflection(session_id: int) -> str:
     return reverse("workspace:compass-reflection", args=[session_id])
 
 
-@staff_view
-def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
-    current = _compass(actor, municipality, compass)
-    selectors.require_editor(actor, municipality.pk)
+@_form_view
+def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> _FormPage:
+    current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
     form = ReflectionForm(_data(request))
 
     def save() -> _Saved:
         session = services.reflection_save(actor=actor, compass=current, fields=form.reflection_fields())
         return _Saved(_("The reflection session is saved. Add the follow-up actions."), _to_reflection(session.pk))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Add a reflection session"),
@@ -729,8 +703,9 @@ def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipa
     )
 
 
-@staff_view
-def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> HttpResponse:
+@_form_view
+def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> _FormPage:
+    # Only those who keep the compass find a reflection session.
     found = _found(selectors.reflection_of, actor, municipality, session_id=session)
     form = ReflectionForm(_data(request), session=found)
 
@@ -738,10 +713,7 @@ def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipali
         services.reflection_save(actor=actor, compass=found.compass, fields=form.reflection_fields(), session=found)
         return _Saved(_("Your changes are saved."), _to_reflection(found.pk))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
+    return _FormPage(
         form,
         save,
         title=_("Change the reflection session"),
@@ -760,15 +732,10 @@ def reflection(request: HttpRequest, actor: Actor, municipality: Municipality, s
         services.follow_up_add(actor=actor, session=found, fields=form.follow_up_fields())
         return _Saved(_("The action is added."), _to_reflection(found.pk))
 
-    return _page_with_form(
-        request,
-        actor,
-        municipality,
-        form,
-        save,
-        "workspace/compass/reflection.html",
-        lambda: {"detail": selectors.reflection_detail(actor=actor, session=found), "compass": found.compass},
-    )
+    def shown() -> dict[str, Any]:
+        return {"detail": selectors.reflection_detail(actor=actor, session=found), "compass": found.compass}
+
+    return _page_with_form(request, actor, municipality, form, save, "workspace/compass/reflection.html", shown)
 
 
 @require_POST
