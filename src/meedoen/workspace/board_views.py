@@ -27,7 +27,8 @@ from meedoen.compass.services import board as services
 from meedoen.core.access import Actor
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.socialmap_forms import SELECT, TEXTBOX, add_service_errors
+from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.socialmap_forms import SELECT, TEXTBOX
 from meedoen.workspace.views import _page
 
 DURATIONS = [
@@ -106,34 +107,33 @@ def sessions(request: HttpRequest, actor: Actor, municipality: Municipality) -> 
         compasses=compasses,
         initial={"compass": current.pk if current else None, "minutes": 120},
     )
-    if form.is_bound and form.is_valid():
-        try:
-            opened = services.board_session_open(
-                actor=actor,
-                compass=form.cleaned_data["compass"],
-                step=form.cleaned_data["step"],
-                question=form.cleaned_data["question"],
-                minutes=form.cleaned_data["minutes"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("The session is open. Participants join with the code %(code)s.") % {"code": opened.code}
-            )
-            return _to_board(opened.pk)
-    now = timezone.now()
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/board/sessions.html",
-        lines=lines,
-        open_ids={line.session.pk for line in lines if line.session.is_open(now)},
-        form=form,
-        has_compass=current is not None,
-        status=400 if form.errors else 200,
-    )
+
+    def save() -> Saved:
+        opened = services.board_session_open(
+            actor=actor,
+            compass=form.cleaned_data["compass"],
+            step=form.cleaned_data["step"],
+            question=form.cleaned_data["question"],
+            minutes=form.cleaned_data["minutes"],
+        )
+        message = _("The session is open. Participants join with the code %(code)s.") % {"code": opened.code}
+        return Saved(message, reverse("workspace:board", args=[opened.pk]))
+
+    def show() -> HttpResponse:
+        now = timezone.now()
+        return _page(
+            request,
+            actor,
+            municipality,
+            "workspace/board/sessions.html",
+            lines=lines,
+            open_ids={line.session.pk for line in lines if line.session.is_open(now)},
+            form=form,
+            has_compass=current is not None,
+            status=400 if form.errors else 200,
+        )
+
+    return saved_or_shown(request, form, save, show)
 
 
 def _join_address(request: HttpRequest, session: BoardSession) -> str:

@@ -37,20 +37,12 @@ from meedoen.workspace.compass_forms import (
     TurnTheCurveForm,
 )
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.socialmap_forms import add_service_errors
+from meedoen.workspace.form_handling import Saved, saved_or_shown
 from meedoen.workspace.views import _page
 
 FORM_TEMPLATE = "workspace/compass/form.html"
 T = TypeVar("T")
 P = ParamSpec("P")
-
-
-@dataclass(frozen=True)
-class _Saved:
-    """What a form page says once the service has saved, and the page it goes on to."""
-
-    message: str
-    next_url: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,7 @@ class _FormPage:
     Each of ``buttons`` is a further submit button, as a name, a value and a label."""
 
     form: Form
-    save: Callable[[], _Saved]
+    save: Callable[[], Saved]
     title: str
     back_url: str
     submit_label: str
@@ -89,22 +81,21 @@ def _page_with_form(
     actor: Actor,
     municipality: Municipality,
     form: Form,
-    save: Callable[[], _Saved],
+    save: Callable[[], Saved],
     template: str,
     context: Callable[[], dict[str, Any]],
 ) -> HttpResponse:
     """Show ``form`` on ``template``; once it is valid, ``save`` calls the service, and the page says
     so and goes on. A refusal of the service is shown next to the field it names, or at the top.
     ``context`` is asked for only when the page is shown, so that it shows what the service left."""
-    if form.is_bound and form.is_valid():
-        try:
-            saved = save()
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, saved.message)
-            return redirect(saved.next_url)
-    return _page(request, actor, municipality, template, form=form, status=400 if form.errors else 200, **context())
+    return saved_or_shown(
+        request,
+        form,
+        save,
+        lambda: _page(
+            request, actor, municipality, template, form=form, status=400 if form.errors else 200, **context()
+        ),
+    )
 
 
 def _form_view(
@@ -208,14 +199,14 @@ def compass_create(request: HttpRequest, actor: Actor, municipality: Municipalit
     selectors.require_editor(actor, municipality.pk)
     form = CompassForm(_data(request), municipality=municipality)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         created = services.compass_create(
             actor=actor,
             municipality=municipality,
             fields=form.compass_fields(),
             indicators=form.cleaned_data["indicators"],
         )
-        return _Saved(_("The compass “%(title)s” is started.") % {"title": created.title}, _to_compass(created))
+        return Saved(_("The compass “%(title)s” is started.") % {"title": created.title}, _to_compass(created))
 
     return _FormPage(
         form,
@@ -235,11 +226,11 @@ def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality,
     current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
     form = CompassForm(_data(request), municipality=municipality, compass=current)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.compass_update(
             actor=actor, compass=current, fields=form.compass_fields(), indicators=form.cleaned_data["indicators"]
         )
-        return _Saved(_("Your changes are saved."), _to_compass(current))
+        return Saved(_("Your changes are saved."), _to_compass(current))
 
     return _FormPage(
         form,
@@ -259,9 +250,9 @@ def _result_page(
     selectors.require_editor(actor, municipality.pk)
     form = ResultForm(_data(request), compass=current, result=result)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.result_save(actor=actor, compass=current, fields=form.result_fields(), result=result)
-        return _Saved(_("The result is saved."), _to_compass(current))
+        return Saved(_("The result is saved."), _to_compass(current))
 
     return _FormPage(
         form,
@@ -292,9 +283,9 @@ def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipal
     found = _editable(selectors.result_of, actor, municipality, result_id=result)
     form = ResultIndicatorForm(_data(request), municipality=municipality)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.result_indicator_save(actor=actor, result=found, fields=form.indicator_fields())
-        return _Saved(_("The indicator is saved."), _to_compass(found.compass))
+        return Saved(_("The indicator is saved."), _to_compass(found.compass))
 
     return _FormPage(
         form,
@@ -314,11 +305,11 @@ def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipalit
     found = _editable(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     form = ResultIndicatorForm(_data(request), municipality=municipality, indicator=found)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.result_indicator_save(
             actor=actor, result=found.result, fields=form.indicator_fields(), indicator=found
         )
-        return _Saved(_("The indicator is saved."), _to_indicator(found.pk))
+        return Saved(_("The indicator is saved."), _to_indicator(found.pk))
 
     return _FormPage(
         form,
@@ -349,11 +340,11 @@ def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipalit
     existing = getattr(found, "turn_the_curve", None)
     form = TurnTheCurveForm(_data(request), municipality=municipality, sheet=existing)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.turn_the_curve_save(
             actor=actor, indicator=found, fields=form.sheet_fields(), partners=form.cleaned_data["partners"]
         )
-        return _Saved(_("The turn-the-curve sheet is saved."), _to_indicator(found.pk))
+        return Saved(_("The turn-the-curve sheet is saved."), _to_indicator(found.pk))
 
     return _FormPage(
         form,
@@ -377,7 +368,7 @@ def _activity_page(
     selectors.require_editor(actor, municipality.pk)
     form = ActivityForm(_data(request), actor=actor, compass=current, activity=activity)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         saved = services.activity_save(
             actor=actor,
             compass=current,
@@ -387,7 +378,7 @@ def _activity_page(
             offers=form.cleaned_data["offers"],
             activity=activity,
         )
-        return _Saved(_("The activity “%(name)s” is saved.") % {"name": saved.name}, _to_activity(saved))
+        return Saved(_("The activity “%(name)s” is saved.") % {"name": saved.name}, _to_activity(saved))
 
     return _FormPage(
         form,
@@ -432,9 +423,9 @@ def _measure_page(
     selectors.require_editor(actor, municipality.pk)
     form = MeasureForm(_data(request), measure=measure)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.measure_save(actor=actor, activity=found, fields=form.measure_fields(), measure=measure)
-        return _Saved(_("The performance measure is saved."), _to_activity(found))
+        return Saved(_("The performance measure is saved."), _to_activity(found))
 
     return _FormPage(
         form,
@@ -469,9 +460,9 @@ def periods(request: HttpRequest, actor: Actor, municipality: Municipality, comp
     current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
     form = PeriodForm(_data(request))
 
-    def save() -> _Saved:
+    def save() -> Saved:
         opened = services.period_open(actor=actor, compass=current, code=form.cleaned_data["code"])
-        return _Saved(_("The period %(code)s is open for reporting.") % {"code": opened.code}, _to_periods(current.pk))
+        return Saved(_("The period %(code)s is open for reporting.") % {"code": opened.code}, _to_periods(current.pk))
 
     def shown() -> dict[str, Any]:
         return {
@@ -545,7 +536,7 @@ def _measurement_page(request: HttpRequest, actor: Actor, found: Activity, exist
         _data(request), activity=found, organisations=organisations, initial=initial, fixed=existing is not None
     )
 
-    def save() -> _Saved:
+    def save() -> Saved:
         submit = request.POST.get("action") == "submit"
         saved = services.measurement_enter(
             actor=actor,
@@ -561,7 +552,7 @@ def _measurement_page(request: HttpRequest, actor: Actor, found: Activity, exist
             said = _("The value for %(period)s is submitted to the municipality.") % {"period": saved.period.code}
         else:
             said = _("The value for %(period)s is saved as a draft.") % {"period": saved.period.code}
-        return _Saved(said, reverse("workspace:compass-reporting"))
+        return Saved(said, reverse("workspace:compass-reporting"))
 
     return _FormPage(
         form,
@@ -610,7 +601,7 @@ def story_create(request: HttpRequest, actor: Actor, municipality: Municipality,
     organisations = _reporting_organisations(actor, found)
     form = StoryForm(_data(request), activity=found, organisations=organisations)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.story_add(
             actor=actor,
             activity=found,
@@ -619,7 +610,7 @@ def story_create(request: HttpRequest, actor: Actor, municipality: Municipality,
             title=form.cleaned_data["title"],
             text=form.cleaned_data["text"],
         )
-        return _Saved(_("Thank you for your story."), _to_activity(found))
+        return Saved(_("Thank you for your story."), _to_activity(found))
 
     return _FormPage(
         form,
@@ -689,9 +680,9 @@ def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipa
     current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
     form = ReflectionForm(_data(request))
 
-    def save() -> _Saved:
+    def save() -> Saved:
         session = services.reflection_save(actor=actor, compass=current, fields=form.reflection_fields())
-        return _Saved(_("The reflection session is saved. Add the follow-up actions."), _to_reflection(session.pk))
+        return Saved(_("The reflection session is saved. Add the follow-up actions."), _to_reflection(session.pk))
 
     return _FormPage(
         form,
@@ -709,9 +700,9 @@ def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipali
     found = _found(selectors.reflection_of, actor, municipality, session_id=session)
     form = ReflectionForm(_data(request), session=found)
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.reflection_save(actor=actor, compass=found.compass, fields=form.reflection_fields(), session=found)
-        return _Saved(_("Your changes are saved."), _to_reflection(found.pk))
+        return Saved(_("Your changes are saved."), _to_reflection(found.pk))
 
     return _FormPage(
         form,
@@ -728,9 +719,9 @@ def reflection(request: HttpRequest, actor: Actor, municipality: Municipality, s
     found = _found(selectors.reflection_of, actor, municipality, session_id=session)
     form = FollowUpForm(_data(request))
 
-    def save() -> _Saved:
+    def save() -> Saved:
         services.follow_up_add(actor=actor, session=found, fields=form.follow_up_fields())
-        return _Saved(_("The action is added."), _to_reflection(found.pk))
+        return Saved(_("The action is added."), _to_reflection(found.pk))
 
     def shown() -> dict[str, Any]:
         return {"detail": selectors.reflection_detail(actor=actor, session=found), "compass": found.compass}

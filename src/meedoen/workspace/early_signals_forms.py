@@ -4,7 +4,7 @@ services in ``early_signals.services`` check access again, write and audit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,17 +21,6 @@ from meedoen.workspace.socialmap_forms import RADIO, SELECT, TEXTAREA, TEXTBOX
 
 YES, NO = "yes", "no"
 NOTE_LENGTH = 500
-
-
-def add_errors(form: forms.BaseForm, error: ValidationError, aliases: Mapping[str, str] | None = None) -> None:
-    """Show a refusal of a service next to the field it names (``aliases`` maps the service's
-    names to the form's), or at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        field = (aliases or {}).get(name, name)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _radio() -> forms.RadioSelect:

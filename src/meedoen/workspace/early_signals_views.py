@@ -48,8 +48,8 @@ from meedoen.workspace.early_signals_forms import (
     MoveForm,
     TermsForm,
     ThresholdsForm,
-    add_errors,
 )
+from meedoen.workspace.form_handling import Saved, add_service_errors, saved_or_shown
 from meedoen.workspace.views import _page
 
 # Recorded with every opening of a case page, and shown to the resident under "My data".
@@ -155,6 +155,14 @@ def _team(actor: Actor, municipality: Municipality) -> Organisation:
     return organisation
 
 
+def _case_url(case: Case) -> str:
+    return reverse("workspace:early-signals-case", kwargs={"case": case.uuid})
+
+
+def _settings_url() -> str:
+    return reverse("workspace:early_signals_settings")
+
+
 def _case_page(
     request: HttpRequest,
     actor: Actor,
@@ -199,23 +207,26 @@ def case(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
 def attempt(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     found = _case(actor, municipality, case)
     form = AttemptForm(request.POST)
-    if form.is_valid():
-        try:
-            services.attempt_record(
-                actor=actor,
-                case=found,
-                organisation=_team(actor, municipality),
-                channel=form.cleaned_data["channel"],
-                attempted_at=form.attempted_at,
-                reached=form.was_reached,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error, ATTEMPT_ALIASES)
-        else:
-            messages.success(request, _("The attempt is recorded."))
-            return redirect("workspace:early-signals-case", case=found.uuid)
-    return _case_page(request, actor, municipality, case, attempt_form=form)
+
+    def save() -> Saved:
+        services.attempt_record(
+            actor=actor,
+            case=found,
+            organisation=_team(actor, municipality),
+            channel=form.cleaned_data["channel"],
+            attempted_at=form.attempted_at,
+            reached=form.was_reached,
+            note=form.cleaned_data["note"],
+        )
+        return Saved(_("The attempt is recorded."), _case_url(found))
+
+    return saved_or_shown(
+        request,
+        form,
+        save,
+        lambda: _case_page(request, actor, municipality, case, attempt_form=form),
+        aliases=ATTEMPT_ALIASES,
+    )
 
 
 @never_cache
@@ -224,18 +235,15 @@ def attempt(request: HttpRequest, actor: Actor, municipality: Municipality, case
 def move(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     found = _case(actor, municipality, case)
     form = MoveForm(request.POST, current=found.status)
-    if form.is_valid():
-        try:
-            moved = services.case_move(
-                actor=actor, case=found, organisation=_team(actor, municipality), status=form.cleaned_data["status"]
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            label = Case.Status(moved.status).label
-            messages.success(request, _("The case is in the tray “%(tray)s” now.") % {"tray": label})
-            return redirect("workspace:early-signals-case", case=found.uuid)
-    return _case_page(request, actor, municipality, case, move_form=form)
+
+    def save() -> Saved:
+        moved = services.case_move(
+            actor=actor, case=found, organisation=_team(actor, municipality), status=form.cleaned_data["status"]
+        )
+        label = Case.Status(moved.status).label
+        return Saved(_("The case is in the tray “%(tray)s” now.") % {"tray": label}, _case_url(found))
+
+    return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, move_form=form))
 
 
 @never_cache
@@ -244,17 +252,14 @@ def move(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
 def close(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     found = _case(actor, municipality, case)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_close(
-                actor=actor, case=found, organisation=_team(actor, municipality), outcome=form.cleaned_data["outcome"]
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The case is closed."))
-            return redirect("workspace:early-signals-case", case=found.uuid)
-    return _case_page(request, actor, municipality, case, close_form=form)
+
+    def save() -> Saved:
+        services.case_close(
+            actor=actor, case=found, organisation=_team(actor, municipality), outcome=form.cleaned_data["outcome"]
+        )
+        return Saved(_("The case is closed."), _case_url(found))
+
+    return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, close_form=form))
 
 
 @never_cache
@@ -327,21 +332,18 @@ def settings_page(request: HttpRequest, actor: Actor, municipality: Municipality
 def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
     _require_manager(actor, municipality)
     form = TermsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.municipality_settings_update(
-                actor=actor,
-                municipality=municipality,
-                regular_term_days=form.cleaned_data["regular_term_days"],
-                urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
-                retention_days=form.cleaned_data["retention_days"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The terms are saved. They apply to signals received from now on."))
-            return redirect("workspace:early_signals_settings")
-    return _settings_page(request, actor, municipality, terms_form=form)
+
+    def save() -> Saved:
+        services.municipality_settings_update(
+            actor=actor,
+            municipality=municipality,
+            regular_term_days=form.cleaned_data["regular_term_days"],
+            urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
+            retention_days=form.cleaned_data["retention_days"],
+        )
+        return Saved(_("The terms are saved. They apply to signals received from now on."), _settings_url())
+
+    return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, terms_form=form))
 
 
 @require_POST
@@ -350,26 +352,25 @@ def settings_thresholds(request: HttpRequest, actor: Actor, municipality: Munici
     _require_manager(actor, municipality)
     current = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
     form = ThresholdsForm(request.POST, thresholds=current.thresholds)
-    if form.is_valid():
+
+    def save() -> Saved:
         stored = {t.creditor_kind: (t.minimum_amount, t.minimum_months_in_arrears) for t in current.thresholds}
-        try:
-            # All kinds or none: a refusal of one leaves the others as they were.
-            with transaction.atomic():
-                for kind, (amount, months) in form.values().items():
-                    if stored.get(kind) != (amount, months):
-                        services.threshold_set(
-                            actor=actor,
-                            municipality=municipality,
-                            creditor_kind=kind,
-                            minimum_amount=amount,
-                            minimum_months_in_arrears=months,
-                        )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The thresholds are saved. They apply to signals received from now on."))
-            return redirect("workspace:early_signals_settings")
-    return _settings_page(request, actor, municipality, thresholds_form=form)
+        # All kinds or none: a refusal of one leaves the others as they were.
+        with transaction.atomic():
+            for kind, (amount, months) in form.values().items():
+                if stored.get(kind) != (amount, months):
+                    services.threshold_set(
+                        actor=actor,
+                        municipality=municipality,
+                        creditor_kind=kind,
+                        minimum_amount=amount,
+                        minimum_months_in_arrears=months,
+                    )
+        return Saved(_("The thresholds are saved. They apply to signals received from now on."), _settings_url())
+
+    return saved_or_shown(
+        request, form, save, lambda: _settings_page(request, actor, municipality, thresholds_form=form)
+    )
 
 
 @require_POST
@@ -405,7 +406,7 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
             contact=form.cleaned_data["contact"],
         )
     except ValidationError as error:
-        add_errors(form, error)
+        add_service_errors(form, error)
         return _settings_page(request, actor, municipality, letter_form=form)
     messages.success(request, _("The offer letter is saved."))
     return redirect("workspace:early_signals_settings")

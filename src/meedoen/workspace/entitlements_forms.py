@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -26,15 +25,6 @@ from meedoen.socialmap.models import Offer
 from meedoen.workspace.socialmap_forms import CHECKBOX, LONG_TEXT, SELECT, TEXTAREA, TEXTBOX, WebAddressField
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a refusal of a service next to the field it names, or at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _date() -> forms.DateInput:

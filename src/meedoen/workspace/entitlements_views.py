@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -41,8 +40,8 @@ from meedoen.workspace.entitlements_forms import (
     RecipientsUploadForm,
     SchemeEndForm,
     SchemeForm,
-    add_errors,
 )
+from meedoen.workspace.form_handling import Saved, saved_or_shown
 from meedoen.workspace.views import _page
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -107,23 +106,12 @@ def schemes(request: HttpRequest, actor: Actor, municipality: Municipality) -> H
 def scheme_create(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
     require_role(actor, *KEEPERS, municipality_id=municipality.pk)
     form = _scheme_form(request, actor, municipality, Scheme(municipality=municipality))
-    if form.is_bound and form.is_valid():
-        try:
-            created = services.scheme_create(actor=actor, municipality=municipality, fields=form.scheme_fields())
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("“%(name)s” is added.") % {"name": created.name})
-            return redirect("workspace:benefits")
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/entitlements/scheme_form.html",
-        form=form,
-        scheme=None,
-        status=400 if form.errors else 200,
-    )
+
+    def save() -> Saved:
+        created = services.scheme_create(actor=actor, municipality=municipality, fields=form.scheme_fields())
+        return Saved(_("“%(name)s” is added.") % {"name": created.name}, reverse("workspace:benefits"))
+
+    return saved_or_shown(request, form, save, lambda: _scheme_page(request, actor, municipality, form, None))
 
 
 @staff_view
@@ -132,21 +120,24 @@ def scheme_edit(request: HttpRequest, actor: Actor, municipality: Municipality, 
     current = _scheme(municipality, scheme)
     # The form works on its own copy, so the service compares against the scheme as it is stored.
     form = _scheme_form(request, actor, municipality, _scheme(municipality, scheme))
-    if form.is_bound and form.is_valid():
-        try:
-            services.scheme_update(actor=actor, scheme=current, fields=form.scheme_fields())
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("Your changes to “%(name)s” are saved.") % {"name": current.name})
-            return redirect("workspace:benefits")
+
+    def save() -> Saved:
+        services.scheme_update(actor=actor, scheme=current, fields=form.scheme_fields())
+        return Saved(_("Your changes to “%(name)s” are saved.") % {"name": current.name}, reverse("workspace:benefits"))
+
+    return saved_or_shown(request, form, save, lambda: _scheme_page(request, actor, municipality, form, current))
+
+
+def _scheme_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, form: SchemeForm, scheme: Scheme | None
+) -> HttpResponse:
     return _page(
         request,
         actor,
         municipality,
         "workspace/entitlements/scheme_form.html",
         form=form,
-        scheme=current,
+        scheme=scheme,
         status=400 if form.errors else 200,
     )
 
@@ -158,20 +149,19 @@ def scheme_end(request: HttpRequest, actor: Actor, municipality: Municipality, s
     current = _scheme(municipality, scheme)
     data = request.POST if request.method == "POST" else None
     form = SchemeEndForm(data, initial={"valid_until": current.valid_until or timezone.localdate()})
-    if form.is_bound and form.is_valid():
-        try:
-            services.scheme_update(
-                actor=actor, scheme=current, fields={"valid_until": form.cleaned_data["valid_until"]}
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("“%(name)s” ends on %(date)s.")
-                % {"name": current.name, "date": form.cleaned_data["valid_until"].strftime("%d-%m-%Y")},
-            )
-            return redirect("workspace:benefits")
+
+    def save() -> Saved:
+        ends = form.cleaned_data["valid_until"]
+        services.scheme_update(actor=actor, scheme=current, fields={"valid_until": ends})
+        message = _("“%(name)s” ends on %(date)s.") % {"name": current.name, "date": ends.strftime("%d-%m-%Y")}
+        return Saved(message, reverse("workspace:benefits"))
+
+    return saved_or_shown(request, form, save, lambda: _scheme_end_page(request, actor, municipality, form, current))
+
+
+def _scheme_end_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, form: SchemeEndForm, current: Scheme
+) -> HttpResponse:
     return _page(
         request,
         actor,
@@ -257,27 +247,27 @@ def population(request: HttpRequest, actor: Actor, municipality: Municipality) -
     form = PopulationForm(
         request.POST if request.method == "POST" else None, instance=population_assumptions_of(municipality)
     )
-    if form.is_bound and form.is_valid():
-        try:
-            services.population_assumptions_save(
-                actor=actor, municipality=municipality, fields=form.population_fields()
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The assumptions are saved. The estimates use them from now on."))
-            return redirect("workspace:non-take-up")
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/entitlements/population.html",
-        form=form,
-        saved=stored.pk is not None,
-        updated_at=stored.updated_at,
-        may_edit=_holds(actor, municipality, KEEPERS),
-        status=400 if form.errors else 200,
-    )
+
+    def save() -> Saved:
+        services.population_assumptions_save(actor=actor, municipality=municipality, fields=form.population_fields())
+        return Saved(
+            _("The assumptions are saved. The estimates use them from now on."), reverse("workspace:non-take-up")
+        )
+
+    def show() -> HttpResponse:
+        return _page(
+            request,
+            actor,
+            municipality,
+            "workspace/entitlements/population.html",
+            form=form,
+            saved=stored.pk is not None,
+            updated_at=stored.updated_at,
+            may_edit=_holds(actor, municipality, KEEPERS),
+            status=400 if form.errors else 200,
+        )
+
+    return saved_or_shown(request, form, save, show)
 
 
 @staff_view

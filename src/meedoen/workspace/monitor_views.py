@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +23,8 @@ from meedoen.core.access import Actor, require_role
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.coordination_views import spreadsheet_safe
 from meedoen.workspace.decorators import staff_view
+from meedoen.workspace.form_handling import Saved, saved_or_shown
 from meedoen.workspace.monitor_forms import FiguresUploadForm, IndicatorForm
-from meedoen.workspace.socialmap_forms import add_service_errors
 from meedoen.workspace.views import _page
 
 SERIES_CLASSES = {"area": "meedoen-chart__line--area", "municipality": "meedoen-chart__line--municipality"}
@@ -112,36 +113,38 @@ def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipal
         origin=Indicator.Origin.DERIVED
     )
     form = IndicatorForm(request.POST if request.method == "POST" else None, parts=parts)
-    if form.is_bound and form.is_valid():
+
+    def save() -> Saved:
         data = form.cleaned_data
-        try:
-            created = indicator_define(
-                actor=actor,
-                municipality=municipality,
-                code=data["code"],
-                name=data["name"],
-                unit=data["unit"],
-                kind=data["kind"],
-                definition=data["definition"],
-                source=data["source"],
-                polarity=data["polarity"],
-                decimals=data["decimals"],
-                numerator=data["numerator"],
-                denominator=data["denominator"],
-                factor=data["factor"] if data["numerator"] else 1,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Indicator “%(name)s” is added.") % {"name": created.name})
-            return redirect("workspace:monitor")
-    return _page(
+        created = indicator_define(
+            actor=actor,
+            municipality=municipality,
+            code=data["code"],
+            name=data["name"],
+            unit=data["unit"],
+            kind=data["kind"],
+            definition=data["definition"],
+            source=data["source"],
+            polarity=data["polarity"],
+            decimals=data["decimals"],
+            numerator=data["numerator"],
+            denominator=data["denominator"],
+            factor=data["factor"] if data["numerator"] else 1,
+        )
+        return Saved(_("Indicator “%(name)s” is added.") % {"name": created.name}, reverse("workspace:monitor"))
+
+    return saved_or_shown(
         request,
-        actor,
-        municipality,
-        "workspace/monitor/indicator_form.html",
-        form=form,
-        status=400 if form.errors else 200,
+        form,
+        save,
+        lambda: _page(
+            request,
+            actor,
+            municipality,
+            "workspace/monitor/indicator_form.html",
+            form=form,
+            status=400 if form.errors else 200,
+        ),
     )
 
 
