@@ -17,16 +17,17 @@ from django.forms.boundfield import BoundField
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from meedoen.areas.models import Area
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.languages import COMMON_LANGUAGES
-from meedoen.socialmap.models import Location, OpeningHours
+from meedoen.socialmap.models import Location, OpeningHours, TaxonomyTerm
 from meedoen.socialmap.models import Offer as OfferModel
 from meedoen.socialmap.selectors import locations_of_municipalities, offer_municipalities, taxonomy_terms
-from meedoen.socialmap.services import OFFER_FIELDS, OfferRelations
+from meedoen.socialmap.services import LOCATION_FIELDS, OFFER_FIELDS, OfferRelations
 from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
 
 TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
@@ -68,19 +69,67 @@ def _checkboxes() -> forms.CheckboxSelectMultiple:
     return forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX})
 
 
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": SELECT})
+
+
+def _name_field(help_text: StrOrPromise) -> forms.CharField:
+    return forms.CharField(label=_("Name"), max_length=200, help_text=help_text, widget=_textbox())
+
+
+def _long_text_field(
+    label: StrOrPromise, *, rows: int = 4, required: bool = False, help_text: StrOrPromise = ""
+) -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=LONG_TEXT, required=required, help_text=help_text, widget=_textarea(rows)
+    )
+
+
+def _phone_field(label: StrOrPromise) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=30,
+        required=False,
+        validators=[PHONE_NUMBER],
+        widget=_textbox(type="tel", autocomplete="off"),
+    )
+
+
+def _age_field(label: StrOrPromise) -> forms.IntegerField:
+    return forms.IntegerField(label=label, min_value=0, max_value=130, required=False, widget=_number())
+
+
+def _tick_field(label: StrOrPromise) -> forms.BooleanField:
+    return forms.BooleanField(label=label, required=False, widget=forms.CheckboxInput(attrs={"class": CHECKBOX}))
+
+
+def _terms_field(
+    label: StrOrPromise, taxonomy: str, help_text: StrOrPromise
+) -> forms.ModelMultipleChoiceField[TaxonomyTerm]:
+    """Check boxes for the terms of one managed list, chosen and kept by their code."""
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=taxonomy_terms(taxonomy),
+        to_field_name="code",
+        required=False,
+        help_text=help_text,
+        widget=_checkboxes(),
+    )
+
+
+def _options_field(
+    label: StrOrPromise, help_text: StrOrPromise, choices: Iterable[tuple[str, Any]] = ()
+) -> forms.MultipleChoiceField:
+    """Check boxes of which any number may be ticked, or none."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, help_text=help_text, widget=_checkboxes()
+    )
+
+
 def _in_order(chosen: Iterable[str], choices: Iterable[tuple[str, Any]]) -> list[str]:
     """The chosen values in the order of the list, so that saving an unchanged form changes nothing."""
     wanted = set(chosen)
     return [value for value, _label in choices if value in wanted]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a refusal of a service next to the field it names, or at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 @dataclass(frozen=True)
@@ -91,29 +140,64 @@ class ChoiceGroup:
     options: list[Any]
 
 
-class OfferForm(forms.Form):
-    """An offer with everything a maintainer says about it. Built for one actor in one municipality;
-    for a new offer of a maintainer of several organisations it asks which one."""
+class _KeptByOrganisationForm(forms.Form):
+    """Something one organisation keeps: an offer or a place. A new one asks which organisation, unless
+    the maintainer keeps only one; one that exists stays with the organisation that keeps it."""
 
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.none(),
         empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
+        widget=_select(),
     )
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=200,
-        help_text=_("Short and clear, such as “Food parcel” or “Help with forms”."),
-        widget=_textbox(),
-    )
-    description = forms.CharField(
-        label=_("Description"),
-        max_length=LONG_TEXT,
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        initial: dict[str, Any],
+        organisations: QuerySet[Organisation],
+        kept_by: Organisation | None,
+    ) -> None:
+        super().__init__(data, initial=initial)
+        if kept_by is None:
+            chosen = list(organisations)
+            kept_by = chosen[0] if len(chosen) == 1 else None
+        self.fixed_organisation: Organisation | None = kept_by
+        if kept_by is not None:
+            del self.fields["organisation"]
+        else:
+            self._field("organisation").queryset = organisations
+
+    def _field(self, name: str) -> Any:
+        return self.fields[name]
+
+    def chosen_organisation(self) -> Organisation | None:
+        if self.fixed_organisation is not None:
+            return self.fixed_organisation
+        chosen = self.cleaned_data.get("organisation")
+        return chosen if isinstance(chosen, Organisation) else None
+
+    def keeping_organisation(self) -> Organisation:
+        """The organisation that is to keep the offer or place, as the services take it; only once the
+        form is valid, when there always is one."""
+        organisation = self.chosen_organisation()
+        assert organisation is not None
+        return organisation
+
+
+class OfferForm(_KeptByOrganisationForm):
+    """An offer with everything a maintainer says about it. Built for one actor in one municipality;
+    for a new offer of a maintainer of several organisations it asks which one."""
+
+    name = _name_field(_("Short and clear, such as “Food parcel” or “Help with forms”."))
+    description = _long_text_field(
+        _("Description"),
+        rows=6,
+        required=True,
         help_text=_(
             "Write in plain language (level B1): short sentences and everyday words. Say what someone gets, and how."
         ),
-        widget=_textarea(6),
     )
     status = forms.ChoiceField(
         label=_("Status"),
@@ -121,29 +205,13 @@ class OfferForm(forms.Form):
         initial=OfferModel.Status.ACTIVE,
         widget=forms.RadioSelect(attrs={"class": RADIO}),
     )
-    themes = forms.ModelMultipleChoiceField(
-        label=_("Themes"),
-        queryset=taxonomy_terms(THEMES_CODE),
-        to_field_name="code",
-        required=False,
-        help_text=_("What the help is about. Residents filter on these."),
-        widget=_checkboxes(),
+    themes = _terms_field(_("Themes"), THEMES_CODE, _("What the help is about. Residents filter on these."))
+    target_groups = _terms_field(
+        _("Target groups"),
+        TARGET_GROUPS_CODE,
+        _("Who the help is mainly meant for. Leave empty when it is for everyone."),
     )
-    target_groups = forms.ModelMultipleChoiceField(
-        label=_("Target groups"),
-        queryset=taxonomy_terms(TARGET_GROUPS_CODE),
-        to_field_name="code",
-        required=False,
-        help_text=_("Who the help is mainly meant for. Leave empty when it is for everyone."),
-        widget=_checkboxes(),
-    )
-    conditions = forms.CharField(
-        label=_("Conditions"),
-        max_length=LONG_TEXT,
-        required=False,
-        help_text=_("Who can use it, in words."),
-        widget=_textarea(),
-    )
+    conditions = _long_text_field(_("Conditions"), help_text=_("Who can use it, in words."))
     income_limit_percent = forms.IntegerField(
         label=_("Income limit (% of the social minimum)"),
         min_value=1,
@@ -152,74 +220,28 @@ class OfferForm(forms.Form):
         help_text=_("Such as 120. Leave empty when there is no income limit."),
         widget=_number(),
     )
-    minimum_age = forms.IntegerField(
-        label=_("Minimum age"), min_value=0, max_value=130, required=False, widget=_number()
+    minimum_age = _age_field(_("Minimum age"))
+    maximum_age = _age_field(_("Maximum age"))
+    residents_only = _tick_field(_("Only for residents of the municipality"))
+    is_free = _tick_field(_("Free of charge"))
+    costs = _long_text_field(
+        _("Costs"), rows=3, help_text=_("What it costs, when it is not free. Mention discounts too.")
     )
-    maximum_age = forms.IntegerField(
-        label=_("Maximum age"), min_value=0, max_value=130, required=False, widget=_number()
-    )
-    residents_only = forms.BooleanField(
-        label=_("Only for residents of the municipality"),
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
-    )
-    is_free = forms.BooleanField(
-        label=_("Free of charge"), required=False, widget=forms.CheckboxInput(attrs={"class": CHECKBOX})
-    )
-    costs = forms.CharField(
-        label=_("Costs"),
-        max_length=LONG_TEXT,
-        required=False,
-        help_text=_("What it costs, when it is not free. Mention discounts too."),
-        widget=_textarea(3),
-    )
-    ways_in = forms.MultipleChoiceField(
-        label=_("Ways in"),
-        choices=OfferModel.WayIn.choices,
-        required=False,
-        help_text=_("How residents can get in touch."),
-        widget=_checkboxes(),
-    )
-    application_process = forms.CharField(
-        label=_("How to apply"),
-        max_length=LONG_TEXT,
-        required=False,
+    ways_in = _options_field(_("Ways in"), _("How residents can get in touch."), OfferModel.WayIn.choices)
+    application_process = _long_text_field(
+        _("How to apply"),
         help_text=_("The steps, such as “Call us for an appointment” or “Fill in the form on our website”."),
-        widget=_textarea(),
     )
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"),
-        choices=COMMON_LANGUAGES,
-        required=False,
-        help_text=_("The languages residents can be helped in."),
-        widget=_checkboxes(),
-    )
+    languages = _options_field(_("Languages"), _("The languages residents can be helped in."), COMMON_LANGUAGES)
     municipalities = forms.ModelMultipleChoiceField(
         label=_("Offered in"),
         queryset=Municipality.objects.none(),
         help_text=_("The municipalities whose residents can use this offer."),
         widget=_checkboxes(),
     )
-    locations = forms.MultipleChoiceField(
-        label=_("Places"),
-        required=False,
-        help_text=_("Where residents can get this help. Any partner's place can be chosen."),
-        widget=_checkboxes(),
-    )
-    phone = forms.CharField(
-        label=_("Phone number"),
-        max_length=30,
-        required=False,
-        validators=[PHONE_NUMBER],
-        widget=_textbox(type="tel", autocomplete="off"),
-    )
-    whatsapp = forms.CharField(
-        label=_("WhatsApp number"),
-        max_length=30,
-        required=False,
-        validators=[PHONE_NUMBER],
-        widget=_textbox(type="tel", autocomplete="off"),
-    )
+    locations = _options_field(_("Places"), _("Where residents can get this help. Any partner's place can be chosen."))
+    phone = _phone_field(_("Phone number"))
+    whatsapp = _phone_field(_("WhatsApp number"))
     email = forms.EmailField(
         label=_("E-mail address"), max_length=254, required=False, widget=_textbox(type="email", autocomplete="off")
     )
@@ -244,20 +266,18 @@ class OfferForm(forms.Form):
         self.actor = actor
         self.municipality = municipality
         self.offer = offer
-        super().__init__(data, initial=self._initial_of(offer) if offer is not None else {"is_free": True})
+        super().__init__(
+            data,
+            initial=self._initial_of(offer) if offer is not None else {"is_free": True},
+            organisations=organisations,
+            kept_by=offer.organisation if offer is not None else None,
+        )
         if offer is not None:
-            del self.fields["organisation"]
-            self.fixed_organisation: Organisation | None = offer.organisation
             allowed = offer_municipalities(actor=actor, organisation=offer.organisation)
         else:
-            chosen = list(organisations)
-            self.fixed_organisation = chosen[0] if len(chosen) == 1 else None
-            if self.fixed_organisation is not None:
-                del self.fields["organisation"]
-            else:
-                self._field("organisation").queryset = organisations
+            # No second query: the queryset keeps the organisations the base form has read.
             allowed = Municipality.objects.filter(
-                pk__in={m.pk for o in chosen for m in offer_municipalities(actor=actor, organisation=o)}
+                pk__in={m.pk for o in organisations for m in offer_municipalities(actor=actor, organisation=o)}
             ).order_by("name")
         self.offered_in = list(allowed)
         if len(self.offered_in) > 1:
@@ -282,9 +302,6 @@ class OfferForm(forms.Form):
         known = {code for code, _name in COMMON_LANGUAGES}
         others = [(code, code) for code in (offer.languages if offer is not None else []) if code not in known]
         self._field("languages").choices = [*COMMON_LANGUAGES, *others]
-
-    def _field(self, name: str) -> Any:
-        return self.fields[name]
 
     @staticmethod
     def _initial_of(offer: OfferModel) -> dict[str, Any]:
@@ -337,12 +354,6 @@ class OfferForm(forms.Form):
             self.add_error("locations", _("Choose places in the municipalities where the offer is given."))
         return cleaned
 
-    def chosen_organisation(self) -> Organisation | None:
-        if self.fixed_organisation is not None:
-            return self.fixed_organisation
-        chosen = self.cleaned_data.get("organisation")
-        return chosen if isinstance(chosen, Organisation) else None
-
     def chosen_municipalities(self) -> list[Municipality]:
         if "municipalities" not in self.fields:
             return [self.municipality]
@@ -370,6 +381,10 @@ class HoursRow:
     errors: list[str]
 
 
+# The fields of a place that staff fill in: all that ``location_save`` takes but the coordinates,
+# which the form leaves as they are.
+PLACE_FIELDS = tuple(name for name in LOCATION_FIELDS if name not in ("latitude", "longitude"))
+
 # Two periods a day cover the usual "morning, and again after lunch"; both empty means closed.
 PERIODS = 2
 
@@ -378,24 +393,11 @@ def _hour_field_names(weekday: int) -> list[tuple[str, str]]:
     return [(f"day{weekday}_opens_{period}", f"day{weekday}_closes_{period}") for period in range(1, PERIODS + 1)]
 
 
-class LocationForm(forms.Form):
+class LocationForm(_KeptByOrganisationForm):
     """A place an organisation keeps, with its weekly opening hours."""
 
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.none(),
-        empty_label=None,
-        widget=forms.Select(attrs={"class": SELECT}),
-    )
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=200,
-        help_text=_("The name residents know, such as “Community centre De Hoef”."),
-        widget=_textbox(),
-    )
-    description = forms.CharField(
-        label=_("About this place"), max_length=LONG_TEXT, required=False, widget=_textarea(3)
-    )
+    name = _name_field(_("The name residents know, such as “Community centre De Hoef”."))
+    description = _long_text_field(_("About this place"), rows=3)
     street_address = forms.CharField(label=_("Street and number"), max_length=200, widget=_textbox(autocomplete="off"))
     postal_code = forms.CharField(
         label=_("Postal code"),
@@ -408,21 +410,17 @@ class LocationForm(forms.Form):
         label=_("District"),
         required=False,
         help_text=_("Residents can look for help in their own district."),
-        widget=forms.Select(attrs={"class": SELECT}),
+        widget=_select(),
     )
-    accessibility = forms.CharField(
-        label=_("Accessibility"),
-        max_length=LONG_TEXT,
-        required=False,
+    accessibility = _long_text_field(
+        _("Accessibility"),
+        rows=3,
         help_text=_("Such as: no steps at the entrance, a lift, an accessible toilet, a hearing loop."),
-        widget=_textarea(3),
     )
-    transportation = forms.CharField(
-        label=_("Getting there"),
-        max_length=LONG_TEXT,
-        required=False,
+    transportation = _long_text_field(
+        _("Getting there"),
+        rows=3,
         help_text=_("Such as the nearest bus stop, and where to park a car or bicycle."),
-        widget=_textarea(3),
     )
 
     def __init__(
@@ -433,20 +431,15 @@ class LocationForm(forms.Form):
         organisations: QuerySet[Organisation],
         location: Location | None = None,
     ) -> None:
-        super().__init__(data, initial=self._initial_of(location) if location is not None else {})
+        super().__init__(
+            data,
+            initial=self._initial_of(location) if location is not None else {},
+            organisations=organisations,
+            kept_by=location.organisation if location is not None else None,
+        )
         self.municipality = municipality
         # Places abroad (from an import, say) keep their own kind of postal code.
         self.in_the_netherlands = location is None or getattr(location, "country", "NL") == "NL"
-        if location is not None:
-            del self.fields["organisation"]
-            self.fixed_organisation: Organisation | None = location.organisation
-        else:
-            chosen = list(organisations)
-            self.fixed_organisation = chosen[0] if len(chosen) == 1 else None
-            if self.fixed_organisation is not None:
-                del self.fields["organisation"]
-            else:
-                self._field("organisation").queryset = organisations
         self._areas: dict[str, Area] = {area.code: area for area in districts_of(municipality.code)}
         if location is not None and location.area is not None and location.area.code not in self._areas:
             # A neighbourhood (buurt) set by an import stays choosable, so saving does not lose it.
@@ -464,9 +457,6 @@ class LocationForm(forms.Form):
                 self.fields[opens] = self._time_field(opens_label)
                 self.fields[closes] = self._time_field(closes_label)
 
-    def _field(self, name: str) -> Any:
-        return self.fields[name]
-
     @staticmethod
     def _time_field(label: str) -> forms.TimeField:
         return forms.TimeField(
@@ -479,16 +469,8 @@ class LocationForm(forms.Form):
 
     @staticmethod
     def _initial_of(location: Location) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            "name": location.name,
-            "description": location.description,
-            "street_address": location.street_address,
-            "postal_code": location.postal_code,
-            "city": location.city,
-            "area": location.area.code if location.area is not None else "",
-            "accessibility": location.accessibility,
-            "transportation": location.transportation,
-        }
+        initial: dict[str, Any] = {name: getattr(location, name) for name in PLACE_FIELDS}
+        initial["area"] = location.area.code if location.area is not None else ""
         periods: dict[int, list[OpeningHours]] = {}
         for entry in sorted(location.opening_hours.all(), key=lambda entry: (entry.weekday, entry.opens_at)):
             periods.setdefault(entry.weekday, []).append(entry)
@@ -552,16 +534,9 @@ class LocationForm(forms.Form):
                 previous_close = closes
         return cleaned
 
-    def chosen_organisation(self) -> Organisation | None:
-        if self.fixed_organisation is not None:
-            return self.fixed_organisation
-        chosen = self.cleaned_data.get("organisation")
-        return chosen if isinstance(chosen, Organisation) else None
-
     def location_fields(self) -> dict[str, Any]:
         """The place's own fields, as ``location_save`` takes them; coordinates stay as they are."""
-        names = ("name", "description", "street_address", "postal_code", "city", "area")
-        return {name: self.cleaned_data[name] for name in (*names, "accessibility", "transportation")}
+        return {name: self.cleaned_data[name] for name in PLACE_FIELDS}
 
     def opening_hours(self) -> list[tuple[int, time, time]]:
         hours = []

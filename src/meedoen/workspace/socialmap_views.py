@@ -4,13 +4,15 @@ offer of the municipality, with the offers nobody checked for six months flagged
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,10 +33,13 @@ from meedoen.socialmap.selectors import (
     organisations_maintained_by,
 )
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.socialmap_forms import LocationForm, OfferForm, add_service_errors
+from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.socialmap_forms import LocationForm, OfferForm
 from meedoen.workspace.views import _page
 
 PAGE_SIZE = 50
+OFFER_FORM_PAGE = "workspace/socialmap/offer_form.html"
+LOCATION_FORM_PAGE = "workspace/socialmap/location_form.html"
 
 
 def _is_maintainer(actor: Actor, municipality: Municipality) -> bool:
@@ -121,57 +126,64 @@ def socialmap(request: HttpRequest, actor: Actor, municipality: Municipality) ->
     )
 
 
+def _submitted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _form_page(
+    request: HttpRequest,
+    actor: Actor,
+    municipality: Municipality,
+    template: str,
+    form: Form,
+    save: Callable[[], str],
+    *,
+    redirect_to: str,
+    **context: object,
+) -> HttpResponse:
+    """Show ``form`` on ``template``; once it is valid, ``save`` calls the service and returns what the
+    page then says, on its way to ``redirect_to``. A refusal of the service is shown on the form."""
+    return saved_or_shown(
+        request,
+        form,
+        lambda: Saved(save(), redirect_to),
+        lambda: _page(request, actor, municipality, template, status=400 if form.errors else 200, form=form, **context),
+    )
+
+
+def _offer_form_page(
+    request: HttpRequest, actor: Actor, municipality: Municipality, offer: Offer | None
+) -> HttpResponse:
+    organisations = organisations_maintained_by(actor=actor, municipality_id=municipality.pk)
+    form = OfferForm(
+        _submitted(request), actor=actor, municipality=municipality, organisations=organisations, offer=offer
+    )
+
+    def save() -> str:
+        if offer is None:
+            created = services.offer_create(
+                actor=actor,
+                organisation=form.keeping_organisation(),
+                fields=form.offer_fields(),
+                relations=form.relations(),
+            )
+            return _("“%(name)s” is added to the social map.") % {"name": created.name}
+        services.offer_update(actor=actor, offer=offer, fields=form.offer_fields(), relations=form.relations())
+        return _("Your changes to “%(name)s” are saved.") % {"name": offer.name}
+
+    return _form_page(
+        request, actor, municipality, OFFER_FORM_PAGE, form, save, redirect_to="workspace:socialmap", offer=offer
+    )
+
+
 @staff_view
 def offer_create(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
-    organisations = organisations_maintained_by(actor=actor, municipality_id=municipality.pk)
-    data = request.POST if request.method == "POST" else None
-    form = OfferForm(data, actor=actor, municipality=municipality, organisations=organisations)
-    if form.is_bound and form.is_valid():
-        organisation = form.chosen_organisation()
-        assert organisation is not None
-        try:
-            offer = services.offer_create(
-                actor=actor, organisation=organisation, fields=form.offer_fields(), relations=form.relations()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("“%(name)s” is added to the social map.") % {"name": offer.name})
-            return redirect("workspace:socialmap")
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/socialmap/offer_form.html",
-        form=form,
-        offer=None,
-        status=400 if form.errors else 200,
-    )
+    return _offer_form_page(request, actor, municipality, None)
 
 
 @staff_view
 def offer_edit(request: HttpRequest, actor: Actor, municipality: Municipality, offer: UUID) -> HttpResponse:
-    current = _own_offer(actor, municipality, offer)
-    organisations = organisations_maintained_by(actor=actor, municipality_id=municipality.pk)
-    data = request.POST if request.method == "POST" else None
-    form = OfferForm(data, actor=actor, municipality=municipality, organisations=organisations, offer=current)
-    if form.is_bound and form.is_valid():
-        try:
-            services.offer_update(actor=actor, offer=current, fields=form.offer_fields(), relations=form.relations())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Your changes to “%(name)s” are saved.") % {"name": current.name})
-            return redirect("workspace:socialmap")
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/socialmap/offer_form.html",
-        form=form,
-        offer=current,
-        status=400 if form.errors else 200,
-    )
+    return _offer_form_page(request, actor, municipality, _own_offer(actor, municipality, offer))
 
 
 @require_POST
@@ -212,33 +224,28 @@ def _location_form_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, location: Location | None
 ) -> HttpResponse:
     organisations = organisations_maintained_by(actor=actor, municipality_id=municipality.pk)
-    data = request.POST if request.method == "POST" else None
-    form = LocationForm(data, municipality=municipality, organisations=organisations, location=location)
-    if form.is_bound and form.is_valid():
-        organisation = form.chosen_organisation()
-        assert organisation is not None
-        try:
-            saved = services.location_save(
-                actor=actor,
-                organisation=organisation,
-                municipality=municipality,
-                fields=form.location_fields(),
-                opening_hours=form.opening_hours(),
-                location=location,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The place “%(name)s” is saved.") % {"name": saved.name})
-            return redirect("workspace:locations")
-    return _page(
+    form = LocationForm(_submitted(request), municipality=municipality, organisations=organisations, location=location)
+
+    def save() -> str:
+        saved = services.location_save(
+            actor=actor,
+            organisation=form.keeping_organisation(),
+            municipality=municipality,
+            fields=form.location_fields(),
+            opening_hours=form.opening_hours(),
+            location=location,
+        )
+        return _("The place “%(name)s” is saved.") % {"name": saved.name}
+
+    return _form_page(
         request,
         actor,
         municipality,
-        "workspace/socialmap/location_form.html",
-        form=form,
+        LOCATION_FORM_PAGE,
+        form,
+        save,
+        redirect_to="workspace:locations",
         location=location,
-        status=400 if form.errors else 200,
     )
 
 
