@@ -27,7 +27,7 @@ from meedoen.compass.services import board as services
 from meedoen.core.access import Actor
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.form_handling import Saved, form_page, submitted
 from meedoen.workspace.socialmap_forms import SELECT, TEXTBOX
 from meedoen.workspace.views import _page
 
@@ -83,9 +83,13 @@ def _session(actor: Actor, municipality: Municipality, session_id: int) -> Board
     return found
 
 
-def _to_board(session_id: int, anchor: str = "") -> HttpResponse:
+def _board_url(session_id: int, anchor: str = "") -> str:
     url = reverse("workspace:board", args=[session_id])
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _to_board(session_id: int, anchor: str = "") -> HttpResponse:
+    return redirect(_board_url(session_id, anchor))
 
 
 def _refusal(request: HttpRequest, error: ValidationError) -> None:
@@ -103,7 +107,7 @@ def sessions(request: HttpRequest, actor: Actor, municipality: Municipality) -> 
     compasses = compasses_of(actor=actor, municipality_id=municipality.pk)
     current = current_compass(actor=actor, municipality_id=municipality.pk)
     form = OpenSessionForm(
-        request.POST if request.method == "POST" else None,
+        submitted(request),
         compasses=compasses,
         initial={"compass": current.pk if current else None, "minutes": 120},
     )
@@ -117,23 +121,17 @@ def sessions(request: HttpRequest, actor: Actor, municipality: Municipality) -> 
             minutes=form.cleaned_data["minutes"],
         )
         message = _("The session is open. Participants join with the code %(code)s.") % {"code": opened.code}
-        return Saved(message, reverse("workspace:board", args=[opened.pk]))
+        return Saved(message, _board_url(opened.pk))
 
-    def show() -> HttpResponse:
+    def shown() -> dict[str, object]:
         now = timezone.now()
-        return _page(
-            request,
-            actor,
-            municipality,
-            "workspace/board/sessions.html",
-            lines=lines,
-            open_ids={line.session.pk for line in lines if line.session.is_open(now)},
-            form=form,
-            has_compass=current is not None,
-            status=400 if form.errors else 200,
-        )
+        return {
+            "lines": lines,
+            "open_ids": {line.session.pk for line in lines if line.session.is_open(now)},
+            "has_compass": current is not None,
+        }
 
-    return saved_or_shown(request, form, save, show)
+    return form_page(request, actor, municipality, "workspace/board/sessions.html", form, save, shown)
 
 
 def _join_address(request: HttpRequest, session: BoardSession) -> str:

@@ -37,7 +37,7 @@ from meedoen.workspace.compass_forms import (
     TurnTheCurveForm,
 )
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.form_handling import Saved, form_page, submitted
 from meedoen.workspace.views import _page
 
 FORM_TEMPLATE = "workspace/compass/form.html"
@@ -70,41 +70,19 @@ def _found(lookup: Callable[..., T | None], actor: Actor, municipality: Municipa
 
 def _editable(lookup: Callable[..., T | None], actor: Actor, municipality: Municipality, **ids: int) -> T:
     """What ``lookup`` finds, as :func:`_found` says, for an actor who keeps the compass; a 403 for
-    anyone else. Something that is not there is a 404 first, whoever asks."""
+    anyone else. For those the lookup lets read, something that is not there is a 404 first."""
     found = _found(lookup, actor, municipality, **ids)
     selectors.require_editor(actor, municipality.pk)
     return found
-
-
-def _page_with_form(
-    request: HttpRequest,
-    actor: Actor,
-    municipality: Municipality,
-    form: Form,
-    save: Callable[[], Saved],
-    template: str,
-    context: Callable[[], dict[str, Any]],
-) -> HttpResponse:
-    """Show ``form`` on ``template``; once it is valid, ``save`` calls the service, and the page says
-    so and goes on. A refusal of the service is shown next to the field it names, or at the top.
-    ``context`` is asked for only when the page is shown, so that it shows what the service left."""
-    return saved_or_shown(
-        request,
-        form,
-        save,
-        lambda: _page(
-            request, actor, municipality, template, form=form, status=400 if form.errors else 200, **context()
-        ),
-    )
 
 
 def _form_view(
     view: Callable[Concatenate[HttpRequest, Actor, Municipality, P], _FormPage],
 ) -> Callable[..., HttpResponse]:
     """A staff page with nothing but a form on it: ``view`` describes the page, and it is handled
-    as :func:`_page_with_form` says."""
+    as :func:`form_handling.form_page` says."""
 
-    @staff_view
+    @wraps(view)
     def page(
         request: HttpRequest, actor: Actor, municipality: Municipality, /, *args: P.args, **kwargs: P.kwargs
     ) -> HttpResponse:
@@ -116,11 +94,9 @@ def _form_view(
             "intro": described.intro,
             "buttons": list(described.buttons),
         }
-        return _page_with_form(
-            request, actor, municipality, described.form, described.save, FORM_TEMPLATE, lambda: texts
-        )
+        return form_page(request, actor, municipality, FORM_TEMPLATE, described.form, described.save, lambda: texts)
 
-    return wraps(view)(page)
+    return staff_view(page)
 
 
 def _action(request: HttpRequest, act: Callable[[], str], next_url: str) -> HttpResponse:
@@ -134,10 +110,6 @@ def _action(request: HttpRequest, act: Callable[[], str], next_url: str) -> Http
     else:
         messages.success(request, done)
     return redirect(next_url)
-
-
-def _data(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _compass(actor: Actor, municipality: Municipality, compass_id: int) -> Compass:
@@ -197,7 +169,7 @@ def compass_detail(request: HttpRequest, actor: Actor, municipality: Municipalit
 @_form_view
 def compass_create(request: HttpRequest, actor: Actor, municipality: Municipality) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
-    form = CompassForm(_data(request), municipality=municipality)
+    form = CompassForm(submitted(request), municipality=municipality)
 
     def save() -> Saved:
         created = services.compass_create(
@@ -224,7 +196,7 @@ def compass_create(request: HttpRequest, actor: Actor, municipality: Municipalit
 @_form_view
 def compass_edit(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> _FormPage:
     current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
-    form = CompassForm(_data(request), municipality=municipality, compass=current)
+    form = CompassForm(submitted(request), municipality=municipality, compass=current)
 
     def save() -> Saved:
         services.compass_update(
@@ -248,7 +220,7 @@ def _result_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, result: SocietalResult | None
 ) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
-    form = ResultForm(_data(request), compass=current, result=result)
+    form = ResultForm(submitted(request), compass=current, result=result)
 
     def save() -> Saved:
         services.result_save(actor=actor, compass=current, fields=form.result_fields(), result=result)
@@ -281,7 +253,7 @@ def result_edit(request: HttpRequest, actor: Actor, municipality: Municipality, 
 @_form_view
 def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipality, result: int) -> _FormPage:
     found = _editable(selectors.result_of, actor, municipality, result_id=result)
-    form = ResultIndicatorForm(_data(request), municipality=municipality)
+    form = ResultIndicatorForm(submitted(request), municipality=municipality)
 
     def save() -> Saved:
         services.result_indicator_save(actor=actor, result=found, fields=form.indicator_fields())
@@ -303,7 +275,7 @@ def _to_indicator(indicator_id: int) -> str:
 @_form_view
 def indicator_edit(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> _FormPage:
     found = _editable(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
-    form = ResultIndicatorForm(_data(request), municipality=municipality, indicator=found)
+    form = ResultIndicatorForm(submitted(request), municipality=municipality, indicator=found)
 
     def save() -> Saved:
         services.result_indicator_save(
@@ -338,7 +310,7 @@ def indicator(request: HttpRequest, actor: Actor, municipality: Municipality, in
 def turn_the_curve(request: HttpRequest, actor: Actor, municipality: Municipality, indicator: int) -> _FormPage:
     found = _editable(selectors.result_indicator_of, actor, municipality, indicator_id=indicator)
     existing = getattr(found, "turn_the_curve", None)
-    form = TurnTheCurveForm(_data(request), municipality=municipality, sheet=existing)
+    form = TurnTheCurveForm(submitted(request), municipality=municipality, sheet=existing)
 
     def save() -> Saved:
         services.turn_the_curve_save(
@@ -366,7 +338,7 @@ def _activity_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, current: Compass, activity: Activity | None
 ) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
-    form = ActivityForm(_data(request), actor=actor, compass=current, activity=activity)
+    form = ActivityForm(submitted(request), actor=actor, compass=current, activity=activity)
 
     def save() -> Saved:
         saved = services.activity_save(
@@ -421,7 +393,7 @@ def _measure_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, found: Activity, measure: PerformanceMeasure | None
 ) -> _FormPage:
     selectors.require_editor(actor, municipality.pk)
-    form = MeasureForm(_data(request), measure=measure)
+    form = MeasureForm(submitted(request), measure=measure)
 
     def save() -> Saved:
         services.measure_save(actor=actor, activity=found, fields=form.measure_fields(), measure=measure)
@@ -458,7 +430,7 @@ def _to_periods(compass_id: int) -> str:
 @staff_view
 def periods(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> HttpResponse:
     current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
-    form = PeriodForm(_data(request))
+    form = PeriodForm(submitted(request))
 
     def save() -> Saved:
         opened = services.period_open(actor=actor, compass=current, code=form.cleaned_data["code"])
@@ -471,7 +443,7 @@ def periods(request: HttpRequest, actor: Actor, municipality: Municipality, comp
             "may_review": selectors.may_review(actor, municipality.pk),
         }
 
-    return _page_with_form(request, actor, municipality, form, save, "workspace/compass/periods.html", shown)
+    return form_page(request, actor, municipality, "workspace/compass/periods.html", form, save, shown)
 
 
 @require_POST
@@ -533,7 +505,7 @@ def _measurement_page(request: HttpRequest, actor: Actor, found: Activity, exist
             if param in request.GET
         }
     form = MeasurementForm(
-        _data(request), activity=found, organisations=organisations, initial=initial, fixed=existing is not None
+        submitted(request), activity=found, organisations=organisations, initial=initial, fixed=existing is not None
     )
 
     def save() -> Saved:
@@ -599,7 +571,7 @@ def measurement_submit(
 def story_create(request: HttpRequest, actor: Actor, municipality: Municipality, activity: int) -> _FormPage:
     found = _activity(actor, municipality, activity)
     organisations = _reporting_organisations(actor, found)
-    form = StoryForm(_data(request), activity=found, organisations=organisations)
+    form = StoryForm(submitted(request), activity=found, organisations=organisations)
 
     def save() -> Saved:
         services.story_add(
@@ -678,7 +650,7 @@ def _to_reflection(session_id: int) -> str:
 @_form_view
 def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipality, compass: int) -> _FormPage:
     current = _editable(selectors.compass_of, actor, municipality, compass_id=compass)
-    form = ReflectionForm(_data(request))
+    form = ReflectionForm(submitted(request))
 
     def save() -> Saved:
         session = services.reflection_save(actor=actor, compass=current, fields=form.reflection_fields())
@@ -696,9 +668,9 @@ def reflection_create(request: HttpRequest, actor: Actor, municipality: Municipa
 
 @_form_view
 def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> _FormPage:
-    # Only those who keep the compass find a reflection session.
+    # No editor check of its own: the look-up refuses (403) anyone who does not keep the compass.
     found = _found(selectors.reflection_of, actor, municipality, session_id=session)
-    form = ReflectionForm(_data(request), session=found)
+    form = ReflectionForm(submitted(request), session=found)
 
     def save() -> Saved:
         services.reflection_save(actor=actor, compass=found.compass, fields=form.reflection_fields(), session=found)
@@ -717,7 +689,7 @@ def reflection_edit(request: HttpRequest, actor: Actor, municipality: Municipali
 def reflection(request: HttpRequest, actor: Actor, municipality: Municipality, session: int) -> HttpResponse:
     """A reflection session with its follow-up actions; the form adds an action."""
     found = _found(selectors.reflection_of, actor, municipality, session_id=session)
-    form = FollowUpForm(_data(request))
+    form = FollowUpForm(submitted(request))
 
     def save() -> Saved:
         services.follow_up_add(actor=actor, session=found, fields=form.follow_up_fields())
@@ -726,7 +698,7 @@ def reflection(request: HttpRequest, actor: Actor, municipality: Municipality, s
     def shown() -> dict[str, Any]:
         return {"detail": selectors.reflection_detail(actor=actor, session=found), "compass": found.compass}
 
-    return _page_with_form(request, actor, municipality, form, save, "workspace/compass/reflection.html", shown)
+    return form_page(request, actor, municipality, "workspace/compass/reflection.html", form, save, shown)
 
 
 @require_POST

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -49,7 +48,7 @@ from meedoen.workspace.early_signals_forms import (
     TermsForm,
     ThresholdsForm,
 )
-from meedoen.workspace.form_handling import Saved, add_service_errors, saved_or_shown
+from meedoen.workspace.form_handling import Saved, saved_or_shown
 from meedoen.workspace.views import _page
 
 # Recorded with every opening of a case page, and shown to the resident under "My data".
@@ -382,11 +381,9 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
     if action == "standard":
         services.letter_template_clear(actor=actor, municipality=municipality)
         messages.success(request, _("The letter uses the standard text again."))
-        return redirect("workspace:early_signals_settings")
+        return redirect(_settings_url())
     form = LetterTemplateForm(request.POST)
-    if not form.is_valid():
-        return _settings_page(request, actor, municipality, letter_form=form)
-    if action == "preview":
+    if action == "preview" and form.is_valid():
         text = letters.LetterText(
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
@@ -396,7 +393,8 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
         )
         preview = letters.example_letter(text=text, municipality=municipality)
         return _settings_page(request, actor, municipality, letter_form=form, preview=preview)
-    try:
+
+    def save() -> Saved:
         services.letter_template_set(
             actor=actor,
             municipality=municipality,
@@ -405,8 +403,6 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
             sender=form.cleaned_data["sender"],
             contact=form.cleaned_data["contact"],
         )
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return _settings_page(request, actor, municipality, letter_form=form)
-    messages.success(request, _("The offer letter is saved."))
-    return redirect("workspace:early_signals_settings")
+        return Saved(_("The offer letter is saved."), _settings_url())
+
+    return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, letter_form=form))

@@ -41,10 +41,11 @@ from meedoen.workspace.entitlements_forms import (
     SchemeEndForm,
     SchemeForm,
 )
-from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.form_handling import Saved, form_page, submitted
 from meedoen.workspace.views import _page
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+SCHEME_FORM_PAGE = "workspace/entitlements/scheme_form.html"
 CSV_COLUMNS = (
     "scheme_code",
     "scheme",
@@ -74,7 +75,7 @@ def _scheme(municipality: Municipality, scheme_uuid: UUID) -> Scheme:
 
 def _scheme_form(request: HttpRequest, actor: Actor, municipality: Municipality, instance: Scheme) -> SchemeForm:
     return SchemeForm(
-        request.POST if request.method == "POST" else None,
+        submitted(request),
         instance=instance,
         organisations=partner_organisations(municipality),
         offers=offers_of_municipality(actor=actor, municipality_id=municipality.pk),
@@ -111,7 +112,7 @@ def scheme_create(request: HttpRequest, actor: Actor, municipality: Municipality
         created = services.scheme_create(actor=actor, municipality=municipality, fields=form.scheme_fields())
         return Saved(_("“%(name)s” is added.") % {"name": created.name}, reverse("workspace:benefits"))
 
-    return saved_or_shown(request, form, save, lambda: _scheme_page(request, actor, municipality, form, None))
+    return form_page(request, actor, municipality, SCHEME_FORM_PAGE, form, save, lambda: {"scheme": None})
 
 
 @staff_view
@@ -125,21 +126,7 @@ def scheme_edit(request: HttpRequest, actor: Actor, municipality: Municipality, 
         services.scheme_update(actor=actor, scheme=current, fields=form.scheme_fields())
         return Saved(_("Your changes to “%(name)s” are saved.") % {"name": current.name}, reverse("workspace:benefits"))
 
-    return saved_or_shown(request, form, save, lambda: _scheme_page(request, actor, municipality, form, current))
-
-
-def _scheme_page(
-    request: HttpRequest, actor: Actor, municipality: Municipality, form: SchemeForm, scheme: Scheme | None
-) -> HttpResponse:
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/entitlements/scheme_form.html",
-        form=form,
-        scheme=scheme,
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, actor, municipality, SCHEME_FORM_PAGE, form, save, lambda: {"scheme": current})
 
 
 @staff_view
@@ -147,8 +134,7 @@ def scheme_end(request: HttpRequest, actor: Actor, municipality: Municipality, s
     """End a scheme on a day. It is kept, with its recipient counts; residents no longer see it."""
     require_role(actor, *KEEPERS, municipality_id=municipality.pk)
     current = _scheme(municipality, scheme)
-    data = request.POST if request.method == "POST" else None
-    form = SchemeEndForm(data, initial={"valid_until": current.valid_until or timezone.localdate()})
+    form = SchemeEndForm(submitted(request), initial={"valid_until": current.valid_until or timezone.localdate()})
 
     def save() -> Saved:
         ends = form.cleaned_data["valid_until"]
@@ -156,21 +142,8 @@ def scheme_end(request: HttpRequest, actor: Actor, municipality: Municipality, s
         message = _("“%(name)s” ends on %(date)s.") % {"name": current.name, "date": ends.strftime("%d-%m-%Y")}
         return Saved(message, reverse("workspace:benefits"))
 
-    return saved_or_shown(request, form, save, lambda: _scheme_end_page(request, actor, municipality, form, current))
-
-
-def _scheme_end_page(
-    request: HttpRequest, actor: Actor, municipality: Municipality, form: SchemeEndForm, current: Scheme
-) -> HttpResponse:
-    return _page(
-        request,
-        actor,
-        municipality,
-        "workspace/entitlements/scheme_end.html",
-        form=form,
-        scheme=current,
-        status=400 if form.errors else 200,
-    )
+    template = "workspace/entitlements/scheme_end.html"
+    return form_page(request, actor, municipality, template, form, save, lambda: {"scheme": current})
 
 
 # --- non-take-up ---------------------------------------------------------------------------------------
@@ -244,9 +217,7 @@ def population(request: HttpRequest, actor: Actor, municipality: Municipality) -
     if request.method == "POST":
         require_role(actor, *KEEPERS, municipality_id=municipality.pk)
     # The form works on its own copy, so the service compares against the assumptions as they are stored.
-    form = PopulationForm(
-        request.POST if request.method == "POST" else None, instance=population_assumptions_of(municipality)
-    )
+    form = PopulationForm(submitted(request), instance=population_assumptions_of(municipality))
 
     def save() -> Saved:
         services.population_assumptions_save(actor=actor, municipality=municipality, fields=form.population_fields())
@@ -254,20 +225,14 @@ def population(request: HttpRequest, actor: Actor, municipality: Municipality) -
             _("The assumptions are saved. The estimates use them from now on."), reverse("workspace:non-take-up")
         )
 
-    def show() -> HttpResponse:
-        return _page(
-            request,
-            actor,
-            municipality,
-            "workspace/entitlements/population.html",
-            form=form,
-            saved=stored.pk is not None,
-            updated_at=stored.updated_at,
-            may_edit=_holds(actor, municipality, KEEPERS),
-            status=400 if form.errors else 200,
-        )
+    def shown() -> dict[str, object]:
+        return {
+            "saved": stored.pk is not None,
+            "updated_at": stored.updated_at,
+            "may_edit": _holds(actor, municipality, KEEPERS),
+        }
 
-    return saved_or_shown(request, form, save, show)
+    return form_page(request, actor, municipality, "workspace/entitlements/population.html", form, save, shown)
 
 
 @staff_view

@@ -23,7 +23,7 @@ from meedoen.core.access import Actor, require_role
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.coordination_views import spreadsheet_safe
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.form_handling import Saved, form_page, submitted
 from meedoen.workspace.monitor_forms import FiguresUploadForm, IndicatorForm
 from meedoen.workspace.views import _page
 
@@ -112,7 +112,7 @@ def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipal
     parts = Indicator.objects.filter(Q(municipality__isnull=True) | Q(municipality=municipality)).exclude(
         origin=Indicator.Origin.DERIVED
     )
-    form = IndicatorForm(request.POST if request.method == "POST" else None, parts=parts)
+    form = IndicatorForm(submitted(request), parts=parts)
 
     def save() -> Saved:
         data = form.cleaned_data
@@ -133,19 +133,7 @@ def indicator_create(request: HttpRequest, actor: Actor, municipality: Municipal
         )
         return Saved(_("Indicator “%(name)s” is added.") % {"name": created.name}, reverse("workspace:monitor"))
 
-    return saved_or_shown(
-        request,
-        form,
-        save,
-        lambda: _page(
-            request,
-            actor,
-            municipality,
-            "workspace/monitor/indicator_form.html",
-            form=form,
-            status=400 if form.errors else 200,
-        ),
-    )
+    return form_page(request, actor, municipality, "workspace/monitor/indicator_form.html", form, save)
 
 
 @staff_view

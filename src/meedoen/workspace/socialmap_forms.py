@@ -160,9 +160,10 @@ class _KeptByOrganisationForm(forms.Form):
         kept_by: Organisation | None,
     ) -> None:
         super().__init__(data, initial=initial)
+        # The organisations it may be kept by, read once: one that exists stays with its own.
+        self.organisations = list(organisations) if kept_by is None else [kept_by]
         if kept_by is None:
-            chosen = list(organisations)
-            kept_by = chosen[0] if len(chosen) == 1 else None
+            kept_by = self.organisations[0] if len(self.organisations) == 1 else None
         self.fixed_organisation: Organisation | None = kept_by
         if kept_by is not None:
             del self.fields["organisation"]
@@ -275,9 +276,8 @@ class OfferForm(_KeptByOrganisationForm):
         if offer is not None:
             allowed = offer_municipalities(actor=actor, organisation=offer.organisation)
         else:
-            # No second query: the queryset keeps the organisations the base form has read.
             allowed = Municipality.objects.filter(
-                pk__in={m.pk for o in organisations for m in offer_municipalities(actor=actor, organisation=o)}
+                pk__in={m.pk for o in self.organisations for m in offer_municipalities(actor=actor, organisation=o)}
             ).order_by("name")
         self.offered_in = list(allowed)
         if len(self.offered_in) > 1:

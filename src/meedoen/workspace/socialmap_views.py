@@ -4,16 +4,15 @@ offer of the municipality, with the offers nobody checked for six months flagged
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,7 +32,7 @@ from meedoen.socialmap.selectors import (
     organisations_maintained_by,
 )
 from meedoen.workspace.decorators import staff_view
-from meedoen.workspace.form_handling import Saved, saved_or_shown
+from meedoen.workspace.form_handling import Saved, form_page, submitted
 from meedoen.workspace.socialmap_forms import LocationForm, OfferForm
 from meedoen.workspace.views import _page
 
@@ -126,40 +125,15 @@ def socialmap(request: HttpRequest, actor: Actor, municipality: Municipality) ->
     )
 
 
-def _submitted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(
-    request: HttpRequest,
-    actor: Actor,
-    municipality: Municipality,
-    template: str,
-    form: Form,
-    save: Callable[[], str],
-    *,
-    redirect_to: str,
-    **context: object,
-) -> HttpResponse:
-    """Show ``form`` on ``template``; once it is valid, ``save`` calls the service and returns what the
-    page then says, on its way to ``redirect_to``. A refusal of the service is shown on the form."""
-    return saved_or_shown(
-        request,
-        form,
-        lambda: Saved(save(), redirect_to),
-        lambda: _page(request, actor, municipality, template, status=400 if form.errors else 200, form=form, **context),
-    )
-
-
 def _offer_form_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, offer: Offer | None
 ) -> HttpResponse:
     organisations = organisations_maintained_by(actor=actor, municipality_id=municipality.pk)
     form = OfferForm(
-        _submitted(request), actor=actor, municipality=municipality, organisations=organisations, offer=offer
+        submitted(request), actor=actor, municipality=municipality, organisations=organisations, offer=offer
     )
 
-    def save() -> str:
+    def save() -> Saved:
         if offer is None:
             created = services.offer_create(
                 actor=actor,
@@ -167,13 +141,13 @@ def _offer_form_page(
                 fields=form.offer_fields(),
                 relations=form.relations(),
             )
-            return _("“%(name)s” is added to the social map.") % {"name": created.name}
-        services.offer_update(actor=actor, offer=offer, fields=form.offer_fields(), relations=form.relations())
-        return _("Your changes to “%(name)s” are saved.") % {"name": offer.name}
+            message = _("“%(name)s” is added to the social map.") % {"name": created.name}
+        else:
+            services.offer_update(actor=actor, offer=offer, fields=form.offer_fields(), relations=form.relations())
+            message = _("Your changes to “%(name)s” are saved.") % {"name": offer.name}
+        return Saved(message, reverse("workspace:socialmap"))
 
-    return _form_page(
-        request, actor, municipality, OFFER_FORM_PAGE, form, save, redirect_to="workspace:socialmap", offer=offer
-    )
+    return form_page(request, actor, municipality, OFFER_FORM_PAGE, form, save, lambda: {"offer": offer})
 
 
 @staff_view
@@ -224,9 +198,9 @@ def _location_form_page(
     request: HttpRequest, actor: Actor, municipality: Municipality, location: Location | None
 ) -> HttpResponse:
     organisations = organisations_maintained_by(actor=actor, municipality_id=municipality.pk)
-    form = LocationForm(_submitted(request), municipality=municipality, organisations=organisations, location=location)
+    form = LocationForm(submitted(request), municipality=municipality, organisations=organisations, location=location)
 
-    def save() -> str:
+    def save() -> Saved:
         saved = services.location_save(
             actor=actor,
             organisation=form.keeping_organisation(),
@@ -235,18 +209,9 @@ def _location_form_page(
             opening_hours=form.opening_hours(),
             location=location,
         )
-        return _("The place “%(name)s” is saved.") % {"name": saved.name}
+        return Saved(_("The place “%(name)s” is saved.") % {"name": saved.name}, reverse("workspace:locations"))
 
-    return _form_page(
-        request,
-        actor,
-        municipality,
-        LOCATION_FORM_PAGE,
-        form,
-        save,
-        redirect_to="workspace:locations",
-        location=location,
-    )
+    return form_page(request, actor, municipality, LOCATION_FORM_PAGE, form, save, lambda: {"location": location})
 
 
 @staff_view

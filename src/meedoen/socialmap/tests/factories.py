@@ -52,7 +52,8 @@ def make_offer(
 
 
 def walk_in_offer(organisation: Organisation, place: Location, name: str, **fields: Any) -> Offer:
-    """An offer residents walk in for at ``place``: a search by district finds it in the place's district only."""
+    """An offer residents walk in for at ``place``: a search by district finds it in the place's
+    district only (in none, when the place has no district)."""
     return make_offer(organisation, place.municipality, name=name, locations=(place,), ways_in=["inloop"], **fields)
 
 
