@@ -160,10 +160,11 @@ class _KeptByOrganisationForm(forms.Form):
         kept_by: Organisation | None,
     ) -> None:
         super().__init__(data, initial=initial)
-        # The organisations it may be kept by, read once: one that exists stays with its own.
+        # The organisations it may be kept by, read once: one that exists stays with its own, and a
+        # maintainer of one organisation is not asked.
         self.organisations = list(organisations) if kept_by is None else [kept_by]
-        if kept_by is None:
-            kept_by = self.organisations[0] if len(self.organisations) == 1 else None
+        if len(self.organisations) == 1:
+            kept_by = self.organisations[0]
         self.fixed_organisation: Organisation | None = kept_by
         if kept_by is not None:
             del self.fields["organisation"]
