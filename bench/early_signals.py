@@ -21,8 +21,9 @@ At each size, in a fresh database:
 - **Parse and check.** Every file read and every row checked (``formats.read_file``,
   ``rows.check_row``), without the database: the part of the intake that is pure Python.
 - **Intake.** Every file delivered with ``signals_deliver_file``, in order, as the API receives
-  it: checks, links into cases, stores signals, queues the shared-log entries (signed) and writes
-  the audit records. The shared log is sequenced by a task worker after each commit in production;
+  it: checks, links into cases, stores signals, queues the shared-log entries (one signed entry per
+  municipality and written chunk, whose items are its signals; ADR 0010) and writes the audit
+  records. The shared log is sequenced by a task worker after each commit in production;
   here the tasks are held back during the intake and their work is measured after it.
 - **Sequencing.** The worker's share: the queued entries given their place in each municipality's
   log (``sequencer.sequence_queued``).
@@ -57,6 +58,7 @@ from bench import run_apart
 
 DATABASE = "meedoen_bench_signals"
 SIZES = (100_000, 1_000_000)
+STREAMS = (1, 2)  # processes that deliver side by side: one, and one per core of the benchmark machine
 SEED = 2026
 MAX_DELIVERY = 50_000  # rows per file; the format allows 100,000
 ROWS_PER_MONTH = 330_000  # signals per month of deliveries: more signals, more months
@@ -648,32 +650,6 @@ def parse_and_check(files: Sequence[DeliveryFile]) -> None:
             check_row(raw, today=today)
 
 
-SIGNED = 50_000  # signatures timed for the signing floor (it is the same per signature at any size)
-
-
-def sign_alone(count: int) -> None:
-    """``count`` Ed25519 signatures of an entry like the intake's, one after the other in one
-    thread: what the signatures of the shared log cost at the least."""
-    from meedoen.ledger import keys
-    from meedoen.ledger.entries import entry_parts
-
-    key = keys.organisation_key(CREDITORS[0].slug)
-    head, tail = entry_parts(
-        kind="signal.received",
-        log="https://meedoen.example/log/GM0363",
-        acting=CREDITORS[0].slug,
-        receiving="",
-        subject="0" * 64,
-        subject_key_version=1,
-        payload_sha256="1" * 64,
-        time="2026-11-28T09:30:00Z",
-        refers_to="",
-    )
-    message = head + tail
-    for _ in range(count):
-        key.sign(message)
-
-
 @dataclass
 class Outcome:
     accepted: int = 0
@@ -729,7 +705,78 @@ def deliver(files: Sequence[DeliveryFile], outcome: Outcome) -> None:
         outcome.warnings += answer.receipt.warnings
 
 
-STORED = ("early_signals_case", "early_signals_signal", "core_auditevent", "ledger_entry")
+# What a stream process delivers: set before the processes are started, which inherit it.
+_STREAM_FILES: Sequence[DeliveryFile] = ()
+_STREAM_ACCEPTED: Any = None  # a shared counter of accepted signals, for the analyses beside them
+
+
+def _deliver_in_stream(index: int) -> tuple[int, int, int, int]:
+    """One file through ``signals_deliver_file`` in a stream process: its counts."""
+    from meedoen.core.access import Actor
+    from meedoen.early_signals.services import signals_deliver_file
+    from meedoen.organisations.models import Organisation
+
+    delivery = _STREAM_FILES[index]
+    creditor = Organisation.objects.get(slug=delivery.creditor)
+    answer = signals_deliver_file(
+        actor=Actor(user_id=None, label=f"creditor:{creditor.slug}:bench"),
+        creditor=creditor,
+        content=delivery.path.read_bytes(),
+    )
+    if answer.fatal:
+        raise RuntimeError(f"{delivery.path.name} was refused: {answer.problems}")
+    receipt = answer.receipt
+    with _STREAM_ACCEPTED.get_lock():
+        _STREAM_ACCEPTED.value += receipt.accepted
+    return receipt.accepted, receipt.duplicates, receipt.refused, receipt.warnings
+
+
+def deliver_in_streams(files: Sequence[DeliveryFile], outcome: Outcome, streams: int) -> float:
+    """The files delivered by ``streams`` processes side by side, as that many web or task worker
+    processes of one installation receive deliveries: each process takes the next file as soon as
+    it is done with one. A thread of this process analyzes the tables beside them as autovacuum
+    would, which counts in the intake's time (autovacuum shares the machine too). Returns the CPU
+    seconds the stream processes used."""
+    import multiprocessing
+    import threading
+
+    from django.db import connections
+
+    global _STREAM_FILES, _STREAM_ACCEPTED
+    context = multiprocessing.get_context("fork")
+    _STREAM_FILES, _STREAM_ACCEPTED = files, context.Value("q", 0)
+    done = threading.Event()
+
+    def analyze_beside() -> None:
+        try:
+            while not done.wait(0.2):
+                outcome.accepted = _STREAM_ACCEPTED.value
+                analyze_as_autovacuum(outcome)
+        finally:
+            connections.close_all()
+
+    # A process started by fork must not share the database connection of this one.
+    connections.close_all()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    analyzer = threading.Thread(target=analyze_beside)
+    analyzer.start()
+    try:
+        with context.Pool(streams) as pool:
+            counts = pool.map(_deliver_in_stream, range(len(files)), chunksize=1)
+            pool.close()
+            pool.join()
+    finally:
+        done.set()
+        analyzer.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    outcome.accepted = sum(count[0] for count in counts)
+    outcome.duplicates = sum(count[1] for count in counts)
+    outcome.refused = sum(count[2] for count in counts)
+    outcome.warnings = sum(count[3] for count in counts)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+STORED = ("early_signals_case", "early_signals_signal", "core_auditevent", "ledger_entry", "ledger_batch")
 FLOOR_CHUNK = 500  # rows per transaction, as the intake commits them
 
 
@@ -752,14 +799,15 @@ def copy_stored_again() -> float:
             for definition in foreign_keys:
                 cursor.execute(f"ALTER TABLE bench_like_{table} ADD {definition}")
     for table in STORED:
+        key = "entry_id" if table == "ledger_batch" else "id"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {table} ORDER BY id")
+            cursor.execute(f"SELECT {key} FROM {table} ORDER BY {key}")
             ids = [row[0] for row in cursor.fetchall()]
         for first in range(0, len(ids), FLOOR_CHUNK):
             low, high = ids[first], ids[min(first + FLOOR_CHUNK, len(ids)) - 1]
             with connection.cursor() as cursor:
                 rows = bytearray()
-                query = f"COPY (SELECT * FROM {table} WHERE id BETWEEN {low} AND {high}) TO STDOUT (FORMAT BINARY)"
+                query = f"COPY (SELECT * FROM {table} WHERE {key} BETWEEN {low} AND {high}) TO STDOUT (FORMAT BINARY)"
                 with cursor.copy(query) as copy:
                     for block in copy:
                         rows += block
@@ -785,27 +833,34 @@ class Stored:
     cases: int
     linked_cases: int
     entries: int
+    in_log: int  # signals that are items of the log's entries
+    placed: int  # signals that know their entry and position
     sequenced: int
     audit: int
 
 
 def stored() -> Stored:
+    from django.db.models import Sum
+
     from meedoen.core.models import AuditEvent
     from meedoen.early_signals.models import Case, Signal
-    from meedoen.ledger.models import Entry
+    from meedoen.ledger.models import Batch, Entry
 
     return Stored(
         signals=Signal.objects.count(),
         cases=Case.objects.count(),
         linked_cases=Case.objects.filter(signal_count__gt=1).count(),
-        entries=Entry.objects.filter(kind="signal.received").count(),
+        entries=Entry.objects.filter(kind="signals.received").count(),
+        in_log=Batch.objects.filter(item_kind="signal.received").aggregate(items=Sum("size"))["items"] or 0,
+        placed=Signal.objects.filter(ledger_entry__isnull=False).count(),
         sequenced=Entry.objects.filter(index__isnull=False).count(),
         audit=AuditEvent.objects.filter(action="early_signals.signal.receive").count(),
     )
 
 
 def _print_steps(title: str, steps: Sequence[Step]) -> None:
-    print(title)
+    if title:
+        print(title)
     print(
         f"  {'what':<50} {'rows':>10} {'seconds':>8} {'rows/s':>8} {'µs/row':>7} {'RSS MiB':>7} {'+MiB':>5}"
         f" {'CPU main':>8} {'helper':>6}"
@@ -818,29 +873,64 @@ def _print_steps(title: str, steps: Sequence[Step]) -> None:
         )
 
 
-def run_size(size: int, database: str, directory: Path, today: date) -> None:
-    """Generate ``size`` signals, then in a fresh database: the floor, parse and check, the intake
-    and the sequencing; print the figures and what was stored."""
-    from django.test.utils import override_settings
-
+def run_size(size: int, database: str, directory: Path, today: date, streams: Sequence[int]) -> None:
+    """Generate ``size`` signals, then in a fresh database: the floor, parse and check; and for each
+    number of ``streams``, in a database of its own: the intake by that many processes side by
+    side and the sequencing. Print the figures and what was stored."""
     started = time.perf_counter()
     load = os.getloadavg()[0]
     for old in directory.glob("*.csv"):
         old.unlink()
     made = generate(directory, size, today)
     generated = time.perf_counter() - started
-    fresh_database(database)
-    create_world()
     rows, files = made.rows, made.files
-    floor = timed("floor: bare COPY of the files into a plain table", rows, lambda: copy_floor(files))
-    checked = timed("parse and check every row (no database)", rows, lambda: parse_and_check(files))
-    signed = min(rows, SIGNED)
-    signing = timed("sign an entry per signal (Ed25519, one thread)", signed, lambda: sign_alone(signed))
+    smallest, largest = min(d.rows for d in files), max(d.rows for d in files)
+    print(
+        f"Early signals: {rows:,} signals in {len(files)} files of {smallest:,} to {largest:,} rows"
+        f" ({made.megabytes:.0f} MiB), {made.months} month(s), {len(MUNICIPALITIES)} municipalities,"
+        f" {len(CREDITORS)} creditors"
+    )
+    print(
+        f"  generated: {made.households:,} households, {made.repeats:,} signals about one reported before"
+        f" ({made.repeats / rows:.1%}; {made.variants:,} written differently), {made.spoiled:,} rows with an"
+        f" error, {made.blemished:,} with a warning, {made.resent:,} sent twice ({generated:.0f} s)"
+    )
+    floor: Step | None = None
+    for count in streams:
+        fresh_database(database)
+        create_world()
+        if floor is None:
+            floor = timed("floor: bare COPY of the files into a plain table", rows, lambda: copy_floor(files))
+            checked = timed("parse and check every row (no database)", rows, lambda: parse_and_check(files))
+            _print_steps("", [floor, checked])
+            print(f"  parse and check / COPY: {checked.seconds / floor.seconds:.1f}x")
+        _run_intake(rows, files, count, floor)
+    print(
+        f"  load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end;"
+        f" {time.perf_counter() - started:.0f} s for this size"
+    )
+    print()
+
+
+def _run_intake(rows: int, files: Sequence[DeliveryFile], streams: int, floor: Step) -> None:
+    """The intake of every file by ``streams`` processes (this one when 1), the sequencing after
+    it, the like-table floor of what it stored; printed with what was answered and stored."""
+    from django.test.utils import override_settings
+
     outcome = Outcome()
     # The sequencing tasks are held back (as a queue holds them for a worker) and run after the intake.
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
-        intake = timed("intake: signals_deliver_file, every file", rows, lambda: deliver(files, outcome))
-    intake = replace(intake, seconds=intake.seconds - outcome.analyze_seconds)
+        if streams == 1:
+            intake = timed("intake: signals_deliver_file, every file", rows, lambda: deliver(files, outcome))
+            intake = replace(intake, seconds=intake.seconds - outcome.analyze_seconds)
+        else:
+            used: list[float] = []
+            intake = timed(
+                f"intake: {streams} processes side by side",
+                rows,
+                lambda: used.append(deliver_in_streams(files, outcome, streams)),
+            )
+            intake = replace(intake, main_cpu=used[0], other_cpu=0.0)
     sequenced = timed("shared log: sequencing (the task worker's share)", rows, sequence_all)
     stored_again = copy_stored_again()
     like_floor = Step("floor: bare COPY of the stored rows, like tables", rows, stored_again, _rss_mib(), 0.0)
@@ -854,47 +944,38 @@ def run_size(size: int, database: str, directory: Path, today: date) -> None:
         intake.other_cpu + sequenced.other_cpu,
     )
     result = stored()
-    smallest, largest = min(d.rows for d in files), max(d.rows for d in files)
-    _print_steps(
-        f"Early signals: {rows:,} signals in {len(files)} files of {smallest:,} to {largest:,} rows"
-        f" ({made.megabytes:.0f} MiB), {made.months} month(s), {len(MUNICIPALITIES)} municipalities,"
-        f" {len(CREDITORS)} creditors",
-        [floor, checked, signing, like_floor, intake, sequenced, both],
-    )
+    where = "this process" if streams == 1 else f"{streams} processes side by side (CPU main: all of theirs)"
+    _print_steps(f"  intake by {where}", [like_floor, intake, sequenced, both])
     print(
         f"  intake / COPY: {intake.seconds / floor.seconds:.1f}x; intake and sequencing / COPY:"
-        f" {both.seconds / floor.seconds:.1f}x; parse and check / COPY: {checked.seconds / floor.seconds:.1f}x"
+        f" {both.seconds / floor.seconds:.1f}x"
     )
-    print(
-        f"  generated: {made.households:,} households, {made.repeats:,} signals about one reported before"
-        f" ({made.repeats / rows:.1%}; {made.variants:,} written differently), {made.spoiled:,} rows with an"
-        f" error, {made.blemished:,} with a warning, {made.resent:,} sent twice ({generated:.0f} s)"
+    analyzed = (
+        f"between deliveries, as autovacuum would ({outcome.analyze_seconds:.1f} s, not counted in the intake's time)"
+        if streams == 1
+        else f"beside the intake, as autovacuum would ({outcome.analyze_seconds:.1f} s, counted in the intake's time)"
     )
     print(
         f"  answered: {outcome.accepted:,} accepted, {outcome.duplicates:,} duplicates, {outcome.refused:,}"
-        f" refused, {outcome.warnings:,} warnings; the signals and cases analyzed {outcome.analyses} times between"
-        f" deliveries, as autovacuum would ({outcome.analyze_seconds:.1f} s, not counted in the intake's time)"
+        f" refused, {outcome.warnings:,} warnings; the signals and cases analyzed {outcome.analyses} times {analyzed}"
     )
     print(
         f"  stored: {result.signals:,} signals in {result.cases:,} cases ({result.linked_cases:,} with more than"
-        f" one signal); {result.entries:,} log entries ({result.sequenced:,} sequenced), {result.audit:,} audit"
-        " records"
+        f" one signal); {result.in_log:,} of them items of {result.entries:,} log entries ({result.sequenced:,}"
+        f" sequenced), {result.audit:,} audit records"
     )
-    if not result.signals == result.entries == result.sequenced == result.audit == outcome.accepted:
-        raise RuntimeError("every accepted signal must have one log entry and one audit record")
-    print(
-        f"  load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end;"
-        f" {time.perf_counter() - started:.0f} s for this size"
-    )
-    print()
+    if not result.signals == result.in_log == result.placed == result.audit == outcome.accepted:
+        raise RuntimeError("every accepted signal must be an item in the log and have one audit record")
+    if result.sequenced != result.entries:
+        raise RuntimeError("every entry must be sequenced")
 
 
-def run(sizes: Sequence[int], database: str, directory: Path) -> None:
+def run(sizes: Sequence[int], database: str, directory: Path, streams: Sequence[int] = STREAMS) -> None:
     from django.utils import timezone
 
     begun = time.perf_counter()
     for size in sizes:
-        run_size(size, database, directory, timezone.localdate())
+        run_size(size, database, directory, timezone.localdate(), streams)
     print(f"Peak resident memory {_rss_mib():.0f} MiB; {time.perf_counter() - begun:.0f} s in all")
 
 
@@ -911,10 +992,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="scratch database, created and dropped (default: BENCH_DATABASE, else %(default)s)",
     )
     parser.add_argument("--keep-files", type=Path, help="write the delivery files here and keep them")
+    parser.add_argument(
+        "--streams",
+        default=",".join(str(count) for count in STREAMS),
+        help="numbers of processes that deliver side by side, comma-separated, each run in a fresh database"
+        " (default %(default)s)",
+    )
     options = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in options.sizes.split(",") if size]
     if not sizes or min(sizes) < 1_000:
         parser.error("sizes of at least 1,000 signals")
+    if not re.fullmatch(r"\d+(,\d+)*", options.streams) or not all(
+        1 <= int(n) <= 8 for n in options.streams.split(",")
+    ):
+        parser.error("--streams: numbers from 1 to 8, comma-separated")
+    streams = [int(count) for count in options.streams.split(",")]
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", options.database):
         parser.error("--database: a name of lower-case letters, digits and _")
 
@@ -929,7 +1021,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     directory = options.keep_files or Path(tempfile.mkdtemp(prefix="meedoen-bench-signals-"))
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        run(sizes, options.database, directory)
+        run(sizes, options.database, directory, streams)
     finally:
         from django.db import connections
 

@@ -305,6 +305,21 @@ class Signal(models.Model):
     reminder_date = models.DateField(_("date of the creditor's reminder"))
     signal_date = models.DateField(_("date of the signal"))
 
+    # Where the shared log holds the signal (ADR 0010): an item of the batch of this entry, at
+    # this position. The log is append-only, so the entry never goes; no constraint is checked
+    # and no index written for it (nothing looks signals up by entry).
+    ledger_entry = models.ForeignKey(
+        "ledger.Entry",
+        verbose_name=_("shared-log entry"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    ledger_position = models.PositiveIntegerField(_("position in the shared-log entry"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("signal")
         verbose_name_plural = _("signals")
@@ -422,6 +437,18 @@ class SignalTombstone(models.Model):
     case_closed_at = models.DateTimeField(_("case closed at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Case.Outcome.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    # Where the shared log holds the signal, as the signal held it: the log keeps no personal data.
+    ledger_entry = models.ForeignKey(
+        "ledger.Entry",
+        verbose_name=_("shared-log entry"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    ledger_position = models.PositiveIntegerField(_("position in the shared-log entry"), null=True, blank=True)
     removed_at = models.DateTimeField(_("personal data removed at"), default=timezone.now)
 
     class Meta:

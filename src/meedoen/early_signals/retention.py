@@ -51,7 +51,15 @@ BATCH_CASES = 200
 """Cases removed per transaction: every statement of a batch covers all its cases and signals."""
 ERASE_ACTION = "early_signals.case.erase"
 # The fields of a signal its tombstone keeps: ids and dates, never personal data or a pseudonym.
-TOMBSTONE_FIELDS = ("uuid", "creditor_reference", "kind", "signal_date", "received_at")
+TOMBSTONE_FIELDS = (
+    "uuid",
+    "creditor_reference",
+    "kind",
+    "signal_date",
+    "received_at",
+    "ledger_entry_id",
+    "ledger_position",
+)
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,8 @@ def _erase(cases: list[Case], term_days: int, now: datetime) -> Counter[str]:
                 case_closed_at=by_id[signal.case_id].closed_at,
                 outcome=by_id[signal.case_id].outcome,
                 reason=SignalTombstone.Reason.RETENTION,
+                ledger_entry_id=signal.ledger_entry_id,
+                ledger_position=signal.ledger_position,
                 removed_at=now,
             )
             for signal in signals

@@ -1,5 +1,5 @@
 """Reads of early signalling, for the early-signalling officers (vroegsignaleerders) of a
-municipality only.
+municipality; and, for a creditor, the proof that the municipality received one of its signals.
 
 The list of cases holds no personal data (dates, counts, priority). Opening a case shows the
 signals' personal data and is recorded in the audit log first: once for the household, and once
@@ -19,7 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from meedoen.core.access import Actor, Role, require_role, scope_to_municipalities
-from meedoen.core.audit import record_read
+from meedoen.core.audit import record_access, record_read
 from meedoen.early_signals.deadlines import add_working_days
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
@@ -29,7 +29,10 @@ from meedoen.early_signals.models import (
     LetterTemplate,
     MunicipalitySettings,
     Signal,
+    SignalTombstone,
 )
+from meedoen.ledger.selectors import batch_item, inclusion
+from meedoen.organisations.models import Organisation
 
 PERSONAL_FIELDS = (
     "initials",
@@ -398,3 +401,108 @@ def offer_due_soon(case: CaseSummary) -> bool:
         return False
     today = timezone.localdate()
     return today <= case.first_offer_due <= add_working_days(today, DUE_SOON_WORKING_DAYS)
+
+
+# --- the creditor's proof of receipt -------------------------------------------------------------------
+
+PROOF_ACTION = "early_signals.proof.read"
+
+
+@dataclass(frozen=True)
+class EntryInclusion:
+    """The proof that the signals' entry is in the log, against the log's latest checkpoint."""
+
+    tree_size: int
+    proof: tuple[bytes, ...]
+    checkpoint_note: str
+
+
+@dataclass(frozen=True)
+class SignalProof:
+    """That the municipality received a creditor's signal, in two RFC 9162 steps: the signal as an
+    item of the entry that stands for the signals of a written chunk of its delivery (``item`` at
+    ``position`` of the tree of ``batch_size`` items with ``root``, by ``path``), and that entry in
+    the municipality's shared log (``inclusion``; None until the entry is sequenced and a
+    checkpoint includes it). No personal data: the item holds a hash of the reference and dates
+    and names no household."""
+
+    creditor_reference: str
+    log_origin: str
+    entry_index: int | None
+    entry_leaf: bytes
+    entry_leaf_hash: bytes
+    item: bytes
+    position: int
+    batch_size: int
+    path: tuple[bytes, ...]
+    root: bytes
+    inclusion: EntryInclusion | None
+
+
+def signal_proof(*, actor: Actor, creditor: Organisation, reference: str, via: str = "api") -> SignalProof | None:
+    """The proof that the municipality received ``creditor``'s signal with ``reference``, also
+    after its personal data was removed; None when the creditor has no such signal, or it was
+    received before signals were written to the log as items (it has no place to prove). Only the
+    creditor's own signals are looked up, so another creditor's reference is simply not found.
+    Every call is recorded in the audit log before the answer is returned."""
+    proof = _signal_proof(creditor, reference)
+    record_access(
+        action=PROOF_ACTION,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        details={"creditor": creditor.slug, "via": via, "found": proof is not None},
+    )
+    return proof
+
+
+def _signal_proof(creditor: Organisation, reference: str) -> SignalProof | None:
+    place = _place_in_log(creditor, reference)
+    if place is None:
+        return None
+    found = batch_item(*place)
+    if found is None:
+        return None
+    entry = found.entry
+    log = entry.log
+    entry_inclusion = None
+    if entry.index is not None:
+        included = inclusion(log, entry.index, log.size)
+        if included is not None:
+            entry_inclusion = EntryInclusion(
+                tree_size=log.size, proof=tuple(included.proof), checkpoint_note=included.checkpoint_note
+            )
+    return SignalProof(
+        creditor_reference=reference,
+        log_origin=log.origin,
+        entry_index=entry.index,
+        entry_leaf=bytes(entry.leaf),
+        entry_leaf_hash=bytes(entry.leaf_hash),
+        item=found.item,
+        position=found.position,
+        batch_size=found.size,
+        path=tuple(found.path),
+        root=found.root,
+        inclusion=entry_inclusion,
+    )
+
+
+def _place_in_log(creditor: Organisation, reference: str) -> tuple[int, int] | None:
+    """The entry and position of the creditor's signal, or of what remains of it after its
+    personal data was removed. Only these two columns are read: none of the signal's personal data."""
+    place = (
+        Signal.objects.filter(creditor=creditor, creditor_reference=reference)
+        .values_list("ledger_entry_id", "ledger_position")
+        .first()
+    )
+    if place is None:
+        place = (
+            SignalTombstone.objects.filter(creditor=creditor, creditor_reference=reference)
+            .values_list("ledger_entry_id", "ledger_position")
+            .first()
+        )
+    if place is None:
+        return None
+    entry_id, position = place
+    if entry_id is None or position is None:
+        return None
+    return entry_id, position

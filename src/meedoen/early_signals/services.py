@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 import structlog
@@ -61,7 +62,7 @@ from meedoen.early_signals.models import (
     SignalTombstone,
 )
 from meedoen.early_signals.rows import SignalInput, check_row
-from meedoen.ledger.services import NewEntry, entries_append, entry_append
+from meedoen.ledger.services import BatchItem, NewBatch, batches_append, entry_append
 from meedoen.organisations.models import Municipality, Organisation
 
 log = structlog.get_logger(__name__)
@@ -69,7 +70,9 @@ log = structlog.get_logger(__name__)
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
 REFUSED = "refused"
-# Kinds of entries in the shared log (ledger.models.Entry.Kind).
+# Kinds of entries in the shared log (ledger.models.Entry.Kind): the signals a chunk of a delivery
+# stored about one municipality are one entry, each signal an item of it (ADR 0010).
+LEDGER_SIGNALS_RECEIVED = "signals.received"
 LEDGER_SIGNAL_RECEIVED = "signal.received"
 LEDGER_CASE_CLOSED = "signal.case_closed"
 CHUNK_ROWS = 500
@@ -381,6 +384,14 @@ class _Checked:
     content_sha256: str
     problems: tuple[Problem, ...]
 
+    @cached_property
+    def address(self) -> tuple[str, str]:
+        """The address as linking compares it, and its pseudonym (worked out once: the address
+        is locked, then linked)."""
+        item = self.item
+        address = address_key(item.postcode, item.house_number, item.house_number_addition)
+        return address, address_ref(self.municipality.code, address)
+
 
 @dataclass(frozen=True)
 class _Read:
@@ -490,11 +501,7 @@ def _write_chunk(
     if not rows:
         return {}
     with transaction.atomic():
-        # One intake at a time per municipality, so two signals about one household that arrive
-        # together cannot open two cases. Locked in one order, so two deliveries cannot deadlock.
-        # (On SQLite the write transaction serialises intakes already.)
-        locked = sorted({row.settings.pk for row in rows})
-        list(MunicipalitySettings.objects.select_for_update().filter(pk__in=locked).order_by("pk"))
+        _lock_addresses(rows)
         written: dict[int, RowAnswer] | None = None
         if len(rows) >= TOGETHER_FROM:
             try:
@@ -510,19 +517,77 @@ def _write_chunk(
     return written
 
 
+ADDRESS_LOCKS = 0x5E51
+"""The first key of the intake's advisory locks on PostgreSQL; the second is drawn from the
+address's pseudonym."""
+
+
+def _lock_addresses(rows: list[_Checked]) -> None:
+    """One intake at a time per address, so two signals about one household that arrive together
+    cannot open two cases: linking only ever joins cases at the signal's own address. Deliveries
+    about other addresses, in the same municipality too, go on side by side. Held until the
+    transaction ends, taken in one order, so two deliveries cannot deadlock; two addresses that
+    share a key only wait for each other. (On SQLite the write transaction lets one intake in at a
+    time already.)"""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({int(row.address[1][:8], 16) - 2**31 for row in rows})
+    with connection.cursor() as cursor:
+        # unnest gives the keys in the array's order, so they are locked in that order.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, key)) FROM unnest(%s::int4[]) AS key", [ADDRESS_LOCKS, keys]
+        )
+
+
 def _write_each(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
     answers: dict[int, RowAnswer] = {}
+    signals: list[Signal] = []
+    received: list[_Checked] = []  # the rows of the stored signals
     for row in rows:
         try:
-            outcome, problem = _write(intake, row)
+            outcome, problem, signal = _write(intake, row)
         except IntegrityError:
             # Another delivery stored the same reference between our check and our write.
             outcome, problem = _known(intake.creditor, row.item, row.content_sha256, row.raw.number)
             if outcome == ACCEPTED:
                 raise
+        else:
+            if signal is not None:
+                signals.append(signal)
+                received.append(row)
         problems = (*row.problems, problem) if problem is not None else row.problems
         answers[row.raw.number] = RowAnswer(row.raw.number, row.item.creditor_reference, outcome, problems)
+    if signals:
+        for signal, (entry_id, position) in zip(signals, _log_batches(intake, received), strict=True):
+            signal.ledger_entry_id, signal.ledger_position = entry_id, position
+        Signal.objects.bulk_update(signals, ["ledger_entry", "ledger_position"])
     return answers
+
+
+def _log_batches(intake: _Intake, received: Sequence[_Checked]) -> list[tuple[int, int]]:
+    """Write the signals a chunk received to the shared log: one entry per municipality, signed
+    by the creditor, whose items are the signals, each the hash of its ``ledger_payload`` (ADR
+    0010). An item names no household: a creditor is handed its items to check them, and a
+    household's pseudonym would let it find the household's other entries in the log (a closed
+    case names it). Returned is each row's place in the log: its entry and its position there."""
+    groups: dict[int, list[int]] = {}
+    for index, row in enumerate(received):
+        groups.setdefault(row.municipality.pk, []).append(index)
+    queued = batches_append(
+        NewBatch(
+            municipality=received[indexes[0]].municipality,
+            kind=LEDGER_SIGNALS_RECEIVED,
+            item_kind=LEDGER_SIGNAL_RECEIVED,
+            acting=intake.creditor,
+            items=[BatchItem(received[i].item.ledger_payload()) for i in indexes],
+        )
+        for indexes in groups.values()
+    )
+    places = [(0, 0)] * len(received)
+    for entry, indexes in zip(queued, groups.values(), strict=True):
+        for position, index in enumerate(indexes):
+            places[index] = (entry.pk, position)
+    return places
 
 
 def _reference_shown(raw: formats.RawRow) -> str:
@@ -681,34 +746,34 @@ def _known_answer(earlier: _Earlier | None, content_sha256: str, row: int) -> tu
     )
 
 
-def _write(intake: _Intake, row: _Checked) -> tuple[str, Problem | None]:
-    """Store one signal with its case, log entry and audit record, all in one savepoint."""
+def _write(intake: _Intake, row: _Checked) -> tuple[str, Problem | None, Signal | None]:
+    """Store one signal with its case and audit record, all in one savepoint; the stored signal
+    comes back for the chunk's shared-log entry."""
     item, municipality, municipality_settings = row.item, row.municipality, row.settings
     content_sha256 = row.content_sha256
     with transaction.atomic():
         outcome, problem = _known(intake.creditor, item, content_sha256, row.raw.number)
         if outcome != ACCEPTED:
-            return outcome, problem
+            return outcome, problem, None
         received_at = timezone.now()
         case, linked = _case_for(municipality, municipality_settings, item, received_at)
         signal = Signal(**_signal_fields(intake, row, case.pk, received_at))
         signal.save(force_insert=True)
         _count_signal(case, intake.creditor, item, municipality_settings, received_at, first=not linked)
-        entry_append(
-            municipality=municipality,
-            kind=LEDGER_SIGNAL_RECEIVED,
-            acting=intake.creditor,
-            payload=item.ledger_payload(),
-            subject_ref=case.household_ref,
-        )
         record_changes(actor=intake.actor, changes=[_received(intake, signal.pk, row, case, linked)])
-    return ACCEPTED, None
+    return ACCEPTED, None, signal
 
 
-def _signal_fields(intake: _Intake, row: _Checked, case_id: int, received_at: datetime) -> dict[str, Any]:
-    """The signal of a row, by attribute name."""
+def _signal_fields(
+    intake: _Intake, row: _Checked, case_id: int, received_at: datetime, place: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """The signal of a row, by attribute name; ``place`` its entry and position in the shared log
+    when they are known (else they are filled in once the chunk's entry is written)."""
     item = row.item
+    entry_id, position = place if place is not None else (None, None)
     return {
+        "ledger_entry_id": entry_id,
+        "ledger_position": position,
         "municipality_id": row.municipality.pk,
         "case_id": case_id,
         "delivery_id": intake.delivery.pk,
@@ -812,7 +877,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
     if not new_rows:
         return answers
     received_at = timezone.now()
-    addresses = [_address_of(row) for row in new_rows]
+    addresses = [row.address for row in new_rows]
     open_cases = _open_cases_at(new_rows, addresses)
     due: dict[tuple[int, bool], date] = {}  # by settings and whether the signal threatens
     linked_rows: list[tuple[_Checked, _OpenCase, bool]] = []
@@ -839,20 +904,14 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
 
     for case, key in zip(created, _CASES.insert([_CASES.values_of(case) for case in created]), strict=True):
         case.id = key
+    places = _log_batches(intake, [row for row, _, _ in linked_rows])
     signal_ids = _SIGNALS.insert(
-        [_SIGNALS.values(_signal_fields(intake, row, c.case.pk, received_at)) for row, c, _ in linked_rows]
+        [
+            _SIGNALS.values(_signal_fields(intake, row, c.case.pk, received_at, place))
+            for (row, c, _), place in zip(linked_rows, places, strict=True)
+        ]
     )
     _save_counts([c.case for cases in open_cases.values() for c in cases if c.changed and isinstance(c.case, Case)])
-    entries_append(
-        NewEntry(
-            municipality=row.municipality,
-            kind=LEDGER_SIGNAL_RECEIVED,
-            acting=creditor,
-            payload=row.item.ledger_payload(),
-            subject_ref=c.case.household_ref,
-        )
-        for row, c, _ in linked_rows
-    )
     record_changes(
         actor=intake.actor,
         changes=[
@@ -881,13 +940,6 @@ def _case_fields(
         "first_offer_due": due_on,
         "district_id": intake.postcodes[code].area_id(row.item.postcode),
     }
-
-
-def _address_of(row: _Checked) -> tuple[str, str]:
-    """The address as linking compares it, and its pseudonym."""
-    item = row.item
-    address = address_key(item.postcode, item.house_number, item.house_number_addition)
-    return address, address_ref(row.municipality.code, address)
 
 
 def _open_cases_at(rows: list[_Checked], addresses: list[tuple[str, str]]) -> dict[tuple[int, str], list[_OpenCase]]:

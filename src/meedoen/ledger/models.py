@@ -37,6 +37,8 @@ class Log(models.Model):
 class Entry(models.Model):
     class Kind(models.TextChoices):
         SIGNAL_RECEIVED = "signal.received", _("signal received")
+        # One entry for the signals of a batch (ADR 0010); each signal is an item of it (``Batch``).
+        SIGNALS_RECEIVED = "signals.received", _("signals received")
         SIGNAL_CASE_CLOSED = "signal.case_closed", _("signal case closed")
         OFFER_PUBLISHED = "offer.published", _("offer published")
         ACCEPTED = "accepted", _("accepted by the receiving organisation")
@@ -85,6 +87,25 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.log} #{self.index}"
+
+
+class Batch(models.Model):
+    """The items of an entry that stands for many (``ledger.batches``): kept so that the path of
+    any item to the root in the entry's payload can be given. No personal data: an item holds a
+    kind, a payload's hash and a pseudonym."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="batch")
+    item_kind = models.CharField(_("kind of the items"), max_length=40)
+    size = models.PositiveIntegerField(_("items"))
+    # The items' canonical JSON, a line each, in the order of the tree's leaves.
+    items = models.BinaryField(_("items"))
+
+    class Meta:
+        verbose_name = _("batch of log items")
+        verbose_name_plural = _("batches of log items")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.size} x {self.item_kind}"
 
 
 class Node(models.Model):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from meedoen.ledger.batches import BatchTree, split
 from meedoen.ledger.entries import EntryError, read_leaf
 from meedoen.ledger.merkle import (
     ProofError,
@@ -21,7 +22,7 @@ from meedoen.ledger.merkle import (
     leaf_hash,
     verify_inclusion,
 )
-from meedoen.ledger.models import Checkpoint, Log
+from meedoen.ledger.models import Batch, Checkpoint, Entry, Log
 from meedoen.ledger.notes import NoteError, open_checkpoint, with_signature_lines
 from meedoen.ledger.publish import log_verifier
 from meedoen.ledger.services import witness_verifiers
@@ -164,3 +165,27 @@ def check_inclusion(log: Log, index: int, found: Inclusion) -> InclusionCheck:
     return InclusionCheck(
         fields, True, "", opened.checkpoint.size, [cosignature.name for cosignature in opened.cosignatures]
     )
+
+
+@dataclass(frozen=True)
+class BatchItemProof:
+    """An item of a batch with its path to the batch's root, and the batch's entry: the item is
+    proven by this path and then the entry by its inclusion in the log (``inclusion``)."""
+
+    item: bytes
+    position: int
+    size: int
+    path: list[bytes]
+    root: bytes
+    entry: Entry
+
+
+def batch_item(entry_id: int, position: int) -> BatchItemProof | None:
+    """The item at ``position`` of the batch of entry ``entry_id``, with its path; None if there
+    is no such item. Reads the batch's items (at most ``batches.MAX_ITEMS``) in one query."""
+    batch = Batch.objects.select_related("entry__log").filter(pk=entry_id).first()
+    if batch is None or not 0 <= position < batch.size:
+        return None
+    items = split(batch.items)
+    tree = BatchTree(items)
+    return BatchItemProof(items[position], position, tree.size, tree.path(position), tree.root, batch.entry)

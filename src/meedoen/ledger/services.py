@@ -4,7 +4,7 @@ change; the entry is queued there and sequenced into the tree after the commit."
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from meedoen.core.access import Actor
 from meedoen.core.audit import record_change
-from meedoen.ledger import keys, publish
+from meedoen.ledger import batches, keys, publish
 from meedoen.ledger.entries import BatchSigner, canonical, entry_parts, entry_time, leaf_from_parts
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash
-from meedoen.ledger.models import Checkpoint, Cosignature, Entry, Log
+from meedoen.ledger.models import Batch, Checkpoint, Cosignature, Entry, Log
 from meedoen.ledger.notes import (
     NoteSignature,
     VerifierKey,
@@ -130,6 +130,11 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
             raise ValueError(f"unknown entry kind {new.kind!r}")
     logs: dict[int, Log] = {}
     to_sequence: list[Log] = []  # the logs this transaction queues its first entries in
+    # The logs of the municipalities this transaction has not queued in yet: one query for all.
+    first_time = {new.municipality.pk for new in wanted} - {
+        pending.log.municipality_id for pending in _pending_sequencings()
+    }
+    existing = {log.municipality_id: log for log in Log.objects.filter(municipality_id__in=first_time)}
     queued_at = timezone.now()
     time = entry_time(queued_at)
     key_version = settings.LEDGER_SUBJECT_KEY_VERSION
@@ -142,7 +147,7 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
         if log is None:
             pending = _pending_sequencing(municipality)
             if pending is None:
-                log = log_for(municipality)
+                log = existing.get(municipality.pk) or log_for(municipality)
                 to_sequence.append(log)
             else:
                 log = pending.log
@@ -234,6 +239,61 @@ def _new_keys(count: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One item of a batch: what an entry of its own would hash and name as its subject."""
+
+    payload: bytes | dict[str, Any]
+    subject_ref: str = ""
+
+
+@dataclass(frozen=True)
+class NewBatch:
+    """Many items of one kind that one entry of ``kind``, signed by the acting organisation,
+    stands for in the municipality's log (``ledger.batches``)."""
+
+    municipality: Municipality
+    kind: str
+    item_kind: str
+    acting: Organisation
+    items: Sequence[BatchItem]
+
+
+def batches_append(new_batches: Iterable[NewBatch]) -> list[QueuedEntry]:
+    """Queue an entry per batch, as ``entries_append`` queues entries (inside the change's
+    transaction, signed by the acting organisation), and keep each batch's items: the entry's
+    payload is the root of the items' tree, so each item can be proven. One signature and one
+    place in the log per batch instead of per item."""
+    wanted = list(new_batches)
+    key_version = settings.LEDGER_SUBJECT_KEY_VERSION
+    kept: list[tuple[str, list[bytes]]] = []
+    entries: list[NewEntry] = []
+    for batch in wanted:
+        code = batch.municipality.code
+        item_kind = batch.item_kind
+        items = [
+            batches.item_leaf(
+                kind=item_kind,
+                payload_sha256=hashlib.sha256(
+                    item.payload if isinstance(item.payload, bytes) else canonical(item.payload)
+                ).hexdigest(),
+                subject=keys.subject_pseudonym(code, item.subject_ref) if item.subject_ref else "",
+                subject_key_version=key_version,
+            )
+            for item in batch.items
+        ]
+        tree = batches.BatchTree(items)
+        payload = batches.batch_payload(item_kind=item_kind, size=tree.size, root=tree.root)
+        entries.append(NewEntry(municipality=batch.municipality, kind=batch.kind, acting=batch.acting, payload=payload))
+        kept.append((item_kind, items))
+    queued = entries_append(entries)
+    Batch.objects.bulk_create(
+        Batch(entry_id=entry.pk, item_kind=item_kind, size=len(items), items=batches.joined(items))
+        for entry, (item_kind, items) in zip(queued, kept, strict=True)
+    )
+    return queued
+
+
 def entry_accept(*, actor: Actor, entry: Entry) -> Entry:
     """The receiving organisation countersigns: a new entry that refers to the received one."""
     receiving = entry.receiving_organisation
@@ -316,16 +376,15 @@ class _SequenceAfterCommit:
         _sequence_soon(self.log.pk)
 
 
-def _pending_sequencing(municipality: Municipality) -> _SequenceAfterCommit | None:
+def _pending_sequencings() -> Iterator[_SequenceAfterCommit]:
     for pending in connection.run_on_commit:  # (savepoint ids, callback, robust)
         callback = pending[1]
-        if (
-            isinstance(callback, _SequenceAfterCommit)
-            and not callback.done
-            and callback.log.municipality_id == municipality.pk
-        ):
-            return callback
-    return None
+        if isinstance(callback, _SequenceAfterCommit) and not callback.done:
+            yield callback
+
+
+def _pending_sequencing(municipality: Municipality) -> _SequenceAfterCommit | None:
+    return next((pending for pending in _pending_sequencings() if pending.log.municipality_id == municipality.pk), None)
 
 
 def _sequence_soon(log_id: int) -> None:

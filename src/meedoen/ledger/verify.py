@@ -1,14 +1,17 @@
 """Recompute a log from its stored entries and compare with everything stored and published:
-entry hashes, subtree hashes, the root, and every checkpoint. Reports the first entry that does
-not match, so tampering in the database (a changed, removed, reordered or added row) is found."""
+entry hashes, subtree hashes, the root, every checkpoint, and the items kept for an entry that
+stands for a batch. Reports the first entry that does not match, so tampering in the database (a
+changed, removed, reordered or added row) is found."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from meedoen.ledger import batches
+from meedoen.ledger.entries import EntryError, read_leaf
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash, tree_root
-from meedoen.ledger.models import Checkpoint, Entry, Log, Node
+from meedoen.ledger.models import Batch, Checkpoint, Entry, Log, Node
 from meedoen.ledger.notes import with_signature_lines
 
 CHUNK = 10_000
@@ -96,7 +99,29 @@ def verify_log(log: Log, *, check_checkpoint: Callable[[str, str, int, bytes], s
             problem = check_checkpoint(checkpoint.note, log.origin, checkpoint.size, expected_root)
             if problem:
                 report.bad(None, f"checkpoint of size {checkpoint.size}: {problem}")
+    _check_batches(log, report)
     return report
+
+
+def _check_batches(log: Log, report: Report) -> None:
+    """Each batch's items against the root its entry signed: an item changed, removed, added or
+    moved changes the root, so the entry's payload hash no longer matches."""
+    batches_of_log = (
+        Batch.objects.filter(entry__log=log)
+        .order_by("entry_id")
+        .values_list("entry__index", "entry__leaf", "item_kind", "size", "items")
+    )
+    for index, leaf, item_kind, size, items in batches_of_log.iterator(chunk_size=100):
+        at = f"entry {index}" if index is not None else "a queued entry"
+        kept = batches.split(items)
+        try:
+            signed = read_leaf(bytes(leaf))["payload_sha256"]
+            root = batches.BatchTree(kept).root
+        except (EntryError, KeyError, ValueError):
+            report.bad(index, f"{at}: its batch of items cannot be read")
+            continue
+        if len(kept) != size or batches.payload_sha256(item_kind=item_kind, size=size, root=root) != signed:
+            report.bad(index, f"{at}: its batch of items does not match the root it signed")
 
 
 def _entries(log: Log) -> Iterator[tuple[int, bytes, bytes]]:

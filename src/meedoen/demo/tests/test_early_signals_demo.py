@@ -33,6 +33,7 @@ from meedoen.early_signals.models import (
     Delivery,
     Signal,
 )
+from meedoen.early_signals.tests.factories import signals_in_log
 from meedoen.ledger.models import Entry
 from meedoen.organisations.models import Municipality
 
@@ -79,9 +80,11 @@ def test_every_municipality_gets_signals_of_every_kind_of_creditor_with_cases_in
         assert set(cases.values_list("district__parent__code", flat=True)) == {municipality.code}
         assert len(set(cases.values_list("district__code", flat=True))) == 3
 
-    # Through the intake: files and API batches, one shared-log entry per signal and per closing.
+    # Through the intake: files and API batches; every signal an item of a shared-log entry, and
+    # an entry per closing.
     assert set(Delivery.objects.values_list("channel", flat=True)) == {"csv", "json"}
-    assert Entry.objects.filter(kind="signal.received").count() == Signal.objects.count()
+    assert signals_in_log() == Signal.objects.count()
+    assert not Signal.objects.filter(ledger_entry__isnull=True).exists()
     assert Entry.objects.filter(kind="signal.case_closed").count() == Case.objects.filter(status="closed").count()
     assert ContactAttempt.objects.filter(reached=True).exists()
     assert set(ContactAttempt.objects.values_list("channel", flat=True)) >= {"letter", "phone", "home_visit"}

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.SignalBatchView.as_view(), name="early-signals"),
     path("files/", views.SignalFileView.as_view(), name="early-signals-files"),
     path("feedback/", views.FeedbackView.as_view(), name="early-signals-feedback"),
+    path("proof/", views.SignalProofView.as_view(), name="early-signals-proof"),
 ]

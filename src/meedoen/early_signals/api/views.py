@@ -8,10 +8,12 @@ active agreement with; a row for any other municipality is refused with a reason
 Answers: 200 when the delivery was read (each row then says accepted, duplicate or refused), 400
 when it was refused as a whole (a fatal problem, nothing stored), 413 when it was too large to read.
 The feedback answers 200 with a page of changes (JSON or CSV), 400 for a query it cannot read.
+The proof of receipt answers 200 with the proof of one signal, 404 when there is none to give.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +22,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -30,7 +38,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from meedoen.early_signals import feedback, formats
+from meedoen.early_signals import feedback, formats, selectors
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
 from meedoen.early_signals.models import CreditorToken, Signal
@@ -400,3 +408,160 @@ class FeedbackView(_CreditorView):
         if response.status_code >= 400 and isinstance(renderer, BaseRenderer) and renderer.format != "json":
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+# --- proof of receipt -----------------------------------------------------------------------------------
+
+MAX_REFERENCE = 64
+"""A creditor_reference is at most this long (the format's rule), after its spaces are read as the
+intake reads them."""
+
+
+@extend_schema_field(OpenApiTypes.BYTE)
+class Base64Field(serializers.CharField):
+    """Bytes, written in base64 (RFC 4648, with padding)."""
+
+
+class EarlySignalProofEntrySerializer(serializers.Serializer[object]):
+    index = serializers.IntegerField(
+        allow_null=True, help_text="The entry's place in the log; null until the log has taken it in (seconds)."
+    )
+    leaf = Base64Field(help_text="The entry as the log hashes it: canonical JSON, signed by your organisation.")
+    leaf_hash = Base64Field(help_text="SHA-256 of a 0x00 byte followed by the leaf (RFC 9162).")
+
+
+class EarlySignalProofItemSerializer(serializers.Serializer[object]):
+    text = serializers.CharField(
+        help_text=(
+            "Your signal as an item of the entry: canonical JSON of kind, payload_sha256, subject (empty: an item "
+            "names no household), subject_key and v."
+        )
+    )
+    position = serializers.IntegerField(help_text="The item's place among the entry's items, from 0.")
+    batch_size = serializers.IntegerField(help_text="How many items the entry stands for.")
+    path = serializers.ListField(child=Base64Field(), help_text="The RFC 9162 audit path from the item to root.")
+    # The serializer's metaclass takes declared fields off the class: this does not hide Field.root.
+    root = Base64Field(help_text="The root of the tree over the entry's items.")  # type: ignore[assignment]
+
+
+class EarlySignalProofInclusionSerializer(serializers.Serializer[object]):
+    tree_size = serializers.IntegerField(help_text="The size of the log at the checkpoint.")
+    proof = serializers.ListField(
+        child=Base64Field(), help_text="The RFC 9162 inclusion proof of the entry in the checkpoint's tree."
+    )
+    checkpoint = serializers.CharField(
+        help_text="The log's latest checkpoint: a signed note (C2SP tlog-checkpoint), with witnesses' cosignatures."
+    )
+
+
+class EarlySignalProofSerializer(serializers.Serializer[object]):
+    creditor_reference = serializers.CharField(help_text="Your reference of the signal.")
+    log = serializers.CharField(help_text="The origin of the municipality's shared log, as its checkpoints name it.")
+    entry = EarlySignalProofEntrySerializer()
+    item = EarlySignalProofItemSerializer()
+    inclusion = EarlySignalProofInclusionSerializer(
+        allow_null=True, help_text="Null until the entry is in a checkpoint of the log; ask again later."
+    )
+
+
+def _reference(request: Request) -> str:
+    raw = request.query_params.get("reference")
+    message = _(
+        "Give reference as the creditor_reference of one of your signals: 1 to %(max)s printable characters."
+    ) % {"max": MAX_REFERENCE}
+    if raw is None or not raw.isprintable():
+        raise ValidationError({"reference": [message]})
+    # Spaces as the intake reads them: the same text that was delivered finds the signal.
+    reference = " ".join(raw.split())
+    if not 1 <= len(reference) <= MAX_REFERENCE:
+        raise ValidationError({"reference": [message]})
+    return reference
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _proof_answer(proof: selectors.SignalProof) -> dict[str, Any]:
+    included = proof.inclusion
+    return {
+        "creditor_reference": proof.creditor_reference,
+        "log": proof.log_origin,
+        "entry": {
+            "index": proof.entry_index,
+            "leaf": _b64(proof.entry_leaf),
+            "leaf_hash": _b64(proof.entry_leaf_hash),
+        },
+        "item": {
+            # Canonical JSON with ASCII escapes: the text is the item's bytes exactly.
+            "text": proof.item.decode("ascii"),
+            "position": proof.position,
+            "batch_size": proof.batch_size,
+            "path": [_b64(digest) for digest in proof.path],
+            "root": _b64(proof.root),
+        },
+        "inclusion": None
+        if included is None
+        else {
+            "tree_size": included.tree_size,
+            "proof": [_b64(digest) for digest in included.proof],
+            "checkpoint": included.checkpoint_note,
+        },
+    }
+
+
+class SignalProofView(_CreditorView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="early_signals_proof",
+        tags=["early signals"],
+        summary="Proof that the municipality received your signal",
+        description=(
+            "For one signal you delivered (also after its personal data was removed), the proof from the "
+            "municipality's shared log that it was received, which you can check without trusting Meedoen. The "
+            "signals a delivery stores are written to the log together: one entry, signed by your organisation, "
+            "per municipality in every chunk of up to 500 rows; each signal is an item of it. To check: (1) "
+            "compute payload_sha256, the SHA-256 in hexadecimal of "
+            "the canonical JSON of your reference and dates, "
+            '`{"creditor_reference":"…","reminder_date":"YYYY-MM-DD","signal_date":"YYYY-MM-DD"}` (keys sorted, '
+            "no spaces, non-ASCII characters escaped as \\uXXXX); (2) check that `item.text` holds that "
+            "payload_sha256 and the kind signal.received; (3) verify `item.path` from the item at "
+            "`item.position` of `item.batch_size` items to `item.root` as an RFC 9162 inclusion proof, with leaf "
+            "hash SHA-256(0x00 || item) and node hash SHA-256(0x01 || left || right); (4) check that the "
+            "payload_sha256 in `entry.leaf` is the SHA-256 of the canonical JSON "
+            '`{"items":batch_size,"kind":"signal.received","root":"<root in hexadecimal>","v":1}`, and that '
+            "`entry.leaf_hash` is SHA-256(0x00 || leaf); (5) check the signature of `inclusion.checkpoint` with "
+            "the log's public key, and verify `inclusion.proof` from `entry.leaf_hash` at `entry.index` to the "
+            "root of the checkpoint of `inclusion.tree_size` entries. `inclusion` is null, and `entry.index` "
+            "too, until the log has taken the entry in (seconds after the delivery); ask again then. Signals "
+            "received before signals were logged as items have no proof here (404)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "reference",
+                OpenApiTypes.STR,
+                required=True,
+                description=f"Your creditor_reference of the signal (at most {MAX_REFERENCE} characters).",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(EarlySignalProofSerializer, description="The proof of the signal."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="No reference, or one that cannot be read."),
+            401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token."),
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not a creditor's token."),
+            404: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="You delivered no signal with this reference that has a proof here.",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        token = self.token(request)
+        reference = _reference(request)
+        proof = selectors.signal_proof(
+            actor=creditor_actor(token), creditor=token.organisation, reference=reference, via="api"
+        )
+        if proof is None:
+            raise NotFound(_("You delivered no signal with this reference that has a proof here."))
+        return Response(_proof_answer(proof))

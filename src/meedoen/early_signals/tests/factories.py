@@ -117,3 +117,10 @@ def problems_of(answer: DeliveryAnswer) -> list[tuple[str, int | None, str, str]
 def codes_of(answer: DeliveryAnswer) -> list[tuple[str, int | None, str, str]]:
     """(severity, row, field, code) of every problem, the delivery's first."""
     return [(p.severity, p.row, p.field, p.code) for p in answer.all_problems()]
+
+
+def signals_in_log() -> int:
+    """How many signals the shared log holds: the items of its batches of received signals."""
+    from meedoen.ledger.models import Batch
+
+    return sum(Batch.objects.filter(item_kind="signal.received").values_list("size", flat=True))

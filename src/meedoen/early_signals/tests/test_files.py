@@ -21,9 +21,9 @@ from meedoen.early_signals.tests.factories import (
     deliver_rows,
     problems_of,
     signal_row,
+    signals_in_log,
     xlsx_bytes,
 )
-from meedoen.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,13 @@ def stored() -> dict[str, int]:
     return {
         "signals": Signal.objects.count(),
         "cases": Case.objects.count(),
-        "entries": Entry.objects.count(),
+        "in_log": signals_in_log(),
         "audit_signals": AuditEvent.objects.filter(action="early_signals.signal.receive").count(),
     }
 
 
 def nothing_stored() -> dict[str, int]:
-    return {"signals": 0, "cases": 0, "entries": 0, "audit_signals": 0}
+    return {"signals": 0, "cases": 0, "in_log": 0, "audit_signals": 0}
 
 
 def two_households() -> list[dict[str, str]]:
@@ -86,7 +86,7 @@ def test_a_good_csv_is_stored_row_by_row_with_a_receipt(creditors, delimiter, en
     assert receipt.channel == "csv"
     delivery = Delivery.objects.get(uuid=receipt.delivery)
     assert (delivery.accepted, delivery.sha256, delivery.completed_at is not None) == (2, receipt.sha256, True)
-    assert stored() == {"signals": 2, "cases": 2, "entries": 2, "audit_signals": 2}
+    assert stored() == {"signals": 2, "cases": 2, "in_log": 2, "audit_signals": 2}
     signal = Signal.objects.get(creditor_reference="WS-0001")
     assert (signal.surname, signal.postcode, signal.phone, str(signal.arrears_amount)) == (
         "Voorbeeld",
@@ -355,7 +355,7 @@ def test_a_wrong_value_refuses_its_row_with_the_field_and_why(creditors, fields,
     assert problems_of(answer) == [("error", 3, field, message)]
     assert [row.outcome for row in answer.rows] == ["accepted", "refused"]
     assert list(Signal.objects.values_list("creditor_reference", flat=True)) == ["WS-GOOD"]
-    assert stored() == {"signals": 1, "cases": 1, "entries": 1, "audit_signals": 1}
+    assert stored() == {"signals": 1, "cases": 1, "in_log": 1, "audit_signals": 1}
 
 
 def test_every_problem_of_a_row_is_named_at_once(creditors):
@@ -564,16 +564,16 @@ def test_a_row_repeated_within_one_file_is_taken_once(creditors):
 def test_a_row_that_fails_while_it_is_written_leaves_nothing_behind(creditors, monkeypatch):
     from meedoen.early_signals import services
 
-    original = services.entry_append
+    original = services.record_changes
     calls = []
 
-    def failing_entry_append(**kwargs):
+    def failing_record_changes(**kwargs):
         calls.append(kwargs)
         if len(calls) == 2:
             raise RuntimeError("the disk is full")
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "entry_append", failing_entry_append)
+    monkeypatch.setattr(services, "record_changes", failing_record_changes)
 
     with pytest.raises(RuntimeError):
         deliver_file(creditors.housing, csv_bytes(two_households()))
@@ -581,6 +581,6 @@ def test_a_row_that_fails_while_it_is_written_leaves_nothing_behind(creditors, m
     # The chunk that held the failing row is rolled back whole: no signal without its case, log
     # entry and audit record. Sending the file again stores it.
     assert stored() == nothing_stored()
-    monkeypatch.setattr(services, "entry_append", original)
+    monkeypatch.setattr(services, "record_changes", original)
     assert deliver_file(creditors.housing, csv_bytes(two_households())).receipt.accepted == 2
-    assert stored() == {"signals": 2, "cases": 2, "entries": 2, "audit_signals": 2}
+    assert stored() == {"signals": 2, "cases": 2, "in_log": 2, "audit_signals": 2}

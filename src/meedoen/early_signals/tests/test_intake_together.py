@@ -27,10 +27,11 @@ from meedoen.core.audit import AuditOutsideTransactionError, Change, record_chan
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import services
 from meedoen.early_signals.formats import RawRow
+from meedoen.early_signals.linking import address_key, address_ref
 from meedoen.early_signals.models import Case, Delivery, Signal, SignalTombstone
 from meedoen.early_signals.rows import check_row
 from meedoen.early_signals.services import case_close
-from meedoen.early_signals.tests.factories import csv_bytes, deliver_file, deliver_rows, signal_row
+from meedoen.early_signals.tests.factories import csv_bytes, deliver_file, deliver_rows, signal_row, signals_in_log
 from meedoen.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -185,9 +186,17 @@ def snapshot(answers):
             entry.kind,
             entry.acting_organisation_id,
             {k: v for k, v in json.loads(bytes(entry.leaf)).items() if k != "signature"},
+            bytes(entry.batch.items) if hasattr(entry, "batch") else None,
         )
-        for entry in Entry.objects.order_by("pk")
+        for entry in Entry.objects.select_related("batch").order_by("pk")
     ]
+    # Each signal's place in the log: which of the entries above (in order) and where in its batch.
+    order = {pk: number for number, pk in enumerate(Entry.objects.order_by("pk").values_list("pk", flat=True))}
+    entries.extend(
+        sorted(
+            (reference[signal.pk], order[signal.ledger_entry_id], signal.ledger_position) for signal in signals.values()
+        )
+    )
     audit = sorted(
         (
             reference[int(event.object_id)],
@@ -353,26 +362,26 @@ def test_a_reference_stored_meanwhile_by_another_delivery_is_answered_and_the_ot
     ]
     assert (answer.receipt.accepted, answer.receipt.duplicates) == (2, 1)
     assert Signal.objects.count() == 3
-    assert Entry.objects.filter(kind="signal.received").count() == 3
+    assert signals_in_log() == 3
     assert AuditEvent.objects.filter(action="early_signals.signal.receive").count() == 3
     assert Case.objects.get(signals__creditor_reference="WS-0001").signal_count == 1
 
 
 def test_a_chunk_that_fails_while_it_is_written_together_leaves_nothing_behind(creditors, postcodes, monkeypatch):
-    original = services.entries_append
+    original = services.record_changes
 
-    def failing_entries_append(new_entries):
+    def failing_record_changes(**kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(services, "entries_append", failing_entries_append)
+    monkeypatch.setattr(services, "record_changes", failing_record_changes)
     with pytest.raises(RuntimeError):
         deliver_rows(creditors.housing, *first_delivery())
 
     assert (Signal.objects.count(), Case.objects.count(), Entry.objects.count()) == (0, 0, 0)
     assert not AuditEvent.objects.filter(action="early_signals.signal.receive").exists()
-    monkeypatch.setattr(services, "entries_append", original)
+    monkeypatch.setattr(services, "record_changes", original)
     assert deliver_rows(creditors.housing, *first_delivery()).receipt.accepted == 8
-    assert Signal.objects.count() == Entry.objects.count() == 8
+    assert Signal.objects.count() == signals_in_log() == 8
 
 
 def test_a_signal_does_not_join_a_case_that_was_closed(world, creditors, postcodes):
@@ -484,3 +493,56 @@ def test_two_deliveries_about_the_same_households_at_once_open_one_case_each(cre
     assert Delivery.objects.count() == 2
     assert Case.objects.count() == len(rows)
     assert set(Case.objects.values_list("signal_count", "creditor_count", "priority")) == {(2, 2, 3)}
+
+
+def _address_lock_key(row: dict[str, str]) -> int:
+    address = address_key(row["postcode"], int(row["house_number"]), "")
+    return int(address_ref("GM0867", address)[:8], 16) - 2**31
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent deliveries need a database server; SQLite lets one writer in at a time",
+)
+def test_a_delivery_waits_only_for_intakes_at_its_own_addresses(creditors, postcodes):
+    """While another intake holds one address, a delivery about another address of the same
+    municipality is stored at once, and one about the held address waits until it is let go."""
+    held, other = households(2)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [services.ADDRESS_LOCKS, _address_lock_key(held)]
+                )
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    outcomes: list[str] = []
+
+    def deliver(row: dict[str, str]) -> None:
+        try:
+            outcomes.append(deliver_rows(creditors.housing, row).rows[0].outcome)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(timeout=30)
+    free = threading.Thread(target=deliver, args=(other,))
+    free.start()
+    free.join(timeout=30)
+    assert outcomes == ["accepted"], "a delivery about another address did not wait"
+    waiting = threading.Thread(target=deliver, args=(held,))
+    waiting.start()
+    waiting.join(timeout=2)
+    assert waiting.is_alive(), "a delivery about the held address went on"
+    release.set()
+    waiting.join(timeout=30)
+    holder.join(timeout=30)
+    assert outcomes == ["accepted", "accepted"]
+    assert Case.objects.count() == 2

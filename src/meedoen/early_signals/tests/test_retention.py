@@ -35,7 +35,7 @@ from meedoen.early_signals.tasks import apply_retention
 from meedoen.early_signals.tests.conftest import AMSTERDAM, TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, codes_of, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_access import actor_for
-from meedoen.ledger.models import Entry
+from meedoen.ledger.models import Batch, Entry
 from meedoen.organisations.tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,6 +228,8 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
         "case_closed_at",
         "outcome",
         "reason",
+        "ledger_entry",
+        "ledger_position",
         "removed_at",
     ]
     for reference, creditor, kind in (
@@ -250,8 +252,12 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
             "case_closed_at": closed.closed_at,
             "outcome": Case.Outcome.SELF_RESOLVED,
             "reason": SignalTombstone.Reason.RETENTION,
+            # Where the shared log holds the signal: the creditor can still prove it was received.
+            "ledger_entry_id": signal.ledger_entry_id,
+            "ledger_position": signal.ledger_position,
             "removed_at": moment,
         }
+        assert signal.ledger_entry_id is not None
 
     assert not Signal.objects.filter(case=case).exists()
     stored = rows_of(Signal, SignalTombstone, Case, ContactAttempt, AuditEvent)
@@ -264,6 +270,7 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
     assert resident_ref not in rows_of(Case, SignalTombstone, ContactAttempt)
     # The shared log never held them.
     leaves = b"".join(bytes(leaf) for leaf in Entry.objects.values_list("leaf", flat=True))
+    leaves += b"".join(bytes(items) for items in Batch.objects.values_list("items", flat=True))
     for value in PERSONAL_VALUES:
         assert value.encode() not in leaves
 
