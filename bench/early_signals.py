@@ -660,6 +660,14 @@ class Outcome:
     analyses: int = 0
     analyze_seconds: float = 0.0
 
+    def count(self, delivered: tuple[int, int, int, int]) -> None:
+        """Add a delivery's accepted, duplicates, refused and warnings."""
+        accepted, duplicates, refused, warnings = delivered
+        self.accepted += accepted
+        self.duplicates += duplicates
+        self.refused += refused
+        self.warnings += warnings
+
 
 # autovacuum's rule for analyzing a table: more than 50 rows plus 10% of it changed since the last time.
 ANALYZE_THRESHOLD, ANALYZE_SCALE = 50, 0.1
@@ -684,40 +692,20 @@ def analyze_as_autovacuum(outcome: Outcome) -> None:
 def deliver(files: Sequence[DeliveryFile], outcome: Outcome) -> None:
     """Every file through ``signals_deliver_file``, as the API receives it from the creditor; the
     tables analyzed between deliveries as autovacuum would (autovacuum's share, not the intake's)."""
-    from meedoen.core.access import Actor
-    from meedoen.early_signals.services import signals_deliver_file
     from meedoen.organisations.models import Organisation
 
     creditors = {organisation.slug: organisation for organisation in Organisation.objects.all()}
     for delivery in files:
         analyze_as_autovacuum(outcome)
-        creditor = creditors[delivery.creditor]
-        answer = signals_deliver_file(
-            actor=Actor(user_id=None, label=f"creditor:{creditor.slug}:bench"),
-            creditor=creditor,
-            content=delivery.path.read_bytes(),
-        )
-        if answer.fatal:
-            raise RuntimeError(f"{delivery.path.name} was refused: {answer.problems}")
-        outcome.accepted += answer.receipt.accepted
-        outcome.duplicates += answer.receipt.duplicates
-        outcome.refused += answer.receipt.refused
-        outcome.warnings += answer.receipt.warnings
+        outcome.count(deliver_one(delivery, creditors[delivery.creditor]))
 
 
-# What a stream process delivers: set before the processes are started, which inherit it.
-_STREAM_FILES: Sequence[DeliveryFile] = ()
-_STREAM_ACCEPTED: Any = None  # a shared counter of accepted signals, for the analyses beside them
-
-
-def _deliver_in_stream(index: int) -> tuple[int, int, int, int]:
-    """One file through ``signals_deliver_file`` in a stream process: its counts."""
+def deliver_one(delivery: DeliveryFile, creditor: Any) -> tuple[int, int, int, int]:
+    """One file through ``signals_deliver_file``, as the API receives it from ``creditor``: the
+    signals it accepted, the duplicates, the refused and the warnings."""
     from meedoen.core.access import Actor
     from meedoen.early_signals.services import signals_deliver_file
-    from meedoen.organisations.models import Organisation
 
-    delivery = _STREAM_FILES[index]
-    creditor = Organisation.objects.get(slug=delivery.creditor)
     answer = signals_deliver_file(
         actor=Actor(user_id=None, label=f"creditor:{creditor.slug}:bench"),
         creditor=creditor,
@@ -726,9 +714,23 @@ def _deliver_in_stream(index: int) -> tuple[int, int, int, int]:
     if answer.fatal:
         raise RuntimeError(f"{delivery.path.name} was refused: {answer.problems}")
     receipt = answer.receipt
-    with _STREAM_ACCEPTED.get_lock():
-        _STREAM_ACCEPTED.value += receipt.accepted
     return receipt.accepted, receipt.duplicates, receipt.refused, receipt.warnings
+
+
+# What a stream process delivers: set before the processes are started, which inherit it.
+_STREAM_FILES: Sequence[DeliveryFile] = ()
+_STREAM_ACCEPTED: Any = None  # a shared counter of accepted signals, for the analyses beside them
+
+
+def _deliver_in_stream(index: int) -> tuple[int, int, int, int]:
+    """One file delivered in a stream process: its counts (``deliver_one``)."""
+    from meedoen.organisations.models import Organisation
+
+    delivery = _STREAM_FILES[index]
+    counts = deliver_one(delivery, Organisation.objects.get(slug=delivery.creditor))
+    with _STREAM_ACCEPTED.get_lock():
+        _STREAM_ACCEPTED.value += counts[0]
+    return counts
 
 
 def deliver_in_streams(files: Sequence[DeliveryFile], outcome: Outcome, streams: int) -> float:
@@ -769,10 +771,9 @@ def deliver_in_streams(files: Sequence[DeliveryFile], outcome: Outcome, streams:
         done.set()
         analyzer.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    outcome.accepted = sum(count[0] for count in counts)
-    outcome.duplicates = sum(count[1] for count in counts)
-    outcome.refused = sum(count[2] for count in counts)
-    outcome.warnings = sum(count[3] for count in counts)
+    outcome.accepted = 0
+    for delivered in counts:
+        outcome.count(delivered)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 

@@ -258,7 +258,29 @@ class Case(models.Model):
         return self.outcome in HELP_ACCEPTED
 
 
-class Signal(models.Model):
+class InTheLog(models.Model):
+    """Where the shared log holds a signal (ADR 0010): the item at ``ledger_position`` of the
+    batch of entry ``ledger_entry``; empty for a signal received before batches. A tombstone keeps
+    it: the log holds no personal data. The log is append-only, so the entry never goes; no
+    constraint is checked and no index written for it (nothing looks signals up by entry)."""
+
+    ledger_entry = models.ForeignKey(
+        "ledger.Entry",
+        verbose_name=_("shared-log entry"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    ledger_position = models.PositiveIntegerField(_("position in the shared-log entry"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Signal(InTheLog):
     """One signal of a creditor about one person, as delivered (after checking and normalising)."""
 
     class Kind(models.TextChoices):
@@ -304,21 +326,6 @@ class Signal(models.Model):
     months_in_arrears = models.PositiveSmallIntegerField(_("months in arrears"))
     reminder_date = models.DateField(_("date of the creditor's reminder"))
     signal_date = models.DateField(_("date of the signal"))
-
-    # Where the shared log holds the signal (ADR 0010): an item of the batch of this entry, at
-    # this position. The log is append-only, so the entry never goes; no constraint is checked
-    # and no index written for it (nothing looks signals up by entry).
-    ledger_entry = models.ForeignKey(
-        "ledger.Entry",
-        verbose_name=_("shared-log entry"),
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    ledger_position = models.PositiveIntegerField(_("position in the shared-log entry"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("signal")
@@ -416,7 +423,7 @@ class LetterTemplate(models.Model):
         return str(self.municipality_id)
 
 
-class SignalTombstone(models.Model):
+class SignalTombstone(InTheLog):
     """What remains of a signal after its personal data was removed: no personal data, no
     pseudonyms; enough to count, to answer the creditor and to show that the removal happened."""
 
@@ -437,18 +444,6 @@ class SignalTombstone(models.Model):
     case_closed_at = models.DateTimeField(_("case closed at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Case.Outcome.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
-    # Where the shared log holds the signal, as the signal held it: the log keeps no personal data.
-    ledger_entry = models.ForeignKey(
-        "ledger.Entry",
-        verbose_name=_("shared-log entry"),
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    ledger_position = models.PositiveIntegerField(_("position in the shared-log entry"), null=True, blank=True)
     removed_at = models.DateTimeField(_("personal data removed at"), default=timezone.now)
 
     class Meta:

@@ -13,11 +13,13 @@ received are recognised by the creditor's reference).
 from __future__ import annotations
 
 import enum
+import gc
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -196,17 +198,36 @@ def signals_deliver_file(
     *, actor: Actor, creditor: Organisation, content: bytes, format_version: str = formats.FORMAT_VERSION
 ) -> DeliveryAnswer:
     """Receive a CSV or XLSX file of signals (format ``format_version``)."""
-    return _deliver(
-        actor=actor,
-        creditor=creditor,
-        content=content,
-        parsed=formats.read_file(content, format_version=format_version),
-    )
+    with _collecting_less():
+        return _deliver(
+            actor=actor,
+            creditor=creditor,
+            content=content,
+            parsed=formats.read_file(content, format_version=format_version),
+        )
 
 
 def signals_deliver_json(*, actor: Actor, creditor: Organisation, content: bytes) -> DeliveryAnswer:
     """Receive a JSON batch of signals, as the API does."""
-    return _deliver(actor=actor, creditor=creditor, content=content, parsed=formats.read_json(content))
+    with _collecting_less():
+        return _deliver(actor=actor, creditor=creditor, content=content, parsed=formats.read_json(content))
+
+
+COLLECT_AFTER = 100_000
+"""While a delivery is taken in, Python's cycle collector first runs after this many new objects
+instead of 700: a delivery makes millions of short-lived rows, answers and values, almost none in
+cycles, and every collection walks all of them (about a tenth of the intake's time). Its memory is
+bounded by the chunks all the same."""
+
+
+@contextmanager
+def _collecting_less() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], COLLECT_AFTER), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 @dataclass

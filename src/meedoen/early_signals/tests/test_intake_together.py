@@ -6,6 +6,7 @@ no longer grows with the number of rows."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import threading
@@ -546,3 +547,23 @@ def test_a_delivery_waits_only_for_intakes_at_its_own_addresses(creditors, postc
     holder.join(timeout=30)
     assert outcomes == ["accepted", "accepted"]
     assert Case.objects.count() == 2
+
+
+def test_a_delivery_collects_cycles_less_often_and_puts_the_collector_back(creditors, postcodes, monkeypatch):
+    seen: list[int] = []
+    original = services._deliver
+
+    def deliver_and_look(**kwargs):
+        seen.append(gc.get_threshold()[0])
+        return original(**kwargs)
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(services, "_deliver", deliver_and_look)
+    deliver_rows(creditors.housing, *households(3))
+    assert seen == [max(before[0], services.COLLECT_AFTER)]
+    assert gc.get_threshold() == before
+
+    monkeypatch.setattr(services, "_deliver", lambda **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        deliver_rows(creditors.housing, *households(3))
+    assert gc.get_threshold() == before

@@ -216,6 +216,8 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
     assert sorted(tombstones) == ["EN-77", "WS-0001"]
     assert [field.name for field in SignalTombstone._meta.concrete_fields] == [
         "id",
+        "ledger_entry",
+        "ledger_position",
         "signal_uuid",
         "case_uuid",
         "delivery_uuid",
@@ -228,8 +230,6 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
         "case_closed_at",
         "outcome",
         "reason",
-        "ledger_entry",
-        "ledger_position",
         "removed_at",
     ]
     for reference, creditor, kind in (
