@@ -9,8 +9,6 @@ read without reading personal data.
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meedoen.areas.models import Area
+from meedoen.core.ids import uuid7
 from meedoen.organisations.models import Municipality, Organisation
 
 # The organisation kinds that deliver signals: the "vaste lasten" partners of the Wgs.
@@ -156,7 +155,7 @@ class Delivery(models.Model):
         XLSX = "xlsx", _("XLSX file")
         JSON = "json", _("JSON (API)")
 
-    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
     creditor = models.ForeignKey(Organisation, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     format_version = models.CharField(_("format version"), max_length=10)
@@ -201,7 +200,7 @@ class Case(models.Model):
         SELF_RESOLVED = "self_resolved", _("contact: solves it themselves")
         DECLINED = "declined", _("contact: declines help")
 
-    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
     # No index of its own: each index in Meta starts with the municipality and serves for it.
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+", db_index=False
@@ -288,7 +287,7 @@ class Signal(InTheLog):
         END_OF_SUPPLY = "end_of_supply", _("notice of end of supply")
         THREAT = "threat", _("eviction or other threat")
 
-    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
     # Looked up through the index on (municipality, received_at), which starts with it.
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+", db_index=False
@@ -371,7 +370,7 @@ class ContactAttempt(models.Model):
         EMAIL = "email", _("e-mail")
         HOME_VISIT = "home_visit", _("home visit (Vroeg Eropaf)")
 
-    uuid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attempts")
     channel = models.CharField(_("way"), max_length=20, choices=Channel.choices)
     attempted_at = models.DateTimeField(_("when"), default=timezone.now)
