@@ -660,7 +660,7 @@ class Outcome:
     analyses: int = 0
     analyze_seconds: float = 0.0
 
-    def count(self, delivered: tuple[int, int, int, int]) -> None:
+    def add(self, delivered: tuple[int, int, int, int]) -> None:
         """Add a delivery's accepted, duplicates, refused and warnings."""
         accepted, duplicates, refused, warnings = delivered
         self.accepted += accepted
@@ -697,7 +697,7 @@ def deliver(files: Sequence[DeliveryFile], outcome: Outcome) -> None:
     creditors = {organisation.slug: organisation for organisation in Organisation.objects.all()}
     for delivery in files:
         analyze_as_autovacuum(outcome)
-        outcome.count(deliver_one(delivery, creditors[delivery.creditor]))
+        outcome.add(deliver_one(delivery, creditors[delivery.creditor]))
 
 
 def deliver_one(delivery: DeliveryFile, creditor: Any) -> tuple[int, int, int, int]:
@@ -760,20 +760,21 @@ def deliver_in_streams(files: Sequence[DeliveryFile], outcome: Outcome, streams:
     # A process started by fork must not share the database connection of this one.
     connections.close_all()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    analyzer = threading.Thread(target=analyze_beside)
-    analyzer.start()
-    try:
-        with context.Pool(streams) as pool:
+    with context.Pool(streams) as pool:
+        # Started once the processes are: its connection is this process's own.
+        analyzer = threading.Thread(target=analyze_beside)
+        analyzer.start()
+        try:
             counts = pool.map(_deliver_in_stream, range(len(files)), chunksize=1)
             pool.close()
             pool.join()
-    finally:
-        done.set()
-        analyzer.join()
+        finally:
+            done.set()
+            analyzer.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     outcome.accepted = 0
     for delivered in counts:
-        outcome.count(delivered)
+        outcome.add(delivered)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 

@@ -22,12 +22,12 @@ _RANDOM_B = (1 << 62) - 1  # the 62 random bits after the variant
 def uuid7() -> uuid.UUID:
     """A new UUID of version 7: the current time in milliseconds, then 74 random bits."""
     milliseconds = time.time_ns() // 1_000_000
-    random = int.from_bytes(os.urandom(10))
+    bits = int.from_bytes(os.urandom(10))
     value = (
         (milliseconds & ((1 << 48) - 1)) << 80
         | _VERSION_7
-        | (random >> 62 & _RANDOM_A) << 64
+        | (bits >> 62 & _RANDOM_A) << 64
         | _VARIANT_RFC
-        | random & _RANDOM_B
+        | bits & _RANDOM_B
     )
     return uuid.UUID(int=value)

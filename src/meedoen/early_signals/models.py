@@ -257,7 +257,7 @@ class Case(models.Model):
         return self.outcome in HELP_ACCEPTED
 
 
-class InTheLog(models.Model):
+class PlaceInLog(models.Model):
     """Where the shared log holds a signal (ADR 0010): the item at ``ledger_position`` of the
     batch of entry ``ledger_entry``; empty for a signal received before batches. A tombstone keeps
     it: the log holds no personal data. The log is append-only, so the entry never goes; no
@@ -279,7 +279,7 @@ class InTheLog(models.Model):
         abstract = True
 
 
-class Signal(InTheLog):
+class Signal(PlaceInLog):
     """One signal of a creditor about one person, as delivered (after checking and normalising)."""
 
     class Kind(models.TextChoices):
@@ -422,7 +422,7 @@ class LetterTemplate(models.Model):
         return str(self.municipality_id)
 
 
-class SignalTombstone(InTheLog):
+class SignalTombstone(PlaceInLog):
     """What remains of a signal after its personal data was removed: no personal data, no
     pseudonyms; enough to count, to answer the creditor and to show that the removal happened."""
 

@@ -45,6 +45,18 @@ _PHONE = re.compile(r"^(\+\d{8,15}|0\d{9})$")
 # The characters of Unicode's categories Cc (control) and Cs (surrogate), as one expression.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 FORMULA_STARTS = ("=", "+", "-", "@")
+REFERENCE_LENGTH = 64  # characters of a creditor's reference at most
+
+
+def read_reference(text: str) -> str | None:
+    """A creditor's reference as the intake reads and stores it (white space as single spaces), or
+    None for one the intake refuses (empty, control characters, longer than REFERENCE_LENGTH)."""
+    if _CONTROL.search(text):
+        return None
+    reference = " ".join(text.split())
+    return reference if 1 <= len(reference) <= REFERENCE_LENGTH else None
+
+
 # Characters a creditor's system may mistype for one another in a postcode.
 AS_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
@@ -426,7 +438,7 @@ def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Pro
             "invalid_municipality",
             _("“%(value)s” is not a CBS municipality code such as GM0867.") % {"value": shown(municipality)},
         )
-    reference = row.text("creditor_reference", max_length=64, required=True)
+    reference = row.text("creditor_reference", max_length=REFERENCE_LENGTH, required=True)
     kind = row.choice("signal_kind", SIGNAL_KINDS)
     initials = row.text("initials", max_length=20)
     given_name = row.text("given_name", max_length=200)

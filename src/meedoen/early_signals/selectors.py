@@ -31,7 +31,7 @@ from meedoen.early_signals.models import (
     Signal,
     SignalTombstone,
 )
-from meedoen.ledger.selectors import batch_item, inclusion
+from meedoen.ledger.selectors import batch_item
 from meedoen.organisations.models import Organisation
 
 PERSONAL_FIELDS = (
@@ -457,52 +457,39 @@ def signal_proof(*, actor: Actor, creditor: Organisation, reference: str, via: s
 
 def _signal_proof(creditor: Organisation, reference: str) -> SignalProof | None:
     place = _place_in_log(creditor, reference)
-    if place is None:
-        return None
-    found = batch_item(*place)
+    found = batch_item(*place) if place is not None else None
     if found is None:
         return None
-    entry = found.entry
-    log = entry.log
-    entry_inclusion = None
-    if entry.index is not None:
-        included = inclusion(log, entry.index, log.size)
-        if included is not None:
-            entry_inclusion = EntryInclusion(
-                tree_size=log.size, proof=tuple(included.proof), checkpoint_note=included.checkpoint_note
-            )
+    included = found.inclusion
     return SignalProof(
         creditor_reference=reference,
-        log_origin=log.origin,
-        entry_index=entry.index,
-        entry_leaf=bytes(entry.leaf),
-        entry_leaf_hash=bytes(entry.leaf_hash),
+        log_origin=found.origin,
+        entry_index=found.entry_index,
+        entry_leaf=found.entry_leaf,
+        entry_leaf_hash=found.entry_leaf_hash,
         item=found.item,
         position=found.position,
         batch_size=found.size,
         path=tuple(found.path),
         root=found.root,
-        inclusion=entry_inclusion,
+        inclusion=None
+        if included is None
+        else EntryInclusion(
+            tree_size=found.tree_size, proof=tuple(included.proof), checkpoint_note=included.checkpoint_note
+        ),
     )
 
 
 def _place_in_log(creditor: Organisation, reference: str) -> tuple[int, int] | None:
     """The entry and position of the creditor's signal, or of what remains of it after its
     personal data was removed. Only these two columns are read: none of the signal's personal data."""
-    place = (
-        Signal.objects.filter(creditor=creditor, creditor_reference=reference)
-        .values_list("ledger_entry_id", "ledger_position")
-        .first()
-    )
-    if place is None:
+    for model in (Signal, SignalTombstone):
         place = (
-            SignalTombstone.objects.filter(creditor=creditor, creditor_reference=reference)
+            model._default_manager.filter(creditor=creditor, creditor_reference=reference)
             .values_list("ledger_entry_id", "ledger_position")
             .first()
         )
-    if place is None:
-        return None
-    entry_id, position = place
-    if entry_id is None or position is None:
-        return None
-    return entry_id, position
+        if place is not None:
+            entry_id, position = place
+            return (entry_id, position) if entry_id is not None and position is not None else None
+    return None

@@ -4,8 +4,8 @@ and keep the agreements, tokens and settings that govern the intake.
 A delivery is checked row by row before anything is written; a fatal problem (an unreadable file,
 a missing column) stops it whole. Then the valid rows are written in chunks, each chunk in one
 transaction and together (a statement per table); a chunk that cannot be written together is
-written row by row, each row in a savepoint. Either way a signal, its case, the shared-log entry
-and the audit record commit together or not at all, so a row is never half-written, a bad row
+written row by row, each row in a savepoint. Either way a signal, its case, its item in the chunk's
+shared-log entry and the audit record commit together or not at all, so a row is never half-written, a bad row
 never stops a good one, and a delivery that is cut off can simply be sent again (rows already
 received are recognised by the creditor's reference).
 """
@@ -16,6 +16,7 @@ import enum
 import gc
 import hashlib
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -72,10 +73,11 @@ log = structlog.get_logger(__name__)
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
 REFUSED = "refused"
-# Kinds of entries in the shared log (ledger.models.Entry.Kind): the signals a chunk of a delivery
-# stored about one municipality are one entry, each signal an item of it (ADR 0010).
+# In the shared log (ledger.models.Entry.Kind), the signals a chunk of a delivery stored about one
+# municipality are one entry of the first kind, each signal an item of it of the second kind (ADR
+# 0010); a closed case is an entry of the third kind.
 LEDGER_SIGNALS_RECEIVED = "signals.received"
-LEDGER_SIGNAL_RECEIVED = "signal.received"
+LEDGER_SIGNAL_ITEM = "signal.received"
 LEDGER_CASE_CLOSED = "signal.case_closed"
 CHUNK_ROWS = 500
 TOKEN_START = "mes_"  # noqa: S105  (the visible start of every token, not a secret)
@@ -216,18 +218,37 @@ def signals_deliver_json(*, actor: Actor, creditor: Organisation, content: bytes
 COLLECT_AFTER = 100_000
 """While a delivery is taken in, Python's cycle collector first runs after this many new objects
 instead of 700: a delivery makes millions of short-lived rows, answers and values, almost none in
-cycles, and every collection walks all of them (about a tenth of the intake's time). Its memory is
-bounded by the chunks all the same."""
+cycles, and the collections of the older generations walk all the rows still held (a quarter of
+the main thread's CPU in docs/benchmarks.md). Its memory is bounded by the chunks all the same."""
 
 
-@contextmanager
-def _collecting_less() -> Iterator[None]:
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], COLLECT_AFTER), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
+class _CollectingLess:
+    """Raises the collector's first threshold while at least one delivery of this process is
+    taken in, and puts back what it was when the last one ends: the threshold is the whole
+    process's, and deliveries may overlap in threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.before: tuple[int, int, int] = gc.get_threshold()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            if self.running == 0:
+                self.before = gc.get_threshold()
+                gc.set_threshold(max(self.before[0], COLLECT_AFTER), *self.before[1:])
+            self.running += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running -= 1
+                if self.running == 0:
+                    gc.set_threshold(*self.before)
+
+
+_collecting_less = _CollectingLess()
 
 
 @dataclass
@@ -543,6 +564,12 @@ ADDRESS_LOCKS = 0x5E51
 address's pseudonym."""
 
 
+def address_lock_key(at_address: str) -> int:
+    """The second key of the advisory lock on an address: the first 32 bits of its pseudonym, as
+    PostgreSQL's signed integer."""
+    return int(at_address[:8], 16) - 2**31
+
+
 def _lock_addresses(rows: list[_Checked]) -> None:
     """One intake at a time per address, so two signals about one household that arrive together
     cannot open two cases: linking only ever joins cases at the signal's own address. Deliveries
@@ -552,7 +579,7 @@ def _lock_addresses(rows: list[_Checked]) -> None:
     time already.)"""
     if connection.vendor != "postgresql":
         return
-    keys = sorted({int(row.address[1][:8], 16) - 2**31 for row in rows})
+    keys = sorted({address_lock_key(row.address[1]) for row in rows})
     with connection.cursor() as cursor:
         # unnest gives the keys in the array's order, so they are locked in that order.
         cursor.execute(
@@ -579,13 +606,15 @@ def _write_each(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
         problems = (*row.problems, problem) if problem is not None else row.problems
         answers[row.raw.number] = RowAnswer(row.raw.number, row.item.creditor_reference, outcome, problems)
     if signals:
-        for signal, (entry_id, position) in zip(signals, _log_batches(intake, received), strict=True):
+        # The chunk's entry is written once its rows are: each stored signal learns its place with
+        # a second write (this path takes the few rows of an API call, and chunks that conflict).
+        for signal, (entry_id, position) in zip(signals, _write_to_log(intake, received), strict=True):
             signal.ledger_entry_id, signal.ledger_position = entry_id, position
         Signal.objects.bulk_update(signals, ["ledger_entry", "ledger_position"])
     return answers
 
 
-def _log_batches(intake: _Intake, received: Sequence[_Checked]) -> list[tuple[int, int]]:
+def _write_to_log(intake: _Intake, received: Sequence[_Checked]) -> list[tuple[int, int]]:
     """Write the signals a chunk received to the shared log: one entry per municipality, signed
     by the creditor, whose items are the signals, each the hash of its ``ledger_payload`` (ADR
     0010). An item names no household: a creditor is handed its items to check them, and a
@@ -598,7 +627,7 @@ def _log_batches(intake: _Intake, received: Sequence[_Checked]) -> list[tuple[in
         NewBatch(
             municipality=received[indexes[0]].municipality,
             kind=LEDGER_SIGNALS_RECEIVED,
-            item_kind=LEDGER_SIGNAL_RECEIVED,
+            item_kind=LEDGER_SIGNAL_ITEM,
             acting=intake.creditor,
             items=[BatchItem(received[i].item.ledger_payload()) for i in indexes],
         )
@@ -877,7 +906,7 @@ COUNT_FIELDS = ("signal_count", "creditor_count", "threatening", "first_offer_du
 
 
 def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
-    """Store a chunk's new signals with their cases, log entries and audit records, a statement
+    """Store a chunk's new signals with their cases, shared-log entry and audit records, a statement
     per table instead of several per row, with the same outcome as writing them one by one: the
     references are looked up at once; the open cases at the chunk's addresses are read (and
     locked) with the people of their signals, and each row is linked in memory, in order, so a
@@ -925,7 +954,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
 
     for case, key in zip(created, _CASES.insert([_CASES.values_of(case) for case in created]), strict=True):
         case.id = key
-    places = _log_batches(intake, [row for row, _, _ in linked_rows])
+    places = _write_to_log(intake, [row for row, _, _ in linked_rows])
     signal_ids = _SIGNALS.insert(
         [
             _SIGNALS.values(_signal_fields(intake, row, c.case.pk, received_at, place))

@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from meedoen.ledger.entries import EntryError, canonical
+from meedoen.ledger.entries import canonical, read_canonical
 from meedoen.ledger.merkle import inclusion_proof, leaf_hash, node_hash, tree_root, verify_inclusion
 
 ITEM_FORMAT_VERSION = 1
@@ -43,15 +43,7 @@ def item_leaf(*, kind: str, payload_sha256: str, subject: str, subject_key_versi
 
 def read_item(item: bytes) -> dict[str, Any]:
     """The fields of an item; EntryError when the bytes are not an item in canonical form."""
-    try:
-        data = json.loads(item)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise EntryError("not an item: invalid JSON") from error
-    if not isinstance(data, dict) or data.get("v") != ITEM_FORMAT_VERSION:
-        raise EntryError("not an item of a known version")
-    if canonical(data) != item:
-        raise EntryError("item is not in canonical form")
-    return data
+    return read_canonical(item, version=ITEM_FORMAT_VERSION, what="item")
 
 
 def batch_payload(*, item_kind: str, size: int, root: bytes) -> bytes:

@@ -202,14 +202,20 @@ if hasattr(os, "register_at_fork"):
 
 
 def read_leaf(leaf: bytes) -> dict[str, Any]:
+    return read_canonical(leaf, version=FORMAT_VERSION, what="entry")
+
+
+def read_canonical(text: bytes, *, version: int, what: str) -> dict[str, Any]:
+    """The fields of ``text``, canonical JSON of an object with ``"v": version``; EntryError,
+    naming ``what`` was expected, when it is anything else."""
     try:
-        data = json.loads(leaf)
+        data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise EntryError("not an entry: invalid JSON") from error
-    if not isinstance(data, dict) or data.get("v") != FORMAT_VERSION:
-        raise EntryError("not an entry of a known version")
-    if canonical(data) != leaf:
-        raise EntryError("entry is not in canonical form")
+        raise EntryError(f"not an {what}: invalid JSON") from error
+    if not isinstance(data, dict) or data.get("v") != version:
+        raise EntryError(f"not an {what} of a known version")
+    if canonical(data) != text:
+        raise EntryError(f"{what} is not in canonical form")
     return data
 
 

@@ -89,6 +89,10 @@ class Entry(models.Model):
         return f"{self.log} #{self.index}"
 
 
+BATCH_KINDS = frozenset({Entry.Kind.SIGNALS_RECEIVED.value})
+"""The kinds of entries that stand for a batch of items, kept in ``Batch``."""
+
+
 class Batch(models.Model):
     """The items of an entry that stands for many (``ledger.batches``): kept so that the path of
     any item to the root in the entry's payload can be given. No personal data: an item holds a
@@ -96,7 +100,7 @@ class Batch(models.Model):
 
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, primary_key=True, related_name="batch")
     item_kind = models.CharField(_("kind of the items"), max_length=40)
-    size = models.PositiveIntegerField(_("items"))
+    size = models.PositiveIntegerField(_("number of items"))
     # The items' canonical JSON, a line each, in the order of the tree's leaves.
     items = models.BinaryField(_("items"))
 

@@ -22,7 +22,7 @@ from meedoen.ledger.merkle import (
     leaf_hash,
     verify_inclusion,
 )
-from meedoen.ledger.models import Batch, Checkpoint, Entry, Log
+from meedoen.ledger.models import Batch, Checkpoint, Log
 from meedoen.ledger.notes import NoteError, open_checkpoint, with_signature_lines
 from meedoen.ledger.publish import log_verifier
 from meedoen.ledger.services import witness_verifiers
@@ -169,23 +169,50 @@ def check_inclusion(log: Log, index: int, found: Inclusion) -> InclusionCheck:
 
 @dataclass(frozen=True)
 class BatchItemProof:
-    """An item of a batch with its path to the batch's root, and the batch's entry: the item is
-    proven by this path and then the entry by its inclusion in the log (``inclusion``)."""
+    """An item of a batch with its path to the batch's root, and the batch's entry with its proof
+    of inclusion in the log: the item is proven by the path, then the entry by the inclusion."""
 
     item: bytes
     position: int
     size: int
     path: list[bytes]
     root: bytes
-    entry: Entry
+    origin: str  # the log's
+    entry_index: int | None  # None while the entry is queued
+    entry_leaf: bytes
+    entry_leaf_hash: bytes
+    tree_size: int  # the log's, at its latest checkpoint
+    inclusion: Inclusion | None  # against that checkpoint; None until one includes the entry
 
 
 def batch_item(entry_id: int, position: int) -> BatchItemProof | None:
-    """The item at ``position`` of the batch of entry ``entry_id``, with its path; None if there
-    is no such item. Reads the batch's items (at most ``batches.MAX_ITEMS``) in one query."""
+    """The item at ``position`` of the batch of entry ``entry_id``, with its path and the entry's
+    inclusion in the log's latest checkpoint; None if there is no such item. Reads the batch's
+    items (at most ``batches.MAX_ITEMS``) in one query, the inclusion in one more."""
     batch = Batch.objects.select_related("entry__log").filter(pk=entry_id).first()
-    if batch is None or not 0 <= position < batch.size:
+    if batch is None:
         return None
     items = split(batch.items)
+    if not 0 <= position < len(items):
+        return None
     tree = BatchTree(items)
-    return BatchItemProof(items[position], position, tree.size, tree.path(position), tree.root, batch.entry)
+    entry, log = batch.entry, batch.entry.log
+    included = None
+    if entry.index is not None:
+        try:
+            included = inclusion(log, entry.index, log.size)
+        except ProofError:
+            included = None  # a stored hash is missing: ledger_verify names it
+    return BatchItemProof(
+        item=items[position],
+        position=position,
+        size=tree.size,
+        path=tree.path(position),
+        root=tree.root,
+        origin=log.origin,
+        entry_index=entry.index,
+        entry_leaf=bytes(entry.leaf),
+        entry_leaf_hash=bytes(entry.leaf_hash),
+        tree_size=log.size,
+        inclusion=included,
+    )

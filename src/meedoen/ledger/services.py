@@ -152,7 +152,6 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
             else:
                 log = pending.log
             logs[municipality.pk] = log
-        raw = new.payload if isinstance(new.payload, bytes) else canonical(new.payload)
         entry_logs.append(log)
         acting = new.acting.slug
         head, tail = entry_parts(
@@ -160,9 +159,9 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
             log=log.origin,
             acting=acting,
             receiving=new.receiving.slug if new.receiving else "",
-            subject=keys.subject_pseudonym(municipality.code, new.subject_ref) if new.subject_ref else "",
+            subject=_subject(municipality.code, new.subject_ref),
             subject_key_version=key_version,
-            payload_sha256=hashlib.sha256(raw).hexdigest(),
+            payload_sha256=_payload_sha256(new.payload),
             time=time,
             refers_to=new.refers_to.hex(),
         )
@@ -174,6 +173,16 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
         # everything queued by then.
         transaction.on_commit(_SequenceAfterCommit(log))
     return queued, entry_logs
+
+
+def _payload_sha256(payload: bytes | dict[str, Any]) -> str:
+    """The hash an entry or item holds of its payload: of the bytes, or of a dictionary's canonical JSON."""
+    return hashlib.sha256(payload if isinstance(payload, bytes) else canonical(payload)).hexdigest()
+
+
+def _subject(municipality_code: str, subject_ref: str) -> str:
+    """The pseudonym an entry or item names its subject by; empty without a subject."""
+    return keys.subject_pseudonym(municipality_code, subject_ref) if subject_ref else ""
 
 
 def _leaves(parts: list[tuple[bytes, bytes]], signer: BatchSigner) -> Iterator[bytes]:
@@ -274,10 +283,8 @@ def batches_append(new_batches: Iterable[NewBatch]) -> list[QueuedEntry]:
         items = [
             batches.item_leaf(
                 kind=item_kind,
-                payload_sha256=hashlib.sha256(
-                    item.payload if isinstance(item.payload, bytes) else canonical(item.payload)
-                ).hexdigest(),
-                subject=keys.subject_pseudonym(code, item.subject_ref) if item.subject_ref else "",
+                payload_sha256=_payload_sha256(item.payload),
+                subject=_subject(code, item.subject_ref),
                 subject_key_version=key_version,
             )
             for item in batch.items

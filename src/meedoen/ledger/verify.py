@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from meedoen.ledger import batches
 from meedoen.ledger.entries import EntryError, read_leaf
 from meedoen.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash, tree_root
-from meedoen.ledger.models import Batch, Checkpoint, Entry, Log, Node
+from meedoen.ledger.models import BATCH_KINDS, Batch, Checkpoint, Entry, Log, Node
 from meedoen.ledger.notes import with_signature_lines
 
 CHUNK = 10_000
@@ -105,7 +105,13 @@ def verify_log(log: Log, *, check_checkpoint: Callable[[str, str, int, bytes], s
 
 def _check_batches(log: Log, report: Report) -> None:
     """Each batch's items against the root its entry signed: an item changed, removed, added or
-    moved changes the root, so the entry's payload hash no longer matches."""
+    moved changes the root, so the entry's payload hash no longer matches. An entry of a kind that
+    stands for a batch must have one."""
+    without = Entry.objects.filter(log=log, kind__in=BATCH_KINDS, batch__isnull=True).order_by("id")
+    for index in without.values_list("index", flat=True):
+        report.bad(
+            index, f"{f'entry {index}' if index is not None else 'a queued entry'}: its batch of items is missing"
+        )
     batches_of_log = (
         Batch.objects.filter(entry__log=log)
         .order_by("entry_id")

@@ -42,6 +42,7 @@ from meedoen.early_signals import feedback, formats, selectors
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
 from meedoen.early_signals.models import CreditorToken, Signal
+from meedoen.early_signals.rows import REFERENCE_LENGTH, read_reference
 from meedoen.early_signals.services import (
     ACCEPTED,
     DUPLICATE,
@@ -412,7 +413,6 @@ class FeedbackView(_CreditorView):
 
 # --- proof of receipt -----------------------------------------------------------------------------------
 
-MAX_REFERENCE = 64
 """A creditor_reference is at most this long (the format's rule), after its spaces are read as the
 intake reads them."""
 
@@ -465,15 +465,13 @@ class EarlySignalProofSerializer(serializers.Serializer[object]):
 
 
 def _reference(request: Request) -> str:
-    raw = request.query_params.get("reference")
-    message = _(
-        "Give reference as the creditor_reference of one of your signals: 1 to %(max)s printable characters."
-    ) % {"max": MAX_REFERENCE}
-    if raw is None or not raw.isprintable():
-        raise ValidationError({"reference": [message]})
-    # Spaces as the intake reads them: the same text that was delivered finds the signal.
-    reference = " ".join(raw.split())
-    if not 1 <= len(reference) <= MAX_REFERENCE:
+    # Read as the intake read it: the same text that was delivered finds the signal.
+    reference = read_reference(request.query_params.get("reference") or "")
+    if reference is None:
+        message = _(
+            "Give reference as the creditor_reference of one of your signals: 1 to %(max)s characters, "
+            "without control characters."
+        ) % {"max": REFERENCE_LENGTH}
         raise ValidationError({"reference": [message]})
     return reference
 
@@ -542,7 +540,7 @@ class SignalProofView(_CreditorView):
                 "reference",
                 OpenApiTypes.STR,
                 required=True,
-                description=f"Your creditor_reference of the signal (at most {MAX_REFERENCE} characters).",
+                description=f"Your creditor_reference of the signal (at most {REFERENCE_LENGTH} characters).",
             ),
         ],
         responses={

@@ -305,13 +305,29 @@ def test_a_reference_that_cannot_be_a_reference_is_refused_with_the_reason(credi
 
     assert response.status_code == 400
     assert response.json() == {
-        "reference": ["Give reference as the creditor_reference of one of your signals: 1 to 64 printable characters."]
+        "reference": [
+            "Give reference as the creditor_reference of one of your signals: 1 to 64 characters, without control "
+            "characters."
+        ]
     }
     assert AuditEvent.objects.count() == events
 
 
 def test_a_reference_of_64_characters_is_looked_up(creditors, housing):
     assert housing.get(URL, {"reference": "R" * 64}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["PR-\u00ad7", "PR-\u200b7", "PR-\ue0007", "PR\u00a07"],
+    ids=["soft hyphen", "zero width", "private use", "no-break space"],
+)
+def test_a_reference_the_intake_stored_is_found_whatever_characters_it_holds(creditors, housing, reference):
+    deliver(housing, signal(7, creditor_reference=reference))
+
+    answer = proof_of(housing, reference)
+
+    assert answer["creditor_reference"] == Signal.objects.get().creditor_reference
 
 
 # --- access and audit ---------------------------------------------------------------------------------------------

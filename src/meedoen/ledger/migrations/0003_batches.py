@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("item_kind", models.CharField(max_length=40, verbose_name="kind of the items")),
-                ("size", models.PositiveIntegerField(verbose_name="items")),
+                ("size", models.PositiveIntegerField(verbose_name="number of items")),
                 ("items", models.BinaryField(verbose_name="items")),
             ],
             options={

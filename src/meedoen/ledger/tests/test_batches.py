@@ -154,7 +154,7 @@ def test_verification_passes_on_a_log_with_a_batch(batch_log):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("tampering", ["change", "remove", "reorder", "size"])
+@pytest.mark.parametrize("tampering", ["change", "remove", "reorder", "size", "batch"])
 def test_a_batch_whose_items_were_altered_is_found_at_its_entry(batch_log, tampering):
     batch = Batch.objects.get()
     kept = batches.split(batch.items)
@@ -170,6 +170,8 @@ def test_a_batch_whose_items_were_altered_is_found_at_its_entry(batch_log, tampe
             "UPDATE ledger_batch SET items = %s, size = %s WHERE entry_id = %s",
             [batches.joined(kept), size, batch.pk],
         )
+        if tampering == "batch":
+            cursor.execute("DELETE FROM ledger_batch WHERE entry_id = %s", [batch.pk])
 
     report = verify_log(batch_log)
     assert not report.ok
