@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meedoen.areas.models import Area, PostcodeArea
+from meedoen.areas.tests.factories import NeighbourhoodFactory
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, Role, grants_from
 from meedoen.core.indicators import Period, operational_indicator
@@ -83,9 +84,7 @@ def districts(world):
     01; 5146 in no district the municipality named."""
     town = Area.objects.get(code="GM0867")
     district_1 = Area.objects.get(code=D1)
-    neighbourhood = Area.objects.create(
-        code="BU08670101", name="Buurt 0101", level=Area.Level.NEIGHBOURHOOD, parent=district_1, population=800
-    )
+    neighbourhood = NeighbourhoodFactory(code="BU08670101", parent=district_1, population=800)
     PostcodeArea.objects.create(municipality=town, prefix="5141", area=Area.objects.get(code=D0))
     PostcodeArea.objects.create(municipality=town, prefix="5142", area=district_1)
     PostcodeArea.objects.create(municipality=town, prefix="5143", area=neighbourhood)

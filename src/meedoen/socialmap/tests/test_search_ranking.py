@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from meedoen.areas.models import Area
+from meedoen.areas.tests.factories import NeighbourhoodFactory
 from meedoen.core.access import Actor
 from meedoen.socialmap import search
 from meedoen.socialmap.models import Offer, OfferLocation
@@ -86,9 +87,7 @@ def reference(municipality, query, limit):
 def big_map(world):
     rng = random.Random(7)
     districts = districts_in(world.waalwijk)
-    neighbourhood = Area.objects.create(
-        code="BU08670201", name="Buurt", level=Area.Level.NEIGHBOURHOOD, parent=districts[2]
-    )
+    neighbourhood = NeighbourhoodFactory(name="Buurt", parent=districts[2])
     places = [make_location(world.ww_team, world.waalwijk, area=area, name=area.name) for area in districts]
     places += [
         make_location(world.ww_team, world.waalwijk, area=neighbourhood, name="In de buurt"),

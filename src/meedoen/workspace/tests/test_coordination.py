@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meedoen.areas.models import Area
+from meedoen.areas.tests.factories import NeighbourhoodFactory
 from meedoen.core.access import Actor, Grant, Role
 from meedoen.core.models import AuditEvent
 from meedoen.socialmap.models import TaxonomyTerm
@@ -53,7 +54,7 @@ def social_map(world):
     kleding x jongeren: one place without an area, so only in the municipality as a whole.
     """
     d0, d1, d2 = districts_in(world.waalwijk)
-    neighbourhood = Area.objects.create(code="BU08670101", name="Buurt 1", level=Area.Level.NEIGHBOURHOOD, parent=d1)
+    neighbourhood = NeighbourhoodFactory(parent=d1)
     in_d0 = make_location(world.ww_foodbank, world.waalwijk, area=d0, name="Uitgiftepunt")
     in_neighbourhood = make_location(world.ww_team, world.waalwijk, area=neighbourhood, name="Buurthuis")
     nowhere = make_location(world.ww_team, world.waalwijk, name="Zonder wijk")

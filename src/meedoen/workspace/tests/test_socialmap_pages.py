@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meedoen.areas.models import Area
+from meedoen.areas.tests.factories import NeighbourhoodFactory
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 from meedoen.organisations.tests.factories import MembershipFactory, OrganisationFactory
@@ -574,9 +575,7 @@ def test_the_place_form_refuses_bad_input_and_names_the_field(client_as, world, 
 
 def test_a_place_linked_to_a_neighbourhood_keeps_it_when_saved(client_as, world):
     district = Area.objects.get(code="WK086700")
-    neighbourhood = Area.objects.create(
-        code="BU08670001", name="Centrum", level=Area.Level.NEIGHBOURHOOD, parent=district
-    )
+    neighbourhood = NeighbourhoodFactory(code="BU08670001", name="Centrum", parent=district)
     location = make_location(world.ww_foodbank, world.waalwijk, name="Uitgiftepunt", area=neighbourhood)
     response = client_as("ww_offer_maintainer").post(
         reverse("workspace:location-edit", args=[location.uuid]), location_data(area="BU08670001")
