@@ -31,7 +31,7 @@ from meedoen.early_signals.models import (
     Signal,
     SignalTombstone,
 )
-from meedoen.ledger.selectors import batch_item
+from meedoen.ledger.selectors import BatchItemProof, batch_item
 from meedoen.organisations.models import Organisation
 
 PERSONAL_FIELDS = (
@@ -409,34 +409,15 @@ PROOF_ACTION = "early_signals.proof.read"
 
 
 @dataclass(frozen=True)
-class EntryInclusion:
-    """The proof that the signals' entry is in the log, against the log's latest checkpoint."""
-
-    tree_size: int
-    proof: tuple[bytes, ...]
-    checkpoint_note: str
-
-
-@dataclass(frozen=True)
 class SignalProof:
-    """That the municipality received a creditor's signal, in two RFC 9162 steps: the signal as an
-    item of the entry that stands for the signals of a written chunk of its delivery (``item`` at
-    ``position`` of the tree of ``batch_size`` items with ``root``, by ``path``), and that entry in
-    the municipality's shared log (``inclusion``; None until the entry is sequenced and a
-    checkpoint includes it). No personal data: the item holds a hash of the reference and dates
-    and names no household."""
+    """That the municipality received a creditor's signal, in two RFC 9162 steps (``in_log``): the
+    signal as an item of the entry that stands for the signals of a written chunk of its delivery,
+    by its path to the entry's root, and that entry in the municipality's shared log, by its
+    inclusion (None until the entry is sequenced and a checkpoint includes it). No personal data:
+    the item holds a hash of the reference and dates and names no household."""
 
     creditor_reference: str
-    log_origin: str
-    entry_index: int | None
-    entry_leaf: bytes
-    entry_leaf_hash: bytes
-    item: bytes
-    position: int
-    batch_size: int
-    path: tuple[bytes, ...]
-    root: bytes
-    inclusion: EntryInclusion | None
+    in_log: BatchItemProof
 
 
 def signal_proof(*, actor: Actor, creditor: Organisation, reference: str, via: str = "api") -> SignalProof | None:
@@ -458,26 +439,7 @@ def signal_proof(*, actor: Actor, creditor: Organisation, reference: str, via: s
 def _signal_proof(creditor: Organisation, reference: str) -> SignalProof | None:
     place = _place_in_log(creditor, reference)
     found = batch_item(*place) if place is not None else None
-    if found is None:
-        return None
-    included = found.inclusion
-    return SignalProof(
-        creditor_reference=reference,
-        log_origin=found.origin,
-        entry_index=found.entry_index,
-        entry_leaf=found.entry_leaf,
-        entry_leaf_hash=found.entry_leaf_hash,
-        item=found.item,
-        position=found.position,
-        batch_size=found.size,
-        path=tuple(found.path),
-        root=found.root,
-        inclusion=None
-        if included is None
-        else EntryInclusion(
-            tree_size=found.tree_size, proof=tuple(included.proof), checkpoint_note=included.checkpoint_note
-        ),
-    )
+    return SignalProof(reference, found) if found is not None else None
 
 
 def _place_in_log(creditor: Organisation, reference: str) -> tuple[int, int] | None:

@@ -4,10 +4,10 @@ and keep the agreements, tokens and settings that govern the intake.
 A delivery is checked row by row before anything is written; a fatal problem (an unreadable file,
 a missing column) stops it whole. Then the valid rows are written in chunks, each chunk in one
 transaction and together (a statement per table); a chunk that cannot be written together is
-written row by row, each row in a savepoint. Either way a signal, its case, its item in the chunk's
-shared-log entry and the audit record commit together or not at all, so a row is never half-written, a bad row
-never stops a good one, and a delivery that is cut off can simply be sent again (rows already
-received are recognised by the creditor's reference).
+written row by row, each row in a savepoint. Either way a signal, its case, its item in the
+chunk's shared-log entry and the audit record commit together or not at all, so a row is never
+half-written, a bad row never stops a good one, and a delivery that is cut off can simply be sent
+again (rows already received are recognised by the creditor's reference).
 """
 
 from __future__ import annotations
@@ -806,7 +806,7 @@ def _write(intake: _Intake, row: _Checked) -> tuple[str, Problem | None, Signal 
         if outcome != ACCEPTED:
             return outcome, problem, None
         received_at = timezone.now()
-        case, linked = _case_for(municipality, municipality_settings, item, received_at)
+        case, linked = _case_for(municipality, municipality_settings, item, row.address, received_at)
         signal = Signal(**_signal_fields(intake, row, case.pk, received_at))
         signal.save(force_insert=True)
         _count_signal(case, intake.creditor, item, municipality_settings, received_at, first=not linked)
@@ -927,13 +927,12 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
     if not new_rows:
         return answers
     received_at = timezone.now()
-    addresses = [row.address for row in new_rows]
-    open_cases = _open_cases_at(new_rows, addresses)
+    open_cases = _open_cases_at(new_rows)
     due: dict[tuple[int, bool], date] = {}  # by settings and whether the signal threatens
     linked_rows: list[tuple[_Checked, _OpenCase, bool]] = []
     created: list[_NewCase] = []  # in the order of their first rows, as one by one
-    for row, (address, at_address) in zip(new_rows, addresses, strict=True):
-        item = row.item
+    for row in new_rows:
+        item, (address, at_address) = row.item, row.address
         if (row.settings.pk, item.threatening) not in due:
             due[row.settings.pk, item.threatening] = _due(row.settings, item, received_at)
         due_on = due[row.settings.pk, item.threatening]
@@ -992,16 +991,16 @@ def _case_fields(
     }
 
 
-def _open_cases_at(rows: list[_Checked], addresses: list[tuple[str, str]]) -> dict[tuple[int, str], list[_OpenCase]]:
-    """The open cases at these addresses, oldest first, with the people and creditors of their
+def _open_cases_at(rows: list[_Checked]) -> dict[tuple[int, str], list[_OpenCase]]:
+    """The open cases at the rows' addresses, oldest first, with the people and creditors of their
     signals: two queries. The cases are locked, so none is closed while signals join it.
 
     The addresses are asked for per municipality, and "open" as "not closed": with a list for
     more than one column of its index (municipality, address, status), PostgreSQL would look up
     every combination of the lists' values, or rather read the whole table."""
     wanted: dict[int, set[str]] = {}
-    for row, (_address, at_address) in zip(rows, addresses, strict=True):
-        wanted.setdefault(row.municipality.pk, set()).add(at_address)
+    for row in rows:
+        wanted.setdefault(row.municipality.pk, set()).add(row.address[1])
     at_addresses = Q()
     for municipality_id, refs in wanted.items():
         at_addresses |= Q(_one_of("address_ref", sorted(refs)), municipality_id=municipality_id)
@@ -1152,12 +1151,16 @@ def _person(item: SignalInput) -> Person:
 
 
 def _case_for(
-    municipality: Municipality, municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime
+    municipality: Municipality,
+    municipality_settings: MunicipalitySettings,
+    item: SignalInput,
+    at: tuple[str, str],
+    received_at: datetime,
 ) -> tuple[Case, bool]:
     """The open case of this household, or a new one; and whether the signal joins an open case.
-    The open cases at the address are locked, so none is closed while the signal joins it."""
-    address = address_key(item.postcode, item.house_number, item.house_number_addition)
-    at_address = address_ref(municipality.code, address)
+    ``at`` is the address as linking compares it and its pseudonym (``_Checked.address``). The
+    open cases at the address are locked, so none is closed while the signal joins it."""
+    address, at_address = at
     person = _person(item)
     candidates = list(
         Case.objects.select_for_update()

@@ -12,11 +12,10 @@ and the batch's entry in the log.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from meedoen.ledger.entries import canonical, read_canonical
+from meedoen.ledger.entries import canonical, json_string, read_canonical
 from meedoen.ledger.merkle import inclusion_proof, leaf_hash, node_hash, tree_root, verify_inclusion
 
 ITEM_FORMAT_VERSION = 1
@@ -33,9 +32,9 @@ def item_leaf(*, kind: str, payload_sha256: str, subject: str, subject_key_versi
     of ``kind``, ``payload_sha256``, ``subject`` (a pseudonym, or empty), ``subject_key`` (the
     pseudonym key's version) and ``v``, written from a byte template."""
     return _ITEM % (
-        _escaped(kind),
-        _escaped(payload_sha256),
-        _escaped(subject),
+        json_string(kind),
+        json_string(payload_sha256),
+        json_string(subject),
         subject_key_version,
         ITEM_FORMAT_VERSION,
     )
@@ -93,7 +92,3 @@ def verify_item(item: bytes, position: int, size: int, path: Sequence[bytes], ro
     """Check that ``item`` is the item at ``position`` of a batch of ``size`` items with ``root``;
     ProofError when it is not."""
     verify_inclusion(leaf_hash(item), position, size, path, root)
-
-
-def _escaped(text: str) -> bytes:
-    return json.encoder.encode_basestring_ascii(text).encode()

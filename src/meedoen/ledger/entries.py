@@ -82,11 +82,11 @@ def entry_parts(
         _json_text(acting),
         _json_text(kind),
         _json_text(log),
-        _json_escaped(payload_sha256),
+        json_string(payload_sha256),
         _json_text(receiving),
-        _json_escaped(refers_to),
+        json_string(refers_to),
     )
-    tail = _TAIL % (_json_escaped(subject), subject_key_version, _json_text(time), FORMAT_VERSION)
+    tail = _TAIL % (json_string(subject), subject_key_version, _json_text(time), FORMAT_VERSION)
     if len(head) + len(tail) + SIGNATURE_FIELD_BYTES > MAX_LEAF_BYTES:
         raise EntryError(f"an entry is at most {MAX_LEAF_BYTES} bytes")
     return head, tail
@@ -98,12 +98,13 @@ def leaf_from_parts(head: bytes, tail: bytes, signature: bytes) -> bytes:
     return b'%b"signature":"%b",%b' % (head, base64.b64encode(signature), tail)
 
 
-def _json_escaped(text: str) -> bytes:
+def json_string(text: str) -> bytes:
+    """``text`` as a JSON string in canonical form (quoted, non-ASCII escaped), as bytes."""
     return json.encoder.encode_basestring_ascii(text).encode()
 
 
-_json_text = lru_cache(maxsize=1024)(_json_escaped)
-"""``_json_escaped`` for the few texts that recur in every entry of a batch."""
+_json_text = lru_cache(maxsize=1024)(json_string)
+"""``json_string`` for the few texts that recur in every entry of a batch."""
 
 
 class BatchSigner:

@@ -109,16 +109,14 @@ def _check_batches(log: Log, report: Report) -> None:
     stands for a batch must have one."""
     without = Entry.objects.filter(log=log, kind__in=BATCH_KINDS, batch__isnull=True).order_by("id")
     for index in without.values_list("index", flat=True):
-        report.bad(
-            index, f"{f'entry {index}' if index is not None else 'a queued entry'}: its batch of items is missing"
-        )
+        report.bad(index, f"{_entry_named(index)}: its batch of items is missing")
     batches_of_log = (
         Batch.objects.filter(entry__log=log)
         .order_by("entry_id")
         .values_list("entry__index", "entry__leaf", "item_kind", "size", "items")
     )
     for index, leaf, item_kind, size, items in batches_of_log.iterator(chunk_size=100):
-        at = f"entry {index}" if index is not None else "a queued entry"
+        at = _entry_named(index)
         kept = batches.split(items)
         try:
             signed = read_leaf(bytes(leaf))["payload_sha256"]
@@ -128,6 +126,10 @@ def _check_batches(log: Log, report: Report) -> None:
             continue
         if len(kept) != size or batches.payload_sha256(item_kind=item_kind, size=size, root=root) != signed:
             report.bad(index, f"{at}: its batch of items does not match the root it signed")
+
+
+def _entry_named(index: int | None) -> str:
+    return f"entry {index}" if index is not None else "a queued entry"
 
 
 def _entries(log: Log) -> Iterator[tuple[int, bytes, bytes]]:

@@ -481,27 +481,28 @@ def _b64(data: bytes) -> str:
 
 
 def _proof_answer(proof: selectors.SignalProof) -> dict[str, Any]:
-    included = proof.inclusion
+    found = proof.in_log
+    included = found.inclusion
     return {
         "creditor_reference": proof.creditor_reference,
-        "log": proof.log_origin,
+        "log": found.origin,
         "entry": {
-            "index": proof.entry_index,
-            "leaf": _b64(proof.entry_leaf),
-            "leaf_hash": _b64(proof.entry_leaf_hash),
+            "index": found.entry_index,
+            "leaf": _b64(found.entry_leaf),
+            "leaf_hash": _b64(found.entry_leaf_hash),
         },
         "item": {
             # Canonical JSON with ASCII escapes: the text is the item's bytes exactly.
-            "text": proof.item.decode("ascii"),
-            "position": proof.position,
-            "batch_size": proof.batch_size,
-            "path": [_b64(digest) for digest in proof.path],
-            "root": _b64(proof.root),
+            "text": found.item.decode("ascii"),
+            "position": found.position,
+            "batch_size": found.size,
+            "path": [_b64(digest) for digest in found.path],
+            "root": _b64(found.root),
         },
         "inclusion": None
         if included is None
         else {
-            "tree_size": included.tree_size,
+            "tree_size": found.tree_size,
             "proof": [_b64(digest) for digest in included.proof],
             "checkpoint": included.checkpoint_note,
         },
