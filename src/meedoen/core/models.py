@@ -29,6 +29,11 @@ class AuditEvent(models.Model):
 
     ``subject_ref`` is the pseudonymous reference of the resident whose data was involved, so a
     resident can see who saw their data without the log holding their name.
+
+    The table is indexed for the two ways it is read (``core.selectors``): a municipality's records,
+    newest first, and the reads of one resident's data. Every other index would be written with
+    each record and read by nobody; most records are written by the intake of early signals, a
+    record per signal, where each index costs as much as the rest of the record (docs/benchmarks.md).
     """
 
     class Kind(models.TextChoices):
@@ -36,16 +41,16 @@ class AuditEvent(models.Model):
         READ = "read", _("read of personal data")
         ACCESS = "access", _("login or access decision")
 
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    action = models.CharField(_("action"), max_length=100, db_index=True)
-    actor_id = models.BigIntegerField(_("actor"), null=True, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=100)
+    actor_id = models.BigIntegerField(_("actor"), null=True, blank=True)
     actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
-    municipality_id = models.BigIntegerField(_("municipality"), null=True, blank=True, db_index=True)
+    municipality_id = models.BigIntegerField(_("municipality"), null=True, blank=True)
     organisation_id = models.BigIntegerField(_("organisation"), null=True, blank=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    subject_ref = models.CharField(_("whose data"), max_length=64, blank=True, db_index=True)
+    subject_ref = models.CharField(_("whose data"), max_length=64, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
@@ -56,6 +61,14 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["municipality_id", "created_at", "id"], name="core_audit_of_municipality"),
+            models.Index(
+                fields=["subject_ref", "created_at"],
+                condition=models.Q(kind="read"),
+                name="core_audit_reads_of_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

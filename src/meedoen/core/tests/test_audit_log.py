@@ -125,3 +125,44 @@ def test_the_guard_comes_back_after_a_test_flush(event):
         pass
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent")
+
+
+def _plan(queryset) -> str:
+    """The plan of ``queryset`` as the database would run it on a large table: PostgreSQL is told to
+    avoid reading the whole table (this test's table is small, where reading it all is cheapest)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+        return queryset.explain()
+
+
+@pytest.mark.django_db
+def test_an_auditors_page_and_a_residents_page_are_read_through_their_own_indexes():
+    from meedoen.core.selectors import audit_events_for_municipality, reads_of_my_data
+
+    auditor = Actor.system("auditor")
+    resident = Actor(user_id=2, label="resident", resident_ref="r" * 64)
+
+    newest_of_municipality = audit_events_for_municipality(actor=auditor, municipality_id=1)[:50]
+    assert "core_audit_of_municipality" in _plan(newest_of_municipality)
+    assert "core_audit_reads_of_subject" in _plan(reads_of_my_data(actor=resident).order_by("-created_at"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_log_stays_append_only_when_its_indexes_are_migrated_back_and_forth():
+    from django.core.management import call_command
+
+    call_command("migrate", "core", "0002", verbosity=0)
+    try:
+        with transaction.atomic():
+            record_change(actor=ACTOR, action="test.change", municipality_id=1)
+    finally:
+        call_command("migrate", "core", verbosity=0)
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "core_auditevent")
+    indexes = {name for name, found in constraints.items() if found["index"] and not found["primary_key"]}
+    assert indexes == {"core_audit_of_municipality", "core_audit_reads_of_subject"}
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent")
+    assert AuditEvent.objects.filter(action="test.change").count() == 1
