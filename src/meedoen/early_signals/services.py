@@ -18,7 +18,7 @@ import hashlib
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -583,7 +583,8 @@ def _lock_addresses(rows: list[_Checked]) -> None:
     with connection.cursor() as cursor:
         # unnest gives the keys in the array's order, so they are locked in that order.
         cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(%s, key)) FROM unnest(%s::int4[]) AS key", [ADDRESS_LOCKS, keys]
+            "SELECT count(pg_advisory_xact_lock(%s, key)) FROM unnest(%s::int4[]) AS key",
+            [ADDRESS_LOCKS, _array_literal(keys)],
         )
 
 
@@ -742,14 +743,26 @@ def _earlier(creditor: Organisation, references: list[str]) -> dict[str, _Earlie
 
 class _AnyOf(Lookup[Any]):
     """``field = ANY(%s)``: a list of values as one array parameter, however long, where ``IN``
-    takes a parameter per value, each prepared by Django and quoted by the driver. PostgreSQL."""
+    takes a parameter per value, each prepared by Django and quoted by the driver. PostgreSQL.
+
+    The array goes as one string in PostgreSQL's text form of an array, cast to the field's type:
+    Django's driver binds parameters in the client, and would otherwise quote each value of the
+    list in Python, which cost a chunk more than the rest of the look-up."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+        element_type = self.lhs.output_field.db_type(connection)
+        return f"{lhs} = ANY(%s::{element_type}[])", [*lhs_params, _array_literal(self.rhs)]
+
+
+def _array_literal(values: Iterable[object]) -> str:
+    """``values`` in PostgreSQL's text form of an array (its documentation, "Arrays", section
+    "Array Value Input"): each element in double quotes, with its backslashes and double quotes
+    escaped, so no value is read as NULL, a separator or a nested array."""
+    return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 def _one_of(name: str, values: list[Any]) -> Q | _AnyOf:

@@ -15,11 +15,13 @@ from dataclasses import asdict
 from datetime import date
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meedoen.areas.models import Area, PostcodeArea
 from meedoen.areas.selectors import area_of_postcode, postcode_table
@@ -334,7 +336,7 @@ def test_rows_read_ahead_while_a_chunk_commits_are_answered_as_rows_read_in_turn
     assert ahead == in_turn
     assert [row["outcome"] for row in ahead] == ["refused", "refused", "accepted"] * 3 + ["refused", "refused"]
     message = "“%(value)s” is not a Dutch postcode: four digits and two letters, such as 5141 AB."
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(django_settings.LANGUAGE_CODE):
         assert gettext(message) != message  # what a helper without the delivery's language would write
     assert {problem["message"] for row in ahead for problem in row["problems"]} == {message % {"value": "51411"}}
 
@@ -578,3 +580,34 @@ def test_overlapping_deliveries_put_the_collector_back_when_the_last_one_ends():
     assert gc.get_threshold()[0] == max(before[0], services.COLLECT_AFTER)
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+AWKWARD_REFERENCES = ['WS "7"', "WS\\8", "WS,9", "{WS-10}", "NULL", "WS-'11'", 'WS\\"12', "WS 13 ü"]
+
+
+def test_references_with_quotes_backslashes_and_separators_are_looked_up_as_they_were_stored(
+    creditors, postcodes, monkeypatch
+):
+    monkeypatch.setattr(services, "TOGETHER_FROM", ALWAYS_TOGETHER)
+    rows = [
+        jolien(creditor_reference=reference, house_number=str(number))
+        for number, reference in enumerate(AWKWARD_REFERENCES, start=1)
+    ]
+
+    first = deliver_rows(creditors.housing, *rows)
+    again = deliver_rows(creditors.housing, *rows)
+
+    assert [row.outcome for row in first.rows] == ["accepted"] * len(rows)
+    assert [(row.creditor_reference, row.outcome) for row in again.rows] == [
+        (reference, "duplicate") for reference in AWKWARD_REFERENCES
+    ]
+    assert sorted(Signal.objects.values_list("creditor_reference", flat=True)) == sorted(AWKWARD_REFERENCES)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the text form of an array is PostgreSQL's")
+@given(values=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))))
+@settings(max_examples=200, deadline=None)
+def test_a_list_in_the_text_form_of_an_array_reads_back_as_the_same_list(values):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [services._array_literal(values)])
+        assert cursor.fetchone()[0] == values
