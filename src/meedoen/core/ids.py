@@ -6,9 +6,9 @@ grows at its end, as a sequence's does, instead of at a random page for every ro
 large table a page read and a full-page write to the WAL per row). The time an id shows is no
 more than its row's own creation time.
 
-The random bits come from the operating system (``os.urandom``), asked for a few thousand ids at a
-time: each call lets go of the interpreter lock, and a thread that makes an id per row (the intake
-makes three) would otherwise wait for the lock again on every row while another thread computes.
+The random bits come from the operating system (``os.urandom``), asked for 409 ids at a time:
+each call lets go of the interpreter lock, and a thread that makes an id per row (the intake makes
+three) would otherwise wait for the lock again on every row while another thread computes.
 A process started by ``fork`` draws anew, so two processes never share bits.
 """
 

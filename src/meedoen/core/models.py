@@ -33,7 +33,8 @@ class AuditEvent(models.Model):
     The table is indexed for the two ways it is read (``core.selectors``): a municipality's records,
     newest first, and the reads of one resident's data. Every other index would be written with
     each record and read by nobody; most records are written by the intake of early signals, a
-    record per signal, where each index costs as much as the rest of the record (docs/benchmarks.md).
+    record per signal, where the five such indexes cost more than the rest of writing the record
+    (docs/benchmarks.md).
     """
 
     class Kind(models.TextChoices):

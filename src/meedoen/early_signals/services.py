@@ -745,16 +745,18 @@ class _AnyOf(Lookup[Any]):
     """``field = ANY(%s)``: a list of values as one array parameter, however long, where ``IN``
     takes a parameter per value, each prepared by Django and quoted by the driver. PostgreSQL.
 
-    The array goes as one string in PostgreSQL's text form of an array, cast to the field's type:
-    Django's driver binds parameters in the client, and would otherwise quote each value of the
-    list in Python, which cost a chunk more than the rest of the look-up."""
+    The array goes as one string in PostgreSQL's text form of an array, cast to the field's type
+    without its length (a cast to ``varchar(64)`` would cut a longer value to a stored one's
+    length instead of comparing it whole): Django's driver binds parameters in the client, and
+    would otherwise quote each value of the list in Python, which cost a chunk more than the rest
+    of the look-up."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        element_type = self.lhs.output_field.db_type(connection)
+        element_type = self.lhs.output_field.db_type(connection).partition("(")[0]
         return f"{lhs} = ANY(%s::{element_type}[])", [*lhs_params, _array_literal(self.rhs)]
 
 

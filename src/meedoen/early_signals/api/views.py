@@ -413,9 +413,6 @@ class FeedbackView(_CreditorView):
 
 # --- proof of receipt -----------------------------------------------------------------------------------
 
-"""A creditor_reference is at most this long (the format's rule), after its spaces are read as the
-intake reads them."""
-
 
 @extend_schema_field(OpenApiTypes.BYTE)
 class Base64Field(serializers.CharField):

@@ -32,7 +32,7 @@ from meedoen.early_signals import services
 from meedoen.early_signals.formats import RawRow
 from meedoen.early_signals.linking import address_key, address_ref
 from meedoen.early_signals.models import Case, Delivery, Signal, SignalTombstone
-from meedoen.early_signals.rows import check_row
+from meedoen.early_signals.rows import REFERENCE_LENGTH, check_row
 from meedoen.early_signals.services import case_close
 from meedoen.early_signals.tests.factories import csv_bytes, deliver_file, deliver_rows, signal_row, signals_in_log
 from meedoen.ledger.models import Entry
@@ -611,3 +611,15 @@ def test_a_list_in_the_text_form_of_an_array_reads_back_as_the_same_list(values)
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[]", [services._array_literal(values)])
         assert cursor.fetchone()[0] == values
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the array lookup is PostgreSQL's")
+def test_a_looked_up_value_longer_than_the_column_is_compared_whole_not_cut_to_its_length(creditors, postcodes):
+    stored = "R" * REFERENCE_LENGTH
+    deliver_rows(creditors.housing, jolien(creditor_reference=stored))
+
+    def found(reference):
+        return Signal.objects.filter(services._one_of("creditor_reference", [reference])).count()
+
+    assert found(stored) == 1
+    assert found(stored + "S") == 0
