@@ -6,10 +6,11 @@ passes axe; the screen runs under the site's own Content-Security-Policy without
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.chromium import WatchedPage, new_context
@@ -22,16 +23,25 @@ pytestmark = pytest.mark.browser
 # the measured latency is recorded with the test's result instead.
 
 
+QUESTION = "Wat moet er over vier jaar anders zijn?"
+
+
+def open_session(page: Page, demo_site: str, *, check_axe: bool = False) -> str:
+    """The policy officer of Waalwijk opens a session; its join code, without the space."""
+    log_in_as_staff(page, demo_site, "ww-beleid")
+    page.goto(demo_site + reverse("workspace:board-sessions"))
+    if check_axe:
+        assert_no_axe_violations(page, "the co-creation sessions")
+    page.locator("#id_step").select_option("resultaten")
+    page.locator("#id_question").fill(QUESTION)
+    page.locator("form.meedoen-form button[type=submit]").click()
+    return page.locator("#join-code").inner_text().replace(" ", "")
+
+
 def test_a_participants_note_reaches_the_facilitators_board_without_a_reload(
     browser: Browser, page: Page, demo_site: str, request: pytest.FixtureRequest
 ):
-    log_in_as_staff(page, demo_site, "ww-beleid")
-    page.goto(demo_site + reverse("workspace:board-sessions"))
-    assert_no_axe_violations(page, "the co-creation sessions")
-    page.locator("#id_step").select_option("resultaten")
-    page.locator("#id_question").fill("Wat moet er over vier jaar anders zijn?")
-    page.locator("form.meedoen-form button[type=submit]").click()
-    code = page.locator("#join-code").inner_text().replace(" ", "")
+    code = open_session(page, demo_site, check_axe=True)
     expect(page.locator("#board-poller")).to_have_attribute("hx-trigger", "every 500ms")
     assert_no_axe_violations(page, "the facilitator's board")
 
@@ -43,7 +53,7 @@ def test_a_participants_note_reaches_the_facilitators_board_without_a_reload(
     assert_no_axe_violations(participant, "the join page")
     participant.locator("#id_code").fill(f"{code[:3].lower()} {code[3:].lower()}")
     participant.locator("form.meedoen-form button[type=submit]").click()
-    expect(participant.locator("h1")).to_have_text("Wat moet er over vier jaar anders zijn?")
+    expect(participant.locator("h1")).to_have_text(QUESTION)
     assert_no_axe_violations(participant, "the participant's page")
 
     participant.locator("#id_text").fill("Eén loket in het buurthuis, zonder afspraak")
@@ -98,4 +108,43 @@ def test_a_participants_note_reaches_the_facilitators_board_without_a_reload(
     assert_no_axe_violations(page, "the facilitator's board with a theme")
     assert not screen.problems, screen.problems
     screen_context.close()
+    phone.close()
+
+
+def test_no_poll_crosses_a_participants_first_note(browser: Browser, page: Page, demo_site: str):
+    """While the first note is on its way the phone has no token yet; a poll answered in that time
+    would show the note as somebody else's for good. So the phone sends no poll until the post
+    has its answer: the post is held back here for longer than two polls take to come round."""
+    code = open_session(page, demo_site)
+    phone = new_context(browser)
+    participant = phone.new_page()
+    participate_path = reverse("portal:board-participate", args=[code])
+    participant.goto(demo_site + participate_path)
+
+    def hold_the_post(route: Route) -> None:
+        if route.request.method == "POST":
+            time.sleep(2.5)
+        route.continue_()
+
+    phone.route(lambda url: urlsplit(url).path == participate_path, hold_the_post)
+    participant.evaluate(
+        """() => {
+            window.requestsSeen = [];
+            for (const name of ["htmx:beforeSend", "htmx:afterRequest"]) {
+                document.body.addEventListener(name, (event) => {
+                    window.requestsSeen.push(`${name.slice(5)} ${event.detail.requestConfig.verb}`);
+                });
+            }
+        }"""
+    )
+    participant.locator("#id_text").fill("Eén loket in het buurthuis, zonder afspraak")
+    participant.locator("#note-submit").click()
+    expect(participant.locator("#note-form [role=status]")).to_be_visible()
+    expect(participant.locator("#board-notes .meedoen-note--own")).to_contain_text("Eén loket in het buurthuis")
+
+    seen: list[str] = participant.evaluate("window.requestsSeen")
+    posted = seen.index("beforeSend post")
+    answered = seen.index("afterRequest post")
+    assert "beforeSend get" not in seen[posted:answered], seen
+    assert "beforeSend get" in seen[answered:], seen  # and the polls go on after it
     phone.close()
