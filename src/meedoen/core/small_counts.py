@@ -1,5 +1,5 @@
 """The small-count rule for modules below the compass: a count below 10 is never shown, nor a figure
-built on one. The compass builds its figures on the same threshold and text (``compass/suppression.py``).
+built on one. The compass builds its figures with the same class (``compass/suppression.py``).
 
 Small numbers of people in a district can point at someone, so a page or an export shows "< 10"
 where such a count, or a figure computed from it, would stand.
@@ -28,6 +28,10 @@ class Shown:
     value: float | None
     hidden: bool = False
 
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
     def text(self, decimals: int = 0) -> str:
         if self.hidden:
             return HIDDEN_TEXT
@@ -35,11 +39,14 @@ class Shown:
             return NO_FIGURE
         return number_format(round(self.value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
-    def csv(self, decimals: int = 0) -> str:
-        """Exports carry the same text for hidden figures; unknown ones stay empty."""
+    def csv(self, decimals: int | None = 0) -> str:
+        """Exports carry the same text for hidden figures; unknown ones stay empty. ``decimals``
+        None writes the value with every decimal it has (a figure as a municipality imported it)."""
         if self.hidden:
             return HIDDEN_TEXT
-        return "" if self.value is None else f"{self.value:.{decimals}f}"
+        if self.value is None:
+            return ""
+        return repr(self.value) if decimals is None else f"{self.value:.{decimals}f}"
 
 
 UNKNOWN = Shown(None)

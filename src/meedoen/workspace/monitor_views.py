@@ -100,7 +100,7 @@ def indicator_csv(request: HttpRequest, actor: Actor, municipality: Municipality
     periods, areas = indicator_figures(actor=actor, municipality=municipality, indicator=current)
     for area, figures in areas:
         for period, figure in zip(periods, figures, strict=True):
-            row = (current.code, current.unit, area.code, area.name, period, figure.csv())
+            row = (current.code, current.unit, area.code, area.name, period, figure.csv(decimals=None))
             writer.writerow([spreadsheet_safe(value) for value in row])
     return response
 

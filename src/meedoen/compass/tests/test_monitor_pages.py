@@ -227,6 +227,8 @@ def test_no_count_below_ten_survives_in_any_form(count):
 def test_larger_counts_and_measures_show():
     assert count_figure(10).value == 10
     assert Figure(3.25).text(1) in {"3.2", "3,2", "3.3", "3,3"}
+    assert Figure(12.345).csv(decimals=None) == "12.345"  # an imported figure leaves as it came
+    assert Figure(12.345).csv(1) == "12.3" and count_figure(12).csv() == "12"
     assert ratio_figure(5, 10, factor=100, numerator_is_count=False, denominator_is_count=False).value == 50
     assert ratio_figure(50, 0, factor=100, numerator_is_count=True, denominator_is_count=True).value is None
 
