@@ -52,25 +52,28 @@ def test_an_officer_works_a_case_from_the_trays_to_closed(page: Page, demo_site:
     expect(page.locator("main")).to_contain_text("Proefpersoon")
     assert_no_axe_violations(page, "a case")
 
-    # Closing with an outcome after contact, before any contact: refused, next to the field.
+    # Closing with an outcome after contact, before any contact: refused, next to the field, and the
+    # page opens at the refused form, not at its top (the form sits far below the case).
+    close = page.locator("form[aria-labelledby=close-case]")
     page.locator("input[name='close-outcome'][value='quick_fix']").check()
-    page.locator(f"form[action='{reverse('workspace:early-signals-close', args=[case.uuid])}'] button").click()
+    close.locator("button").click()
     expect(page.locator("#id_close-outcome_error")).to_be_visible()
-    expect(page.locator(".meedoen-error-summary")).to_be_visible()
+    expect(page.locator(".meedoen-error-summary")).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0
     assert_no_axe_violations(page, "a case with a refused form")
 
-    attempt = page.locator(f"form[action='{reverse('workspace:early-signals-attempt', args=[case.uuid])}']")
+    attempt = page.locator("form[aria-labelledby=record-attempt]")
     attempt.locator("input[name='attempt-channel'][value='phone']").check()
     attempt.locator("input[name='attempt-reached'][value='yes']").check()
     attempt.locator("#id_attempt-note").fill("Gebeld, afspraak gemaakt.")
     attempt.locator("button[type=submit]").click()
-    expect(page.locator("main [role=status]")).to_be_visible()
+    expect(page.locator("main [role=status]")).to_be_in_viewport()  # saved: the page opens at its message
     expect(page.locator("#attempts")).to_contain_text("Gebeld, afspraak gemaakt.")
     assert ContactAttempt.objects.filter(case=case, reached=True).count() == 1
     assert_no_axe_violations(page, "a case after an attempt")
 
     page.locator("input[name='close-outcome'][value='referred_debt_help']").check()
-    page.locator(f"form[action='{reverse('workspace:early-signals-close', args=[case.uuid])}'] button").click()
+    close.locator("button").click()
     expect(page.locator("main [role=status]")).to_be_visible()
     expect(page.locator("#record-attempt")).to_have_count(0)
     case.refresh_from_db()

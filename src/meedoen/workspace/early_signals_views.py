@@ -162,6 +162,13 @@ def _settings_url() -> str:
     return reverse("workspace:early_signals_settings")
 
 
+def _top(url: str) -> str:
+    """``url`` opened at the top of its content, where the page says what was saved. A form on
+    these pages is sent to an address that points at the form, so a refused form opens at its
+    errors; without a place of its own, the page after saving would open there too."""
+    return url + "#main"
+
+
 def _case_page(
     request: HttpRequest,
     actor: Actor,
@@ -217,7 +224,7 @@ def attempt(request: HttpRequest, actor: Actor, municipality: Municipality, case
             reached=form.was_reached,
             note=form.cleaned_data["note"],
         )
-        return Saved(_("The attempt is recorded."), _case_url(found))
+        return Saved(_("The attempt is recorded."), _top(_case_url(found)))
 
     return saved_or_shown(
         request,
@@ -240,7 +247,7 @@ def move(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
             actor=actor, case=found, organisation=_team(actor, municipality), status=form.cleaned_data["status"]
         )
         label = Case.Status(moved.status).label
-        return Saved(_("The case is in the tray “%(tray)s” now.") % {"tray": label}, _case_url(found))
+        return Saved(_("The case is in the tray “%(tray)s” now.") % {"tray": label}, _top(_case_url(found)))
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, move_form=form))
 
@@ -256,7 +263,7 @@ def close(request: HttpRequest, actor: Actor, municipality: Municipality, case: 
         services.case_close(
             actor=actor, case=found, organisation=_team(actor, municipality), outcome=form.cleaned_data["outcome"]
         )
-        return Saved(_("The case is closed."), _case_url(found))
+        return Saved(_("The case is closed."), _top(_case_url(found)))
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, close_form=form))
 
@@ -340,7 +347,7 @@ def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipalit
             urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
             retention_days=form.cleaned_data["retention_days"],
         )
-        return Saved(_("The terms are saved. They apply to signals received from now on."), _settings_url())
+        return Saved(_("The terms are saved. They apply to signals received from now on."), _top(_settings_url()))
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, terms_form=form))
 
@@ -365,7 +372,7 @@ def settings_thresholds(request: HttpRequest, actor: Actor, municipality: Munici
                         minimum_amount=amount,
                         minimum_months_in_arrears=months,
                     )
-        return Saved(_("The thresholds are saved. They apply to signals received from now on."), _settings_url())
+        return Saved(_("The thresholds are saved. They apply to signals received from now on."), _top(_settings_url()))
 
     return saved_or_shown(
         request, form, save, lambda: _settings_page(request, actor, municipality, thresholds_form=form)
@@ -381,7 +388,7 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
     if action == "standard":
         services.letter_template_clear(actor=actor, municipality=municipality)
         messages.success(request, _("The letter uses the standard text again."))
-        return redirect(_settings_url())
+        return redirect(_top(_settings_url()))
     form = LetterTemplateForm(request.POST)
     if action == "preview" and form.is_valid():
         text = letters.LetterText(
@@ -403,6 +410,6 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
             sender=form.cleaned_data["sender"],
             contact=form.cleaned_data["contact"],
         )
-        return Saved(_("The offer letter is saved."), _settings_url())
+        return Saved(_("The offer letter is saved."), _top(_settings_url()))
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, letter_form=form))

@@ -445,7 +445,7 @@ def test_an_officer_records_an_attempt_that_reached_them_and_closes_the_case(cli
 
     response = client.post(case_url(case, "workspace:early-signals-attempt"), attempt_data())
 
-    assert response.status_code == 302 and response["Location"] == case_url(case)
+    assert response.status_code == 302 and response["Location"] == case_url(case) + "#main"
     attempt = ContactAttempt.objects.get(case=case)
     assert (attempt.channel, attempt.reached, attempt.note) == (
         "phone",
@@ -463,7 +463,7 @@ def test_an_officer_records_an_attempt_that_reached_them_and_closes_the_case(cli
 
     response = client.post(case_url(case, "workspace:early-signals-close"), {"close-outcome": "referred_debt_help"})
 
-    assert response.status_code == 302 and response["Location"] == case_url(case)
+    assert response.status_code == 302 and response["Location"] == case_url(case) + "#main"
     case.refresh_from_db()
     assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.REFERRED_DEBT_HELP)
     assert AuditEvent.objects.filter(action="early_signals.case.close").count() == 1
@@ -606,7 +606,7 @@ def test_the_manager_sets_the_terms_and_retention(client_en, world):
         {"regular_term_days": "21", "urgent_term_working_days": "2", "retention_days": "365"},
     )
 
-    assert response.status_code == 302 and response["Location"] == reverse("workspace:early_signals_settings")
+    assert response.status_code == 302 and response["Location"] == reverse("workspace:early_signals_settings") + "#main"
     row = MunicipalitySettings.objects.get(municipality=world.waalwijk)
     assert (row.regular_term_days, row.urgent_term_working_days, row.retention_days) == (21, 2, 365)
     event = AuditEvent.objects.get(action="early_signals.settings.update")
