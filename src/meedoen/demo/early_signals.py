@@ -26,6 +26,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from meedoen.core.access import Actor
+from meedoen.early_signals import letters
 from meedoen.early_signals.deadlines import first_offer_due
 from meedoen.early_signals.formats import COLUMN_NAMES, FORMAT_VERSION
 from meedoen.early_signals.models import (
@@ -35,6 +36,7 @@ from meedoen.early_signals.models import (
     CreditorAgreement,
     CreditorToken,
     Delivery,
+    LetterTemplate,
     MunicipalitySettings,
     Signal,
     SignalTombstone,
@@ -45,6 +47,7 @@ from meedoen.early_signals.services import (
     attempt_record,
     case_close,
     case_move,
+    letter_template_set,
     signals_deliver_file,
     signals_deliver_json,
     token_create,
@@ -58,6 +61,11 @@ CREDITOR_KEYS = ("woningcorporatie", "energie", "water", "zorgverzekeraar")
 # The team that works the signals (the vroegsignaleerder personas belong to it).
 TEAM_KEY = "gemeente"
 TOKEN_LABEL = "demo"  # noqa: S105  (a label, not a secret)
+# How residents reach the demo team, in the offer letter (an address at a domain that never exists).
+DEMO_CONTACT = (
+    "Mail naar vroegsignalering@{slug}.example, of kom op werkdagen tussen 9 en 12 uur langs bij het"
+    " spreekuur in het gemeentehuis."
+)
 REFERENCE_START = "DEMO"
 # Each creditor delivers on its own weekday, at its own time.
 DELIVERY_DAY = {"woningcorporatie": 0, "energie": 1, "water": 2, "zorgverzekeraar": 3}
@@ -173,6 +181,17 @@ def load_early_signals(
             raw = demo_token(creditor.slug)
             if not CreditorToken.objects.filter(token_sha256=token_digest(raw)).exists():
                 token_create(actor=actor, organisation=creditor, label=TOKEN_LABEL, raw=raw)
+    for municipality in municipalities.values():
+        if not LetterTemplate.objects.filter(municipality=municipality).exists():
+            # The standard text, with how residents reach the team (an invented address).
+            letter_template_set(
+                actor=actor,
+                municipality=municipality,
+                subject=letters.STANDARD_SUBJECT,
+                body=letters.STANDARD_BODY,
+                sender=letters.STANDARD_SENDER,
+                contact=DEMO_CONTACT.format(slug=municipality.slug),
+            )
     for code, municipality in municipalities.items():
         if _delivered_before(municipality):
             continue

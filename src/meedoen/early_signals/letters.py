@@ -134,6 +134,12 @@ def standard_text() -> LetterText:
     return LetterText(subject=STANDARD_SUBJECT, body=STANDARD_BODY, sender=STANDARD_SENDER, contact="", own=False)
 
 
+def lacks_contact(text: LetterText) -> bool:
+    """Whether the letter asks for {contact} while the municipality has not said how residents
+    reach the team: the letter then only names the municipality (``STANDARD_CONTACT``)."""
+    return "{contact}" in text.body and not text.contact.strip()
+
+
 def letter_text_of(municipality: Municipality) -> LetterText:
     """The municipality's own text, else the standard text."""
     template = letter_template_of(municipality_id=municipality.pk)

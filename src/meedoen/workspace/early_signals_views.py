@@ -192,6 +192,7 @@ def _case_page(
         signals=[(signal, Signal.Kind(signal.kind).label) for signal in detail.signals],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
         is_open=detail.case.status != Case.Status.CLOSED,
+        letter_lacks_contact=letters.lacks_contact(letters.letter_text_of(municipality)),
         attempt_form=attempt_form or AttemptForm(),
         move_form=move_form or MoveForm(current=detail.case.status),
         close_form=close_form or CloseForm(),

@@ -24,6 +24,7 @@ from meedoen.core.access import Actor
 from meedoen.core.models import AuditEvent
 from meedoen.demo.early_signals import demo_token
 from meedoen.demo.loader import DEMO_POSTCODES
+from meedoen.early_signals import letters
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
     Case,
@@ -31,6 +32,7 @@ from meedoen.early_signals.models import (
     CreditorAgreement,
     CreditorToken,
     Delivery,
+    LetterTemplate,
     Signal,
 )
 from meedoen.early_signals.tests.factories import signals_in_log
@@ -88,6 +90,17 @@ def test_every_municipality_gets_signals_of_every_kind_of_creditor_with_cases_in
     assert Entry.objects.filter(kind="signal.case_closed").count() == Case.objects.filter(status="closed").count()
     assert ContactAttempt.objects.filter(reached=True).exists()
     assert set(ContactAttempt.objects.values_list("channel", flat=True)) >= {"letter", "phone", "home_visit"}
+
+
+def test_the_demo_letters_say_how_residents_reach_the_team():
+    load()
+    for municipality in Municipality.objects.all():
+        text = letters.letter_text_of(municipality)
+        assert not letters.lacks_contact(text)
+        assert f"vroegsignalering@{municipality.slug}.example" in text.contact
+    load()  # loading again keeps the text and writes nothing
+    assert LetterTemplate.objects.count() == Municipality.objects.count()
+    assert AuditEvent.objects.filter(action__startswith="early_signals.letter_template").count() == 2
 
 
 def test_the_demo_prints_a_public_token_per_creditor_that_fetches_its_own_feedback():

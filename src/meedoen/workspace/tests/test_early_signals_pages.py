@@ -19,8 +19,10 @@ from django.urls import reverse
 
 from meedoen.accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from meedoen.areas.models import Area
+from meedoen.compass.tests.factories import staff_actor
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
+from meedoen.early_signals import letters
 from meedoen.early_signals.letters import OFFER_LETTER_PURPOSE
 from meedoen.early_signals.models import (
     Case,
@@ -30,6 +32,7 @@ from meedoen.early_signals.models import (
     MunicipalitySettings,
     Signal,
 )
+from meedoen.early_signals.services import letter_template_set
 from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, signal_row
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
@@ -587,6 +590,26 @@ def test_without_personal_data_left_there_is_no_letter(client_en, cases):
 
     assert client_en("ww_early_signals").get(case_url(case, "workspace:early-signals-letter")).status_code == 404
     assert "Download the offer letter" not in client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+
+def test_the_case_warns_while_the_letter_does_not_say_how_to_reach_the_team(client_en, cases, world):
+    warning = "The offer letter does not say yet how residents reach your team"
+    case = cases["waalwijk"]
+    assert warning in client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+    manager = staff_actor(Role.APPLICATION_MANAGER, world.ww_team, world.waalwijk)
+    text = letters.standard_text()
+    letter_template_set(
+        actor=manager, municipality=world.waalwijk, subject=text.subject, body=text.body, sender=text.sender,
+        contact="Bel 0416 000 000.",
+    )  # fmt: skip
+    assert warning not in client_en("ww_early_signals").get(case_url(case)).content.decode()
+    # A text of its own that says it without the placeholder needs nothing more.
+    letter_template_set(
+        actor=manager, municipality=world.waalwijk, subject=text.subject, body="Bel ons: 0416 000 000.",
+        sender=text.sender,
+    )  # fmt: skip
+    assert warning not in client_en("ww_early_signals").get(case_url(case)).content.decode()
 
 
 # --- settings -----------------------------------------------------------------------------------------------
