@@ -248,7 +248,7 @@ class _Row:
             self.error(
                 field,
                 "invalid_amount",
-                _("“%(value)s” is not an amount in euros; write it as 1234.56 (no thousands separator).")
+                _("“%(value)s” is not an amount in euros; write it as 1234.56 or 1234,56 (no thousands separator).")
                 % {"value": shown(value)},
             )
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -33,14 +34,14 @@ class CreditorTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("Give the token after Bearer, separated by one space.")
+            raise AuthenticationFailed(_("Give the token after Bearer, separated by one space."))
         try:
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("Invalid token.") from None
+            raise AuthenticationFailed(_("Invalid token.")) from None
         token = token_authenticate(raw)
         if token is None:
-            raise AuthenticationFailed("Invalid or revoked token.")
+            raise AuthenticationFailed(_("Invalid or revoked token."))
         return CreditorPrincipal(organisation_slug=token.organisation.slug, token_prefix=token.prefix), token
 
     def authenticate_header(self, request: Request) -> str:

@@ -185,6 +185,15 @@ def test_a_revoked_token_no_longer_works(creditors):
     assert Signal.objects.count() == 0
 
 
+def test_a_refused_token_is_told_in_the_language_of_the_request(creditors):
+    dutch = Client(HTTP_AUTHORIZATION="Bearer mes_not-a-token-of-anyone")
+    assert post_batch(dutch, json_signal()).json()["detail"] == "Ongeldig of ingetrokken token."
+    client = english(Client(HTTP_AUTHORIZATION="Bearer mes_not-a-token-of-anyone"))
+    assert post_batch(client, json_signal()).json()["detail"] == "Invalid or revoked token."
+    two_words = Client(HTTP_AUTHORIZATION="Bearer a b")
+    assert post_batch(two_words, json_signal()).json()["detail"] == "Zet het token na Bearer, met één spatie ertussen."
+
+
 @pytest.mark.parametrize("persona", ["ww_early_signals", "ww_application_manager", "resident"])
 def test_staff_and_residents_logged_in_to_the_site_cannot_deliver(creditors, client_as, persona):
     client = english(client_as(persona))

@@ -306,7 +306,7 @@ def test_the_import_command_prints_every_problem_and_the_receipt(creditors, tmp_
         (
             {"arrears_amount": "1.412,50"},
             "arrears_amount",
-            "“1.412,50” is not an amount in euros; write it as 1234.56 (no thousands separator).",
+            "“1.412,50” is not an amount in euros; write it as 1234.56 or 1234,56 (no thousands separator).",
         ),
         ({"arrears_amount": "412.505"}, "arrears_amount", "At most two decimals (cents)."),
         (
@@ -448,7 +448,7 @@ def test_formulas_in_a_workbook_are_never_calculated(creditors):
             "error",
             2,
             "arrears_amount",
-            "“=400+12.5” is not an amount in euros; write it as 1234.56 (no thousands separator).",
+            "“=400+12.5” is not an amount in euros; write it as 1234.56 or 1234,56 (no thousands separator).",
         ),
     ]
     assert stored() == nothing_stored()
