@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.contrib.staticfiles import finders
 
 from meedoen.core.models import AuditEvent
 
@@ -37,6 +42,16 @@ def test_the_landing_page_opens_the_three_doors_in_dutch(client, world):
     assert "Hulp zoeken" in html
     assert "Waar heb ik recht op?" in html
     assert "Mijn gegevens" in html
+
+
+@pytest.mark.django_db
+def test_every_page_names_the_site_icon_and_it_is_served(client, world):
+    html = client.get("/gemeente/waalwijk/").content.decode()
+    match = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert match, "the page names no icon, so browsers ask for /favicon.ico and get a 404"
+    name = match.group(1).removeprefix(settings.STATIC_URL)
+    found = finders.find(name)
+    assert found and Path(found).read_text().startswith("<svg")
 
 
 @pytest.mark.django_db

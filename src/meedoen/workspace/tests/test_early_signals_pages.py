@@ -462,7 +462,7 @@ def test_an_officer_records_an_attempt_that_reached_them_and_closes_the_case(cli
     page = client.get(case_url(case)).content.decode()
     assert "The attempt is recorded." in page
     assert "Appointment on Tuesday" in page
-    assert "20 March 2026, 09:30" in page and ": in time" in page
+    assert "20 March 2026, 09:30</time> (in time)" in page
 
     response = client.post(case_url(case, "workspace:early-signals-close"), {"close-outcome": "referred_debt_help"})
 
