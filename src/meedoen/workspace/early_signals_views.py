@@ -154,19 +154,17 @@ def _team(actor: Actor, municipality: Municipality) -> Organisation:
     return organisation
 
 
-def _case_url(case: Case) -> str:
-    return reverse("workspace:early-signals-case", kwargs={"case": case.uuid})
+def _saved_case_url(case: Case) -> str:
+    """Where a saved form of a case goes: the case page, opened at the top of its content, where it
+    says what was saved. A form on these pages is sent to an address that points at the form, so
+    a refused form opens at its errors; without a place of its own, the page after saving would
+    open there too."""
+    return reverse("workspace:early-signals-case", kwargs={"case": case.uuid}) + "#main"
 
 
-def _settings_url() -> str:
-    return reverse("workspace:early_signals_settings")
-
-
-def _top(url: str) -> str:
-    """``url`` opened at the top of its content, where the page says what was saved. A form on
-    these pages is sent to an address that points at the form, so a refused form opens at its
-    errors; without a place of its own, the page after saving would open there too."""
-    return url + "#main"
+def _saved_settings_url() -> str:
+    """Where a saved form of the settings goes, opened at its top as ``_saved_case_url`` says."""
+    return reverse("workspace:early_signals_settings") + "#main"
 
 
 def _case_page(
@@ -225,7 +223,7 @@ def attempt(request: HttpRequest, actor: Actor, municipality: Municipality, case
             reached=form.was_reached,
             note=form.cleaned_data["note"],
         )
-        return Saved(_("The attempt is recorded."), _top(_case_url(found)))
+        return Saved(_("The attempt is recorded."), _saved_case_url(found))
 
     return saved_or_shown(
         request,
@@ -248,7 +246,7 @@ def move(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
             actor=actor, case=found, organisation=_team(actor, municipality), status=form.cleaned_data["status"]
         )
         label = Case.Status(moved.status).label
-        return Saved(_("The case is in the tray “%(tray)s” now.") % {"tray": label}, _top(_case_url(found)))
+        return Saved(_("The case is in the tray “%(tray)s” now.") % {"tray": label}, _saved_case_url(found))
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, move_form=form))
 
@@ -264,7 +262,7 @@ def close(request: HttpRequest, actor: Actor, municipality: Municipality, case: 
         services.case_close(
             actor=actor, case=found, organisation=_team(actor, municipality), outcome=form.cleaned_data["outcome"]
         )
-        return Saved(_("The case is closed."), _top(_case_url(found)))
+        return Saved(_("The case is closed."), _saved_case_url(found))
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, close_form=form))
 
@@ -348,7 +346,7 @@ def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipalit
             urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
             retention_days=form.cleaned_data["retention_days"],
         )
-        return Saved(_("The terms are saved. They apply to signals received from now on."), _top(_settings_url()))
+        return Saved(_("The terms are saved. They apply to signals received from now on."), _saved_settings_url())
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, terms_form=form))
 
@@ -373,7 +371,7 @@ def settings_thresholds(request: HttpRequest, actor: Actor, municipality: Munici
                         minimum_amount=amount,
                         minimum_months_in_arrears=months,
                     )
-        return Saved(_("The thresholds are saved. They apply to signals received from now on."), _top(_settings_url()))
+        return Saved(_("The thresholds are saved. They apply to signals received from now on."), _saved_settings_url())
 
     return saved_or_shown(
         request, form, save, lambda: _settings_page(request, actor, municipality, thresholds_form=form)
@@ -389,7 +387,7 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
     if action == "standard":
         services.letter_template_clear(actor=actor, municipality=municipality)
         messages.success(request, _("The letter uses the standard text again."))
-        return redirect(_top(_settings_url()))
+        return redirect(_saved_settings_url())
     form = LetterTemplateForm(request.POST)
     if action == "preview" and form.is_valid():
         text = letters.LetterText(
@@ -411,6 +409,6 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
             sender=form.cleaned_data["sender"],
             contact=form.cleaned_data["contact"],
         )
-        return Saved(_("The offer letter is saved."), _top(_settings_url()))
+        return Saved(_("The offer letter is saved."), _saved_settings_url())
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, letter_form=form))
