@@ -189,6 +189,8 @@ def load_early_signals(
                 municipality=municipality,
                 subject=letters.STANDARD_SUBJECT,
                 body=letters.STANDARD_BODY,
+                urgent_subject=letters.STANDARD_URGENT_SUBJECT,
+                urgent_body=letters.STANDARD_URGENT_BODY,
                 sender=letters.STANDARD_SENDER,
                 contact=DEMO_CONTACT.format(slug=municipality.slug),
             )

@@ -1,9 +1,11 @@
 """The offer letter: the first offer of help on paper, to the person of a case's most recent signal.
 
 A municipality words the letter itself (``LetterTemplate``) or uses the standard text below, in plain
-Dutch at B1 level. A text names the letter's details through a small fixed set of placeholders such
-as ``{naam}``; they are replaced as plain text, so nothing a user wrote is ever run as a template, and
-every value is escaped when the letter becomes HTML.
+Dutch at B1 level. A case whose situation threatens (an eviction, an end of supply) gets a letter of
+its own: it says the matter is urgent and asks for contact within a week rather than two. A text
+names the letter's details through a small fixed set of placeholders such as ``{naam}``; they are
+replaced as plain text, so nothing a user wrote is ever run as a template, and every value is
+escaped when the letter becomes HTML.
 """
 
 from __future__ import annotations
@@ -24,20 +26,27 @@ from django.utils.translation import gettext_lazy
 
 from meedoen.core.access import Actor
 from meedoen.core.pdf import html_to_pdf
+from meedoen.early_signals.deadlines import add_working_days
+from meedoen.early_signals.models import THREATENING_KINDS
 from meedoen.early_signals.selectors import SignalDetail, case_detail, case_of_municipality, letter_template_of
 from meedoen.organisations.models import Municipality
 
 # Recorded as the purpose of the read of the personal data the letter holds.
 OFFER_LETTER_PURPOSE = "offer letter"
-# The letter asks the resident to get in touch within this many days.
+# The letter asks the resident to get in touch within this many days; when the situation threatens,
+# within this many working days (a week; the team's own term for a first offer is shorter still).
 REPLY_DAYS = 14
+URGENT_REPLY_WORKING_DAYS = 5
 
 PLACEHOLDERS: Mapping[str, str | Promise] = {
     "naam": gettext_lazy("the name of the person the letter is for"),
     "adres": gettext_lazy("their street and house number"),
     "schuldeiser": gettext_lazy("the creditor that reported the arrears"),
     "datum": gettext_lazy("the date of the letter"),
-    "reageer_voor": gettext_lazy("the day, two weeks after the letter, by which we ask them to get in touch"),
+    "reageer_voor": gettext_lazy(
+        "the day by which we ask them to get in touch: two weeks after the letter, or five working days when the "
+        "situation threatens"
+    ),
     "contact": gettext_lazy("how residents reach the team, as set below"),
     "gemeente": gettext_lazy("the name of the municipality"),
 }
@@ -57,6 +66,21 @@ STANDARD_BODY = "\n\n".join(
         "Bijvoorbeeld een betalingsregeling. Of hulp bij je geldzaken.",
         "Onze hulp is gratis. Je zit nergens aan vast. Jij beslist zelf of je hulp wilt.",
         "Wil je contact met ons opnemen vóór {reageer_voor}? {contact}",
+        "Is de rekening al betaald, of heb je al hulp? Laat het ons dan ook even weten.",
+        "Met vriendelijke groet,",
+    )
+)
+STANDARD_URGENT_SUBJECT = "Gratis hulp bij geldzorgen: neem snel contact op"
+STANDARD_URGENT_BODY = "\n\n".join(
+    (
+        "Beste {naam},",
+        "{schuldeiser} heeft ons laten weten dat je een betaalachterstand hebt. "
+        "Er is dus een rekening nog niet betaald.",
+        "{schuldeiser} heeft ook laten weten dat dit snel grote gevolgen kan hebben. Daarom schrijven we je nu.",
+        "Er is nog tijd om er samen iets aan te doen. "
+        "Bijvoorbeeld met een betalingsregeling. Of met hulp bij je geldzaken.",
+        "Onze hulp is gratis. Je zit nergens aan vast. Jij beslist zelf of je hulp wilt.",
+        "Neem zo snel mogelijk contact met ons op. Het liefst vóór {reageer_voor}. {contact}",
         "Is de rekening al betaald, of heb je al hulp? Laat het ons dan ook even weten.",
         "Met vriendelijke groet,",
     )
@@ -97,13 +121,20 @@ class LetterUnavailableError(Exception):
 
 @dataclass(frozen=True)
 class LetterText:
-    """The words of a municipality's offer letter, placeholders still in them."""
+    """The words of a municipality's offer letters, placeholders still in them: the letter for arrears
+    and the letter for a situation that threatens, with the same sender and contact."""
 
     subject: str
     body: str
     sender: str
     contact: str
     own: bool
+    urgent_subject: str = STANDARD_URGENT_SUBJECT
+    urgent_body: str = STANDARD_URGENT_BODY
+
+    def words(self, *, urgent: bool) -> tuple[str, str]:
+        """The subject and body of the letter for arrears, or of the one for a threatening situation."""
+        return (self.urgent_subject, self.urgent_body) if urgent else (self.subject, self.body)
 
 
 @dataclass(frozen=True)
@@ -146,7 +177,14 @@ def letter_text_of(municipality: Municipality) -> LetterText:
     if template is None:
         return standard_text()
     return LetterText(
-        subject=template.subject, body=template.body, sender=template.sender, contact=template.contact, own=True
+        subject=template.subject,
+        body=template.body,
+        sender=template.sender,
+        contact=template.contact,
+        own=True,
+        # A text saved before the letter for threatening situations existed has none of its own.
+        urgent_subject=template.urgent_subject or STANDARD_URGENT_SUBJECT,
+        urgent_body=template.urgent_body or STANDARD_URGENT_BODY,
     )
 
 
@@ -167,13 +205,16 @@ def placeholder_problems(text: str) -> list[str]:
     return problems
 
 
-def check_letter_text(*, subject: str, body: str, sender: str) -> None:
+def check_letter_text(*, subject: str, body: str, sender: str, urgent_subject: str = "", urgent_body: str = "") -> None:
     """Raise a ValidationError per field whose placeholders the letter cannot fill."""
-    errors = {
-        name: problems
-        for name, text in (("subject", subject), ("body", body), ("sender", sender))
-        if (problems := placeholder_problems(text))
+    fields = {
+        "subject": subject,
+        "body": body,
+        "sender": sender,
+        "urgent_subject": urgent_subject,
+        "urgent_body": urgent_body,
     }
+    errors = {name: problems for name, text in fields.items() if (problems := placeholder_problems(text))}
     if errors:
         raise ValidationError(errors)
 
@@ -187,8 +228,19 @@ def dutch_date(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def compose(*, text: LetterText, municipality: Municipality, addressee: Addressee, today: date) -> OfferLetter:
-    """The letter ``text`` gives for ``addressee``, dated ``today``."""
+def reply_by(today: date, *, urgent: bool) -> date:
+    """The day by which a letter dated ``today`` asks the resident to get in touch."""
+    if urgent:
+        return add_working_days(today, URGENT_REPLY_WORKING_DAYS)
+    return today + timedelta(days=REPLY_DAYS)
+
+
+def compose(
+    *, text: LetterText, municipality: Municipality, addressee: Addressee, today: date, urgent: bool = False
+) -> OfferLetter:
+    """The letter ``text`` gives for ``addressee``, dated ``today``: the one for a threatening
+    situation when ``urgent``."""
+    subject, body_text = text.words(urgent=urgent)
     base = {"gemeente": municipality.name}
     contact = text.contact.strip() or fill(STANDARD_CONTACT, base)
     values = {
@@ -197,10 +249,10 @@ def compose(*, text: LetterText, municipality: Municipality, addressee: Addresse
         "adres": addressee.street_line,
         "schuldeiser": addressee.creditor,
         "datum": dutch_date(today),
-        "reageer_voor": dutch_date(today + timedelta(days=REPLY_DAYS)),
+        "reageer_voor": dutch_date(reply_by(today, urgent=urgent)),
         "contact": contact,
     }
-    body = fill(text.body.replace("\r\n", "\n").strip(), values)
+    body = fill(body_text.replace("\r\n", "\n").strip(), values)
     paragraphs = tuple(
         tuple(line.strip() for line in block.splitlines() if line.strip())
         for block in _BLANK_LINE.split(body)
@@ -210,7 +262,7 @@ def compose(*, text: LetterText, municipality: Municipality, addressee: Addresse
         municipality=municipality.name,
         date=today,
         recipient=(addressee.name, addressee.street_line, addressee.place_line),
-        subject=fill(text.subject, values),
+        subject=fill(subject, values),
         paragraphs=paragraphs,
         sender=fill(text.sender, values),
         creditor=addressee.creditor,
@@ -237,8 +289,10 @@ EXAMPLE_ADDRESSEE = Addressee(
 )
 
 
-def example_letter(*, text: LetterText, municipality: Municipality) -> OfferLetter:
-    return compose(text=text, municipality=municipality, addressee=EXAMPLE_ADDRESSEE, today=timezone.localdate())
+def example_letter(*, text: LetterText, municipality: Municipality, urgent: bool = False) -> OfferLetter:
+    return compose(
+        text=text, municipality=municipality, addressee=EXAMPLE_ADDRESSEE, today=timezone.localdate(), urgent=urgent
+    )
 
 
 # --- the letter of a case -----------------------------------------------------------------------------------
@@ -246,18 +300,22 @@ def example_letter(*, text: LetterText, municipality: Municipality) -> OfferLett
 
 def offer_letter(*, actor: Actor, municipality: Municipality, case_id: uuid.UUID) -> OfferLetter:
     """The offer letter for the person of the case's most recent signal, naming that signal's
-    creditor. Only an early-signalling officer of the municipality gets it, and the read of the
-    personal data in it is recorded first (purpose "offer letter")."""
+    creditor. When the case's situation threatens, it is the letter for that, naming the creditor of
+    the most recent signal that threatens. Only an early-signalling officer of the municipality gets
+    it, and the read of the personal data in it is recorded first (purpose "offer letter")."""
     case_of_municipality(actor=actor, municipality_id=municipality.pk, case_id=case_id)
     detail = case_detail(actor=actor, case_id=case_id, purpose=OFFER_LETTER_PURPOSE)
     if not detail.signals:
         raise LetterUnavailableError(str(case_id))
+    # The signals come in the order they were received: the last is the most recent.
+    threatening = [signal for signal in detail.signals if signal.kind in THREATENING_KINDS]
+    urgent = detail.case.threatening and bool(threatening)
     return compose(
         text=letter_text_of(municipality),
         municipality=municipality,
-        # The signals come in the order they were received: the last is the most recent.
-        addressee=addressee_of(detail.signals[-1]),
+        addressee=addressee_of(threatening[-1] if urgent else detail.signals[-1]),
         today=timezone.localdate(),
+        urgent=urgent,
     )
 
 

@@ -412,6 +412,10 @@ class LetterTemplate(models.Model):
         blank=True,
         help_text=_("Phone number, e-mail address or walk-in hours, in one or two short sentences."),
     )
+    # The letter when the situation threatens (eviction, end of supply). Empty in a text saved before
+    # it existed: the standard text for it is then used, with this sender and contact.
+    urgent_subject = models.CharField(_("subject when the situation threatens"), max_length=200, blank=True)
+    urgent_body = models.TextField(_("text when the situation threatens"), max_length=5000, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

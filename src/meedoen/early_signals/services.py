@@ -1539,13 +1539,35 @@ def threshold_set(
 
 
 def letter_template_set(
-    *, actor: Actor, municipality: Municipality, subject: str, body: str, sender: str, contact: str = ""
+    *,
+    actor: Actor,
+    municipality: Municipality,
+    subject: str,
+    body: str,
+    sender: str,
+    contact: str = "",
+    urgent_subject: str = "",
+    urgent_body: str = "",
 ) -> LetterTemplate:
-    """Save the municipality's own text of the offer letter. A placeholder the letter cannot fill
-    is refused, with the field it is in."""
+    """Save the municipality's own text of the offer letter, and of the letter for a threatening
+    situation (left empty: the standard text for it). A placeholder the letter cannot fill is
+    refused, with the field it is in."""
     require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
-    fields = {"subject": subject.strip(), "body": body.strip(), "sender": sender.strip(), "contact": contact.strip()}
-    letters.check_letter_text(subject=fields["subject"], body=fields["body"], sender=fields["sender"])
+    fields = {
+        "subject": subject.strip(),
+        "body": body.strip(),
+        "sender": sender.strip(),
+        "contact": contact.strip(),
+        "urgent_subject": urgent_subject.strip(),
+        "urgent_body": urgent_body.strip(),
+    }
+    letters.check_letter_text(
+        subject=fields["subject"],
+        body=fields["body"],
+        sender=fields["sender"],
+        urgent_subject=fields["urgent_subject"],
+        urgent_body=fields["urgent_body"],
+    )
     with transaction.atomic():
         template = LetterTemplate.objects.select_for_update().filter(municipality=municipality).first()
         template = template or LetterTemplate(municipality=municipality)

@@ -198,6 +198,16 @@ class LetterTemplateForm(forms.Form):
         max_length=_template_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": "16"}),
     )
+    urgent_subject = forms.CharField(
+        label=_("Subject when the situation threatens"),
+        max_length=_template_field("urgent_subject").max_length,
+        widget=forms.TextInput(),
+    )
+    urgent_body = forms.CharField(
+        label=_("Text of the letter when the situation threatens"),
+        max_length=_template_field("urgent_body").max_length,
+        widget=forms.Textarea(attrs={"rows": "16"}),
+    )
     sender = forms.CharField(
         label=_("Signed by"), max_length=_template_field("sender").max_length, widget=forms.TextInput()
     )
@@ -211,11 +221,20 @@ class LetterTemplateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].help_text = _(
-            "Short sentences, and “je”. Blank lines separate paragraphs. Placeholders: %(names)s."
-        ) % {"names": ", ".join("{" + name + "}" for name in PLACEHOLDERS)}
+        names = {"names": ", ".join("{" + name + "}" for name in PLACEHOLDERS)}
+        self.fields["body"].help_text = (
+            _("Short sentences, and “je”. Blank lines separate paragraphs. Placeholders: %(names)s.") % names
+        )
+        self.fields["urgent_body"].help_text = (
+            _(
+                "For a case with an eviction, an end of supply or another threat. Say that it is urgent and ask "
+                "for contact soon: {reageer_voor} is then five working days after the letter. Placeholders: "
+                "%(names)s."
+            )
+            % names
+        )
         for name, field in self.fields.items():
-            field.widget.attrs["class"] = TEXTAREA if name == "body" else TEXTBOX
+            field.widget.attrs["class"] = TEXTAREA if name in ("body", "urgent_body") else TEXTBOX
 
     def _placeholders(self, name: str) -> str:
         value = self.cleaned_data[name]
@@ -230,6 +249,12 @@ class LetterTemplateForm(forms.Form):
 
     def clean_body(self) -> str:
         return self._placeholders("body")
+
+    def clean_urgent_subject(self) -> str:
+        return self._placeholders("urgent_subject")
+
+    def clean_urgent_body(self) -> str:
+        return self._placeholders("urgent_body")
 
     def clean_sender(self) -> str:
         return self._placeholders("sender")

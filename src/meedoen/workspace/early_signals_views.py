@@ -291,7 +291,7 @@ def _settings_page(
     terms_form: TermsForm | None = None,
     thresholds_form: ThresholdsForm | None = None,
     letter_form: LetterTemplateForm | None = None,
-    preview: letters.OfferLetter | None = None,
+    preview: letters.LetterText | None = None,
 ) -> HttpResponse:
     current = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
     text = letters.letter_text_of(municipality)
@@ -312,11 +312,23 @@ def _settings_page(
         thresholds_form=thresholds_form or ThresholdsForm(thresholds=current.thresholds),
         letter_form=letter_form
         or LetterTemplateForm(
-            initial={"subject": text.subject, "body": text.body, "sender": text.sender, "contact": text.contact}
+            initial={
+                "subject": text.subject,
+                "body": text.body,
+                "urgent_subject": text.urgent_subject,
+                "urgent_body": text.urgent_body,
+                "sender": text.sender,
+                "contact": text.contact,
+            }
         ),
         own_letter=text.own,
         contact_missing=not text.contact.strip(),
-        preview=letters.letter_html(preview or letters.example_letter(text=text, municipality=municipality)),
+        preview=letters.letter_html(
+            letters.example_letter(text=preview or text, municipality=municipality, urgent=False)
+        ),
+        urgent_preview=letters.letter_html(
+            letters.example_letter(text=preview or text, municipality=municipality, urgent=True)
+        ),
         previewing_unsaved=preview is not None,
         status=400 if invalid else 200,
     )
@@ -390,25 +402,11 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
         return redirect(_saved_settings_url())
     form = LetterTemplateForm(request.POST)
     if action == "preview" and form.is_valid():
-        text = letters.LetterText(
-            subject=form.cleaned_data["subject"],
-            body=form.cleaned_data["body"],
-            sender=form.cleaned_data["sender"],
-            contact=form.cleaned_data["contact"],
-            own=True,
-        )
-        preview = letters.example_letter(text=text, municipality=municipality)
+        preview = letters.LetterText(own=True, **form.cleaned_data)
         return _settings_page(request, actor, municipality, letter_form=form, preview=preview)
 
     def save() -> Saved:
-        services.letter_template_set(
-            actor=actor,
-            municipality=municipality,
-            subject=form.cleaned_data["subject"],
-            body=form.cleaned_data["body"],
-            sender=form.cleaned_data["sender"],
-            contact=form.cleaned_data["contact"],
-        )
+        services.letter_template_set(actor=actor, municipality=municipality, **form.cleaned_data)
         return Saved(_("The offer letter is saved."), _saved_settings_url())
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, letter_form=form))

@@ -25,6 +25,7 @@ from meedoen.early_signals.letters import (
 from meedoen.early_signals.models import Case, LetterTemplate, MunicipalitySettings
 from meedoen.early_signals.selectors import CaseNotFoundError
 from meedoen.early_signals.services import letter_template_clear, letter_template_set, municipality_settings_update
+from meedoen.early_signals.tests.conftest import TODAY
 from meedoen.early_signals.tests.factories import deliver_rows, signal_row
 from meedoen.early_signals.tests.test_access import REFUSED_PERSONAS, actor_for
 
@@ -90,6 +91,62 @@ def test_the_standard_text_is_plain_dutch_and_says_what_who_and_by_when(world):
     assert "{" not in words and "}" not in words
     sentences = [s for s in words.replace("?", ".").split(".") if s.strip()]
     assert max(len(sentence.split()) for sentence in sentences) <= 15  # short sentences
+
+
+def test_the_letter_when_the_situation_threatens_says_it_is_urgent_and_asks_for_contact_within_a_week(world):
+    # Thursday 2 April 2026: Good Friday and Easter Monday are no working days.
+    letter = compose(
+        text=letters.standard_text(),
+        municipality=world.waalwijk,
+        addressee=ADDRESSEE,
+        today=date(2026, 4, 2),
+        urgent=True,
+    )
+    words = " ".join(" ".join(lines) for lines in letter.paragraphs)
+
+    assert letter.subject == letters.STANDARD_URGENT_SUBJECT
+    assert "Woonstichting Langstraat heeft ook laten weten dat dit snel grote gevolgen kan hebben." in words
+    assert "Neem zo snel mogelijk contact met ons op. Het liefst vóór 13 april 2026." in words
+    assert "gratis" in words and "nergens aan vast" in words
+    assert "Dat kan bij de gemeente Waalwijk." in words
+    assert letter.sender == "Team vroegsignalering, gemeente Waalwijk"
+    assert "{" not in words and "}" not in words
+    sentences = [s for s in words.replace("?", ".").split(".") if s.strip()]
+    assert max(len(sentence.split()) for sentence in sentences) <= 15
+    # The letter for arrears, on the same day, gives two weeks.
+    regular = compose(
+        text=letters.standard_text(), municipality=world.waalwijk, addressee=ADDRESSEE, today=date(2026, 4, 2)
+    )
+    assert "vóór 16 april 2026" in " ".join(" ".join(lines) for lines in regular.paragraphs)
+
+
+def test_own_text_for_a_threatening_situation_and_the_standard_one_while_it_has_none(world, personas):
+    manager = actor_for(personas["ww_application_manager"])
+    letter_template_set(
+        actor=manager,
+        municipality=world.waalwijk,
+        subject="Eigen",
+        body="Beste {naam},",
+        sender="Wij",
+        contact="Bel 0416 123 456.",
+        urgent_subject="Snel",
+        urgent_body="Beste {naam}, bel vóór {reageer_voor}. {contact}",
+    )
+
+    own = letters.letter_text_of(world.waalwijk)
+    assert own.words(urgent=True) == ("Snel", "Beste {naam}, bel vóór {reageer_voor}. {contact}")
+    assert own.words(urgent=False) == ("Eigen", "Beste {naam},")
+    letter = compose(text=own, municipality=world.waalwijk, addressee=ADDRESSEE, today=date(2026, 3, 20), urgent=True)
+    assert letter.paragraphs == (("Beste Jolien van Voorbeeld, bel vóór 27 maart 2026. Bel 0416 123 456.",),)
+
+    # A text saved before the letter for threatening situations existed: the standard one, with this sender.
+    LetterTemplate.objects.filter(municipality=world.waalwijk).update(urgent_subject="", urgent_body="")
+    older = letters.letter_text_of(world.waalwijk)
+    assert older.words(urgent=True) == (letters.STANDARD_URGENT_SUBJECT, letters.STANDARD_URGENT_BODY)
+    assert (
+        compose(text=older, municipality=world.waalwijk, addressee=ADDRESSEE, today=TODAY.date(), urgent=True).sender
+        == "Wij"
+    )
 
 
 def test_the_municipalitys_own_text_is_used_once_saved(world, personas):
@@ -191,6 +248,28 @@ def test_the_letter_goes_to_the_person_of_the_most_recent_signal_and_names_its_c
     assert letter.recipient[0] == "J. van Voorbeeld"  # as the most recent signal has it
     assert letter.creditor == "Energie Verzonnen"
     assert "Energie Verzonnen heeft ons laten weten" in " ".join(letter.paragraphs[1])
+
+
+@pytest.mark.parametrize("kind", ["end_of_supply", "threat"])
+def test_a_threatening_case_gets_the_urgent_letter_naming_the_creditor_of_the_threat(case, creditors, personas, kind):
+    officer = actor_for(personas["ww_early_signals"])
+    regular = offer_letter(actor=officer, municipality=case.municipality, case_id=case.uuid)
+    assert regular.subject == letters.STANDARD_SUBJECT
+
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-9", signal_kind=kind))
+    # A later signal of arrears from another creditor leaves the situation threatening.
+    deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002", given_name="", initials="J."))
+    case.refresh_from_db()
+    assert (case.signal_count, case.threatening) == (3, True)
+
+    letter = offer_letter(actor=officer, municipality=case.municipality, case_id=case.uuid)
+
+    assert letter.subject == letters.STANDARD_URGENT_SUBJECT
+    assert letter.creditor == "Energie Verzonnen"
+    assert letter.recipient[0] == "Jolien van Voorbeeld"  # as the signal of the threat has it
+    words = " ".join(" ".join(lines) for lines in letter.paragraphs)
+    assert "Energie Verzonnen heeft ook laten weten dat dit snel grote gevolgen kan hebben." in words
+    assert f"vóór {letters.dutch_date(letters.reply_by(letter.date, urgent=True))}" in words
 
 
 def test_no_one_else_gets_the_letter_and_nothing_is_recorded(case, personas, world):

@@ -584,6 +584,18 @@ def test_an_officer_downloads_the_offer_letter_and_the_read_is_recorded(client_e
     assert {event.actor_label for event in recorded} == {"ww-vroeg"}
 
 
+def test_the_case_names_the_letter_for_a_threatening_situation(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    officer = client_en("ww_early_signals")
+    assert "Download the offer letter (PDF)" in officer.get(case_url(case)).content.decode()
+
+    deliver_rows(creditors["housing"], signal_row(creditor_reference="WS-THREAT", signal_kind="threat"))
+
+    page = officer.get(case_url(case)).content.decode()
+    assert "Download the offer letter for a threatening situation (PDF)" in page
+    assert "Download the offer letter (PDF)" not in page
+
+
 def test_without_personal_data_left_there_is_no_letter(client_en, cases):
     case = cases["waalwijk"]
     Signal.objects.filter(case=case).delete()
@@ -703,29 +715,36 @@ def test_the_manager_writes_previews_and_resets_the_offer_letter(client_en, worl
     url = reverse("workspace:early-signals-settings-letter")
     page = client.get(reverse("workspace:early_signals_settings")).content.decode()
     assert "The letter uses the standard text." in page
-    assert "Beste Jolien van Voorbeeld," in page  # the preview, with invented details
+    # Both previews, with invented details: the letter for arrears and the one for a threat.
+    assert page.count("Beste Jolien van Voorbeeld,") == 2
+    assert letters.STANDARD_SUBJECT in page and letters.STANDARD_URGENT_SUBJECT in page
 
     text = {
         "subject": "Hulp van {gemeente}",
         "body": "Beste {naam},\n\n{schuldeiser} meldde een achterstand.\nBel ons.",
+        "urgent_subject": "Snel hulp van {gemeente}",
+        "urgent_body": "Beste {naam},\n\n{schuldeiser} meldde een dreiging.\nBel ons vóór {reageer_voor}.",
         "sender": "Team Geldzorgen",
         "contact": "Bel 0416 123 456.",
     }
     preview = client.post(url, {**text, "action": "preview"})
     assert preview.status_code == 200
-    assert "Hulp van Waalwijk" in preview.content.decode()
-    assert "Woonstichting Voorbeeld meldde een achterstand.<br>Bel ons." in preview.content.decode()
+    shown = preview.content.decode()
+    assert "Hulp van Waalwijk" in shown and "Snel hulp van Waalwijk" in shown
+    assert "Woonstichting Voorbeeld meldde een achterstand.<br>Bel ons." in shown
+    assert "Woonstichting Voorbeeld meldde een dreiging.<br>Bel ons vóór" in shown
     assert not LetterTemplate.objects.exists()
 
     assert client.post(url, {**text, "action": "save"}).status_code == 302
     saved = LetterTemplate.objects.get(municipality=world.waalwijk)
-    assert (saved.subject, saved.sender, saved.contact) == (
+    assert (saved.subject, saved.urgent_subject, saved.sender, saved.contact) == (
         "Hulp van {gemeente}",
+        "Snel hulp van {gemeente}",
         "Team Geldzorgen",
         "Bel 0416 123 456.",
     )
     assert AuditEvent.objects.get(action="early_signals.letter_template.set").details == {
-        "fields": ["body", "contact", "sender", "subject"]
+        "fields": ["body", "contact", "sender", "subject", "urgent_body", "urgent_subject"]
     }
     assert "The letter uses your own text." in client.get(reverse("workspace:early_signals_settings")).content.decode()
 
@@ -744,10 +763,21 @@ def test_the_manager_writes_previews_and_resets_the_offer_letter(client_en, worl
         ({"sender": "{afzender}"}, "sender"),
         ({"body": ""}, "body"),
         ({"body": "x" * 5001}, "body"),
+        ({"urgent_body": "Beste {naam}, je {bsn} is bekend."}, "urgent_body"),
+        ({"urgent_subject": "Snel {"}, "urgent_subject"),
+        ({"urgent_body": ""}, "urgent_body"),
     ],
 )
 def test_a_letter_with_unknown_placeholders_is_refused(client_en, world, changes, field):
-    data = {"subject": "Hulp", "body": "Beste {naam},", "sender": "Team", "contact": "", **changes}
+    data = {
+        "subject": "Hulp",
+        "body": "Beste {naam},",
+        "urgent_subject": "Snel hulp",
+        "urgent_body": "Beste {naam}, snel.",
+        "sender": "Team",
+        "contact": "",
+        **changes,
+    }
     before = state()
 
     for action in ("save", "preview"):
@@ -762,9 +792,17 @@ def test_a_letter_with_unknown_placeholders_is_refused(client_en, world, changes
 def test_hostile_text_in_the_letter_is_escaped_in_the_preview(client_en, world):
     response = client_en("ww_application_manager").post(
         reverse("workspace:early-signals-settings-letter"),
-        {"subject": HOSTILE, "body": f"Beste {{naam}}, {HOSTILE}", "sender": "<b>Team</b>", "action": "preview"},
+        {
+            "subject": HOSTILE,
+            "body": f"Beste {{naam}}, {HOSTILE}",
+            "urgent_subject": HOSTILE,
+            "urgent_body": f"<i>{{naam}}</i> {HOSTILE}",
+            "sender": "<b>Team</b>",
+            "action": "preview",
+        },
     )
 
     page = response.content.decode()
     assert HOSTILE not in page and "<b>Team</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;i&gt;Jolien van Voorbeeld&lt;/i&gt;" in page  # the letter when the situation threatens
