@@ -325,6 +325,9 @@ class Signal(PlaceInLog):
     months_in_arrears = models.PositiveSmallIntegerField(_("months in arrears"))
     reminder_date = models.DateField(_("date of the creditor's reminder"))
     signal_date = models.DateField(_("date of the signal"))
+    # The codes of the warnings of its row that the team should know of: a value read otherwise
+    # than delivered, or left out (rows.NOTED_WARNINGS), separated by spaces. Codes only, no values.
+    receipt_warnings = models.CharField(_("warnings on receipt"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("signal")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -61,6 +62,11 @@ def read_reference(text: str) -> str | None:
 AS_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
 SIGNAL_KINDS = list(Signal.Kind.values)
+# Warnings about a value that was read otherwise than delivered, or left out: kept with the signal
+# (as codes) so that the team sees them on the case, not only the creditor in its answer.
+NOTED_WARNINGS = frozenset(
+    {"postcode_lookalike", "house_number_split", "phone_dropped", "email_dropped", "bsn_dropped"}
+)
 EARLIEST_BIRTH = date(1900, 1, 1)
 MAX_AMOUNT = Decimal("1000000")
 MAX_MONTHS = 240
@@ -424,6 +430,11 @@ def _resident_ref(row: _Row) -> str:
         row.warn("bsn", "bsn_dropped", _("Not a valid BSN (it fails the eleven test); accepted without it."))
         return ""
     return resident_ref_for_bsn(number)
+
+
+def noted_warnings(problems: Iterable[Problem]) -> str:
+    """The codes of ``problems`` that a signal keeps (``NOTED_WARNINGS``), in the order found."""
+    return " ".join(problem.code for problem in problems if problem.code in NOTED_WARNINGS)
 
 
 def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Problem]]:

@@ -122,6 +122,8 @@ class SignalDetail:
     months_in_arrears: int
     reminder_date: date
     signal_date: date
+    # Codes of the warnings its row had (rows.NOTED_WARNINGS): a value read otherwise, or left out.
+    receipt_warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,7 @@ def _signal_detail(signal: Signal) -> SignalDetail:
         months_in_arrears=signal.months_in_arrears,
         reminder_date=signal.reminder_date,
         signal_date=signal.signal_date,
+        receipt_warnings=tuple(signal.receipt_warnings.split()),
     )
 
 

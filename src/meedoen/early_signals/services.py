@@ -64,7 +64,7 @@ from meedoen.early_signals.models import (
     Signal,
     SignalTombstone,
 )
-from meedoen.early_signals.rows import SignalInput, check_row
+from meedoen.early_signals.rows import SignalInput, check_row, noted_warnings
 from meedoen.ledger.services import BatchItem, NewBatch, batches_append, entry_append
 from meedoen.organisations.models import Municipality, Organisation
 
@@ -864,6 +864,7 @@ def _signal_fields(
         "months_in_arrears": item.months_in_arrears,
         "reminder_date": item.reminder_date,
         "signal_date": item.signal_date,
+        "receipt_warnings": noted_warnings(row.problems) if row.problems else "",
     }
 
 

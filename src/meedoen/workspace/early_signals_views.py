@@ -29,6 +29,7 @@ from meedoen.early_signals.selectors import (
     CaseDetail,
     CaseNotFoundError,
     CaseSummary,
+    SignalDetail,
     case_detail,
     case_of_municipality,
     municipality_settings_of,
@@ -167,6 +168,23 @@ def _saved_settings_url() -> str:
     return reverse("workspace:early_signals_settings") + "#main"
 
 
+def _receipt_notes(signal: SignalDetail) -> list[str]:
+    """What the team should know of how a signal's values were read: a postcode read from look-alike
+    characters, a value left out (the creditor was told the same in its answer)."""
+    notes = {
+        "postcode_lookalike": _(
+            "The postcode was delivered with a letter and a digit that look alike swapped, and was read as "
+            "%(postcode)s. Check the address before you send a letter."
+        )
+        % {"postcode": signal.postcode},
+        "house_number_split": _("The house number was delivered with its addition in it; they were split."),
+        "phone_dropped": _("The phone number delivered cannot be called; it was left out."),
+        "email_dropped": _("The e-mail address delivered is not valid; it was left out."),
+        "bsn_dropped": _("The BSN delivered is not valid; it was left out."),
+    }
+    return [notes[code] for code in signal.receipt_warnings if code in notes]
+
+
 def _case_page(
     request: HttpRequest,
     actor: Actor,
@@ -187,7 +205,7 @@ def _case_page(
         "workspace/early_signals/case.html",
         detail=detail,
         row=_row(detail.case),
-        signals=[(signal, Signal.Kind(signal.kind).label) for signal in detail.signals],
+        signals=[(signal, Signal.Kind(signal.kind).label, _receipt_notes(signal)) for signal in detail.signals],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
         is_open=detail.case.status != Case.Status.CLOSED,
         letter_lacks_contact=letters.lacks_contact(letters.letter_text_of(municipality)),

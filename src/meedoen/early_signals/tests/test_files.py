@@ -392,7 +392,28 @@ def test_a_postcode_with_a_lookalike_letter_is_read_with_a_suggestion(creditors)
             "Please check it in your records.",
         )
     ]
-    assert Signal.objects.get().postcode == "5141 ZX"
+    signal = Signal.objects.get()
+    assert (signal.postcode, signal.receipt_warnings) == ("5141 ZX", "postcode_lookalike")
+
+
+def test_a_signal_keeps_the_codes_of_the_warnings_the_team_should_know_of(creditors):
+    rows = [
+        signal_row(creditor_reference="R-1", postcode="5I41 ZX", phone="bel maar", bsn="123456789"),
+        signal_row(creditor_reference="R-2", house_number="14b", email="geen adres", surname="Verzonnen"),
+        signal_row(creditor_reference="R-3", house_number="16", street="=Verzonnenstraat", surname="Anders"),
+        signal_row(creditor_reference="R-4", house_number="18", surname="Weer Anders"),
+    ]
+
+    answer = deliver_file(creditors.housing, csv_bytes(rows))  # more than two rows: written together
+
+    assert [row.outcome for row in answer.rows] == ["accepted"] * 4
+    kept = dict(Signal.objects.values_list("creditor_reference", "receipt_warnings"))
+    assert kept == {
+        "R-1": "postcode_lookalike phone_dropped bsn_dropped",
+        "R-2": "house_number_split email_dropped",
+        "R-3": "",  # a formula character is escaped wherever it is shown: nothing for the team to check
+        "R-4": "",
+    }
 
 
 def test_a_postcode_without_space_or_in_lower_case_is_normalised_silently(creditors):

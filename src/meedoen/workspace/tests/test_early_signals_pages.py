@@ -584,6 +584,19 @@ def test_an_officer_downloads_the_offer_letter_and_the_read_is_recorded(client_e
     assert {event.actor_label for event in recorded} == {"ww-vroeg"}
 
 
+def test_the_case_says_how_a_signals_values_were_read(client_en, cases, creditors):
+    officer = client_en("ww_early_signals")
+    case = cases["waalwijk"]
+    assert "When this signal was received" not in officer.get(case_url(case)).content.decode()
+
+    deliver_rows(creditors["housing"], signal_row(creditor_reference="WS-TYPO", postcode="5I41 2X", phone="bel"))
+
+    page = officer.get(case_url(case)).content.decode()
+    assert page.count("When this signal was received:") == 1  # the new signal only
+    assert "a letter and a digit that look alike swapped, and was read as 5141 ZX. Check the address" in page
+    assert "The phone number delivered cannot be called; it was left out." in page
+
+
 def test_the_case_names_the_letter_for_a_threatening_situation(client_en, cases, creditors):
     case = cases["waalwijk"]
     officer = client_en("ww_early_signals")
