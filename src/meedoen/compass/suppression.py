@@ -2,7 +2,8 @@
 
 Small numbers of people in a district can point at someone (the block with three households on
 welfare). Every view, export and API of the compass reads figures through :func:`figure`, and
-gets a :class:`Figure` that holds no value at all when it must stay hidden.
+gets a :class:`Figure` that holds no value at all when it must stay hidden. A hidden count reads
+"< 10"; a hidden figure calculated from one (a rate, a percentage) reads "not shown".
 """
 
 from __future__ import annotations
@@ -10,9 +11,20 @@ from __future__ import annotations
 # One threshold, one text and one class for every module: the modules below the compass use the
 # same rule through ``meedoen.core.small_counts``.
 from meedoen.core import small_counts
-from meedoen.core.small_counts import HIDDEN, HIDDEN_TEXT, SMALL_COUNT, UNKNOWN, Shown
+from meedoen.core.small_counts import HIDDEN, HIDDEN_TEXT, SMALL, SMALL_COUNT, SMALL_TEXT, UNKNOWN, Shown
 
-__all__ = ["HIDDEN", "HIDDEN_TEXT", "SMALL_COUNT", "UNKNOWN", "Figure", "count_figure", "figure", "ratio_figure"]
+__all__ = [
+    "HIDDEN",
+    "HIDDEN_TEXT",
+    "SMALL",
+    "SMALL_COUNT",
+    "SMALL_TEXT",
+    "UNKNOWN",
+    "Figure",
+    "count_figure",
+    "figure",
+    "ratio_figure",
+]
 
 Figure = Shown
 """A figure of the compass as it may be shown: its value, or nothing when it is hidden or unknown."""

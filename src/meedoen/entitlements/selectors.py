@@ -161,8 +161,8 @@ class AreaFigures:
             return None
         return 100 * self.non_take_up / self.eligible
 
-    # As they may be shown: counts below 10, and figures built on them, read "< 10". The households are
-    # derived from public CBS totals, not counted people, so they are shown as they are.
+    # As they may be shown: counts below 10 read "< 10", figures built on them "not shown". The households
+    # are derived from public CBS totals, not counted people, so they are shown as they are.
     @property
     def shown_households(self) -> small_counts.Shown:
         return small_counts.Shown(self.households)
@@ -181,7 +181,7 @@ class AreaFigures:
 
     @property
     def shown_non_take_up(self) -> small_counts.Shown:
-        return small_counts.built_on(self.non_take_up, self.eligible, self.recipients, self.non_take_up)
+        return small_counts.count_beside(self.non_take_up, self.eligible, self.recipients)
 
     @property
     def shown_non_take_up_percent(self) -> small_counts.Shown:

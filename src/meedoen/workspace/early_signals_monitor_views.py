@@ -1,7 +1,8 @@
 """The early-signalling monitor in the workspace: per month, for the whole municipality, one district
 or the cases whose district is not known, a table per measure of the Divosa monitor; and the same
 figures as CSV for every area. For the early-signalling team and the municipality's policy officers;
-counts only, no personal data. Counts below 10, and figures built on them, read "< 10"."""
+counts only, no personal data. Counts below 10 read "< 10"; figures built on them, or that would give
+one away, "not shown"."""
 
 from __future__ import annotations
 
@@ -310,7 +311,16 @@ def monitor_page(request: HttpRequest, actor: Actor, municipality: Municipality)
     form = _filter(request, actor, municipality)
     template = "workspace/early_signals_monitor/monitor.html"
     if not form.is_valid():
-        return _page(request, actor, municipality, template, 400, form=form, hidden_text=small_counts.HIDDEN_TEXT)
+        return _page(
+            request,
+            actor,
+            municipality,
+            template,
+            400,
+            form=form,
+            small_text=small_counts.SMALL_TEXT,
+            hidden_text=small_counts.HIDDEN_TEXT,
+        )
     first, last = form.cleaned_data["van"], form.cleaned_data["tot"]
     monitor = monitor_of(
         actor=actor, municipality=municipality, first_month=first, last_month=last, area_code=form.cleaned_data["wijk"]
@@ -323,6 +333,7 @@ def monitor_page(request: HttpRequest, actor: Actor, municipality: Municipality)
         municipality,
         template,
         form=form,
+        small_text=small_counts.SMALL_TEXT,
         hidden_text=small_counts.HIDDEN_TEXT,
         monitor=monitor,
         area=area.area,

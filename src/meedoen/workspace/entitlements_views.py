@@ -1,7 +1,7 @@
 """Entitlement check pages of the workspace. Every staff member of the municipality reads its schemes;
 policy officers and application managers add, change and end them, keep the population assumptions,
 import recipient counts and read the estimated non-take-up per scheme and district (as a page and as
-CSV). Counts below 10, and figures built on them, read "< 10"."""
+CSV). Counts below 10 read "< 10", and figures built on them "not shown"."""
 
 from __future__ import annotations
 
@@ -173,13 +173,14 @@ def non_take_up_page(request: HttpRequest, actor: Actor, municipality: Municipal
         table=table,
         years=years,
         may_edit=_holds(actor, municipality, KEEPERS),
+        small_text=small_counts.SMALL_TEXT,
         hidden_text=small_counts.HIDDEN_TEXT,
     )
 
 
 @staff_view
 def non_take_up_csv(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
-    """Every scheme and area of the year; hidden figures read "< 10"."""
+    """Every scheme and area of the year; hidden figures read "< 10" or "not shown", as on the page."""
     year, _years = _year(request, municipality)
     table = non_take_up(actor=actor, municipality=municipality, year=year)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

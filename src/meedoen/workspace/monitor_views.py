@@ -89,7 +89,8 @@ def indicator(request: HttpRequest, actor: Actor, municipality: Municipality, pk
 
 @staff_view
 def indicator_csv(request: HttpRequest, actor: Actor, municipality: Municipality, pk: int) -> HttpResponse:
-    """Every area of the municipality and every period; hidden figures read "< 10"."""
+    """Every area of the municipality and every period; hidden figures read "< 10" (a count) or "not
+    shown" (a figure calculated from one), as on the page."""
     current = _indicator(municipality, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -2,8 +2,8 @@
 
 The compass is shared: the policy officer and application manager who keep it, and partner staff
 (offer maintainers and case workers) who report on its activities, all read it. Figures count
-approved measurements only, and leave this module as text in which counts below 10, and
-percentages of fewer than 10 people, read "< 10" (see ``compass.suppression``).
+approved measurements only, and leave this module as text in which counts below 10 read "< 10",
+and percentages of fewer than 10 people "not shown" (see ``compass.suppression``).
 """
 
 from __future__ import annotations

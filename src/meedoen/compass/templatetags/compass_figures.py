@@ -1,4 +1,5 @@
-"""Show a figure in a template: ``{{ figure|figure_text:indicator.decimals }}``; hidden ones read "< 10"."""
+"""Show a figure in a template: ``{{ figure|figure_text:indicator.decimals }}``; hidden ones read
+"< 10" (a count) or "not shown"."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def test_a_percentage_of_fewer_than_10_people_is_hidden():
     assert share_figure(50.0, 10).value == 50.0
     assert share_figure(None, 40).value is None
     with translation.override("nl"):
-        assert measurement_text(value(62.5, base=8, kind="percentage")) == "< 10"
+        assert measurement_text(value(62.5, base=8, kind="percentage")) == "niet getoond"  # not a percentage below 10
         assert measurement_text(value(62.5, base=16, kind="percentage")) == "62,5"
 
 

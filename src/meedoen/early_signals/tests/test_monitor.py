@@ -33,7 +33,8 @@ pytestmark = pytest.mark.django_db
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 D0, D1 = "WK086700", "WK086701"  # districts of Waalwijk (5,000 residents each; the town 20,000)
-HIDDEN = small_counts.HIDDEN_TEXT
+HIDDEN = "not shown"  # in English, as the tests run
+SMALL = small_counts.SMALL_TEXT
 
 
 def at(day: int, month: int, hour: int = 10) -> datetime:
@@ -304,20 +305,20 @@ def test_the_monitor_hides_every_count_below_10_and_what_is_built_on_it(scenario
     january, february = town.months[0].figures, town.months[1].figures
     assert january.signals.value == 11
     assert january.signals_per_1000.value == pytest.approx(11 / 20)
-    assert february.signals.text() == HIDDEN  # 3
-    assert february.signals_per_1000.text() == HIDDEN
-    assert town.months[2].figures.signals.text() == HIDDEN  # none at all
+    assert february.signals.text() == SMALL  # 3
+    assert february.signals_per_1000.text() == HIDDEN  # built on 3
+    assert town.months[2].figures.signals.text() == SMALL  # none at all
     whole_period = town.whole_period.figures
     assert whole_period.signals.value == 14
     # 14 signals among 20,000 residents in the 2 + 20/31 months that have passed (today is 20 March).
     assert whole_period.signals_per_1000.value == pytest.approx(14 / 20 / (2 + 20 / 31))
     assert whole_period.signals_per_1000.text(2) == "0.26"
     assert whole_period.cases_opened.value == 11
-    assert whole_period.single.text() == HIDDEN  # 8 single, so 3 multiple hide too
-    assert whole_period.multiple.text() == HIDDEN
+    assert whole_period.single.text() == SMALL  # 8
+    assert whole_period.multiple.text() == SMALL  # 3
     assert whole_period.median_days_to_contact.text() == HIDDEN  # five contacts
     assert whole_period.share_within_term.csv() == HIDDEN
-    assert all(outcome.cases.text() == HIDDEN for outcome in whole_period.outcomes)
+    assert all(outcome.cases.text() == SMALL for outcome in whole_period.outcomes)
 
 
 def test_the_monitor_splits_by_district_and_district_unknown(scenario, world):
@@ -458,8 +459,10 @@ def tally(**counts) -> Tally:
 
 def test_a_share_hides_when_the_rest_is_small():
     figures = figures_of(tally(cases_opened=40, cases_reached=35), population=5000, months=1)
-    assert figures.cases_reached.text() == HIDDEN  # 5 not reached could be worked out
+    assert figures.cases_reached.text() == HIDDEN  # 35, but the 5 not reached could be worked out
     assert figures.share_reached.text() == HIDDEN
+    figures = figures_of(tally(cases_opened=40, cases_reached=5), population=5000, months=1)
+    assert (figures.cases_reached.text(), figures.share_reached.text()) == (SMALL, HIDDEN)
     figures = figures_of(tally(cases_opened=40, cases_reached=20), population=5000, months=1)
     assert (figures.cases_reached.value, figures.share_reached.value) == (20, 50.0)
 
@@ -485,7 +488,7 @@ def test_one_small_row_of_a_breakdown_takes_the_next_smallest_with_it():
         "payment_arrangement": HIDDEN,  # the smallest of the rest: 3 alone could be worked out
         "referred_debt_help": "15",
         "referred_partner": "25",
-        "self_resolved": HIDDEN,
+        "self_resolved": SMALL,
         "declined": "20",
     }
 
@@ -544,7 +547,23 @@ def test_no_shown_figure_rests_on_a_count_below_10(drawn: Tally):
         if known(shown):
             assert not any(small(n) for n in counts), (shown, counts)
         if shown.hidden:
-            assert shown.text() == shown.csv() == HIDDEN
+            assert shown.text() == shown.csv() == (SMALL if shown.small else HIDDEN)
+    # "< 10" is said of a count below 10 only: never of a larger one hidden beside it, nor of a share.
+    own_counts = [
+        (figures.signals, drawn.signals),
+        (figures.cases_opened, drawn.cases_opened),
+        (figures.single, drawn.single),
+        (figures.multiple, drawn.multiple),
+        (figures.multiple_creditors, drawn.multiple_creditors),
+        (figures.cases_reached, drawn.cases_reached),
+        (figures.within_term, drawn.within_term),
+        *((row.attempts, drawn.attempts[row.channel]) for row in figures.channels),
+        *((row.cases, drawn.outcomes[row.outcome]) for row in figures.outcomes),
+    ]
+    for shown, value in own_counts:
+        assert shown.small == small(value), (shown, value)
+    shares = [figures.signals_per_1000, figures.share_multiple, figures.share_reached, figures.share_within_term]
+    assert not any(share.small for share in shares)
     for row in figures.channels:
         if known(row.attempts) or known(row.share_reached):
             attempts, reached = drawn.attempts[row.channel], drawn.attempts_reached[row.channel]
