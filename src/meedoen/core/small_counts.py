@@ -2,9 +2,13 @@
 built on one. The compass builds its figures with the same class (``compass/suppression.py``).
 
 Small numbers of people in a district can point at someone, so a page or an export shows "< 10"
-where such a count would stand, and "not shown" where a figure computed from one would, or a count
-from which a small one could be worked out: "< 10" in a column of percentages, or for a count of 15
-hidden beside one of 3, would read as a value that is not true.
+where such a count would stand (``count``), and "not shown" where a figure built on one would
+(``built_on``), or a count hidden so that a small one cannot be worked out from it (``HIDDEN``):
+"< 10" in a column of percentages, or for a count of 15 hidden beside one of 3, would read as a
+value, and a wrong one. Which text a figure gets follows from what kind of figure it is, never from
+its value: a count hidden beside a small one reads "not shown" even when it is small itself, since
+telling the two apart would point at the small one. Exports write "hidden" for "not shown", the
+same in every language, so a script reading them need not know the reader's language.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.utils.translation import gettext_lazy
 SMALL_COUNT = 10
 SMALL_TEXT = "< 10"
 HIDDEN_TEXT = gettext_lazy("not shown")
+HIDDEN_IN_EXPORTS = "hidden"
 NO_FIGURE = "\u2013"  # an en dash
 
 
@@ -39,22 +44,18 @@ class Shown:
     def known(self) -> bool:
         return self.value is not None
 
-    @property
-    def hidden_text(self) -> str:
-        return SMALL_TEXT if self.small else str(HIDDEN_TEXT)
-
     def text(self, decimals: int = 0) -> str:
         if self.hidden:
-            return self.hidden_text
+            return SMALL_TEXT if self.small else str(HIDDEN_TEXT)
         if self.value is None:
             return NO_FIGURE
         return number_format(round(self.value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
     def csv(self, decimals: int | None = 0) -> str:
-        """Exports carry the same text for hidden figures; unknown ones stay empty. ``decimals``
+        """Exports write "< 10" or "hidden" for hidden figures; unknown ones stay empty. ``decimals``
         None writes the value with every decimal it has (a figure as a municipality imported it)."""
         if self.hidden:
-            return self.hidden_text
+            return SMALL_TEXT if self.small else HIDDEN_IN_EXPORTS
         if self.value is None:
             return ""
         return repr(self.value) if decimals is None else f"{self.value:.{decimals}f}"
@@ -80,13 +81,3 @@ def built_on(value: float | None, *counts: float | None) -> Shown:
     if any(part is not None and is_small(part) for part in counts):
         return HIDDEN
     return Shown(value)
-
-
-def count_beside(value: float | None, *others: float | None) -> Shown:
-    """A count that is hidden also when one of ``others`` is small, as each gives the other away
-    (a part and the rest of a whole). It reads "< 10" only when it is small itself."""
-    if value is None or any(other is None for other in others):
-        return UNKNOWN
-    if not is_small(value) and any(other is not None and is_small(other) for other in others):
-        return HIDDEN
-    return count(value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from meedoen.organisations.models import Municipality
 # Recorded as the purpose of the read of the personal data the letter holds.
 OFFER_LETTER_PURPOSE = "offer letter"
 # The letter asks the resident to get in touch within this many days; when the situation threatens,
-# within this many working days (a week; the team's own term for a first offer is shorter still).
+# within this many working days (a week).
 REPLY_DAYS = 14
 URGENT_REPLY_WORKING_DAYS = 5
 
@@ -76,7 +76,9 @@ STANDARD_URGENT_BODY = "\n\n".join(
         "Beste {naam},",
         "{schuldeiser} heeft ons laten weten dat je een betaalachterstand hebt. "
         "Er is dus een rekening nog niet betaald.",
-        "{schuldeiser} heeft ook laten weten dat dit snel grote gevolgen kan hebben. Daarom schrijven we je nu.",
+        "{schuldeiser} heeft ook laten weten dat dit snel grote gevolgen kan hebben. "
+        "Bedrijven zoals {schuldeiser} mogen dit aan de gemeente doorgeven. "
+        "Zo kunnen we je op tijd helpen.",
         "Er is nog tijd om er samen iets aan te doen. "
         "Bijvoorbeeld met een betalingsregeling. Of met hulp bij je geldzaken.",
         "Onze hulp is gratis. Je zit nergens aan vast. Jij beslist zelf of je hulp wilt.",
@@ -165,10 +167,12 @@ def standard_text() -> LetterText:
     return LetterText(subject=STANDARD_SUBJECT, body=STANDARD_BODY, sender=STANDARD_SENDER, contact="", own=False)
 
 
-def lacks_contact(text: LetterText) -> bool:
-    """Whether the letter asks for {contact} while the municipality has not said how residents
-    reach the team: the letter then only names the municipality (``STANDARD_CONTACT``)."""
-    return "{contact}" in text.body and not text.contact.strip()
+def lacks_contact(text: LetterText, *, urgent: bool = False) -> bool:
+    """Whether the letter (for a threatening situation when ``urgent``) asks for {contact} while the
+    municipality has not said how residents reach the team: the letter then only names the
+    municipality (``STANDARD_CONTACT``)."""
+    _subject, body = text.words(urgent=urgent)
+    return "{contact}" in body and not text.contact.strip()
 
 
 def letter_text_of(municipality: Municipality) -> LetterText:
@@ -308,12 +312,15 @@ def offer_letter(*, actor: Actor, municipality: Municipality, case_id: uuid.UUID
     if not detail.signals:
         raise LetterUnavailableError(str(case_id))
     # The signals come in the order they were received: the last is the most recent.
-    threatening = [signal for signal in detail.signals if signal.kind in THREATENING_KINDS]
-    urgent = detail.case.threatening and bool(threatening)
+    addressee = addressee_of(detail.signals[-1])
+    urgent = detail.case.threatening
+    if urgent:
+        threat = next((s for s in reversed(detail.signals) if s.kind in THREATENING_KINDS), detail.signals[-1])
+        addressee = replace(addressee, creditor=threat.creditor)
     return compose(
         text=letter_text_of(municipality),
         municipality=municipality,
-        addressee=addressee_of(threatening[-1] if urgent else detail.signals[-1]),
+        addressee=addressee,
         today=timezone.localdate(),
         urgent=urgent,
     )

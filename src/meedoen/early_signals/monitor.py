@@ -323,13 +323,6 @@ def _built_on(value: float | None, *counts: int) -> Shown:
     return small_counts.built_on(value, *counts)
 
 
-def _in_row(value: int, hidden_row: bool) -> Shown:
-    """A count in a row of a breakdown that ``_hidden_rows`` hides."""
-    if hidden_row and not small_counts.is_small(value):
-        return small_counts.HIDDEN
-    return small_counts.count(value)
-
-
 def _fraction(part: int, whole: int) -> Shown:
     """``part`` as a percentage of ``whole``, hidden when the part, the whole or the rest is small
     (the rest is the whole minus the part: shown together, any two give the third)."""
@@ -417,8 +410,8 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
         ChannelFigures(
             channel=channel,
             label=str(label),
-            attempts=_in_row(attempts, channel in quiet_channels),
-            reached=_in_row(reached, channel in quiet_channels),
+            attempts=small_counts.HIDDEN if channel in quiet_channels else small_counts.count(attempts),
+            reached=small_counts.HIDDEN if channel in quiet_channels else small_counts.count(reached),
             share_reached=small_counts.HIDDEN if channel in quiet_channels else _fraction(reached, attempts),
         )
         for (channel, label), (attempts, reached) in zip(
@@ -433,7 +426,7 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
             outcome=outcome,
             label=str(label),
             help_accepted=outcome in HELP_ACCEPTED,
-            cases=_in_row(tally.outcomes[outcome], outcome in quiet_outcomes),
+            cases=small_counts.HIDDEN if outcome in quiet_outcomes else small_counts.count(tally.outcomes[outcome]),
         )
         for outcome, label in Case.Outcome.choices
     )
@@ -442,7 +435,8 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
             kind=kind.value,
             label=str(kind.label),
             closed=small_counts.count(tally.closed_by_kind[kind.value]),
-            help_accepted=small_counts.count_beside(
+            help_accepted=_built_on(
+                tally.accepted_by_kind[kind.value],
                 tally.accepted_by_kind[kind.value],
                 tally.closed_by_kind[kind.value] - tally.accepted_by_kind[kind.value],
             ),
@@ -455,26 +449,26 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
         signals=small_counts.count(tally.signals),
         signals_per_1000=_built_on(per_1000, tally.signals),
         cases_opened=small_counts.count(tally.cases_opened),
-        single=_in_row(tally.single, "single" in split),
-        multiple=_in_row(tally.multiple, "multiple" in split),
-        multiple_creditors=small_counts.count_beside(
-            tally.multiple_creditors, tally.multiple - tally.multiple_creditors
+        single=small_counts.HIDDEN if "single" in split else small_counts.count(tally.single),
+        multiple=small_counts.HIDDEN if "multiple" in split else small_counts.count(tally.multiple),
+        multiple_creditors=_built_on(
+            tally.multiple_creditors, tally.multiple_creditors, tally.multiple - tally.multiple_creditors
         ),
         share_multiple=_fraction(tally.multiple, tally.cases_opened),
-        cases_reached=small_counts.count_beside(tally.cases_reached, tally.cases_opened - tally.cases_reached),
+        cases_reached=_built_on(tally.cases_reached, tally.cases_reached, tally.cases_opened - tally.cases_reached),
         share_reached=_fraction(tally.cases_reached, tally.cases_opened),
         attempts=small_counts.count(attempts),
-        attempts_reached=small_counts.count_beside(attempts_reached, attempts - attempts_reached),
+        attempts_reached=_built_on(attempts_reached, attempts_reached, attempts - attempts_reached),
         share_attempts_reached=_fraction(attempts_reached, attempts),
         channels=channels,
         closed=small_counts.count(tally.closed),
-        help_accepted=small_counts.count_beside(tally.help_accepted, tally.closed - tally.help_accepted),
+        help_accepted=_built_on(tally.help_accepted, tally.help_accepted, tally.closed - tally.help_accepted),
         share_help_accepted=_fraction(tally.help_accepted, tally.closed),
         outcomes=outcomes,
         kinds=kinds,
         median_days_to_contact=_built_on(median(tally.days_to_contact), contacted),
         term_decided=small_counts.count(tally.term_decided),
-        within_term=small_counts.count_beside(tally.within_term, tally.term_decided - tally.within_term),
+        within_term=_built_on(tally.within_term, tally.within_term, tally.term_decided - tally.within_term),
         share_within_term=_fraction(tally.within_term, tally.term_decided),
     )
 

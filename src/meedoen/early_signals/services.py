@@ -864,7 +864,7 @@ def _signal_fields(
         "months_in_arrears": item.months_in_arrears,
         "reminder_date": item.reminder_date,
         "signal_date": item.signal_date,
-        "receipt_warnings": noted_warnings(row.problems) if row.problems else "",
+        "receipt_warnings": noted_warnings(row.problems),
     }
 
 

@@ -181,7 +181,7 @@ class AreaFigures:
 
     @property
     def shown_non_take_up(self) -> small_counts.Shown:
-        return small_counts.count_beside(self.non_take_up, self.eligible, self.recipients)
+        return small_counts.built_on(self.non_take_up, self.eligible, self.recipients, self.non_take_up)
 
     @property
     def shown_non_take_up_percent(self) -> small_counts.Shown:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meedoen.early_signals.letters import PLACEHOLDERS, placeholder_problems
+from meedoen.early_signals.letters import PLACEHOLDERS, LetterText, placeholder_problems
 from meedoen.early_signals.models import OPEN_STATUSES, Case, ContactAttempt, LetterTemplate
 from meedoen.early_signals.selectors import ThresholdSetting
 from meedoen.workspace.socialmap_forms import RADIO, SELECT, TEXTAREA, TEXTBOX
@@ -255,6 +255,19 @@ class LetterTemplateForm(forms.Form):
 
     def clean_urgent_body(self) -> str:
         return self._placeholders("urgent_body")
+
+    def letter_text(self) -> LetterText:
+        """The texts as entered (the form must be valid)."""
+        data = self.cleaned_data
+        return LetterText(
+            subject=data["subject"],
+            body=data["body"],
+            sender=data["sender"],
+            contact=data["contact"],
+            own=True,
+            urgent_subject=data["urgent_subject"],
+            urgent_body=data["urgent_body"],
+        )
 
     def clean_sender(self) -> str:
         return self._placeholders("sender")

@@ -208,7 +208,9 @@ def _case_page(
         signals=[(signal, Signal.Kind(signal.kind).label, _receipt_notes(signal)) for signal in detail.signals],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
         is_open=detail.case.status != Case.Status.CLOSED,
-        letter_lacks_contact=letters.lacks_contact(letters.letter_text_of(municipality)),
+        letter_lacks_contact=letters.lacks_contact(
+            letters.letter_text_of(municipality), urgent=detail.case.threatening
+        ),
         attempt_form=attempt_form or AttemptForm(),
         move_form=move_form or MoveForm(current=detail.case.status),
         close_form=close_form or CloseForm(),
@@ -309,7 +311,7 @@ def _settings_page(
     terms_form: TermsForm | None = None,
     thresholds_form: ThresholdsForm | None = None,
     letter_form: LetterTemplateForm | None = None,
-    preview: letters.LetterText | None = None,
+    unsaved_text: letters.LetterText | None = None,
 ) -> HttpResponse:
     current = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
     text = letters.letter_text_of(municipality)
@@ -342,12 +344,12 @@ def _settings_page(
         own_letter=text.own,
         contact_missing=not text.contact.strip(),
         preview=letters.letter_html(
-            letters.example_letter(text=preview or text, municipality=municipality, urgent=False)
+            letters.example_letter(text=unsaved_text or text, municipality=municipality, urgent=False)
         ),
         urgent_preview=letters.letter_html(
-            letters.example_letter(text=preview or text, municipality=municipality, urgent=True)
+            letters.example_letter(text=unsaved_text or text, municipality=municipality, urgent=True)
         ),
-        previewing_unsaved=preview is not None,
+        previewing_unsaved=unsaved_text is not None,
         status=400 if invalid else 200,
     )
 
@@ -420,11 +422,21 @@ def settings_letter(request: HttpRequest, actor: Actor, municipality: Municipali
         return redirect(_saved_settings_url())
     form = LetterTemplateForm(request.POST)
     if action == "preview" and form.is_valid():
-        preview = letters.LetterText(own=True, **form.cleaned_data)
-        return _settings_page(request, actor, municipality, letter_form=form, preview=preview)
+        unsaved = form.letter_text()
+        return _settings_page(request, actor, municipality, letter_form=form, unsaved_text=unsaved)
 
     def save() -> Saved:
-        services.letter_template_set(actor=actor, municipality=municipality, **form.cleaned_data)
+        text = form.letter_text()
+        services.letter_template_set(
+            actor=actor,
+            municipality=municipality,
+            subject=text.subject,
+            body=text.body,
+            sender=text.sender,
+            contact=text.contact,
+            urgent_subject=text.urgent_subject,
+            urgent_body=text.urgent_body,
+        )
         return Saved(_("The offer letter is saved."), _saved_settings_url())
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, letter_form=form))

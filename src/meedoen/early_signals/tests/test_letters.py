@@ -266,7 +266,7 @@ def test_a_threatening_case_gets_the_urgent_letter_naming_the_creditor_of_the_th
 
     assert letter.subject == letters.STANDARD_URGENT_SUBJECT
     assert letter.creditor == "Energie Verzonnen"
-    assert letter.recipient[0] == "Jolien van Voorbeeld"  # as the signal of the threat has it
+    assert letter.recipient[0] == "J. van Voorbeeld"  # the person as the most recent signal has them
     words = " ".join(" ".join(lines) for lines in letter.paragraphs)
     assert "Energie Verzonnen heeft ook laten weten dat dit snel grote gevolgen kan hebben." in words
     assert f"vóór {letters.dutch_date(letters.reply_by(letter.date, urgent=True))}" in words

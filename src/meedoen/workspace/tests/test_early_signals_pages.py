@@ -637,6 +637,21 @@ def test_the_case_warns_while_the_letter_does_not_say_how_to_reach_the_team(clie
     assert warning not in client_en("ww_early_signals").get(case_url(case)).content.decode()
 
 
+def test_the_warning_follows_the_letter_the_case_gets(client_en, cases, creditors, world):
+    warning = "The offer letter does not say yet how residents reach your team"
+    case = cases["waalwijk"]
+    manager = staff_actor(Role.APPLICATION_MANAGER, world.ww_team, world.waalwijk)
+    letter_template_set(
+        actor=manager, municipality=world.waalwijk, subject="Hulp", body="Bel ons: 0416 000 000.", sender="Team",
+        urgent_subject="Snel hulp", urgent_body="Neem snel contact op. {contact}",
+    )  # fmt: skip
+    assert warning not in client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+    deliver_rows(creditors["housing"], signal_row(creditor_reference="WS-THREAT", signal_kind="threat"))
+
+    assert warning in client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+
 # --- settings -----------------------------------------------------------------------------------------------
 
 

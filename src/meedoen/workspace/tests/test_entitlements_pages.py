@@ -364,8 +364,8 @@ def test_recipients_are_imported_and_the_non_take_up_shows_with_small_counts_hid
     mine = {row["area_code"]: row for row in rows if row["scheme_code"] == "meedoenregeling"}
     assert mine["WK086700"]["non_take_up"] == "30"
     assert mine["WK086700"]["recipients"] == str(eligible["WK086700"] - 30)
-    assert mine["WK086701"]["recipients"] == "< 10" and mine["WK086701"]["non_take_up"] == "not shown"
-    assert mine["WK086701"]["non_take_up_percent"] == "not shown"
+    assert mine["WK086701"]["recipients"] == "< 10" and mine["WK086701"]["non_take_up"] == "hidden"
+    assert mine["WK086701"]["non_take_up_percent"] == "hidden"
     assert mine["WK086702"]["recipients"] == "" and mine["GM0867"]["recipients"] == ""
     assert {row["year"] for row in rows} == {str(YEAR)}
 
