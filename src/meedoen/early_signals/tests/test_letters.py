@@ -52,6 +52,15 @@ def text(**changes: str) -> LetterText:
     return LetterText(own=True, **fields)
 
 
+def words_of(letter: letters.OfferLetter) -> str:
+    return " ".join(" ".join(lines) for lines in letter.paragraphs)
+
+
+def assert_short_sentences(words: str) -> None:
+    sentences = [s for s in words.replace("?", ".").split(".") if s.strip()]
+    assert max(len(sentence.split()) for sentence in sentences) <= 15
+
+
 @pytest.fixture
 def case(creditors, world) -> Case:
     deliver_rows(creditors.housing, signal_row(bsn="111222333"))
@@ -79,7 +88,7 @@ def test_the_standard_text_is_plain_dutch_and_says_what_who_and_by_when(world):
     letter = compose(
         text=letters.standard_text(), municipality=world.waalwijk, addressee=ADDRESSEE, today=date(2026, 3, 20)
     )
-    words = " ".join(" ".join(lines) for lines in letter.paragraphs)
+    words = words_of(letter)
 
     assert letter.paragraphs[0] == ("Beste Jolien van Voorbeeld,",)
     assert "Woonstichting Langstraat heeft ons laten weten dat je een betaalachterstand hebt." in words
@@ -89,8 +98,7 @@ def test_the_standard_text_is_plain_dutch_and_says_what_who_and_by_when(world):
     assert "Dat kan bij de gemeente Waalwijk." in words
     assert letter.sender == "Team vroegsignalering, gemeente Waalwijk"
     assert "{" not in words and "}" not in words
-    sentences = [s for s in words.replace("?", ".").split(".") if s.strip()]
-    assert max(len(sentence.split()) for sentence in sentences) <= 15  # short sentences
+    assert_short_sentences(words)
 
 
 def test_the_letter_when_the_situation_threatens_says_it_is_urgent_and_asks_for_contact_within_a_week(world):
@@ -102,7 +110,7 @@ def test_the_letter_when_the_situation_threatens_says_it_is_urgent_and_asks_for_
         today=date(2026, 4, 2),
         urgent=True,
     )
-    words = " ".join(" ".join(lines) for lines in letter.paragraphs)
+    words = words_of(letter)
 
     assert letter.subject == letters.STANDARD_URGENT_SUBJECT
     assert "Woonstichting Langstraat heeft ook laten weten dat dit snel grote gevolgen kan hebben." in words
@@ -111,13 +119,12 @@ def test_the_letter_when_the_situation_threatens_says_it_is_urgent_and_asks_for_
     assert "Dat kan bij de gemeente Waalwijk." in words
     assert letter.sender == "Team vroegsignalering, gemeente Waalwijk"
     assert "{" not in words and "}" not in words
-    sentences = [s for s in words.replace("?", ".").split(".") if s.strip()]
-    assert max(len(sentence.split()) for sentence in sentences) <= 15
+    assert_short_sentences(words)
     # The letter for arrears, on the same day, gives two weeks.
     regular = compose(
         text=letters.standard_text(), municipality=world.waalwijk, addressee=ADDRESSEE, today=date(2026, 4, 2)
     )
-    assert "vóór 16 april 2026" in " ".join(" ".join(lines) for lines in regular.paragraphs)
+    assert "vóór 16 april 2026" in words_of(regular)
 
 
 def test_own_text_for_a_threatening_situation_and_the_standard_one_while_it_has_none(world, personas):
@@ -267,7 +274,7 @@ def test_a_threatening_case_gets_the_urgent_letter_naming_the_creditor_of_the_th
     assert letter.subject == letters.STANDARD_URGENT_SUBJECT
     assert letter.creditor == "Energie Verzonnen"
     assert letter.recipient[0] == "J. van Voorbeeld"  # the person as the most recent signal has them
-    words = " ".join(" ".join(lines) for lines in letter.paragraphs)
+    words = words_of(letter)
     assert "Energie Verzonnen heeft ook laten weten dat dit snel grote gevolgen kan hebben." in words
     assert f"vóór {letters.dutch_date(letters.reply_by(letter.date, urgent=True))}" in words
 
