@@ -204,19 +204,24 @@ def _header(cells: list[Any], parsed: ParsedDelivery) -> dict[int, str] | None:
                 )
             )
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
-    for name in missing:
-        parsed.problems.append(
-            Problem(FATAL, "missing_column", _("This required column is missing from the header."), row=1, field=name)
-        )
     if missing and len(seen) <= 1 and parsed.channel == "csv":
+        # One cause, said once, instead of every required column missing and the whole line unknown.
+        parsed.problems[:] = [problem for problem in parsed.problems if problem.code != "unknown_column"]
         parsed.problems.append(
             Problem(
                 FATAL,
                 "no_columns",
-                _("The header has no separate columns: separate them with a semicolon (;) or a comma (,)."),
+                _("The header has no separate columns: separate them with a semicolon (;), a comma (,) or a tab."),
                 row=1,
             )
         )
+    else:
+        for name in missing:
+            parsed.problems.append(
+                Problem(
+                    FATAL, "missing_column", _("This required column is missing from the header."), row=1, field=name
+                )
+            )
     if parsed.fatal:
         parsed.rows = []
         return None

@@ -382,7 +382,10 @@ def _house_number(row: _Row) -> tuple[int | None, str]:
         row.error(
             "house_number_addition",
             "invalid_addition",
-            _("An addition holds letters and digits only, such as A, 2 or bis."),
+            _(
+                "An addition starts with a letter or digit and holds letters, digits, spaces, - or / only, "
+                "such as A, 2 or bis."
+            ),
         )
         return number, ""
     return number, addition.upper()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -42,7 +43,7 @@ from meedoen.early_signals import feedback, formats, selectors
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
 from meedoen.early_signals.models import CreditorToken, Signal
-from meedoen.early_signals.rows import REFERENCE_LENGTH, read_reference
+from meedoen.early_signals.rows import MAX_AMOUNT, REFERENCE_LENGTH, read_reference
 from meedoen.early_signals.services import (
     ACCEPTED,
     DUPLICATE,
@@ -70,17 +71,26 @@ class EarlySignalSerializer(serializers.Serializer[object]):
     surname = serializers.CharField(max_length=200)
     date_of_birth = serializers.DateField()
     street = serializers.CharField(max_length=200)
-    house_number = serializers.IntegerField(min_value=1, max_value=99999)
+    house_number = serializers.IntegerField(
+        min_value=1, max_value=99999, help_text="Text such as 12A is read as number 12, addition A, with a warning."
+    )
     house_number_addition = serializers.CharField(required=False, allow_blank=True, max_length=10)
     postcode = serializers.CharField(max_length=7, help_text="Four digits and two letters, e.g. 5141 AB.")
     city = serializers.CharField(max_length=100)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
     email = serializers.EmailField(required=False, allow_blank=True)
     bsn = serializers.CharField(
-        required=False, allow_blank=True, help_text="Optional; checked with the eleven test, never stored."
+        required=False,
+        allow_blank=True,
+        help_text="Optional; checked with the eleven test. Only a keyed pseudonym of it is kept, never the number.",
     )
     arrears_amount = serializers.DecimalField(
-        max_digits=10, decimal_places=2, coerce_to_string=False, help_text="Arrears in euros, e.g. 412.50."
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=MAX_AMOUNT,
+        coerce_to_string=False,
+        help_text="Arrears in euros, e.g. 412.50; more than 0 for arrears.",
     )
     months_in_arrears = serializers.IntegerField(min_value=0, max_value=240)
     reminder_date = serializers.DateField(help_text="Date of your written reminder.")
@@ -92,8 +102,15 @@ class EarlySignalBatchSerializer(serializers.Serializer[object]):
     signals = serializers.ListField(child=EarlySignalSerializer(), min_length=1, max_length=formats.MAX_BATCH)
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadedFileField(serializers.FileField):
+    """A file sent as a part of a multipart request: binary in the schema, not the address of a file."""
+
+
 class EarlySignalFileSerializer(serializers.Serializer[object]):
-    file = serializers.FileField(help_text="A CSV (UTF-8, ; or , delimited) or XLSX file in the documented format.")
+    file = UploadedFileField(
+        help_text="A CSV (UTF-8 or Windows-1252; delimited by ;, , or tab) or XLSX file in the documented format."
+    )
     format_version = serializers.CharField(help_text="Version of the format: 1.0.")
 
 
@@ -148,7 +165,7 @@ EXAMPLE_SIGNAL = {
     "house_number_addition": "A",
     "postcode": "5141 ZZ",
     "city": "Waalwijk",
-    "phone": "0612345678",
+    "phone": "06 12345678",
     "email": "",
     "arrears_amount": 412.50,
     "months_in_arrears": 2,
@@ -173,7 +190,13 @@ def _declared_size(request: Request) -> int:
 
 
 def _answer(answer: DeliveryAnswer, *, refused_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response(answer.as_dict(), status=refused_status if answer.fatal else status.HTTP_200_OK)
+    """200 when the delivery was read, 413 when it was too large (also an XLSX found too large once
+    unpacked), else ``refused_status``."""
+    if not answer.fatal:
+        return Response(answer.as_dict(), status=status.HTTP_200_OK)
+    if any(problem.code == "too_large" for problem in answer.problems):
+        refused_status = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    return Response(answer.as_dict(), status=refused_status)
 
 
 class _CreditorView(APIView):

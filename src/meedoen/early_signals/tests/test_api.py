@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
+from meedoen.early_signals import formats
 from meedoen.early_signals.models import CreditorAgreement, CreditorToken, Delivery, Signal
 from meedoen.early_signals.tests.factories import csv_bytes, signal_row, xlsx_bytes
 
@@ -322,6 +323,17 @@ def test_an_xlsx_file_is_received_over_the_api(api):
     assert response.status_code == 200
     assert response.json()["receipt"]["channel"] == "xlsx"
     assert Signal.objects.count() == 1
+
+
+def test_an_xlsx_that_unpacks_too_large_is_answered_as_too_large(api, monkeypatch):
+    monkeypatch.setattr(formats, "MAX_XLSX_UNPACKED_BYTES", 1000)  # instead of a file of 400 MiB unpacked
+    upload = SimpleUploadedFile("signalen.xlsx", xlsx_bytes([signal_row()]))
+
+    response = api.post(FILES_URL, {"file": upload, "format_version": "1.0"})
+
+    assert response.status_code == 413
+    assert [p["code"] for p in response.json()["problems"]] == ["too_large"]
+    assert Signal.objects.count() == 0
 
 
 def test_a_file_upload_without_file_or_version_is_refused(api):
