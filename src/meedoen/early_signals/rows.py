@@ -65,7 +65,7 @@ SIGNAL_KINDS = list(Signal.Kind.values)
 # Warnings about a value that was read otherwise than delivered, or left out: kept with the signal
 # (as codes) so that the team sees them on the case, not only the creditor in its answer.
 NOTED_WARNINGS = frozenset(
-    {"postcode_lookalike", "house_number_split", "phone_dropped", "email_dropped", "bsn_dropped"}
+    {"postcode_lookalike", "postcode_elsewhere", "house_number_split", "phone_dropped", "email_dropped", "bsn_dropped"}
 )
 EARLIEST_BIRTH = date(1900, 1, 1)
 MAX_AMOUNT = Decimal("1000000")

@@ -271,8 +271,13 @@ class _Intake:
     places_read: bool = False  # those of the creditor's agreements, at the first row that needs one
     # creditor_reference -> (row, content hash) of the valid rows seen in this delivery
     seen: dict[str, tuple[int, str]] = field(default_factory=dict)
-    # municipality code -> its postcode table, to find the district of a new case
+    # municipality code -> its postcode table, to check a postcode and find the district of a new case
     postcodes: dict[str, PostcodeTable] = field(default_factory=dict)
+
+    def postcode_table(self, code: str) -> PostcodeTable:
+        if code not in self.postcodes:
+            self.postcodes[code] = postcode_table(code)
+        return self.postcodes[code]
 
     def place(self, code: str) -> _Place:
         if not self.places_read:
@@ -497,6 +502,11 @@ def _check(intake: _Intake, raw: formats.RawRow, read: _Read) -> RowAnswer | _Ch
     refusals = _admission_problems(intake, place, item, raw.number)
     if refusals:
         return RowAnswer(raw.number, reference, REFUSED, (*problems, *refusals))
+    elsewhere = _postcode_elsewhere(intake, place, item, raw.number, problems)
+    if elsewhere is not None:
+        if elsewhere.severity == ERROR:
+            return RowAnswer(raw.number, reference, REFUSED, (*problems, elsewhere))
+        problems = [*problems, elsewhere]
     content_sha256 = read.content_sha256
     earlier = intake.seen.get(item.creditor_reference)
     if earlier is not None:
@@ -639,6 +649,28 @@ def _write_to_log(intake: _Intake, received: Sequence[_Checked]) -> list[tuple[i
         for position, index in enumerate(indexes):
             places[index] = (entry.pk, position)
     return places
+
+
+def _postcode_elsewhere(
+    intake: _Intake, place: _Place, item: SignalInput, row: int, problems: list[Problem]
+) -> Problem | None:
+    """A postcode that the municipality's postcode table does not hold: a warning, since the table
+    may hold only part of the municipality, or an error when the postcode was read from look-alike
+    characters (a guess that lands outside the municipality is more likely wrong than right). No
+    check for a municipality without a postcode table."""
+    assert place.municipality is not None
+    table = intake.postcode_table(place.code)
+    if not table.area_ids or table.area_id(item.postcode) is not None:
+        return None
+    values = {"postcode": item.postcode, "name": place.municipality.name}
+    if any(problem.code == "postcode_lookalike" for problem in problems):
+        message = _("Read as %(postcode)s, which is not a postcode of %(name)s; check the postcode.") % values
+        return Problem(ERROR, "postcode_elsewhere", message, row=row, field="postcode")
+    message = (
+        _("%(postcode)s is not among the postcodes of %(name)s; check that the signal is for this municipality.")
+        % values
+    )
+    return Problem(WARNING, "postcode_elsewhere", message, row=row, field="postcode")
 
 
 def _reference_shown(raw: formats.RawRow) -> str:
@@ -994,8 +1026,6 @@ def _case_fields(
 ) -> dict[str, Any]:
     """A new case for the household of a row, by attribute name; ``_raise_counts`` counts the row."""
     code = row.municipality.code
-    if code not in intake.postcodes:
-        intake.postcodes[code] = postcode_table(code)
     return {
         "municipality_id": row.municipality.pk,
         "household_ref": household_ref(code, address, row.item.date_of_birth),
@@ -1003,7 +1033,7 @@ def _case_fields(
         "opened_at": received_at,
         "threatening": row.item.threatening,
         "first_offer_due": due_on,
-        "district_id": intake.postcodes[code].area_id(row.item.postcode),
+        "district_id": intake.postcode_table(code).area_id(row.item.postcode),
     }
 
 

@@ -177,6 +177,9 @@ def _receipt_notes(signal: SignalDetail) -> list[str]:
             "%(postcode)s. Check the address before you send a letter."
         )
         % {"postcode": signal.postcode},
+        "postcode_elsewhere": _(
+            "The postcode is not among the postcodes of the municipality. Check that the household lives here."
+        ),
         "house_number_split": _("The house number was delivered with its addition in it; they were split."),
         "phone_dropped": _("The phone number delivered cannot be called; it was left out."),
         "email_dropped": _("The e-mail address delivered is not valid; it was left out."),

@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from meedoen.areas.models import Area, PostcodeArea
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import formats
 from meedoen.early_signals.models import Case, Delivery, Signal
@@ -396,6 +397,36 @@ def test_a_postcode_with_a_lookalike_letter_is_read_with_a_suggestion(creditors)
     ]
     signal = Signal.objects.get()
     assert (signal.postcode, signal.receipt_warnings) == ("5141 ZX", "postcode_lookalike")
+
+
+def test_a_postcode_the_municipality_does_not_hold_is_named_and_a_guess_outside_it_refused(creditors, world):
+    waalwijk = Area.objects.get(code="GM0867")
+    district = Area.objects.filter(parent=waalwijk).first()
+    for prefix in ("5141", "5142"):
+        PostcodeArea.objects.create(municipality=waalwijk, prefix=prefix, area=district)
+    rows = [
+        signal_row(creditor_reference="R-1", postcode="5141 ZX"),
+        signal_row(creditor_reference="R-2", postcode="6231 AB", house_number="2", surname="Elders"),
+        signal_row(creditor_reference="R-3", postcode="5O41 AB", house_number="3", surname="Geraden"),  # 5041: Tilburg
+        signal_row(creditor_reference="R-4", postcode="5I41 AB", house_number="4", surname="Hersteld"),
+    ]
+
+    answer = deliver_file(creditors.housing, csv_bytes(rows))
+
+    assert [(row.creditor_reference, row.outcome, [p.code for p in row.problems]) for row in answer.rows] == [
+        ("R-1", "accepted", []),
+        ("R-2", "accepted", ["postcode_elsewhere"]),
+        ("R-3", "refused", ["postcode_lookalike", "postcode_elsewhere"]),
+        ("R-4", "accepted", ["postcode_lookalike"]),
+    ]
+    assert answer.rows[1].problems[0].message == (
+        "6231 AB is not among the postcodes of Waalwijk; check that the signal is for this municipality."
+    )
+    kept = dict(Signal.objects.values_list("creditor_reference", "receipt_warnings"))
+    assert kept == {"R-1": "", "R-2": "postcode_elsewhere", "R-4": "postcode_lookalike"}
+    # Without a postcode table (Meerssen's), nothing is said.
+    meerssen = signal_row(creditor_reference="R-5", municipality="GM0938", postcode="5141 AB", city="Waalwijk")
+    assert [p.code for p in deliver_rows(creditors.water, meerssen).rows[0].problems] == []
 
 
 def test_a_signal_keeps_the_codes_of_the_warnings_the_team_should_know_of(creditors):
