@@ -262,13 +262,16 @@ def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
     positions: dict[int, str] | None = None
     width = 0
+    # Rows as a spreadsheet numbers them: a value with a line break in it is one row, however many
+    # lines it takes in the file, and an empty line is an (empty) row.
+    number = 0
     try:
         while True:
-            number = reader.line_num + 1
             try:
                 cells = next(reader)
             except StopIteration:
                 break
+            number += 1
             if positions is None:
                 if blank(cells):
                     continue

@@ -184,6 +184,22 @@ def test_a_column_twice_refuses_the_file(creditors):
     assert stored() == nothing_stored()
 
 
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(creditors):
+    rows = [
+        signal_row(creditor_reference="R-1", street="Verzonnen\nstraat"),  # one row over two lines
+        signal_row(creditor_reference="R-2", house_number="14"),
+    ]
+    content = csv_bytes(rows).replace(b"\r\nGM0867;R-2", b"\r\n\r\nGM0867;R-2")  # and an empty row
+
+    answer = deliver_file(creditors.housing, content)
+
+    assert [(row.row, row.creditor_reference, row.outcome) for row in answer.rows] == [
+        (2, "R-1", "refused"),
+        (4, "R-2", "accepted"),
+    ]
+    assert answer.rows[0].problems[0].row == 2
+
+
 def test_a_file_with_another_delimiter_than_semicolon_or_comma_is_refused(creditors):
     content = csv_bytes([signal_row()], delimiter="|")
 
