@@ -353,12 +353,17 @@ def read_json(content: bytes) -> ParsedDelivery:
         parsed.problems.append(problem)
         return parsed
     try:
-        data = json.loads(content.decode("utf-8"), parse_constant=_no_constant)
+        # A byte order mark before the JSON is ignored, as RFC 8259 allows (and CSV files get).
+        data = json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         return parsed.refuse("not_json", _("The body is not valid JSON in UTF-8: %(reason)s.") % {"reason": exc})
     if not isinstance(data, dict):
         return parsed.refuse("batch_shape", _("Send an object with format_version and a list of signals."))
     version = data.get("format_version")
+    if version is not None and not isinstance(version, str):
+        return parsed.refuse(
+            "format_version", _("Give the format version as text, in quotes: “1.0”."), column="format_version"
+        )
     if not isinstance(version, str):
         return parsed.refuse("format_version", _("Give the format version, such as “1.0”."), column="format_version")
     parsed.format_version = version
@@ -370,7 +375,9 @@ def read_json(content: bytes) -> ParsedDelivery:
             Problem(WARNING, "unknown_field", _("Not a field of the batch; ignored."), field=shown(key))
         )
     signals = data.get("signals")
-    if not isinstance(signals, list) or not signals:
+    if signals is not None and not isinstance(signals, list):
+        return parsed.refuse("batch_shape", _("Give the signals as a list: [{...}, {...}]."), column="signals")
+    if not signals:
         return parsed.refuse("no_rows", _("Give a list of one or more signals."), column="signals")
     if len(signals) > MAX_BATCH:
         return parsed.refuse(

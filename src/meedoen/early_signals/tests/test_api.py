@@ -237,8 +237,20 @@ def test_a_batch_of_more_than_1000_signals_is_refused_whole(api):
         (b'{"signals": []}', "format_version"),
         (b'{"format_version": "1.0", "signals": []}', "no_rows"),
         (b'{"format_version": "3.1", "signals": [{}]}', "format_version"),
+        (b'{"format_version": 1.0, "signals": [{}]}', "format_version"),
+        (b'{"format_version": "1.0", "signals": {"a": {}}}', "batch_shape"),
     ],
-    ids=["cut off", "NaN", "not utf-8", "a list", "no version", "no signals", "unknown version"],
+    ids=[
+        "cut off",
+        "NaN",
+        "not utf-8",
+        "a list",
+        "no version",
+        "no signals",
+        "unknown version",
+        "a number for the version",
+        "an object for the signals",
+    ],
 )
 def test_a_broken_batch_is_refused_with_a_reason(api, body, code):
     response = api.post(URL, body, content_type="application/json")
@@ -246,6 +258,15 @@ def test_a_broken_batch_is_refused_with_a_reason(api, body, code):
     assert response.status_code == 400
     assert [problem["code"] for problem in response.json()["problems"]] == [code]
     assert Signal.objects.count() == 0
+
+
+def test_a_batch_after_a_byte_order_mark_is_read(api):
+    body = json.dumps({"format_version": "1.0", "signals": [json_signal()]}).encode()
+
+    response = api.post(URL, b"\xef\xbb\xbf" + body, content_type="application/json")
+
+    assert response.status_code == 200
+    assert [row["outcome"] for row in response.json()["rows"]] == ["accepted"]
 
 
 def test_a_signal_that_is_not_an_object_and_unknown_fields_are_answered_per_row(api):
