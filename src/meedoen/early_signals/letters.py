@@ -209,16 +209,10 @@ def placeholder_problems(text: str) -> list[str]:
     return problems
 
 
-def check_letter_text(*, subject: str, body: str, sender: str, urgent_subject: str = "", urgent_body: str = "") -> None:
-    """Raise a ValidationError per field whose placeholders the letter cannot fill."""
-    fields = {
-        "subject": subject,
-        "body": body,
-        "sender": sender,
-        "urgent_subject": urgent_subject,
-        "urgent_body": urgent_body,
-    }
-    errors = {name: problems for name, text in fields.items() if (problems := placeholder_problems(text))}
+def check_letter_text(texts: Mapping[str, str]) -> None:
+    """Raise a ValidationError per field of ``texts`` (field name: text) whose placeholders the
+    letter cannot fill."""
+    errors = {name: problems for name, text in texts.items() if (problems := placeholder_problems(text))}
     if errors:
         raise ValidationError(errors)
 

@@ -1592,13 +1592,8 @@ def letter_template_set(
         "urgent_subject": urgent_subject.strip(),
         "urgent_body": urgent_body.strip(),
     }
-    letters.check_letter_text(
-        subject=fields["subject"],
-        body=fields["body"],
-        sender=fields["sender"],
-        urgent_subject=fields["urgent_subject"],
-        urgent_body=fields["urgent_body"],
-    )
+    # The contact is a value the letter names, not a text with placeholders.
+    letters.check_letter_text({name: text for name, text in fields.items() if name != "contact"})
     with transaction.atomic():
         template = LetterTemplate.objects.select_for_update().filter(municipality=municipality).first()
         template = template or LetterTemplate(municipality=municipality)

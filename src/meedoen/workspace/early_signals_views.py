@@ -14,8 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -168,24 +170,29 @@ def _saved_settings_url() -> str:
     return reverse("workspace:early_signals_settings") + "#main"
 
 
+# What the team should know of how a signal's values were read, by the code of the warning its row
+# had (the creditor was told the same in its answer). A text may name the postcode as it was read.
+RECEIPT_NOTES: dict[str, Promise] = {
+    "postcode_lookalike": gettext_lazy(
+        "The postcode was delivered with a letter and a digit that look alike swapped, and was read as "
+        "%(postcode)s. Check the address before you send a letter."
+    ),
+    "postcode_elsewhere": gettext_lazy(
+        "The postcode is not among the postcodes of the municipality. Check that the household lives here."
+    ),
+    "house_number_split": gettext_lazy("The house number was delivered with its addition in it; they were split."),
+    "phone_dropped": gettext_lazy("The phone number delivered cannot be called; it was left out."),
+    "email_dropped": gettext_lazy("The e-mail address delivered is not valid; it was left out."),
+    "bsn_dropped": gettext_lazy("The BSN delivered is not valid; it was left out."),
+}
+
+
 def _receipt_notes(signal: SignalDetail) -> list[str]:
-    """What the team should know of how a signal's values were read: a postcode read from look-alike
-    characters, a value left out (the creditor was told the same in its answer)."""
-    notes = {
-        "postcode_lookalike": _(
-            "The postcode was delivered with a letter and a digit that look alike swapped, and was read as "
-            "%(postcode)s. Check the address before you send a letter."
-        )
-        % {"postcode": signal.postcode},
-        "postcode_elsewhere": _(
-            "The postcode is not among the postcodes of the municipality. Check that the household lives here."
-        ),
-        "house_number_split": _("The house number was delivered with its addition in it; they were split."),
-        "phone_dropped": _("The phone number delivered cannot be called; it was left out."),
-        "email_dropped": _("The e-mail address delivered is not valid; it was left out."),
-        "bsn_dropped": _("The BSN delivered is not valid; it was left out."),
-    }
-    return [notes[code] for code in signal.receipt_warnings if code in notes]
+    return [
+        str(RECEIPT_NOTES[code]) % {"postcode": signal.postcode}
+        for code in signal.receipt_warnings
+        if code in RECEIPT_NOTES
+    ]
 
 
 def _case_page(
