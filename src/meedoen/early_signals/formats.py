@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from meedoen.core.json_input import decode_error_text
 from meedoen.core.tables import TableError, blank, decode, delimiter, is_xlsx, open_workbook
 
 FORMAT_VERSION = "1.0"
@@ -342,8 +343,12 @@ def _read_xlsx(content: bytes, parsed: ParsedDelivery) -> None:
 # --- JSON (the API) ---------------------------------------------------------------------------------
 
 
+class _NotANumberError(ValueError):
+    pass
+
+
 def _no_constant(text: str) -> Any:
-    raise ValueError(f"{text} is not a number")
+    raise _NotANumberError(text)
 
 
 def read_json(content: bytes) -> ParsedDelivery:
@@ -355,8 +360,20 @@ def read_json(content: bytes) -> ParsedDelivery:
     try:
         # A byte order mark before the JSON is ignored, as RFC 8259 allows (and CSV files get).
         data = json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return parsed.refuse("not_json", _("The body is not valid JSON in UTF-8: %(reason)s.") % {"reason": exc})
+    except UnicodeDecodeError as exc:
+        return parsed.refuse(
+            "not_json", _("The body is not UTF-8 text: byte %(byte)s cannot be read.") % {"byte": f"{exc.start:,}"}
+        )
+    except json.JSONDecodeError as exc:
+        return parsed.refuse(
+            "not_json", _("The body is not valid JSON: %(where)s.") % {"where": decode_error_text(exc)}
+        )
+    except _NotANumberError as exc:
+        return parsed.refuse(
+            "not_json", _("The body holds %(value)s, which is not a number in JSON.") % {"value": exc.args[0]}
+        )
+    except RecursionError:
+        return parsed.refuse("not_json", _("The JSON is nested too deeply to read."))
     if not isinstance(data, dict):
         return parsed.refuse("batch_shape", _("Send an object with format_version and a list of signals."))
     version = data.get("format_version")

@@ -16,7 +16,7 @@ import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
@@ -285,6 +285,16 @@ class _Row:
             return value.date()
         if isinstance(value, date):
             return value
+        if isinstance(value, time):
+            # A spreadsheet cell that holds a time of day; a workbook written by a program also
+            # gives one for a day before 1900, which a spreadsheet cannot hold as a date.
+            self.error(
+                field,
+                "invalid_date",
+                _("The cell holds a time (%(value)s), not a date; write the date as YYYY-MM-DD.")
+                % {"value": value.isoformat()},
+            )
+            return None
         read = _date_of(value) if isinstance(value, str) else INVALID_DATE
         if read is INVALID_DATE:
             self.error(

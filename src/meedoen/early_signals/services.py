@@ -174,9 +174,12 @@ def delivery_refused_unread(
     channel: str,
     format_version: str,
     problems: list[Problem] | None = None,
+    sha256: str = "",
 ) -> DeliveryAnswer:
     """The answer to a delivery refused before it was read: too large (unless other ``problems``
-    are given, such as a request without a file). Nothing is stored."""
+    are given, such as a request without a file). Nothing is stored. ``size_bytes`` and ``sha256``
+    are those of the file when it could be taken from the request, else the request's size and no
+    hash."""
     if problems is None:
         limit = formats.MAX_JSON_BYTES if channel == "json" else formats.MAX_FILE_BYTES
         too_large = formats.too_large(size_bytes, limit)
@@ -188,7 +191,7 @@ def delivery_refused_unread(
         channel=channel,
         format_version=format_version,
         received_at=timezone.now(),
-        sha256="",
+        sha256=sha256,
         size_bytes=size_bytes,
         fatal=True,
     )

@@ -11,12 +11,14 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meedoen.core.json_input import JSONParser
 from meedoen.ledger import selectors, services
 from meedoen.ledger.merkle import ProofError
 from meedoen.ledger.models import Log
@@ -126,14 +128,24 @@ class ConsistencyProofView(APIView):
         return Response({"origin": log.origin, "from": size1, "to": size2, "proof": [_b64(d) for d in proof]})
 
 
+class CosignatureSerializer(serializers.Serializer[object]):
+    checkpoint_size = serializers.IntegerField(min_value=0, help_text="The size of the checkpoint you cosigned.")
+    signature_line = serializers.CharField(
+        max_length=500,
+        trim_whitespace=False,
+        help_text="Your cosignature line of that checkpoint (C2SP tlog-cosignature).",
+    )
+
+
 class CosignatureView(APIView):
     """Witnesses hand in their cosignature of a checkpoint; the log publishes it with the checkpoint."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+    parser_classes = [JSONParser]
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request=CosignatureSerializer,
         responses={201: OpenApiResponse(OpenApiTypes.OBJECT), 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
         tags=["shared log"],
     )
@@ -141,9 +153,10 @@ class CosignatureView(APIView):
         log = Log.objects.filter(municipality__code=code).first()
         if log is None:
             raise NotFound("no such log")
-        size, line = request.data.get("checkpoint_size"), request.data.get("signature_line")
-        if not isinstance(size, int) or isinstance(size, bool) or not isinstance(line, str) or len(line) > 500:
-            raise ValidationError({"detail": "give checkpoint_size (a number) and signature_line (text)"})
+        # A body that is not an object (a list, a text, null) is refused by the serializer, not read.
+        handed_in = CosignatureSerializer(data=request.data)
+        handed_in.is_valid(raise_exception=True)
+        size, line = handed_in.validated_data["checkpoint_size"], handed_in.validated_data["signature_line"]
         try:
             witness_name = services.cosignature_add(log=log, size=size, signature_line=line)
         except services.UnknownWitnessError as error:

@@ -14,6 +14,7 @@ The proof of receipt answers 200 with the proof of one signal, 404 when there is
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,13 +33,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from meedoen.core.json_input import JSONParser
 from meedoen.early_signals import feedback, formats, selectors
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
@@ -274,18 +277,27 @@ class SignalFileView(_CreditorView):
             problems.append(
                 Problem(FATAL, "format_version", _("Give the format version, such as “1.0”."), field="format_version")
             )
-        if problems:
+        if isinstance(upload, UploadedFile) and upload.size is not None and upload.size > formats.MAX_FILE_BYTES:
             answer = delivery_refused_unread(
-                creditor=token.organisation, size_bytes=size, channel="file", format_version="", problems=problems
-            )
-            return _answer(answer)
-        assert isinstance(upload, UploadedFile) and isinstance(version, str)
-        if upload.size is not None and upload.size > formats.MAX_FILE_BYTES:
-            answer = delivery_refused_unread(
-                creditor=token.organisation, size_bytes=upload.size, channel="file", format_version=version
+                creditor=token.organisation,
+                size_bytes=upload.size,
+                channel="file",
+                format_version=version.strip() if isinstance(version, str) else "",
             )
             return _answer(answer, refused_status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        content = upload.read(formats.MAX_FILE_BYTES + 1)
+        content = upload.read(formats.MAX_FILE_BYTES + 1) if isinstance(upload, UploadedFile) else None
+        if problems:
+            # The receipt names the file that came, so that the creditor can tell which one it was.
+            answer = delivery_refused_unread(
+                creditor=token.organisation,
+                size_bytes=size if content is None else len(content),
+                channel="file",
+                format_version="",
+                problems=problems,
+                sha256="" if content is None else hashlib.sha256(content).hexdigest(),
+            )
+            return _answer(answer)
+        assert content is not None and isinstance(version, str)
         answer = signals_deliver_file(
             actor=creditor_actor(token), creditor=token.organisation, content=content, format_version=version.strip()
         )
@@ -425,6 +437,14 @@ class FeedbackView(_CreditorView):
         if next_url is not None:
             response["Link"] = f'<{next_url}>; rel="next"'
         return response
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        # DRF answers an unknown ?format= with 404, as if the feedback did not exist; it is a query
+        # that cannot be read. (With force, DRF is choosing a renderer for an error: never refuse.)
+        asked = request.query_params.get(api_settings.URL_FORMAT_OVERRIDE or "format")
+        if not force and asked and asked not in {renderer.format for renderer in self.get_renderers()}:
+            raise ValidationError({"format": [_("Give format as json or csv.")]})
+        return super().perform_content_negotiation(request, force)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         # Errors are answered in JSON, also to a client that asked for CSV.

@@ -260,6 +260,33 @@ def test_a_broken_batch_is_refused_with_a_reason(api, body, code):
     assert Signal.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"format_version": "1.0", "signals": [',
+            "The body is not valid JSON: line 1, column 39: a value was expected.",
+        ),
+        (
+            b'{"format_version": "1.0",}',
+            "The body is not valid JSON: line 1, column 26: a name in double quotes was expected.",
+        ),
+        (
+            b'{"format_version": "1.0", "signals": [{"arrears_amount": NaN}]}',
+            "The body holds NaN, which is not a number in JSON.",
+        ),
+        (b'{"x": "\xff"}', "The body is not UTF-8 text: byte 7 cannot be read."),
+        (b'{"signals": ' + b"[" * 100_000, "The JSON is nested too deeply to read."),
+    ],
+    ids=["cut off", "trailing comma", "NaN", "not utf-8", "nested too deeply"],
+)
+def test_a_body_that_is_not_json_says_where_and_why(api, body, message):
+    response = api.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert [(p["code"], p["message"]) for p in response.json()["problems"]] == [("not_json", message)]
+
+
 def test_a_batch_after_a_byte_order_mark_is_read(api):
     body = json.dumps({"format_version": "1.0", "signals": [json_signal()]}).encode()
 
@@ -365,6 +392,20 @@ def test_a_file_upload_without_file_or_version_is_refused(api):
         ("file", "no_file"),
         ("format_version", "format_version"),
     ]
+    assert Delivery.objects.count() == 0
+
+
+def test_a_file_without_version_gets_a_receipt_of_that_file(api):
+    content = csv_bytes([signal_row()])
+    upload = SimpleUploadedFile("signalen.csv", content, content_type="text/csv")
+
+    response = api.post(FILES_URL, {"file": upload})
+
+    assert response.status_code == 400
+    assert [p["code"] for p in response.json()["problems"]] == ["format_version"]
+    receipt = response.json()["receipt"]
+    assert receipt["sha256"] == hashlib.sha256(content).hexdigest()
+    assert receipt["size_bytes"] == len(content)
     assert Delivery.objects.count() == 0
 
 

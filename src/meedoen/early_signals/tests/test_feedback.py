@@ -405,6 +405,26 @@ def test_a_refusal_is_json_also_when_csv_was_asked(creditors, housing):
     assert "since" in response.json()
 
 
+@pytest.mark.parametrize("asked", ["xml", "CSV", "csv;"])
+def test_a_format_it_cannot_give_is_refused_as_a_query_it_cannot_read(creditors, housing, asked):
+    deliver_rows(creditors.housing, household(1))
+    events = AuditEvent.objects.count()
+
+    response = housing.get(URL, {"format": asked})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"format": ["Give format as json or csv."]}
+    assert AuditEvent.objects.count() == events
+
+
+def test_an_empty_format_is_the_default(creditors, housing):
+    response = housing.get(URL, {"format": ""})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
 # --- removed signals -------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ changes nothing the second time."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, time
 from io import StringIO
 
 import pytest
@@ -139,6 +139,20 @@ def test_an_xlsx_workbook_with_date_and_number_cells_is_stored(creditors):
         12,
         "412.50",
     )
+
+
+def test_a_time_in_a_date_cell_is_named_as_a_time(creditors):
+    # A time of day; a program that writes 31 December 1899 into a workbook also leaves serial 0,
+    # which reads back as midnight.
+    row = signal_row(reminder_date=time(9, 30), date_of_birth=datetime(1899, 12, 31))  # noqa: DTZ001
+
+    answer = deliver_file(creditors.housing, xlsx_bytes([row]))
+
+    assert problems_of(answer) == [
+        ("error", 2, "date_of_birth", "The cell holds a time (00:00:00), not a date; write the date as YYYY-MM-DD."),
+        ("error", 2, "reminder_date", "The cell holds a time (09:30:00), not a date; write the date as YYYY-MM-DD."),
+    ]
+    assert stored() == nothing_stored()
 
 
 # --- the file as a whole ---------------------------------------------------------------------------------

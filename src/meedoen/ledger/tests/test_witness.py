@@ -138,3 +138,19 @@ def test_the_witness_command_checks_cosigns_and_remembers(world, live_server, tm
             call_command("ledger_witness", *arguments)
     assert stopped.value.code == 2
     assert "ALARM" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[1, 2]", b'"text"', b"null", b"[" * 100_000, b'{"checkpoint_size": true, "signature_line": "x"}', b"{"],
+    ids=["a list", "a text", "null", "nested too deeply", "a boolean for the size", "cut off"],
+)
+def test_a_cosignature_that_is_not_an_object_of_size_and_line_is_refused(grow, client, body):
+    log = grow(1)
+
+    response = client.post(
+        f"/api/v1/ledger/{log.municipality.code}/cosignatures/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert Checkpoint.objects.filter(log=log).exclude(cosignatures=None).count() == 0

@@ -34,6 +34,8 @@ from jsonschema import (  # type: ignore[import-untyped]
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from meedoen.core.json_input import decode_error_text
+
 # Refuse any single file larger than this before reading it (tests make it small).
 MAX_FILE_BYTES = 200 * 1024 * 1024
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -443,8 +445,7 @@ def parse_json(text: str, name: str, problems: list[Problem]) -> Any:
         problems.append(
             Problem(
                 name,
-                _("not valid JSON at line %(line)s, column %(column)s: %(reason)s")
-                % {"line": exc.lineno, "column": exc.colno, "reason": exc.msg},
+                _("not valid JSON at %(where)s") % {"where": decode_error_text(exc)},
             )
         )
     except RecursionError:
