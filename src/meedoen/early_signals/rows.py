@@ -261,9 +261,7 @@ class _Row:
         if amount < 0:
             self.error(field, "negative", _("Cannot be negative; a negative amount is a credit, not arrears."))
             return None
-        if amount != amount.quantize(Decimal("0.01")):
-            self.error(field, "too_many_decimals", _("At most two decimals (cents)."))
-            return None
+        # Before the cents are looked at: a number too large for cents (1e308) cannot be rounded to them.
         if amount > MAX_AMOUNT:
             self.error(
                 field,
@@ -271,6 +269,9 @@ class _Row:
                 _("More than € %(limit)s is out of range for arrears of fixed costs; check the amount.")
                 % {"limit": f"{MAX_AMOUNT:,.0f}"},
             )
+            return None
+        if amount != amount.quantize(Decimal("0.01")):
+            self.error(field, "too_many_decimals", _("At most two decimals (cents)."))
             return None
         return amount.quantize(Decimal("0.01"))
 
@@ -402,6 +403,7 @@ def _house_number(row: _Row) -> tuple[int | None, str]:
 
 
 def _phone(row: _Row) -> str:
+    _restore_leading_zero(row)
     text = row.text("phone", max_length=30, formula_check=False)
     if not text:
         return ""
@@ -416,6 +418,31 @@ def _phone(row: _Row) -> str:
         _("Not a phone number that can be called (such as 0612345678 or +31612345678); accepted without it."),
     )
     return ""
+
+
+def _restore_leading_zero(row: _Row) -> None:
+    """A phone number in a number cell (a spreadsheet's, or a JSON number) has lost its leading 0
+    or +: 0612345678 becomes 612345678, +31612345678 becomes 31612345678. Nine digits are read as
+    a Dutch number with its 0 back, eleven starting with 31 as an international one, with a warning."""
+    value = row.values.get("phone")
+    if isinstance(value, float) and value.is_integer() and 0 < value < 1e15:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return
+    digits = str(value)
+    if len(digits) == 9:
+        restored = "0" + digits
+    elif len(digits) == 11 and digits.startswith("31"):
+        restored = "+" + digits
+    else:
+        return
+    row.values["phone"] = restored
+    row.warn(
+        "phone",
+        "phone_leading_zero",
+        _("A number without its leading 0 or +; read as %(phone)s. Give the phone number as text.")
+        % {"phone": restored},
+    )
 
 
 def _email(row: _Row) -> str:

@@ -342,6 +342,17 @@ def test_a_number_too_large_for_a_float_is_not_an_amount(api):
     ]
 
 
+@pytest.mark.parametrize("number", ["1e308", "1" + "0" * 30, "-1e308"])
+def test_a_number_too_large_for_cents_is_out_of_range(api, number):
+    body = json.dumps({"format_version": "1.0", "signals": [json_signal(arrears_amount="AMOUNT")]})
+
+    response = api.post(URL, body.replace('"AMOUNT"', number), content_type="application/json")
+
+    assert response.status_code == 200
+    code = "negative" if number.startswith("-") else "out_of_range"
+    assert [(p["field"], p["code"]) for p in response.json()["rows"][0]["problems"]] == [("arrears_amount", code)]
+
+
 def test_a_request_larger_than_a_batch_may_be_is_refused_before_it_is_read(api):
     response = api.post(URL, b"{}", content_type="application/json", CONTENT_LENGTH=str(3 * 1024 * 1024))
 

@@ -141,6 +141,33 @@ def test_an_xlsx_workbook_with_date_and_number_cells_is_stored(creditors):
     )
 
 
+@pytest.mark.parametrize(
+    ("cell", "phone"),
+    [(612345678, "0612345678"), (131234567.0, "0131234567"), (31612345678, "+31612345678")],
+    ids=["mobile", "a float", "international"],
+)
+def test_a_phone_number_in_a_number_cell_gets_its_leading_zero_back(creditors, cell, phone):
+    answer = deliver_file(creditors.housing, xlsx_bytes([signal_row(phone=cell)]))
+
+    assert problems_of(answer) == [
+        (
+            "warning",
+            2,
+            "phone",
+            f"A number without its leading 0 or +; read as {phone}. Give the phone number as text.",
+        )
+    ]
+    assert Signal.objects.get().phone == phone
+
+
+@pytest.mark.parametrize("cell", [12345, 1234567890123, 41612345678])
+def test_a_number_cell_that_is_no_phone_number_without_its_zero_is_left_out(creditors, cell):
+    answer = deliver_file(creditors.housing, xlsx_bytes([signal_row(phone=cell)]))
+
+    assert codes_of(answer) == [("warning", 2, "phone", "phone_dropped")]
+    assert Signal.objects.get().phone == ""
+
+
 def test_a_time_in_a_date_cell_is_named_as_a_time(creditors):
     # A time of day; a program that writes 31 December 1899 into a workbook also leaves serial 0,
     # which reads back as midnight.
