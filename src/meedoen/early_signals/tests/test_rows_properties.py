@@ -1,0 +1,70 @@
+"""Properties of checking a row: whatever a creditor puts in whichever field (text, numbers of any
+size, dates, times, lists, a lone surrogate from a JSON escape), the row is answered with problems
+that have a code and a message, never with an exception; and a row that is accepted fits what is
+stored."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meedoen.early_signals.formats import COLUMN_NAMES, ERROR, RawRow
+from meedoen.early_signals.models import Signal
+from meedoen.early_signals.rows import MAX_AMOUNT, SignalInput, check_row
+from meedoen.early_signals.tests.factories import signal_row
+
+TODAY = date(2026, 3, 20)
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(),
+    st.decimals(),
+    st.text(),
+    st.text(alphabet="0123456789 .,-+/eE"),
+    st.text(alphabet=st.characters() | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def _answered(values: dict[str, object]) -> None:
+    item, problems = check_row(RawRow(number=2, values=values), today=TODAY)
+
+    assert all(problem.code and problem.message and problem.row == 2 for problem in problems)
+    assert (item is None) == any(problem.severity == ERROR for problem in problems)
+    if item is not None:
+        _fits(item)
+
+
+def _fits(item: SignalInput) -> None:
+    for field in fields(SignalInput):
+        value = getattr(item, field.name)
+        if isinstance(value, str):
+            value.encode("utf-8")  # PostgreSQL stores UTF-8: a lone surrogate cannot be stored
+            model_field = Signal._meta.get_field(field.name) if field.name != "municipality" else None
+            if model_field is not None and getattr(model_field, "max_length", None):
+                assert len(value) <= model_field.max_length, field.name
+    assert Decimal(0) <= item.arrears_amount <= MAX_AMOUNT
+    assert item.arrears_amount == item.arrears_amount.quantize(Decimal("0.01"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(field=st.sampled_from(COLUMN_NAMES), value=ANY_VALUE)
+def test_any_value_in_any_field_is_answered_never_raised(field, value):
+    _answered({**signal_row(), field: value})
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.fixed_dictionaries({name: ANY_VALUE for name in COLUMN_NAMES}))
+def test_a_row_of_anything_is_answered_never_raised(values):
+    _answered(values)
