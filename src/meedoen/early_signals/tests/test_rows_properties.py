@@ -5,6 +5,7 @@ stored."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
@@ -12,6 +13,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from meedoen.early_signals import formats
 from meedoen.early_signals.formats import COLUMN_NAMES, ERROR, RawRow
 from meedoen.early_signals.models import Signal
 from meedoen.early_signals.rows import MAX_AMOUNT, SignalInput, check_row
@@ -68,3 +70,45 @@ def test_any_value_in_any_field_is_answered_never_raised(field, value):
 @given(values=st.fixed_dictionaries({name: ANY_VALUE for name in COLUMN_NAMES}))
 def test_a_row_of_anything_is_answered_never_raised(values):
     _answered(values)
+
+
+# --- whole deliveries ---------------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(content=st.binary(max_size=2000) | st.text(max_size=2000).map(lambda text: text.encode("utf-8", "replace")))
+def test_any_bytes_as_a_file_are_read_or_refused_never_raised(content):
+    parsed = formats.read_file(content, format_version=formats.FORMAT_VERSION)
+
+    assert all(problem.code and problem.message for problem in parsed.problems)
+    for raw in parsed.rows:
+        _answer_of(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    batch=st.fixed_dictionaries(
+        {
+            "format_version": st.just("1.0"),
+            "signals": st.lists(st.dictionaries(st.sampled_from(COLUMN_NAMES), JSON_VALUES)),
+        }
+    )
+    | JSON_VALUES
+)
+def test_any_json_as_a_batch_is_read_or_refused_never_raised(batch):
+    parsed = formats.read_json(json.dumps(batch).encode())
+
+    assert all(problem.code and problem.message for problem in parsed.problems)
+    for raw in parsed.rows:
+        _answer_of(raw)
+
+
+def _answer_of(raw: RawRow) -> None:
+    item, problems = check_row(raw, today=TODAY)
+    assert (item is None) == any(problem.severity == ERROR for problem in [*raw.problems, *problems])
