@@ -14,7 +14,7 @@ from typing import Any
 
 # District and neighbourhood parts are digits, except in Amsterdam, which uses letters (WK0363AA).
 # NL01 is CBS's code for the whole country in its regional tables.
-CODE = re.compile(r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+CODE = re.compile(r"^(NL01|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$")
 POPULATION_STEM = "AantalInwoners"
 DWELLINGS_STEM = "Woningvoorraad"
 CODE_KEYS = ("WijkenEnBuurten", "Codering", "code")

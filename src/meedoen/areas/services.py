@@ -139,7 +139,7 @@ def area_rename(*, actor: Actor, municipality_id: int, municipality_code: str, a
     return area
 
 
-POSTCODE_PREFIX = re.compile(r"^\d{4}([A-Z]{2})?$")
+POSTCODE_PREFIX = re.compile(r"^[0-9]{4}([A-Z]{2})?$")
 
 
 def postcode_areas_import(*, actor: Actor, data: object) -> int:

@@ -15,7 +15,7 @@ from meedoen.areas.cbs import CODE
 from meedoen.core.tables import TableError, read_table
 
 MAX_ROWS = 500_000
-PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+PERIOD = re.compile(r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
 COLUMNS = {
     "area": ("gebied", "gebiedscode", "area", "area_code"),
     "period": ("periode", "period"),

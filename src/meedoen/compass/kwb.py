@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meedoen.areas.cbs import CODE, CbsFileError, column_stem
+from meedoen.core.numbers import whole_number
 
 NUMERIC_TYPES = frozenset({"Long", "Integer", "Short", "Double", "Float", "Decimal"})
 REGION_KEYS = ("WijkenEnBuurten", "Codering", "RegioS", "code")
@@ -167,7 +168,7 @@ def table_period(table_infos: Any) -> str | None:
     items = table_infos.get("value") if isinstance(table_infos, Mapping) else table_infos
     if isinstance(items, list) and items and isinstance(items[0], Mapping):
         period = str(items[0].get("Period", "")).strip()
-        if len(period) == 4 and period.isdigit():
+        if len(period) == 4 and whole_number(period, digits=4) is not None:
             return period
     return None
 

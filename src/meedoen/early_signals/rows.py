@@ -32,17 +32,17 @@ from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow, shown
 from meedoen.early_signals.linking import fold
 from meedoen.early_signals.models import THREATENING_KINDS, Signal
 
-MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
+MUNICIPALITY_CODE = re.compile(r"^GM[0-9]{4}$")
 # Four digits, the first not 0, and two letters; SA, SD and SS are not used.
-POSTCODE = re.compile(r"^[1-9]\d{3}(?!SA|SD|SS)[A-Z]{2}$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
-_AMOUNT = re.compile(r"^-?\d{1,12}([.,]\d+)?$")
-_WHOLE = re.compile(r"^-?\d{1,9}$")
-_NUMBER_WITH_ADDITION = re.compile(r"^(\d{1,5})\s*[-/]?\s*([A-Za-z0-9]{1,6})$")
+POSTCODE = re.compile(r"^[1-9][0-9]{3}(?!SA|SD|SS)[A-Z]{2}$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DUTCH_DATE = re.compile(r"^([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})$")
+_AMOUNT = re.compile(r"^-?[0-9]{1,12}([.,][0-9]+)?$")
+_WHOLE = re.compile(r"^-?[0-9]{1,9}$")
+_NUMBER_WITH_ADDITION = re.compile(r"^([0-9]{1,5})\s*[-/]?\s*([A-Za-z0-9]{1,6})$")
 _ADDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /-]{0,9}$")
 _PHONE_NOISE = re.compile(r"[\s\-.()/]")
-_PHONE = re.compile(r"^(\+\d{8,15}|0\d{9})$")
+_PHONE = re.compile(r"^(\+[0-9]{8,15}|0[0-9]{9})$")
 # The characters of Unicode's categories Cc (control) and Cs (surrogate), as one expression.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 FORMULA_STARTS = ("=", "+", "-", "@")

@@ -201,7 +201,7 @@ def _read_whole(errors: dict[str, list[str]], name: str, value: object, *, requi
         assert isinstance(value, int)
         return value
     text = value.strip() if isinstance(value, str) else ""
-    if not re.fullmatch(r"-?\d{1,4}", text):
+    if not re.fullmatch(r"-?[0-9]{1,4}", text):
         _add(errors, name, _("enter a whole number, such as 42."))
         return None
     return int(text)
@@ -221,9 +221,9 @@ def _read_money(errors: dict[str, list[str]], name: str, value: object, *, requi
     if "," in text:
         # Dutch: 1.250,50 (the dot groups thousands, the comma is the decimal separator).
         text = text.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+    elif re.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{3})+", text):
         text = text.replace(".", "")  # 1.250: thousands, not one euro twenty-five
-    if not re.fullmatch(r"-?\d{1,12}(\.\d{1,2})?", text):
+    if not re.fullmatch(r"-?[0-9]{1,12}(\.[0-9]{1,2})?", text):
         _add(errors, name, _("enter an amount in euros, such as 1250 or 1250,50."))
         return None
     try:
@@ -260,7 +260,7 @@ def _read_ages(errors: dict[str, list[str]], name: str, value: object) -> tuple[
         if _is_whole(part):
             assert isinstance(part, int)
             ages.append(part)
-        elif isinstance(part, str) and re.fullmatch(r"-?\d{1,3}", part):
+        elif isinstance(part, str) and re.fullmatch(r"-?[0-9]{1,3}", part):
             ages.append(int(part))
         else:
             _add(errors, name, _("give the ages as whole numbers separated by commas, such as 3, 7."))

@@ -17,8 +17,8 @@ MAX_ROWS = 100_000
 MAX_HOUSEHOLDS = 10_000_000
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 SHOWN_CHARACTERS = 40  # of a value quoted in a problem
-AREA = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2})$")
-WHOLE = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)$")  # 1234 or 1.234 (a Dutch thousands separator)
+AREA = re.compile(r"^(GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2})$")
+WHOLE = re.compile(r"^([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)$")  # 1234 or 1.234 (a Dutch thousands separator)
 COLUMNS = {
     "scheme": ("regeling", "regelingcode", "scheme", "scheme_code"),
     "area": ("gebied", "gebiedscode", "wijk", "wijkcode", "area", "area_code"),

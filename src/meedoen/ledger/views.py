@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meedoen.core.json_input import JSONParser
+from meedoen.core.numbers import whole_number
 from meedoen.ledger import selectors, services
 from meedoen.ledger.merkle import ProofError
 from meedoen.ledger.models import Log
@@ -65,9 +66,10 @@ def _number(request: Request, name: str, default: int | None = None) -> int:
         if default is None:
             raise ValidationError({name: "required"})
         return default
-    if not raw.isdigit() or len(raw) > 18:
+    number = whole_number(raw)
+    if number is None:
         raise ValidationError({name: "a whole number of at most 18 digits"})
-    return int(raw)
+    return number
 
 
 class InclusionProofView(APIView):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from meedoen.core.numbers import whole_number
 from meedoen.entitlements.answers import MAXIMUM_CHILDREN, QUESTIONS, HouseholdAnswers, Housing
 
 YES, NO = "ja", "nee"
@@ -349,10 +350,10 @@ def _check_children(problems: dict[str, list[str]], count_text: str, answers: Ch
         return
     if not count_text:
         return  # no count: the ages say how many
-    if not count_text.isdigit() or len(count_text) > 2:
+    count = whole_number(count_text, digits=2)
+    if count is None:
         _add(problems, "children_count", gettext("Enter a whole number, such as 2. Fill in 0 if none."))
         return
-    count = int(count_text)
     if count > MAXIMUM_CHILDREN:
         _add(problems, "children_count", gettext("At most %(count)d children.") % {"count": MAXIMUM_CHILDREN})
         return

@@ -31,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django_stubs_ext import StrOrPromise
 
+from meedoen.core.numbers import whole_number
 from meedoen.core.pdf import html_to_pdf
 from meedoen.entitlements.answers import Housing
 from meedoen.entitlements.models import Scheme
@@ -158,7 +159,7 @@ def _posted_answers(request: HttpRequest) -> dict[str, str]:
 
 def _posted_step(request: HttpRequest) -> int:
     text = request.POST.get("step", "")
-    return int(text) if text.isdigit() and len(text) == 1 else 1
+    return whole_number(text, digits=1) or 1
 
 
 def _checked(answers: dict[str, str], step: int, samen: bool) -> CheckForm:

@@ -19,7 +19,7 @@ from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality, Organisation
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
-DUTCH_POSTAL_CODE = re.compile(r"^[1-9]\d{3} ?[A-Z]{2}$")
+DUTCH_POSTAL_CODE = re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$")
 
 
 def validate_languages(value: object) -> None:

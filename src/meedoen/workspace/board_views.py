@@ -25,6 +25,7 @@ from meedoen.compass.selectors import board as selectors
 from meedoen.compass.selectors.cycle import compasses_of, current_compass
 from meedoen.compass.services import board as services
 from meedoen.core.access import Actor
+from meedoen.core.numbers import whole_number
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.form_handling import Saved, form_page, submitted
@@ -209,16 +210,17 @@ def session_close(request: HttpRequest, actor: Actor, municipality: Municipality
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return [number for value in values if (number := whole_number(value)) is not None]
 
 
 def _target_theme(actor: Actor, municipality: Municipality, session: BoardSession, wanted: str) -> BoardTheme | None:
     """The theme notes move to; None (the new notes) when none is chosen."""
     if not wanted:
         return None
+    theme_id = whole_number(wanted)
     theme = (
-        selectors.theme_of(actor=actor, municipality_id=municipality.pk, theme_id=int(wanted))
-        if wanted.isdigit()
+        selectors.theme_of(actor=actor, municipality_id=municipality.pk, theme_id=theme_id)
+        if theme_id is not None
         else None
     )
     if theme is None or theme.session_id != session.pk:
@@ -294,7 +296,7 @@ def theme_to_activity(request: HttpRequest, actor: Actor, municipality: Municipa
     result_id = request.POST.get("result", "")
     results = {result.pk: result for result in selectors.results_for_activities(actor=actor, session=found.session)}
     try:
-        result = results.get(int(result_id)) if result_id.isdigit() else None
+        result = results.get(whole_number(result_id) or 0)
         if result is None:
             raise ValidationError(_("Choose the result this activity contributes to."))
         services.board_theme_to_activity(actor=actor, theme=found, result=result)

@@ -41,7 +41,7 @@ from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.socialmap_forms import SELECT, TEXTBOX
 from meedoen.workspace.views import _page
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 CSV_COLUMNS = ("area_code", "area", "month", "measure", "group", "value")
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.numbers import whole_number
 from meedoen.early_signals import letters, services
 from meedoen.early_signals.models import Case, ContactAttempt, Signal
 from meedoen.early_signals.selectors import (
@@ -108,7 +109,7 @@ def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
         municipality_id=municipality.pk,
         status=status,
         district_code=district or None,
-        number=int(asked_page) if asked_page.isdigit() else 1,
+        number=whole_number(asked_page, digits=9) or 1,
         per_page=CASES_PER_PAGE,
     )
     current = next(count for count in counts if count.status == status)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, require_role
+from meedoen.core.numbers import whole_number
 from meedoen.entitlements import services
 from meedoen.entitlements.models import Scheme
 from meedoen.entitlements.selectors import (
@@ -154,8 +155,9 @@ def _year(request: HttpRequest, municipality: Municipality) -> tuple[int, list[i
     this_year = timezone.localdate().year
     with_counts = recipient_years(municipality)
     asked = request.GET.get("jaar", "")
-    if asked.isdigit() and FIRST_YEAR <= int(asked) <= LAST_YEAR:
-        year = int(asked)
+    asked_year = whole_number(asked, digits=4)
+    if asked_year is not None and FIRST_YEAR <= asked_year <= LAST_YEAR:
+        year = asked_year
     else:
         year = with_counts[0] if with_counts else this_year
     return year, sorted({year, this_year, *with_counts}, reverse=True)

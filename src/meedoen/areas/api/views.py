@@ -25,7 +25,7 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet[Area]):
     serializer_class = AreaSerializer
     permission_classes = [AllowAny]
     lookup_field = "code"
-    lookup_value_regex = r"(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})"
+    lookup_value_regex = r"(NL01|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})"
 
     @extend_schema(
         parameters=[

@@ -494,3 +494,23 @@ def test_a_closed_session_stops_the_public_polls(session, policy):
         response = Client().get(poll_url(name, session.code, 0, 0))
         assert response.status_code == 286
         assert 'id="board-region" hx-swap-oob="outerHTML"></div>' in response.content.decode()
+
+
+@pytest.mark.parametrize("bad", ["²", "٢", "9" * 20, "9" * 5000, "-1"])
+def test_ids_that_are_no_ids_move_and_convert_nothing(client_as, session, policy, bad):
+    client = client_as("ww_policy")
+    theme = board_theme_create(actor=policy, session=session, name="Thema")
+    note = board_note_add(session=session, participant_token="t", text="idee")
+    before = snapshot()
+
+    moves = [
+        {"note": [bad], "theme": theme.pk, "action": "move"},
+        {"note": [note.pk], "theme": bad, "action": "move"},
+    ]
+    url = reverse("workspace:board-notes-move", args=[session.pk])
+    for data in moves:
+        assert client.post(url, data).status_code in (302, 400, 404)
+    converted = client.post(reverse("workspace:board-theme-activity", args=[theme.pk]), {"result": bad})
+
+    assert converted.status_code in (302, 400)
+    assert snapshot() == before

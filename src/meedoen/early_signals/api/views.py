@@ -42,6 +42,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from meedoen.core.json_input import JSONParser
+from meedoen.core.numbers import whole_number
 from meedoen.early_signals import feedback, formats, selectors
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
@@ -189,7 +190,7 @@ RESPONSES = {
 
 def _declared_size(request: Request) -> int:
     raw = request.META.get("CONTENT_LENGTH") or "0"
-    return int(raw) if raw.isdigit() else 0
+    return whole_number(raw) or 0
 
 
 def _answer(answer: DeliveryAnswer, *, refused_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -366,11 +367,12 @@ def _limit(request: Request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return feedback.DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= feedback.MAX_LIMIT:
+    limit = whole_number(raw, digits=9)
+    if limit is None or not 1 <= limit <= feedback.MAX_LIMIT:
         raise ValidationError(
             {"limit": [_("Give limit as a whole number from 1 to %(max)s.") % {"max": feedback.MAX_LIMIT}]}
         )
-    return int(raw)
+    return limit
 
 
 class FeedbackView(_CreditorView):

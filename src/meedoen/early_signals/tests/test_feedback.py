@@ -352,6 +352,8 @@ def test_the_last_page_has_no_next(creditors, housing):
         ({"limit": "1001"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"limit": "-1"}, "limit"),
+        ({"limit": "²"}, "limit"),
+        ({"limit": "9" * 5000}, "limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"cursor": "WyIyMDI2LTAzLTIwIiwwLDFd"}, "cursor"),  # a naive moment
         ({"cursor": "WyIyMDI2LTAzLTIwVDA5OjAwOjAwKzAwOjAwIiw3LDFd"}, "cursor"),  # an unknown source

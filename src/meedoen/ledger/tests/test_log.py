@@ -138,6 +138,9 @@ def test_inclusion_and_consistency_proofs_from_the_api_verify(world, sequenced, 
     [
         ("entries/999/proof/", 404),
         ("entries/0/proof/?size=abc", 400),
+        ("entries/0/proof/?size=%C2%B2", 400),  # ², which str.isdigit() calls a digit
+        ("consistency/?from=%C2%B2&to=2", 400),
+        ("consistency/?from=1&to=%D9%A2", 400),  # an Arabic-Indic 2
         ("entries/0/proof/?size=99999999999999999999", 400),
         ("entries/0/proof/?size=0", 404),
         ("consistency/?from=3&to=2", 400),

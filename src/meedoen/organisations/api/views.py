@@ -35,7 +35,7 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet[Municipality]):
     serializer_class = MunicipalitySerializer
     permission_classes = [AllowAny]
     lookup_field = "code"
-    lookup_value_regex = r"GM\d{4}"
+    lookup_value_regex = r"GM[0-9]{4}"
     queryset = Municipality.objects.order_by("name")
 
     @extend_schema(responses=OrganisationSerializer(many=True))

@@ -248,6 +248,9 @@ BAD_ANSWERS = [
     ("children_ages", {"children_ages": "6, 19"}, "A child's age is a whole number from 0 to 17", 1),
     ("children_ages", {"children_ages": "zes"}, "Give the ages as whole numbers separated by commas", 1),
     ("children_count", {"children_count": "twee"}, "Enter a whole number, such as 2. Fill in 0 if none.", 1),
+    ("children_count", {"children_count": "²"}, "Enter a whole number, such as 2. Fill in 0 if none.", 1),
+    ("applicant_age", {"applicant_age": "٤٢"}, "Enter a whole number, such as 42.", 1),
+    ("applicant_income", {"applicant_income": "١٢٥٠"}, "Enter an amount in euros, such as 1250 or 1250,50.", 2),
     ("applicant_income", {"applicant_income": "-200"}, "An amount cannot be negative.", 2),
     ("applicant_income", {"applicant_income": "250000"}, "This amount is not possible here", 2),
     ("applicant_income", {"applicant_income": "veel"}, "Enter an amount in euros, such as 1250 or 1250,50.", 2),
@@ -444,3 +447,11 @@ def test_a_pdf_asked_with_a_stale_page_comes_back_as_the_last_step_not_a_403(str
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert "Your answers are still here" in html and "Step 3 of 3" in html
     assert 'value="720"' in html
+
+
+@pytest.mark.parametrize("step", ["²", "٢", "9" * 5000, "-1", ""])
+def test_a_step_that_is_no_step_starts_at_the_first(english, schemes, step):
+    response = english.post(CHECK, {**SINGLE_PARENT, "step": step, "action": "next"})
+
+    assert response.status_code == 200
+    assert "Step 2 of 3" in response.content.decode()

@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meedoen.core.numbers import whole_number
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.hsds.export import (
     HSDS_VERSION,
@@ -64,7 +65,7 @@ MAX_PER_PAGE = 100
 # Text search ranks at most this many offers; more than a municipality's social map holds.
 MAX_SEARCH_RESULTS = 1000
 MAX_SEARCH_LENGTH = 200
-MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
+MUNICIPALITY_CODE = re.compile(r"^GM[0-9]{4}$")
 F = TypeVar("F", bound=Callable[..., Any])
 HSDS_SCHEMA = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 
@@ -99,9 +100,10 @@ def _positive_int(request: Request, name: str, *, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
+    number = whole_number(raw, digits=9)
+    if number is None or number < 1:
         raise ValidationError({name: [_("Give a whole number from 1 to 999999999, not “%(value)s”.") % {"value": raw}]})
-    return int(raw)
+    return number
 
 
 def _uuid(request: Request, name: str) -> uuid.UUID | None:

@@ -132,7 +132,7 @@ OFFER_SOURCES: dict[str, tuple[str | int, ...]] = {
     "last_checked": ("assured_date",),
 }
 CBS_IDENTIFIER_TYPES = frozenset({"cbs", "cbs-code", "cbs wijk- en buurtcode"})
-CBS_AREA = re.compile(r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+CBS_AREA = re.compile(r"^(WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$")
 
 
 @dataclass(frozen=True)

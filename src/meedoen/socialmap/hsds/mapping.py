@@ -18,7 +18,7 @@ WEEKDAYS = {"MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6, "SU": 7}
 SCHEDULE_RESTRICTIONS = ("byweekno", "bymonthday", "byyearday", "count", "until")
 # Opening hours keep this much of a schedule's notes (OpeningHours.notes).
 NOTES_LENGTH = 200
-_LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:([0-5]\d)(\.\d+)?)?$")
+_LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9])(\.[0-9]+)?)?$")
 
 
 def as_list(value: Any) -> list[Any]:

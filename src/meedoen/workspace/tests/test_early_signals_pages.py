@@ -834,3 +834,10 @@ def test_hostile_text_in_the_letter_is_escaped_in_the_preview(client_en, world):
     assert HOSTILE not in page and "<b>Team</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;i&gt;Jolien van Voorbeeld&lt;/i&gt;" in page  # the letter when the situation threatens
+
+
+@pytest.mark.parametrize("page", ["²", "٢", "9" * 5000, "0", "-1"])
+def test_a_page_number_that_is_no_page_number_shows_the_first_page(client_en, cases, page):
+    response = client_en("ww_early_signals").get(reverse("workspace:early_signals"), {"pagina": page})
+
+    assert response.status_code == OK

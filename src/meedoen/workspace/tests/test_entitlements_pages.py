@@ -379,5 +379,8 @@ def test_the_csv_never_lets_a_spreadsheet_run_a_scheme_name(client_as, world):
 def test_a_nonsense_year_falls_back_and_a_year_without_schemes_says_so(client_en, scheme):
     client = client_en("ww_policy")
     assert client.get(reverse("workspace:non-take-up") + "?jaar=<script>").status_code == 200
+    for year in ["²⁰²⁴", "٢٠٢٤", "9" * 5000]:  # digits to str.isdigit(), not to int()
+        assert client.get(reverse("workspace:non-take-up"), {"jaar": year}).status_code == 200
+        assert client.get(reverse("workspace:non-take-up-csv"), {"jaar": year}).status_code == 200
     page = client.get(reverse("workspace:non-take-up") + "?jaar=2001").content.decode()
     assert "No scheme runs in 2001." in page

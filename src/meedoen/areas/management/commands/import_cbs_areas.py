@@ -46,7 +46,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         year = options["year"]
         if year is None:
-            found = re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)
+            found = re.search(r"(?<![0-9])(20[0-9][0-9])(?![0-9])", path.name)
             year = int(found.group(1)) if found else None
         data = read_json_file(path)
         try:

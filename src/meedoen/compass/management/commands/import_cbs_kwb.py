@@ -54,9 +54,9 @@ class Command(BaseCommand):
         if period is None and options["table_info"] is not None:
             period = table_period(_json(options["table_info"]))
         if period is None:
-            found = re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)
+            found = re.search(r"(?<![0-9])(20[0-9][0-9])(?![0-9])", path.name)
             period = found.group(1) if found else None
-        if period is None or not re.fullmatch(r"\d{4}", str(period)):
+        if period is None or not re.fullmatch(r"[0-9]{4}", str(period)):
             raise CommandError("give the year of the figures with --period 2024")
         try:
             columns = parse_metadata(_json(options["metadata"]))

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from meedoen.socialmap.hsds.export import export_municipality, municipality_by_code
 
-MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
+MUNICIPALITY_CODE = re.compile(r"^GM[0-9]{4}$")
 
 
 class Command(BaseCommand):
