@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "meedoen.core.middleware.RequestIdMiddleware",
+    "meedoen.core.middleware.UnreadableRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "meedoen.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

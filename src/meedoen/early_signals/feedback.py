@@ -18,7 +18,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -52,6 +52,7 @@ CSV_COLUMNS = ("creditor_reference", "municipality", "status", "help_accepted", 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_CURSOR_LENGTH = 200
 PURPOSE = "feedback to the creditor that delivered the signal (Wgs)"
 DISCLOSED_FIELDS = ("case_status", "help_accepted", "closed_on")
 # Order of the two sources among items changed at the same moment (part of the cursor).
@@ -281,18 +282,24 @@ def encode_cursor(key: tuple[datetime, int, int]) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
+    # A cursor handed out here is about 60 characters; a longer one was made elsewhere, and may be
+    # nested deeper than the JSON reader goes.
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise CursorError(cursor)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at_text, source, pk = json.loads(raw)
         at = datetime.fromisoformat(at_text)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+        # In UTC, as the database compares it; a moment that falls off the calendar there is refused.
+        at = at.astimezone(UTC) if timezone.is_aware(at) else at
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError, RecursionError) as error:
         raise CursorError(cursor) from error
     valid = (
         timezone.is_aware(at)
         and source in (_LIVE, _REMOVED)
         and isinstance(pk, int)
         and not isinstance(pk, bool)
-        and pk >= 0
+        and 0 <= pk < 2**63
     )
     if not valid:
         raise CursorError(cursor)

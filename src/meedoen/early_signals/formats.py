@@ -121,6 +121,12 @@ def shown(value: object) -> str:
     return text if len(text) <= NAME_SHOWN else text[: NAME_SHOWN - 1] + "…"
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that cannot be shown or stored (a control character such as
+    NUL, a lone surrogate from a JSON escape) written as "?"."""
+    return text if text.isprintable() else "".join(char if char.isprintable() else "?" for char in text)
+
+
 def too_large(size: int, limit: int = MAX_FILE_BYTES) -> Problem | None:
     """A fatal problem when ``size`` bytes is more than may be read; checked before reading."""
     if size <= limit:
@@ -140,7 +146,7 @@ def version_problem(version: str) -> Problem | None:
         FATAL,
         "format_version",
         _("Format version “%(version)s” is not supported; this platform reads version %(supported)s.")
-        % {"version": shown(version), "supported": ", ".join(sorted(SUPPORTED_VERSIONS))},
+        % {"version": shown(printable(version)), "supported": ", ".join(sorted(SUPPORTED_VERSIONS))},
         field="format_version",
     )
 

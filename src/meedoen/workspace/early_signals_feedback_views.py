@@ -9,6 +9,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,12 +21,21 @@ from meedoen.organisations.models import Municipality
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.views import _page
 
+# The days a download may name: before 2000 nothing was signalled; the bounds keep the search's
+# moments (midnight in Dutch time, in UTC) on the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+BOUNDS = [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
+
 
 class PeriodForm(forms.Form):
     """The days whose changes the download holds; both may stay empty (from the start, up to today)."""
 
-    van = forms.DateField(label=gettext_lazy("Changed from"), required=False, input_formats=["%Y-%m-%d"])
-    tot = forms.DateField(label=gettext_lazy("up to and including"), required=False, input_formats=["%Y-%m-%d"])
+    van = forms.DateField(
+        label=gettext_lazy("Changed from"), required=False, input_formats=["%Y-%m-%d"], validators=BOUNDS
+    )
+    tot = forms.DateField(
+        label=gettext_lazy("up to and including"), required=False, input_formats=["%Y-%m-%d"], validators=BOUNDS
+    )
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -260,6 +260,18 @@ def test_a_broken_batch_is_refused_with_a_reason(api, body, code):
     assert Signal.objects.count() == 0
 
 
+@pytest.mark.parametrize("version", ["\\ud800", "1.0\\u0000", "\\u0007" * 40])
+def test_a_version_that_cannot_be_shown_is_answered_and_kept_as_question_marks(api, version):
+    body = '{"format_version": "' + version + '", "signals": [{}]}'
+
+    response = api.post(URL, body.encode(), content_type="application/json")
+
+    assert response.status_code == 400
+    assert [p["code"] for p in response.json()["problems"]] == ["format_version"]
+    kept = Delivery.objects.get().format_version
+    assert kept.isprintable() and "?" in kept
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

@@ -355,6 +355,10 @@ def test_the_last_page_has_no_next(creditors, housing):
         ({"limit": "²"}, "limit"),
         ({"limit": "9" * 5000}, "limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "W1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tb" * 41}, "cursor"),  # [[[[... deeper than JSON is read
+        ({"cursor": "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzE0OjAwIiwwLDFd"}, "cursor"),  # before the calendar in UTC
+        # an id no database holds
+        ({"cursor": "WyIyMDI2LTAzLTIwVDA5OjAwOjAwKzAwOjAwIiwwLDEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd"}, "cursor"),
         ({"cursor": "WyIyMDI2LTAzLTIwIiwwLDFd"}, "cursor"),  # a naive moment
         ({"cursor": "WyIyMDI2LTAzLTIwVDA5OjAwOjAwKzAwOjAwIiw3LDFd"}, "cursor"),  # an unknown source
     ],
@@ -571,3 +575,11 @@ def test_the_feedback_and_every_value_it_gives_are_documented():
     assert ",".join(feedback.CSV_COLUMNS) in text
     for value in (*feedback.STATUSES, *feedback.HELP_ANSWERS, *feedback.CSV_COLUMNS):
         assert f"`{value}`" in text, value
+
+
+def test_a_cursor_with_a_far_offset_is_read_in_utc(creditors, housing):
+    deliver_rows(creditors.housing, household(1))
+    # 2026-03-20T09:00:00+16:00: an offset Python allows and PostgreSQL does not; as UTC it is usable.
+    response = housing.get(URL, {"cursor": "WyIyMDI2LTAzLTIwVDA5OjAwOjAwKzE2OjAwIiwwLDFd"})
+
+    assert response.status_code == 200

@@ -225,6 +225,8 @@ def test_the_period_selects_by_the_day_the_feedback_changed(client_en, creditors
         ({"van": "20-03-2026"}, "Enter a valid date."),
         ({"tot": "<script>alert(1)</script>"}, "Enter a valid date."),
         ({"van": "2026-02-30"}, "Enter a valid date."),
+        ({"van": "0001-01-01"}, "Ensure this value is greater than or equal to 2000-01-01."),
+        ({"tot": "9999-12-31"}, "Ensure this value is less than or equal to 2100-12-31."),
     ],
 )
 def test_a_period_that_cannot_be_used_is_refused_with_the_reason(client_en, creditors, signals, query, message):
