@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 import structlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,6 +32,18 @@ def _from_digid(request: HttpRequest | None) -> bool:
     return getattr(request, BROKER_ATTRIBUTE, None) == DIGID
 
 
+def _answered(backend: OIDCAuthenticationBackend, request: HttpRequest | None, **kwargs: Any) -> Any:
+    """The backend's login, or None (a failed login, shown as such) when the provider refuses the
+    code, cannot be reached in time or answers with something that is not JSON. mozilla-django-oidc
+    lets those errors through, and the callback would answer 500."""
+    try:
+        return OIDCAuthenticationBackend.authenticate(backend, request, **kwargs)
+    except (requests.RequestException, ValueError) as error:
+        # The kind of error only: the provider's answer may name the person.
+        log.warning("oidc.provider_failed", backend=type(backend).__name__, error=type(error).__name__)
+        return None
+
+
 def digid_setting(attr: str, *args: Any) -> Any:
     if attr in settings.DIGID_OIDC:
         return settings.DIGID_OIDC[attr]
@@ -43,7 +56,7 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> AbstractBaseUser | None:
         if _from_digid(request):
             return None
-        return super().authenticate(request, **kwargs)  # type: ignore[no-any-return]
+        return _answered(self, request, **kwargs)  # type: ignore[no-any-return]
 
     def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet[User]:
         email = claims.get("email")
@@ -60,7 +73,7 @@ class DigiDBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> AbstractBaseUser | None:
         if not _from_digid(request):
             return None
-        return super().authenticate(request, **kwargs)  # type: ignore[no-any-return]
+        return _answered(self, request, **kwargs)  # type: ignore[no-any-return]
 
     def _resident_ref(self, claims: dict[str, Any]) -> str | None:
         bsn = claims.get(str(settings.DIGID_OIDC["BSN_CLAIM"]))
@@ -109,6 +122,11 @@ class DigiDCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
     @property
     def success_url(self) -> str:
         return self.request.session.get("oidc_login_next") or "/"
+
+    @property
+    def failure_url(self) -> str:
+        # Back to the resident's page, where they can try again; not the staff login.
+        return self.success_url
 
     def get(self, request: HttpRequest) -> HttpResponse:
         # Tell the backends this code came from the DigiD broker, not the staff provider.

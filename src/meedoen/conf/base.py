@@ -251,6 +251,7 @@ OIDC_OP_JWKS_ENDPOINT = env.string(
 )
 OIDC_RP_SIGN_ALGO = env.string("OIDC_STAFF_SIGN_ALGO", default="RS256", help="Signing algorithm of ID tokens.")
 OIDC_RP_SCOPES = "openid email profile"
+OIDC_TIMEOUT = 10  # seconds for each call to the provider; a slow one must not hold a worker
 OIDC_CREATE_USER = False  # staff accounts are made by a functioneel beheerder, never by a login
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"

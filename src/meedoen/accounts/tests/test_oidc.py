@@ -7,8 +7,10 @@ userinfo); no network is used.
 from __future__ import annotations
 
 from unittest import mock
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 from django.test import RequestFactory
 
 from meedoen.accounts.models import User
@@ -92,3 +94,46 @@ def test_pseudonym_depends_on_the_key(settings):
     settings.RESIDENT_PSEUDONYM_KEY = "another-key"
     assert resident_ref_for_bsn(VALID_BSN) != first
     assert len(first) == 64
+
+
+class _ProviderAnswer:
+    """What requests.post gives back: a status and a body."""
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status_code, self.text, self.url = status, body, "https://idp.example.invalid/token"
+
+    def json(self):
+        import json
+
+        return json.loads(self.text)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise requests.HTTPError(self.text, response=self)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answer",
+    [
+        _ProviderAnswer(400, '{"error": "invalid_grant"}'),  # a code that was used, or made up
+        requests.ConnectionError("no route to the provider"),
+        requests.Timeout("the provider took too long"),
+        _ProviderAnswer(200, "<html>maintenance</html>"),
+    ],
+    ids=["refused code", "unreachable", "too slow", "not JSON"],
+)
+@pytest.mark.parametrize(
+    ("start", "callback"),
+    [("/oidc/authenticate/", "/oidc/callback/"), ("/accounts/digid/", "/accounts/digid/callback/")],
+)
+def test_a_provider_that_refuses_or_fails_is_a_failed_login_not_an_error(client, start, callback, answer):
+    location = client.get(start)["Location"]
+    state = parse_qs(urlparse(location).query)["state"][0]
+
+    with mock.patch("mozilla_django_oidc.auth.requests.post", side_effect=[answer]):
+        response = client.get(callback, {"code": "made-up", "state": state})
+
+    assert response.status_code == 302
+    assert response["Location"] == ("/accounts/login/" if start == "/oidc/authenticate/" else "/")
+    assert not User.objects.filter(resident_ref__gt="").exists()
