@@ -49,6 +49,7 @@ from meedoen.core.access import Actor
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Offer
 from meedoen.socialmap.selectors import offers_of_municipality
+from meedoen.workspace.fields import IdsChoiceField
 from meedoen.workspace.socialmap_forms import CHECKBOX, LONG_TEXT, RADIO, SELECT, TEXTAREA, TEXTBOX, WebAddressField
 
 F = TypeVar("F", bound=forms.Field)
@@ -123,7 +124,7 @@ def _select_model(field: Callable[..., F], label: Any, model: type[Model]) -> F:
 def _check_boxes(
     label: Any,
     model: type[Model],
-    field: type[forms.ModelMultipleChoiceField[Any]] = forms.ModelMultipleChoiceField,
+    field: type[forms.ModelMultipleChoiceField[Any]] = IdsChoiceField,
     **kwargs: Any,
 ) -> forms.ModelMultipleChoiceField[Any]:
     """A check box for each of some ``model``s; the form sets the queryset."""
@@ -145,7 +146,7 @@ def _initial(instance: Model | None, names: Iterable[str], *, many: Iterable[str
     return initial
 
 
-class OfferChoiceField(forms.ModelMultipleChoiceField[Offer]):
+class OfferChoiceField(IdsChoiceField):
     def label_from_instance(self, obj: Offer) -> str:
         return f"{obj.name} ({obj.organisation.name})"
 

@@ -29,6 +29,7 @@ from meedoen.socialmap.models import Offer as OfferModel
 from meedoen.socialmap.selectors import locations_of_municipalities, offer_municipalities, taxonomy_terms
 from meedoen.socialmap.services import LOCATION_FIELDS, OFFER_FIELDS, OfferRelations
 from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
+from meedoen.workspace.fields import IdsChoiceField
 
 TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
 TEXTAREA = "utrecht-textarea utrecht-textarea--html-textarea"
@@ -235,7 +236,7 @@ class OfferForm(_KeptByOrganisationForm):
         help_text=_("The steps, such as “Call us for an appointment” or “Fill in the form on our website”."),
     )
     languages = _options_field(_("Languages"), _("The languages residents can be helped in."), COMMON_LANGUAGES)
-    municipalities = forms.ModelMultipleChoiceField(
+    municipalities = IdsChoiceField(
         label=_("Offered in"),
         queryset=Municipality.objects.none(),
         help_text=_("The municipalities whose residents can use this offer."),

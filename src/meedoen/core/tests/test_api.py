@@ -13,6 +13,9 @@ def test_the_openapi_schema_and_its_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"<script" in docs.content
+    assert client.head("/api/docs/").status_code == 200
+    for method in ("options", "post", "put", "delete"):
+        assert getattr(client, method)("/api/docs/").status_code == 405
 
 
 @pytest.mark.django_db
