@@ -48,6 +48,15 @@ WEB_ADDRESS = URLValidator(
     message=_("Enter a web address that starts with https://, such as https://www.example.nl."),
 )
 POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
+# Characters nobody types into a name or a description, which residents would see as garbage or,
+# for the direction controls, as text that reads otherwise than it is stored: C0 and C1 control
+# characters and Unicode's bidirectional overrides and isolates. Line breaks and tabs are text in a
+# description.
+_HIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+NO_CONTROL_IN_LINE = RegexValidator(
+    f"[\\t\\n\\r{_HIDDEN}]", _("Remove the tabs, line breaks and invisible characters."), inverse_match=True
+)
+NO_CONTROL_IN_TEXT = RegexValidator(f"[{_HIDDEN}]", _("Remove the invisible characters."), inverse_match=True)
 
 
 class WebAddressField(forms.URLField):
@@ -75,14 +84,21 @@ def _select() -> forms.Select:
 
 
 def _name_field(help_text: StrOrPromise) -> forms.CharField:
-    return forms.CharField(label=_("Name"), max_length=200, help_text=help_text, widget=_textbox())
+    return forms.CharField(
+        label=_("Name"), max_length=200, help_text=help_text, widget=_textbox(), validators=[NO_CONTROL_IN_LINE]
+    )
 
 
 def _long_text_field(
     label: StrOrPromise, *, rows: int = 4, required: bool = False, help_text: StrOrPromise = ""
 ) -> forms.CharField:
     return forms.CharField(
-        label=label, max_length=LONG_TEXT, required=required, help_text=help_text, widget=_textarea(rows)
+        label=label,
+        max_length=LONG_TEXT,
+        required=required,
+        help_text=help_text,
+        widget=_textarea(rows),
+        validators=[NO_CONTROL_IN_TEXT],
     )
 
 

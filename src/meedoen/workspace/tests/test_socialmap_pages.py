@@ -471,6 +471,9 @@ def test_deleting_an_offer_asks_first(client_as, world):
         ({"email": "geen-adres"}, "email"),
         ({"url": "javascript:alert(1)"}, "url"),
         ({"url": "ftp://voedselbank.example/"}, "url"),
+        ({"name": "stuur\x01teken"}, "name"),
+        ({"name": "Pakket \u202egnidoov"}, "name"),  # a direction override: reads otherwise than stored
+        ({"description": "Kom langs\x1b[31m"}, "description"),
     ],
 )
 def test_the_offer_form_refuses_bad_input_and_names_the_field(client_as, world, changes, field):
