@@ -416,14 +416,21 @@ class LocationForm(_KeptByOrganisationForm):
 
     name = _name_field(_("The name residents know, such as “Community centre De Hoef”."))
     description = _long_text_field(_("About this place"), rows=3)
-    street_address = forms.CharField(label=_("Street and number"), max_length=200, widget=_textbox(autocomplete="off"))
+    street_address = forms.CharField(
+        label=_("Street and number"),
+        max_length=200,
+        widget=_textbox(autocomplete="off"),
+        validators=[NO_CONTROL_IN_LINE],
+    )
     postal_code = forms.CharField(
         label=_("Postal code"),
         max_length=20,
         help_text=_("Such as 5141 AB."),
         widget=_textbox(autocomplete="off", size="8"),
     )
-    city = forms.CharField(label=_("Place"), max_length=100, widget=_textbox(autocomplete="off"))
+    city = forms.CharField(
+        label=_("Place"), max_length=100, widget=_textbox(autocomplete="off"), validators=[NO_CONTROL_IN_LINE]
+    )
     area = forms.ChoiceField(
         label=_("District"),
         required=False,
