@@ -604,7 +604,7 @@ def test_references_with_quotes_backslashes_and_separators_are_looked_up_as_they
     assert sorted(Signal.objects.values_list("creditor_reference", flat=True)) == sorted(AWKWARD_REFERENCES)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the text form of an array is PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="issue 5: the text form of an array is PostgreSQL's")
 @given(values=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))))
 @settings(max_examples=200, deadline=None)
 def test_a_list_in_the_text_form_of_an_array_reads_back_as_the_same_list(values):
@@ -613,7 +613,7 @@ def test_a_list_in_the_text_form_of_an_array_reads_back_as_the_same_list(values)
         assert cursor.fetchone()[0] == values
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the array lookup is PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="issue 5: the array lookup is PostgreSQL's")
 def test_a_looked_up_value_longer_than_the_column_is_compared_whole_not_cut_to_its_length(creditors, postcodes):
     stored = "R" * REFERENCE_LENGTH
     deliver_rows(creditors.housing, jolien(creditor_reference=stored))

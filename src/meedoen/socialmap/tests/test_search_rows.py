@@ -150,7 +150,7 @@ def test_emptying_the_offer_table_empties_the_search_rows(world, help_with_debts
 
 def test_a_search_inside_a_longer_transaction_leaves_the_planner_as_it_was(world, help_with_debts):
     if connection.vendor != "postgresql":
-        pytest.skip("the planner setting is PostgreSQL's")
+        pytest.skip("issue 3: the planner setting is PostgreSQL's")
     # Each test runs inside a transaction, as a search inside a longer change would.
     assert found(world.waalwijk, "schulden") == ({"Schuldhulp": False}, 1)
     with connection.cursor() as cursor:
