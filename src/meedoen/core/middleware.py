@@ -26,7 +26,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         offered = request.headers.get("X-Request-ID", "")
-        request_id = offered if SAFE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        # fullmatch: "$" would also let a line break at the end through, into the response's header.
+        request_id = offered if SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
         token = current_request_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
@@ -40,7 +41,7 @@ class RequestIdMiddleware:
 
 class UnreadableRequestMiddleware:
     """Refuse (400) a request that no page can have meant: a NUL character in the address or in a
-    posted form, or a Content-Length that is not a number.
+    posted form, or a Content-Length that is not a number. A cookie with a NUL is left out.
 
     A NUL is never part of a code, an id or a text anyone types, and PostgreSQL can neither store
     nor compare it: a view that looks up or saves what it was given would fail (500) instead of
@@ -58,6 +59,10 @@ class UnreadableRequestMiddleware:
             return _refuse(request, "The Content-Length header is not a number.")
         if "\x00" in request.path_info:
             return _refuse(request, "The address holds a NUL character.")
+        if any("\x00" in value for value in request.COOKIES.values()):
+            # A cookie this site set never holds one; the visitor goes on as without that cookie
+            # (the session store would be asked for it and fail on PostgreSQL).
+            request.COOKIES = {name: value for name, value in request.COOKIES.items() if "\x00" not in value}
         return self.get_response(request)
 
     def process_view(

@@ -117,7 +117,8 @@ class ParsedDelivery:
 
 
 def shown(value: object) -> str:
-    text = str(value)
+    """A value as a message repeats it: printable (see ``printable``) and cut short."""
+    text = printable(str(value))
     return text if len(text) <= NAME_SHOWN else text[: NAME_SHOWN - 1] + "…"
 
 
@@ -146,7 +147,7 @@ def version_problem(version: str) -> Problem | None:
         FATAL,
         "format_version",
         _("Format version “%(version)s” is not supported; this platform reads version %(supported)s.")
-        % {"version": shown(printable(version)), "supported": ", ".join(sorted(SUPPORTED_VERSIONS))},
+        % {"version": shown(version), "supported": ", ".join(sorted(SUPPORTED_VERSIONS))},
         field="format_version",
     )
 

@@ -321,7 +321,7 @@ def _deliver(*, actor: Actor, creditor: Organisation, content: bytes, parsed: Pa
         delivery = Delivery.objects.create(
             creditor=creditor,
             channel=parsed.channel,
-            format_version=formats.shown(formats.printable(parsed.format_version))[:10],
+            format_version=formats.shown(parsed.format_version)[:10],
             sha256=sha256,
             size_bytes=len(content),
             rows=len(parsed.rows),

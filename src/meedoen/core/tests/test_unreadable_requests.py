@@ -59,3 +59,23 @@ def test_a_content_length_that_is_no_number_is_refused(length):
 
 def test_an_ordinary_request_passes(client):
     assert client.get("/?q=voedselbank").status_code == 200
+
+
+def test_a_cookie_with_a_nul_is_left_out():
+    # Django reads the octal escape as a NUL; the session store on PostgreSQL could not look it up.
+    response = Client(HTTP_COOKIE='sessionid="aaaaaaaa\\000"').get("/healthz")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("offered", ["abcdefgh\n", "abcdefgh\r\nX-Evil: 1", "short", "a" * 65])
+def test_a_request_id_that_is_not_safe_is_replaced(offered):
+    response = Client(HTTP_X_REQUEST_ID=offered).get("/healthz")
+
+    assert response.status_code == 200
+    assert response["X-Request-ID"] != offered
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_safe_request_id_is_kept():
+    assert Client(HTTP_X_REQUEST_ID="req-12345678").get("/healthz")["X-Request-ID"] == "req-12345678"

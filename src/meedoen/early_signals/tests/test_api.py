@@ -260,6 +260,31 @@ def test_a_broken_batch_is_refused_with_a_reason(api, body, code):
     assert Signal.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"\\ud800": 1},
+        {"creditor_reference": "\\ud800"},
+        {"house_number": "\\ud800"},
+        {"date_of_birth": "\\ud800"},
+        {"arrears_amount": "\\ud800"},
+        {"signal_kind": "\\udfff"},
+    ],
+    ids=["a key", "the reference", "the house number", "a date", "the amount", "the kind"],
+)
+def test_a_lone_surrogate_anywhere_in_a_signal_is_answered_not_repeated(api, changed):
+    # A JSON escape can write half of a character, which no UTF-8 answer can repeat.
+    fields = ", ".join(f'"{name}": {json.dumps(value) if value != 1 else 1}' for name, value in changed.items())
+    signal = json.dumps(json_signal())[:-1] + ", " + fields + "}"
+    body = '{"format_version": "1.0", "signals": [' + signal.replace("\\\\ud", "\\ud") + "]}"
+
+    response = api.post(URL, body.encode(), content_type="application/json")
+
+    assert response.status_code == 200
+    assert "\\ud" not in response.content.decode().lower()  # nothing of it is repeated, not even escaped
+    assert response.json()["rows"][0]["outcome"] in ("accepted", "refused")
+
+
 @pytest.mark.parametrize("version", ["\\ud800", "1.0\\u0000", "\\u0007" * 40])
 def test_a_version_that_cannot_be_shown_is_answered_and_kept_as_question_marks(api, version):
     body = '{"format_version": "' + version + '", "signals": [{}]}'
