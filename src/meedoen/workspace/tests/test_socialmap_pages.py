@@ -345,16 +345,22 @@ def test_an_offer_shared_with_a_municipality_where_the_maintainer_has_no_role_is
     assert client.post(reverse("workspace:offer-checked", args=[shared.uuid])).status_code == 403
 
 
-@pytest.mark.parametrize("chosen", ["99999999999999999999", "²", "-1"])
-def test_a_municipality_that_cannot_be_an_id_is_refused_by_name(client_as, personas, world, chosen):
-    regional = OrganisationFactory(name="Energie Zuid", municipalities=[world.waalwijk, world.meerssen])
+@pytest.fixture
+def regional(personas, world):
+    """A partner in Waalwijk and Meerssen, whose offers the Waalwijk maintainer keeps in both."""
+    organisation = OrganisationFactory(name="Energie Zuid", municipalities=[world.waalwijk, world.meerssen])
     for municipality in (world.waalwijk, world.meerssen):
         MembershipFactory(
             user=personas["ww_offer_maintainer"],
-            organisation=regional,
+            organisation=organisation,
             municipality=municipality,
             role=Role.OFFER_MAINTAINER,
         )
+    return organisation
+
+
+@pytest.mark.parametrize("chosen", ["99999999999999999999", "²", "-1"])
+def test_a_municipality_that_cannot_be_an_id_is_refused_by_name(client_as, regional, chosen):
     client = client_as("ww_offer_maintainer")
 
     response = client.post(
@@ -367,15 +373,7 @@ def test_a_municipality_that_cannot_be_an_id_is_refused_by_name(client_as, perso
     assert not Offer.objects.filter(name="Betalingsregeling").exists()
 
 
-def test_a_maintainer_in_two_municipalities_chooses_where_an_offer_is_given(client_as, personas, world):
-    regional = OrganisationFactory(name="Energie Zuid", municipalities=[world.waalwijk, world.meerssen])
-    for municipality in (world.waalwijk, world.meerssen):
-        MembershipFactory(
-            user=personas["ww_offer_maintainer"],
-            organisation=regional,
-            municipality=municipality,
-            role=Role.OFFER_MAINTAINER,
-        )
+def test_a_maintainer_in_two_municipalities_chooses_where_an_offer_is_given(client_as, world, regional):
     client = client_as("ww_offer_maintainer")
     client.post(reverse("workspace:switch-municipality"), {"municipality": world.waalwijk.pk})
     form = client.get(reverse("workspace:offer-create")).content.decode()
