@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CBS_CODE = RegexValidator(
-    r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$",
+    r"^(NL01|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$",
     _("Not a CBS area code (NL01, GM0000, WK000000, BU00000000)."),
 )
 
@@ -64,7 +64,7 @@ class PostcodeArea(models.Model):
     prefix = models.CharField(
         _("postcode or postcode area"),
         max_length=6,
-        validators=[RegexValidator(r"^\d{4}([A-Z]{2})?$", _("Four digits, or four digits and two capitals."))],
+        validators=[RegexValidator(r"^[0-9]{4}([A-Z]{2})?$", _("Four digits, or four digits and two capitals."))],
     )
     area = models.ForeignKey(
         Area, verbose_name=_("district or neighbourhood"), on_delete=models.CASCADE, related_name="+"

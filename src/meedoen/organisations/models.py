@@ -17,7 +17,7 @@ class Municipality(models.Model):
         _("CBS code"),
         max_length=6,
         unique=True,
-        validators=[RegexValidator(r"^GM\d{4}$", _("A municipality code is GM followed by four digits."))],
+        validators=[RegexValidator(r"^GM[0-9]{4}$", _("A municipality code is GM followed by four digits."))],
     )
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("address name"), max_length=60, unique=True)

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 PERIOD = RegexValidator(
-    r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", _("A period is a year (2024), a quarter (2024-Q1) or a month (2024-03).")
+    r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", _("A period is a year (2024), a quarter (2024-Q1) or a month (2024-03).")
 )
 INDICATOR_CODE = RegexValidator(
     r"^[A-Za-z][A-Za-z0-9_.-]{0,79}$", _("Use letters, digits, '.', '_' or '-', starting with a letter.")

@@ -188,7 +188,7 @@ MUNICIPALITY = OpenApiParameter(
     "municipality",
     str,
     OpenApiParameter.PATH,
-    pattern=r"^GM\d{4}$",
+    pattern=r"^GM[0-9]{4}$",
     description="CBS code of the municipality, such as GM0867.",
 )
 ID = OpenApiParameter("hsds_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The HSDS id of the object.")
