@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from meedoen.core.numbers import whole_number
 from meedoen.core.requests import current_request_id
 
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -55,7 +56,7 @@ class UnreadableRequestMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = request.META.get("CONTENT_LENGTH", "")
-        if length and not (length.isascii() and length.isdigit()):
+        if length and whole_number(length) is None:
             return _refuse(request, "The Content-Length header is not a number.")
         if "\x00" in request.path_info:
             return _refuse(request, "The address holds a NUL character.")
