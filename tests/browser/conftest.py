@@ -64,7 +64,14 @@ def watched_page(browser: Browser) -> Iterator[WatchedPage]:
 
 
 @pytest.fixture
-def demo_site(live_server: LiveServer, transactional_db: None) -> str:
-    """The address of a live server holding the demo data; the database is emptied after the test."""
+def demo_site(browser: Browser, live_server: LiveServer, transactional_db: None) -> Iterator[str]:
+    """The address of a live server holding the demo data; the database is emptied after the test.
+
+    Every browser window is closed before that: a board left open asks for new notes twice a
+    second, and a request that reaches the live server while the tables are emptied fails there
+    and leaves the next test a locked or half-emptied database. Windows a test opened itself, and
+    left open because an assertion stopped it halfway, are closed too."""
     call_command("load_demo", stdout=StringIO())
-    return live_server.url
+    yield live_server.url
+    for context in list(browser.contexts):
+        context.close()
