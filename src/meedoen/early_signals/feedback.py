@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_access, record_read
+from meedoen.core.spreadsheets import safe_cell
 from meedoen.early_signals.models import (
     HELP_ACCEPTED,
     Case,
@@ -48,8 +49,6 @@ YES, NO, UNKNOWN = "yes", "no", "unknown"
 HELP_ANSWERS = (YES, NO, UNKNOWN)
 
 CSV_COLUMNS = ("creditor_reference", "municipality", "status", "help_accepted", "closed_on", "changed_at")
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_CURSOR_LENGTH = 200
@@ -413,19 +412,13 @@ def _start_of(day: date | None) -> datetime | None:
 # --- CSV ------------------------------------------------------------------------------------------------
 
 
-def spreadsheet_safe(value: object) -> str:
-    """The value as CSV text that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_text(items: Iterable[Mapping[str, object]]) -> str:
     """Feedback items (as :meth:`FeedbackItem.as_dict` gives them) as CSV with a header row."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for item in items:
-        writer.writerow([spreadsheet_safe(item.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(item.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 

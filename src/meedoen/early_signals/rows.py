@@ -4,8 +4,9 @@ Every field is checked and every problem collected, so the creditor learns all t
 row at once. A row with an error is refused; a warning leaves it accepted (a wrong phone number, say,
 is dropped and the signal is taken without it: the address still lets the municipality reach out).
 
-Text that starts with ``=``, ``+``, ``-`` or ``@`` is kept as plain text and never calculated;
-anything that writes it into a spreadsheet again must neutralise it (see :func:`spreadsheet_safe`).
+Text that a spreadsheet would run as a formula (``=``, ``+``, ``-`` or ``@`` at its start or after
+a ``;``) is kept as plain text and never calculated, with a warning; anything that writes it into
+a spreadsheet again must neutralise it (see :func:`meedoen.core.spreadsheets.safe_cell`).
 The BSN leaves this module only as its pseudonym.
 """
 
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from stdnum.nl import bsn as bsn_number
 
 from meedoen.accounts.pseudonyms import resident_ref_for_bsn
+from meedoen.core.spreadsheets import CELL_BREAK, FORMULA_STARTS, formula_start
 from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow, shown
 from meedoen.early_signals.linking import fold
 from meedoen.early_signals.models import THREATENING_KINDS, Signal
@@ -45,7 +47,6 @@ _PHONE_NOISE = re.compile(r"[\s\-.()/]")
 _PHONE = re.compile(r"^(\+[0-9]{8,15}|0[0-9]{9})$")
 # The characters of Unicode's categories Cc (control) and Cs (surrogate), as one expression.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-FORMULA_STARTS = ("=", "+", "-", "@")
 REFERENCE_LENGTH = 64  # characters of a creditor's reference at most
 
 
@@ -127,11 +128,6 @@ _FIELD_VALUES = operator.attrgetter(*_SIGNAL_FIELDS)
 _FIELD_STARTS = tuple(f'"{name}": ' for name in _SIGNAL_FIELDS)
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Text to write into a CSV or spreadsheet: a leading formula character is escaped with ``'``."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 class _Row:
     """Collects the problems of one row while its fields are read."""
 
@@ -187,14 +183,29 @@ class _Row:
                 _("At most %(limit)s characters; this has %(length)s.") % {"limit": max_length, "length": len(text)},
             )
             return ""
-        if formula_check and text.startswith(FORMULA_STARTS):
+        if formula_check and (text.startswith(FORMULA_STARTS) or CELL_BREAK in text):
+            self._formula_warning(field, text)
+        return text
+
+    def _formula_warning(self, field: str, text: str) -> None:
+        head, _break, rest = text.partition(CELL_BREAK)
+        if (char := formula_start(head)) is not None:
             self.warn(
                 field,
                 "formula_text",
                 _("Starts with “%(char)s”, which a spreadsheet would run as a formula; stored as plain text.")
-                % {"char": text[0]},
+                % {"char": char},
             )
-        return text
+        elif (char := formula_start(rest)) is not None:
+            self.warn(
+                field,
+                "formula_text",
+                _(
+                    "After “;” comes “%(char)s”, which a spreadsheet with Dutch settings would run as a formula;"
+                    " stored as plain text."
+                )
+                % {"char": char},
+            )
 
     def choice(self, field: str, choices: list[str]) -> str:
         text = self.text(field, max_length=40, required=True, formula_check=False).lower()

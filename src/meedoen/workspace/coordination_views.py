@@ -10,21 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from meedoen.core.access import Actor
+from meedoen.core.spreadsheets import safe_cell
 from meedoen.organisations.models import Municipality
 from meedoen.socialmap.selectors import FRAGMENTATION_FROM, Coverage, MatrixCell, coordination_matrix
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.views import _page
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection");
-# tab and carriage return are on OWASP's list too.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("theme_code", "theme", "target_group_code", "target_group", "area_code", "area", "offers", "flag")
-
-
-def spreadsheet_safe(value: object) -> str:
-    """The value as CSV text that a spreadsheet shows as text, never runs as a formula."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 @staff_view
@@ -58,7 +50,7 @@ def coordination_csv(request: HttpRequest, actor: Actor, municipality: Municipal
     writer.writerow(CSV_COLUMNS)
     for area in matrix.areas:
         for cell in matrix.cells(area):
-            writer.writerow([spreadsheet_safe(value) for value in _csv_row(cell)])
+            writer.writerow([safe_cell(value) for value in _csv_row(cell)])
     return response
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, require_role
 from meedoen.core.small_counts import Shown
+from meedoen.core.spreadsheets import safe_cell
 from meedoen.early_signals.models import CREDITOR_KINDS, Case, ContactAttempt
 from meedoen.early_signals.monitor import (
     MAX_MONTHS,
@@ -36,7 +37,6 @@ from meedoen.early_signals.monitor import (
     months_from,
 )
 from meedoen.organisations.models import Municipality
-from meedoen.workspace.coordination_views import spreadsheet_safe
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.socialmap_forms import SELECT, TEXTBOX
 from meedoen.workspace.views import _page
@@ -361,5 +361,5 @@ def monitor_csv(request: HttpRequest, actor: Actor, municipality: Municipality) 
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for row in _csv_rows(monitor, monitor_tables()):
-        writer.writerow([spreadsheet_safe(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return response

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, require_role
 from meedoen.core.numbers import whole_number
+from meedoen.core.spreadsheets import safe_cell
 from meedoen.entitlements import services
 from meedoen.entitlements.models import Scheme
 from meedoen.entitlements.selectors import (
@@ -34,7 +35,6 @@ from meedoen.entitlements.services import KEEPERS, RecipientImportError
 from meedoen.organisations.models import Municipality
 from meedoen.organisations.selectors import partner_organisations
 from meedoen.socialmap.selectors import offers_of_municipality
-from meedoen.workspace.coordination_views import spreadsheet_safe
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.entitlements_forms import (
     PopulationForm,
@@ -190,7 +190,7 @@ def non_take_up_csv(request: HttpRequest, actor: Actor, municipality: Municipali
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for row in _csv_rows(table):
-        writer.writerow([spreadsheet_safe(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return response
 
 

@@ -20,8 +20,8 @@ from meedoen.compass.models import Indicator
 from meedoen.compass.selectors.monitor import indicator_detail, indicator_figures, indicator_of, local_picture
 from meedoen.compass.services.monitor import EDITORS, FigureImportError, figures_import, indicator_define
 from meedoen.core.access import Actor, require_role
+from meedoen.core.spreadsheets import safe_cell
 from meedoen.organisations.models import Municipality
-from meedoen.workspace.coordination_views import spreadsheet_safe
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.form_handling import Saved, form_page, submitted
 from meedoen.workspace.monitor_forms import FiguresUploadForm, IndicatorForm
@@ -102,7 +102,7 @@ def indicator_csv(request: HttpRequest, actor: Actor, municipality: Municipality
     for area, figures in areas:
         for period, figure in zip(periods, figures, strict=True):
             row = (current.code, current.unit, area.code, area.name, period, figure.csv(decimals=None))
-            writer.writerow([spreadsheet_safe(value) for value in row])
+            writer.writerow([safe_cell(value) for value in row])
     return response
 
 

@@ -548,6 +548,19 @@ def test_formula_cells_are_stored_as_plain_text_with_a_warning(creditors):
     assert signal.phone == "+31612345678"
 
 
+def test_a_formula_after_a_semicolon_is_named_and_a_plain_number_is_not(creditors):
+    row = signal_row(surname="Jansen;=1+1", street="Dorpsstraat; @SUM(A1)", city="-5")
+
+    answer = deliver_rows(creditors.housing, row)
+
+    after = "which a spreadsheet with Dutch settings would run as a formula; stored as plain text."
+    assert problems_of(answer) == [
+        ("warning", 2, "surname", f"After “;” comes “=”, {after}"),
+        ("warning", 2, "street", f"After “;” comes “@”, {after}"),
+    ]
+    assert Signal.objects.get().surname == "Jansen;=1+1"
+
+
 def test_formulas_in_a_workbook_are_never_calculated(creditors):
     row = signal_row(surname='=CONCAT("Voor","beeld")', arrears_amount="=400+12.5")
 
