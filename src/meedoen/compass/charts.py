@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from django.utils.formats import number_format
 
-from meedoen.compass.suppression import Figure
+from meedoen.compass.suppression import LARGEST_VALUE, Figure
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class Chart:
     target: tuple[float, str] | None
     plot_left: int
     plot_right: int
+
+
+def _drawn(value: float | None) -> TypeGuard[float]:
+    """A value the chart can place: the compass takes none beyond ``LARGEST_VALUE`` (one stored
+    before it did is left out, like an unknown figure, rather than breaking the scale)."""
+    return value is not None and math.isfinite(value) and abs(value) <= LARGEST_VALUE
 
 
 def _nice_step(span: float, ticks: int) -> float:
@@ -63,7 +70,9 @@ def line_chart(
 ) -> Chart:
     """``series`` holds (label, css class, one figure per period)."""
     left, right, top, bottom = 64, width - 16, 16, height - 32
-    known = [f.value for _label, _css, figures in series for f in figures if f.value is not None]
+    known = [f.value for _label, _css, figures in series for f in figures if _drawn(f.value)]
+    if target is not None and not _drawn(target):
+        target = None
     if target is not None:
         known.append(target)
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
@@ -81,7 +90,7 @@ def line_chart(
 
     lines = []
     for label, css_class, figures in series:
-        points = [(x(i), y(f.value)) if f.value is not None else None for i, f in enumerate(figures)]
+        points = [(x(i), y(f.value)) if _drawn(f.value) else None for i, f in enumerate(figures)]
         lines.append(Line(label, css_class, _path(points), [p for p in points if p is not None]))
     tick_count = round((high - low) / step)
     y_ticks = [

@@ -9,9 +9,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from meedoen.areas.cbs import CODE
+from meedoen.compass.suppression import LARGEST_VALUE
 from meedoen.core.tables import TableError, read_table
 
 MAX_ROWS = 500_000
@@ -53,8 +55,13 @@ def period_granularity(period: str) -> str:
     return "quarter" if "Q" in period else "month"
 
 
+class TooLargeError(ValueError):
+    """A number larger, either way, than the compass takes (``LARGEST_VALUE``)."""
+
+
 def parse_number(raw: Any) -> float:
-    """A number as people type it: ``12``, ``12.5``, ``12,5``, ``1.234,5``. Raises ValueError."""
+    """A number as people type it: ``12``, ``12.5``, ``12,5``, ``1.234,5``. Raises ValueError, or
+    TooLargeError for a number beyond ``LARGEST_VALUE`` either way."""
     if isinstance(raw, bool):
         raise ValueError
     if isinstance(raw, int | float):
@@ -72,6 +79,8 @@ def parse_number(raw: Any) -> float:
         value = float(text)
     if not math.isfinite(value):
         raise ValueError
+    if abs(value) > LARGEST_VALUE:
+        raise TooLargeError
     return value
 
 
@@ -127,6 +136,15 @@ def read_figures(content: bytes) -> tuple[list[FigureRow], list[Problem]]:
         value = 0.0
         try:
             value = parse_number(raw_value)
+        except TooLargeError:
+            problems.append(
+                Problem(
+                    number,
+                    COLUMNS["value"][0],
+                    _("“%(value)s” is larger than the compass takes: at most %(limit)s, either way")
+                    % {"value": raw_value, "limit": number_format(int(LARGEST_VALUE), force_grouping=True)},
+                )
+            )
         except (TypeError, ValueError):
             problems.append(
                 Problem(number, COLUMNS["value"][0], _("“%(value)s” is not a number") % {"value": raw_value or ""})

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meedoen.areas.cbs import CODE, CbsFileError, column_stem
+from meedoen.compass.suppression import LARGEST_VALUE
 from meedoen.core.numbers import whole_number
 
 NUMERIC_TYPES = frozenset({"Long", "Integer", "Short", "Double", "Float", "Decimal"})
@@ -251,8 +252,8 @@ def number(value: Any) -> float | None:
         if not text.isascii() or "_" in text:
             raise ValueError("not a number")  # Python's float() also reads "1_000" and other scripts' digits
         result = float(text)
-    if not math.isfinite(result):
-        raise ValueError("not a finite number")
+    if not math.isfinite(result) or abs(result) > LARGEST_VALUE:
+        raise ValueError("not a finite number within the compass's range")
     return result
 
 
@@ -298,7 +299,9 @@ def parse_values(rows: Iterable[tuple[str, Mapping[str, Any]]], columns: Metadat
             try:
                 value = number(raw)
             except ValueError:
-                problems.append(f"{code}.{key}: expected a number, got {raw!r}")
+                problems.append(
+                    f"{code}.{key}: expected a number of at most {LARGEST_VALUE:,.0f} either way, got {raw!r}"
+                )
                 continue
             if value is None:
                 continue

@@ -8,6 +8,8 @@ gets a :class:`Figure` that holds no value at all when it must stay hidden. A hi
 
 from __future__ import annotations
 
+import math
+
 # One threshold, one text and one class for every module: the modules below the compass use the
 # same rule through ``meedoen.core.small_counts``.
 from meedoen.core import small_counts
@@ -28,6 +30,11 @@ __all__ = [
 
 Figure = Shown
 """A figure of the compass as it may be shown: its value, or nothing when it is hidden or unknown."""
+
+LARGEST_VALUE = 1e12
+"""The largest size, either way, of a figure the compass takes or works out: far above any honest
+count or amount, so a typo of ten extra digits is refused, not stored, and every figure worked
+out from figures (a difference, a scale, a ratio) stays a finite number."""
 
 
 def count_figure(value: float | None) -> Figure:
@@ -55,4 +62,6 @@ def ratio_figure(
         return HIDDEN
     if denominator == 0:
         return UNKNOWN
-    return Figure(numerator / denominator * factor)
+    value = numerator / denominator * factor
+    # A tiny denominator makes a ratio no one can read, or one too large for a float.
+    return Figure(value) if math.isfinite(value) and abs(value) <= LARGEST_VALUE else UNKNOWN

@@ -35,6 +35,7 @@ from meedoen.compass.models import (
     TurnTheCurve,
 )
 from meedoen.compass.selectors.cycle import EDITORS, REPORTERS, REVIEWERS
+from meedoen.compass.suppression import LARGEST_VALUE
 from meedoen.core.access import Actor, require_role
 from meedoen.core.audit import record_change
 from meedoen.core.indicators import operational_indicator
@@ -65,9 +66,6 @@ MEASURE_FIELDS = ("question", "name", "kind", "unit", "definition")
 REFLECTION_FIELDS = ("held_on", "topic", "participants", "findings", "decisions")
 FOLLOW_UP_FIELDS = ("description", "owner", "due_on")
 TURN_THE_CURVE_FIELDS = ("forecast_value", "story", "other_partners", "what_works", "action_plan")
-
-# Far above any honest count or amount; a typo of ten extra digits is refused, not stored.
-LARGEST_VALUE = 1e12
 
 
 def period_bounds(code: str) -> tuple[date, date]:

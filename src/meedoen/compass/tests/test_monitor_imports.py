@@ -139,7 +139,7 @@ def test_a_bad_file_reports_every_problem_and_imports_nothing(columns):
     with pytest.raises(KwbFileError) as caught:
         kwb(columns, rows)
     problems = "\n".join(caught.value.problems)
-    assert "GM0867.AantalInwoners_5: expected a number, got 'veel'" in problems
+    assert "GM0867.AantalInwoners_5: expected a number of at most 1,000,000,000,000 either way, got 'veel'" in problems
     assert "column Onbekend_99: not in the CBS metadata" in problems
     assert "XX0001: not a CBS area code" in problems
     assert "WK086700.Woningvoorraad_35" in problems
@@ -421,3 +421,25 @@ def test_figures_keep_their_area_and_go_with_their_indicator(columns):
         Area.objects.get(code="GM0867").delete()
     Indicator.objects.get(code="AantalInwoners").delete()
     assert not Observation.objects.exists()
+
+
+def test_a_figure_beyond_the_compass_range_is_refused_with_its_reason(world, own):
+    actor, _registrations = own
+    content = (
+        b"gebied;periode;indicator;waarde\n"
+        b"GM0867;2022;aanmeldingen;1000000000000\n"  # 2: the largest the compass takes
+        b"GM0867;2023;aanmeldingen;1e308\n"  # 3: finite, but ten extra digits of a typo and more
+        b"GM0867;2024;aanmeldingen;-1000000000001\n"  # 4
+    )
+    with pytest.raises(FigureImportError) as caught:
+        figures_import(actor=actor, municipality=world.waalwijk, content=content, file_name="eigen.csv")
+    problems = {problem.row: problem for problem in caught.value.problems}
+    assert set(problems) == {3, 4}
+    assert problems[3].column == "waarde"
+    assert "larger than the compass takes: at most 1,000,000,000,000, either way" in problems[3].reason
+    assert "“-1000000000001”" in problems[4].reason
+
+
+def test_a_cbs_figure_beyond_the_compass_range_is_refused(columns):
+    with pytest.raises(KwbFileError, match="at most 1,000,000,000,000 either way"):
+        kwb(columns, {"GM0867": {"AantalInwoners_5": 1e308}})

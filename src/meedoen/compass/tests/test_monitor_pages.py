@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from meedoen.areas.tests.factories import MunicipalityAreaFactory
+from meedoen.compass.charts import line_chart
 from meedoen.compass.kwb import parse_metadata
 from meedoen.compass.models import Indicator, Observation
 from meedoen.compass.services.monitor import figures_import, indicator_define, indicators_import_cbs_kwb
@@ -283,3 +284,69 @@ def test_the_indicator_page_can_table_neighbourhoods(client_as, figures, world):
     assert "150" in page and SMALL_TEXT.replace("<", "&lt;") in page
     assert 'value="BU08670000" selected' in page
     assert "Districts in 2024" in in_english(client_as("ww_policy")).get(url).text
+
+
+# --- figures at the edge of what a float holds --------------------------------------------------------
+
+
+@pytest.fixture
+def amounts(world):
+    """Two own amounts of Waalwijk and their ratio (per 10,000), for figures at the edges."""
+    actor = Actor(
+        user_id=None,
+        label="t",
+        grants=frozenset({Grant(world.waalwijk.pk, 1, Role.POLICY_OFFICER)}),
+        second_factor=True,
+    )
+    common = {"actor": actor, "municipality": world.waalwijk, "definition": "", "source": "Team schulden"}
+    numerator, denominator = (
+        indicator_define(code=code, name=code, unit="euro", kind="bedrag", polarity="neutraal", decimals=2, **common)
+        for code in ("saldo", "noemer")
+    )
+    ratio = indicator_define(
+        code="saldo-per-noemer",
+        name="Saldo per noemer",
+        unit="per 10.000",
+        kind="verhouding",
+        polarity="neutraal",
+        numerator=numerator,
+        denominator=denominator,
+        factor=10000,
+        **common,
+    )
+    return actor, numerator, ratio
+
+
+def test_a_ratio_too_large_for_a_float_is_unknown_in_the_page_the_export_and_the_api(client_as, world, amounts):
+    actor, _numerator, ratio = amounts
+    content = b"gebied;periode;indicator;waarde\nGM0867;2024;saldo;1000000000000\nGM0867;2024;noemer;0,000000000001\n"
+    figures_import(actor=actor, municipality=world.waalwijk, content=content, file_name="x.csv")
+    client = in_english(client_as("ww_policy"))
+
+    assert client.get(reverse("workspace:monitor-indicator", args=[ratio.pk])).status_code == 200
+    exported = client.get(reverse("workspace:monitor-indicator-csv", args=[ratio.pk])).content.decode()
+    assert "inf" not in exported and "e+" not in exported
+    body = client.get(f"/api/v1/local-picture/GM0867/indicators/{ratio.pk}/figures/").json()
+    municipality = next(area for area in body["areas"] if area["code"] == "GM0867")
+    assert municipality["figures"] == [{"period": "2024", "value": None, "hidden": False}]
+
+
+def test_a_negative_amount_leaves_in_the_export_as_a_number(client_as, world, amounts):
+    actor, numerator, _ratio = amounts
+    content = b"gebied;periode;indicator;waarde\nGM0867;2024;saldo;-1250,50\nGM0867;2025;saldo;-1000000000000\n"
+    figures_import(actor=actor, municipality=world.waalwijk, content=content, file_name="x.csv")
+
+    exported = client_as("ww_policy").get(reverse("workspace:monitor-indicator-csv", args=[numerator.pk]))
+
+    rows = csv.DictReader(io.StringIO(exported.content.decode()))
+    assert [row["value"] for row in rows if row["area_code"] == "GM0867"] == ["-1250.5", "-1000000000000.0"]
+
+
+def test_the_chart_leaves_out_a_figure_it_cannot_place():
+    chart = line_chart(
+        ["2023", "2024", "2025"],
+        [("saldo", "a", [Figure(-1.7e308), Figure(12.0), Figure(float("inf"))])],
+        target=1.7e308,
+    )
+    assert chart.target is None
+    assert [len(line.dots) for line in chart.lines] == [1]
