@@ -3,6 +3,9 @@
 The document must carry its own styles: nothing is fetched while rendering, so a link or image in
 a document cannot make the server call another address (SSRF) or read a local file. An attempt to
 fetch is a mistake in a template, and stops the rendering.
+
+Text that people typed can hold a word longer than a line (a name of 200 letters, a pasted link):
+every document breaks such a word rather than letting it run off the page, where paper cuts it.
 """
 
 from __future__ import annotations
@@ -14,17 +17,29 @@ class FetchRefusedError(ValueError):
     pass
 
 
+# Below the document's own styles, which may still say otherwise for an element.
+EVERY_DOCUMENT = "body { overflow-wrap: anywhere; }"
+
+
 def html_to_pdf(html: str) -> bytes:
+    pdf: bytes = rendered(html).write_pdf()
+    return pdf
+
+
+def rendered(html: str) -> Any:
+    """The laid-out pages of ``html`` (a WeasyPrint ``Document``)."""
     # Imported here: loading Pango takes time that requests without a PDF need not pay.
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class NoFetching(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
             raise FetchRefusedError(f"documents are rendered without fetching anything ({url[:40]})")
 
+    fetcher = NoFetching(fail_on_errors=True)
     try:
-        pdf: bytes = HTML(string=html, url_fetcher=NoFetching(fail_on_errors=True), base_url="about:blank").write_pdf()
+        return HTML(string=html, url_fetcher=fetcher, base_url="about:blank").render(
+            stylesheets=[CSS(string=EVERY_DOCUMENT, url_fetcher=fetcher)]
+        )
     except FatalURLFetchingError as error:
         raise FetchRefusedError(str(error)) from None
-    return pdf
