@@ -12,6 +12,7 @@ The BSN leaves this module only as its pseudonym.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import operator
 import re
@@ -69,6 +70,10 @@ NOTED_WARNINGS = frozenset(
     {"postcode_lookalike", "postcode_elsewhere", "house_number_split", "phone_dropped", "email_dropped", "bsn_dropped"}
 )
 EARLIEST_BIRTH = date(1900, 1, 1)
+# The amended Wet gemeentelijke schuldhulpverlening, which lets creditors signal arrears to the
+# municipality, came into force on 1 January 2021 (VNG Realisatie, "Impactanalyse Wijziging Wet
+# gemeentelijke schuldhulpverlening"): no signal is older.
+EARLIEST_SIGNAL = date(2021, 1, 1)
 MAX_AMOUNT = Decimal("1000000")
 MAX_MONTHS = 240
 MAX_HOUSE_NUMBER = 99999
@@ -326,6 +331,12 @@ INVALID_DATE, IMPOSSIBLE_DATE = object(), object()
 
 
 @lru_cache(maxsize=1 << 14)
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (the month's last day where it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def _date_of(text: str) -> date | object:
     """The date a text writes, else INVALID_DATE (not written as a date) or IMPOSSIBLE_DATE (such
     as 30 February). Kept for the texts seen last: a file's dates repeat (signal dates within a
@@ -523,6 +534,13 @@ def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Pro
 
     if signal_date is not None and signal_date > today:
         row.error("signal_date", "date_out_of_range", _("Lies in the future."))
+    if signal_date is not None and signal_date < EARLIEST_SIGNAL:
+        row.error(
+            "signal_date",
+            "date_out_of_range",
+            _("Lies before %(earliest)s, when creditors began to send signals under the Wgs.")
+            % {"earliest": EARLIEST_SIGNAL.isoformat()},
+        )
     if date_of_birth is not None and not EARLIEST_BIRTH <= date_of_birth <= today:
         row.error(
             "date_of_birth",
@@ -534,6 +552,18 @@ def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Pro
             "reminder_date",
             "date_order",
             _("Lies after the signal date; a signal follows the creditor's written reminder."),
+        )
+    elif (
+        reminder_date is not None
+        and signal_date is not None
+        and signal_date >= EARLIEST_SIGNAL  # else that is the error, and the months may lie before year 1
+        and reminder_date < _months_before(signal_date, MAX_MONTHS)
+    ):
+        row.error(
+            "reminder_date",
+            "date_out_of_range",
+            _("Lies more than %(months)s months before the signal date, longer than arrears can last here.")
+            % {"months": MAX_MONTHS},
         )
     if amount is not None and amount == 0 and kind == Signal.Kind.ARREARS:
         row.error("arrears_amount", "zero_amount", _("Arrears of € 0 are no arrears."))

@@ -353,6 +353,26 @@ def test_the_import_command_prints_every_problem_and_the_receipt(creditors, tmp_
         ({"signal_date": "2026-03-21"}, "signal_date", "Lies in the future."),
         ({"date_of_birth": "1899-12-31"}, "date_of_birth", "Must lie between 1900-01-01 and today."),
         (
+            {"reminder_date": "2020-12-01", "signal_date": "2020-12-31"},
+            "signal_date",
+            "Lies before 2021-01-01, when creditors began to send signals under the Wgs.",
+        ),
+        (
+            {"reminder_date": "0001-01-01", "signal_date": "0001-01-01"},
+            "signal_date",
+            "Lies before 2021-01-01, when creditors began to send signals under the Wgs.",
+        ),
+        (
+            {"reminder_date": "0001-01-01"},
+            "reminder_date",
+            "Lies more than 240 months before the signal date, longer than arrears can last here.",
+        ),
+        (
+            {"reminder_date": "2006-03-15", "signal_date": "2026-03-16"},
+            "reminder_date",
+            "Lies more than 240 months before the signal date, longer than arrears can last here.",
+        ),
+        (
             {"reminder_date": "2026-03-17"},
             "reminder_date",
             "Lies after the signal date; a signal follows the creditor's written reminder.",
