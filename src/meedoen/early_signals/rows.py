@@ -330,13 +330,13 @@ class _Row:
 INVALID_DATE, IMPOSSIBLE_DATE = object(), object()
 
 
-@lru_cache(maxsize=1 << 14)
 def _months_before(day: date, months: int) -> date:
     """The same day ``months`` months earlier (the month's last day where it is shorter)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+@lru_cache(maxsize=1 << 14)
 def _date_of(text: str) -> date | object:
     """The date a text writes, else INVALID_DATE (not written as a date) or IMPOSSIBLE_DATE (such
     as 30 February). Kept for the texts seen last: a file's dates repeat (signal dates within a

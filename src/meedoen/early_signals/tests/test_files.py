@@ -15,6 +15,7 @@ from meedoen.areas.models import Area, PostcodeArea
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import formats
 from meedoen.early_signals.models import Case, Delivery, Signal
+from meedoen.early_signals.rows import _months_before
 from meedoen.early_signals.tests.factories import (
     codes_of,
     csv_bytes,
@@ -436,6 +437,35 @@ def test_a_wrong_value_refuses_its_row_with_the_field_and_why(creditors, fields,
     assert [row.outcome for row in answer.rows] == ["accepted", "refused"]
     assert list(Signal.objects.values_list("creditor_reference", flat=True)) == ["WS-GOOD"]
     assert stored() == {"signals": 1, "cases": 1, "in_log": 1, "audit_signals": 1}
+
+
+@pytest.mark.parametrize(
+    ("reminder_date", "signal_date"),
+    [
+        ("2006-03-16", "2026-03-16"),  # exactly 240 months before
+        ("2004-02-29", "2024-02-29"),
+        ("2020-12-01", "2021-01-01"),  # the first day signals exist; the reminder may come before
+        ("2026-03-20", "2026-03-20"),  # today, and the reminder the same day
+    ],
+)
+def test_dates_at_the_edges_of_their_ranges_are_accepted(creditors, reminder_date, signal_date):
+    answer = deliver_rows(creditors.housing, signal_row(reminder_date=reminder_date, signal_date=signal_date))
+
+    assert problems_of(answer) == []
+    assert [row.outcome for row in answer.rows] == ["accepted"]
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "before"),
+    [
+        (date(2026, 3, 16), 240, date(2006, 3, 16)),
+        (date(2024, 2, 29), 12, date(2023, 2, 28)),  # the month's last day where it is shorter
+        (date(2026, 3, 31), 1, date(2026, 2, 28)),
+        (date(2026, 1, 15), 1, date(2025, 12, 15)),
+    ],
+)
+def test_months_before_a_day(day, months, before):
+    assert _months_before(day, months) == before
 
 
 def test_every_problem_of_a_row_is_named_at_once(creditors):
