@@ -10,6 +10,8 @@ every document breaks such a word rather than letting it run off the page, where
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -22,24 +24,38 @@ EVERY_DOCUMENT = "body { overflow-wrap: anywhere; }"
 
 
 def html_to_pdf(html: str) -> bytes:
-    pdf: bytes = rendered(html).write_pdf()
+    with _refusing_fetches():
+        # Writing fetches too: a link marked as an attachment is embedded in the PDF.
+        pdf: bytes = _render(html).write_pdf()
     return pdf
 
 
 def rendered(html: str) -> Any:
     """The laid-out pages of ``html`` (a WeasyPrint ``Document``)."""
+    with _refusing_fetches():
+        return _render(html)
+
+
+@contextmanager
+def _refusing_fetches() -> Iterator[None]:
+    from weasyprint.urls import FatalURLFetchingError
+
+    try:
+        yield
+    except FatalURLFetchingError as error:  # a BaseException: nothing else would catch it
+        raise FetchRefusedError(str(error)) from None
+
+
+def _render(html: str) -> Any:
     # Imported here: loading Pango takes time that requests without a PDF need not pay.
     from weasyprint import CSS, HTML
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+    from weasyprint.urls import URLFetcher
 
     class NoFetching(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
             raise FetchRefusedError(f"documents are rendered without fetching anything ({url[:40]})")
 
     fetcher = NoFetching(fail_on_errors=True)
-    try:
-        return HTML(string=html, url_fetcher=fetcher, base_url="about:blank").render(
-            stylesheets=[CSS(string=EVERY_DOCUMENT, url_fetcher=fetcher)]
-        )
-    except FatalURLFetchingError as error:
-        raise FetchRefusedError(str(error)) from None
+    return HTML(string=html, url_fetcher=fetcher, base_url="about:blank").render(
+        stylesheets=[CSS(string=EVERY_DOCUMENT, url_fetcher=fetcher)]
+    )

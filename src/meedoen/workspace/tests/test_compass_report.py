@@ -95,6 +95,16 @@ def test_the_report_is_for_readers_of_the_compass(client_as, report_compass, per
         assert client_as(persona).get(reverse(name, args=[report_compass.compass.pk])).status_code == status
 
 
-def test_rendering_a_document_fetches_nothing():
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<img src="http://169.254.169.254/latest/meta-data/">',
+        '<link rel="stylesheet" href="file:///etc/hostname">',
+        # Fetched while the PDF is written, not while it is laid out: an attachment.
+        '<p><a rel="attachment" href="file:///etc/hostname">x</a></p>',
+        '<link rel="attachment" href="http://169.254.169.254/latest/meta-data/">',
+    ],
+)
+def test_rendering_a_document_fetches_nothing(html):
     with pytest.raises(FetchRefusedError):
-        html_to_pdf('<img src="http://169.254.169.254/latest/meta-data/">')
+        html_to_pdf(html)
