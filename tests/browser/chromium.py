@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Response
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Response, expect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Playwright's own browser download is not used: Debian's package is what CI installs.
@@ -24,8 +24,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Short enough that a broken page fails fast, long enough for a slow CI machine.
+# Short enough that a broken page fails fast, long enough for a slow CI machine. It holds for the
+# pages' actions and, set once here, for every expect() too (whose own default is 5 seconds).
 TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
