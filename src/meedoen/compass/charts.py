@@ -12,7 +12,7 @@ from typing import TypeGuard
 
 from django.utils.formats import number_format
 
-from meedoen.compass.suppression import LARGEST_VALUE, Figure
+from meedoen.compass.suppression import Figure, within_range
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Chart:
 def _drawn(value: float | None) -> TypeGuard[float]:
     """A value the chart can place: the compass takes none beyond ``LARGEST_VALUE`` (one stored
     before it did is left out, like an unknown figure, rather than breaking the scale)."""
-    return value is not None and math.isfinite(value) and abs(value) <= LARGEST_VALUE
+    return value is not None and within_range(value)
 
 
 def _nice_step(span: float, ticks: int) -> float:

@@ -4,7 +4,6 @@ the problems only the database can tell (unknown areas and indicators, mixed uni
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from meedoen.areas.cbs import CODE
-from meedoen.compass.suppression import LARGEST_VALUE
+from meedoen.compass.suppression import LARGEST_VALUE, OutOfRangeError, in_range
 from meedoen.core.tables import TableError, read_table
 
 MAX_ROWS = 500_000
@@ -55,13 +54,9 @@ def period_granularity(period: str) -> str:
     return "quarter" if "Q" in period else "month"
 
 
-class TooLargeError(ValueError):
-    """A number larger, either way, than the compass takes (``LARGEST_VALUE``)."""
-
-
 def parse_number(raw: Any) -> float:
     """A number as people type it: ``12``, ``12.5``, ``12,5``, ``1.234,5``. Raises ValueError, or
-    TooLargeError for a number beyond ``LARGEST_VALUE`` either way."""
+    OutOfRangeError for a number beyond ``LARGEST_VALUE`` either way."""
     if isinstance(raw, bool):
         raise ValueError
     if isinstance(raw, int | float):
@@ -77,11 +72,7 @@ def parse_number(raw: Any) -> float:
         if not text.isascii() or "_" in text:
             raise ValueError  # Python's float() also reads "1_000" and other scripts' digits
         value = float(text)
-    if not math.isfinite(value):
-        raise ValueError
-    if abs(value) > LARGEST_VALUE:
-        raise TooLargeError
-    return value
+    return in_range(value)
 
 
 def read_figures(content: bytes) -> tuple[list[FigureRow], list[Problem]]:
@@ -136,7 +127,7 @@ def read_figures(content: bytes) -> tuple[list[FigureRow], list[Problem]]:
         value = 0.0
         try:
             value = parse_number(raw_value)
-        except TooLargeError:
+        except OutOfRangeError:
             problems.append(
                 Problem(
                     number,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meedoen.areas.cbs import CODE, CbsFileError, column_stem
-from meedoen.compass.suppression import LARGEST_VALUE
+from meedoen.compass.suppression import LARGEST_VALUE, OutOfRangeError, in_range
 from meedoen.core.numbers import whole_number
 
 NUMERIC_TYPES = frozenset({"Long", "Integer", "Short", "Double", "Float", "Decimal"})
@@ -252,9 +251,7 @@ def number(value: Any) -> float | None:
         if not text.isascii() or "_" in text:
             raise ValueError("not a number")  # Python's float() also reads "1_000" and other scripts' digits
         result = float(text)
-    if not math.isfinite(result) or abs(result) > LARGEST_VALUE:
-        raise ValueError("not a finite number within the compass's range")
-    return result
+    return in_range(result)
 
 
 @dataclass
@@ -298,10 +295,11 @@ def parse_values(rows: Iterable[tuple[str, Mapping[str, Any]]], columns: Metadat
                 continue
             try:
                 value = number(raw)
+            except OutOfRangeError:
+                problems.append(f"{code}.{key}: {raw!r} lies beyond {LARGEST_VALUE:,.0f} either way")
+                continue
             except ValueError:
-                problems.append(
-                    f"{code}.{key}: expected a number of at most {LARGEST_VALUE:,.0f} either way, got {raw!r}"
-                )
+                problems.append(f"{code}.{key}: expected a number, got {raw!r}")
                 continue
             if value is None:
                 continue

@@ -18,14 +18,18 @@ from meedoen.core.small_counts import HIDDEN, HIDDEN_TEXT, SMALL, SMALL_COUNT, S
 __all__ = [
     "HIDDEN",
     "HIDDEN_TEXT",
+    "LARGEST_VALUE",
     "SMALL",
     "SMALL_COUNT",
     "SMALL_TEXT",
     "UNKNOWN",
     "Figure",
+    "OutOfRangeError",
     "count_figure",
     "figure",
+    "in_range",
     "ratio_figure",
+    "within_range",
 ]
 
 Figure = Shown
@@ -35,6 +39,25 @@ LARGEST_VALUE = 1e12
 """The largest size, either way, of a figure the compass takes or works out: far above any honest
 count or amount, so a typo of ten extra digits is refused, not stored, and every figure worked
 out from figures (a difference, a scale, a ratio) stays a finite number."""
+
+
+class OutOfRangeError(ValueError):
+    """A finite number beyond ``LARGEST_VALUE`` either way."""
+
+
+def within_range(value: float) -> bool:
+    """Whether the compass takes ``value``: finite, and at most ``LARGEST_VALUE`` either way."""
+    return math.isfinite(value) and abs(value) <= LARGEST_VALUE
+
+
+def in_range(value: float) -> float:
+    """``value`` if the compass takes it; raises ValueError for a value that is not finite (not a
+    number at all) and OutOfRangeError for one beyond ``LARGEST_VALUE``."""
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    if abs(value) > LARGEST_VALUE:
+        raise OutOfRangeError(f"beyond {LARGEST_VALUE:,.0f} either way")
+    return value
 
 
 def count_figure(value: float | None) -> Figure:
@@ -64,4 +87,4 @@ def ratio_figure(
         return UNKNOWN
     value = numerator / denominator * factor
     # A tiny denominator makes a ratio no one can read, or one too large for a float.
-    return Figure(value) if math.isfinite(value) and abs(value) <= LARGEST_VALUE else UNKNOWN
+    return Figure(value) if within_range(value) else UNKNOWN

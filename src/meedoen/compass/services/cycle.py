@@ -9,7 +9,6 @@ sends it back; only approved values count in any figure.
 from __future__ import annotations
 
 import calendar
-import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -35,7 +34,7 @@ from meedoen.compass.models import (
     TurnTheCurve,
 )
 from meedoen.compass.selectors.cycle import EDITORS, REPORTERS, REVIEWERS
-from meedoen.compass.suppression import LARGEST_VALUE
+from meedoen.compass.suppression import within_range
 from meedoen.core.access import Actor, require_role
 from meedoen.core.audit import record_change
 from meedoen.core.indicators import operational_indicator
@@ -244,7 +243,7 @@ def result_indicator_save(
         raise ValidationError({"operational_code": _("There is no operational indicator %(code)s.") % {"code": code}})
     for name in ("baseline_value", "target_value"):
         value = wanted.get(name)
-        if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > LARGEST_VALUE:
+        if not isinstance(value, int | float) or not within_range(value):
             raise ValidationError({name: _("Enter a number.")})
     indicator = indicator or ResultIndicator(result=result)
     _save_fields(
@@ -264,7 +263,7 @@ def turn_the_curve_save(
     _require_editor(actor, municipality_id)
     wanted = _only(fields, TURN_THE_CURVE_FIELDS)
     forecast = wanted.get("forecast_value")
-    if forecast is not None and (not math.isfinite(forecast) or abs(forecast) > LARGEST_VALUE):
+    if forecast is not None and not within_range(forecast):
         raise ValidationError({"forecast_value": _("Enter a number.")})
     chosen = list(partners)
     working_here = set(
@@ -458,7 +457,7 @@ def period_reopen(*, actor: Actor, period: ReportingPeriod, reason: str) -> Repo
 
 
 def _check_value(measure: PerformanceMeasure, value: float, base: int | None) -> None:
-    if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
+    if not within_range(value):
         raise ValidationError({"value": _("Enter a number.")})
     if measure.is_count and (value < 0 or value != int(value)):
         raise ValidationError({"value": _("Enter a whole number of 0 or more.")})

@@ -139,7 +139,7 @@ def test_a_bad_file_reports_every_problem_and_imports_nothing(columns):
     with pytest.raises(KwbFileError) as caught:
         kwb(columns, rows)
     problems = "\n".join(caught.value.problems)
-    assert "GM0867.AantalInwoners_5: expected a number of at most 1,000,000,000,000 either way, got 'veel'" in problems
+    assert "GM0867.AantalInwoners_5: expected a number, got 'veel'" in problems
     assert "column Onbekend_99: not in the CBS metadata" in problems
     assert "XX0001: not a CBS area code" in problems
     assert "WK086700.Woningvoorraad_35" in problems
@@ -441,5 +441,5 @@ def test_a_figure_beyond_the_compass_range_is_refused_with_its_reason(world, own
 
 
 def test_a_cbs_figure_beyond_the_compass_range_is_refused(columns):
-    with pytest.raises(KwbFileError, match="at most 1,000,000,000,000 either way"):
+    with pytest.raises(KwbFileError, match="lies beyond 1,000,000,000,000 either way"):
         kwb(columns, {"GM0867": {"AantalInwoners_5": 1e308}})

@@ -286,7 +286,7 @@ def test_the_indicator_page_can_table_neighbourhoods(client_as, figures, world):
     assert "Districts in 2024" in in_english(client_as("ww_policy")).get(url).text
 
 
-# --- figures at the edge of what a float holds --------------------------------------------------------
+# --- figures at the edges of the compass's range -----------------------------------------------------
 
 
 @pytest.fixture
@@ -317,9 +317,15 @@ def amounts(world):
     return actor, numerator, ratio
 
 
-def test_a_ratio_too_large_for_a_float_is_unknown_in_the_page_the_export_and_the_api(client_as, world, amounts):
+def test_a_ratio_beyond_the_compass_range_is_unknown_in_the_page_the_export_and_the_api(client_as, world, amounts):
     actor, _numerator, ratio = amounts
-    content = b"gebied;periode;indicator;waarde\nGM0867;2024;saldo;1000000000000\nGM0867;2024;noemer;0,000000000001\n"
+    content = (
+        b"gebied;periode;indicator;waarde\n"
+        b"GM0867;2024;saldo;1000000000000\n"
+        b"GM0867;2024;noemer;0,000000000001\n"  # a ratio of 1e28: a float, but beyond the range
+        b"GM0867;2025;saldo;1000000000000\n"
+        b"GM0867;2025;noemer;1e-320\n"  # a ratio too large for a float: infinite
+    )
     figures_import(actor=actor, municipality=world.waalwijk, content=content, file_name="x.csv")
     client = in_english(client_as("ww_policy"))
 
@@ -328,7 +334,10 @@ def test_a_ratio_too_large_for_a_float_is_unknown_in_the_page_the_export_and_the
     assert "inf" not in exported and "e+" not in exported
     body = client.get(f"/api/v1/local-picture/GM0867/indicators/{ratio.pk}/figures/").json()
     municipality = next(area for area in body["areas"] if area["code"] == "GM0867")
-    assert municipality["figures"] == [{"period": "2024", "value": None, "hidden": False}]
+    assert municipality["figures"] == [
+        {"period": "2024", "value": None, "hidden": False},
+        {"period": "2025", "value": None, "hidden": False},
+    ]
 
 
 def test_a_negative_amount_leaves_in_the_export_as_a_number(client_as, world, amounts):
