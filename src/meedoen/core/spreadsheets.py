@@ -9,8 +9,8 @@ Our files separate cells with ``,``. A spreadsheet with Dutch settings splits a 
 instead, so what follows a ``;`` inside a cell becomes a cell of its own there: a formula start
 after a ``;`` is neutralised the same way. Spaces before it do not stop a spreadsheet either.
 
-A plain number (``-1250.5``, as Python writes a number) is a number, not a formula, and stays as
-it is, so a spreadsheet can add it up.
+A plain number (``-1250.5``, ``-5e-05``: as Python writes a number) is a number, not a formula, and
+stays as it is, so a spreadsheet can add it up.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import re
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Where Dutch spreadsheets start a new cell, besides the start of the line.
 CELL_BREAK = ";"
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def formula_start(text: str) -> str | None:
     """The character with which a spreadsheet would run (a part of) ``text`` as a formula, or
     None: at the start, or after a ``;``, spaces before it not counted."""
-    for part in text.split(CELL_BREAK) if CELL_BREAK in text else (text,):
+    for part in text.split(CELL_BREAK):
         if _runs(part):
             return part.lstrip(" ")[0]
     return None
