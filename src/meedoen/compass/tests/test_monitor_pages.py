@@ -40,6 +40,17 @@ def in_english(client):
     return client
 
 
+def _defining(world):
+    """A policy officer of Waalwijk, and what every indicator of theirs is defined with."""
+    actor = Actor(
+        user_id=None,
+        label="t",
+        grants=frozenset({Grant(world.waalwijk.pk, 1, Role.POLICY_OFFICER)}),
+        second_factor=True,
+    )
+    return actor, {"actor": actor, "municipality": world.waalwijk, "definition": "", "source": "Team schulden"}
+
+
 @pytest.fixture
 def figures(world):
     """CBS inhabitants for Waalwijk, two of its districts and the Netherlands; own registrations
@@ -56,13 +67,7 @@ def figures(world):
     indicators_import_cbs_kwb(
         actor=system, content=json.dumps(kwb).encode(), file_name="kwb.json", columns=COLUMNS, period="2024"
     )
-    actor = Actor(
-        user_id=None,
-        label="t",
-        grants=frozenset({Grant(world.waalwijk.pk, 1, Role.POLICY_OFFICER)}),
-        second_factor=True,
-    )
-    common = {"actor": actor, "municipality": world.waalwijk, "definition": "", "source": "Team schulden"}
+    actor, common = _defining(world)
     registrations = indicator_define(
         code="aanmeldingen", name="Aanmeldingen", unit="aantal", kind="aantal", polarity="neutraal", **common
     )
@@ -292,13 +297,7 @@ def test_the_indicator_page_can_table_neighbourhoods(client_as, figures, world):
 @pytest.fixture
 def amounts(world):
     """Two own amounts of Waalwijk and their ratio (per 10,000), for figures at the edges."""
-    actor = Actor(
-        user_id=None,
-        label="t",
-        grants=frozenset({Grant(world.waalwijk.pk, 1, Role.POLICY_OFFICER)}),
-        second_factor=True,
-    )
-    common = {"actor": actor, "municipality": world.waalwijk, "definition": "", "source": "Team schulden"}
+    actor, common = _defining(world)
     numerator, denominator = (
         indicator_define(code=code, name=code, unit="euro", kind="bedrag", polarity="neutraal", decimals=2, **common)
         for code in ("saldo", "noemer")
