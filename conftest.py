@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, settings
 
 from meedoen.accounts.models import User
 from meedoen.accounts.tests.factories import TOTPDeviceFactory, UserFactory
@@ -20,6 +21,11 @@ from meedoen.core import audit_guard
 from meedoen.core.access import Role
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.tests.factories import MembershipFactory, MunicipalityFactory, OrganisationFactory
+
+# The suite asserts no timings (docs/benchmarks.md holds them). Hypothesis's deadline per example
+# and its check for slow data generation are timings too, and fail a correct test on a busy machine.
+settings.register_profile("meedoen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("meedoen")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -606,7 +606,7 @@ def test_references_with_quotes_backslashes_and_separators_are_looked_up_as_they
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="issue 5: the text form of an array is PostgreSQL's")
 @given(values=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 def test_a_list_in_the_text_form_of_an_array_reads_back_as_the_same_list(values):
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[]", [services._array_literal(values)])

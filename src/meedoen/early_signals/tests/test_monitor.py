@@ -526,7 +526,7 @@ def known(shown: small_counts.Shown) -> bool:
     return not shown.hidden and shown.value is not None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(tallies_drawn())
 def test_no_shown_figure_rests_on_a_count_below_10(drawn: Tally):
     figures = figures_of(drawn, population=5000, months=1)

@@ -60,13 +60,13 @@ def _fits(item: SignalInput) -> None:
     assert item.arrears_amount == item.arrears_amount.quantize(Decimal("0.01"))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(field=st.sampled_from(COLUMN_NAMES), value=ANY_VALUE)
 def test_any_value_in_any_field_is_answered_never_raised(field, value):
     _answered({**signal_row(), field: value})
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(values=st.fixed_dictionaries({name: ANY_VALUE for name in COLUMN_NAMES}))
 def test_a_row_of_anything_is_answered_never_raised(values):
     _answered(values)
@@ -81,7 +81,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(content=st.binary(max_size=2000) | st.text(max_size=2000).map(lambda text: text.encode("utf-8", "replace")))
 def test_any_bytes_as_a_file_are_read_or_refused_never_raised(content):
     parsed = formats.read_file(content, format_version=formats.FORMAT_VERSION)
@@ -91,7 +91,7 @@ def test_any_bytes_as_a_file_are_read_or_refused_never_raised(content):
         _answer_of(raw)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     batch=st.fixed_dictionaries(
         {

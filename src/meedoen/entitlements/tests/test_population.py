@@ -151,7 +151,7 @@ def test_the_estimate_counts_every_running_scheme_per_district_and_is_kept_for_t
     assert estimate_eligible(RULES, WAALWIJK, Assumptions(), ON) is estimate
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     factor=st.floats(min_value=1.0, max_value=3.0),

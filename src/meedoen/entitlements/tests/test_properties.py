@@ -56,13 +56,13 @@ def assert_never_better(
             assert amounts[1] <= amounts[0] + 0.01, f"{code}: amount rose from {amounts[0]} to {amounts[1]}"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(household=households(), more=st.integers(min_value=1, max_value=5_000))
 def test_more_income_never_makes_a_household_eligible_for_more(household, more):
     assert_never_better(household, replace(household, applicant_income=household.applicant_income + more))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(household=households(), more=st.integers(min_value=1, max_value=5_000))
 def test_more_income_of_the_partner_never_makes_a_household_eligible_for_more(household, more):
     if not household.has_partner:
@@ -78,7 +78,7 @@ LIVING_MONEY_SCHEMES = frozenset(
 )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(household=households(), more=st.integers(min_value=1, max_value=200_000))
 def test_more_savings_never_make_a_household_eligible_for_more(household, more):
     after = replace(household, savings=household.savings + more)

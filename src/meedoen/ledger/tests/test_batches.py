@@ -27,7 +27,7 @@ def items(count: int) -> list[bytes]:
     ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.integers(min_value=1, max_value=300))
 def test_the_root_is_the_rfc_9162_tree_hash_and_every_item_has_a_path_to_it(count):
     leaves = items(count)

@@ -331,7 +331,7 @@ def _assert_consistency_refused_when_tampered(
 # --- Larger trees ------------------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(data=st.data(), size=st.integers(min_value=65, max_value=len(LEAVES)))
 def test_proofs_in_larger_trees(data: st.DataObject, size: int) -> None:
     index = data.draw(st.integers(min_value=0, max_value=size - 1), label="index")
@@ -369,7 +369,7 @@ def periodic_reader(size: int) -> Callable[[int, int], bytes]:
     return read
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(data=st.data(), size=st.integers(min_value=1, max_value=(1 << 62)))
 def test_proofs_in_huge_trees(data: st.DataObject, size: int) -> None:
     index = data.draw(st.integers(min_value=0, max_value=size - 1), label="index")
@@ -399,7 +399,7 @@ def test_appending_one_by_one_stores_every_complete_subtree() -> None:
     assert store == full_store(300)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(start=st.integers(min_value=0, max_value=600), count=st.integers(min_value=0, max_value=300))
 def test_appending_a_batch_equals_appending_one_by_one(start: int, count: int) -> None:
     existing = full_store(start)

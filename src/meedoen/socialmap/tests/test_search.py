@@ -144,7 +144,7 @@ def test_hostile_or_odd_queries_do_not_break_the_search(world, social_map, hosti
     assert len(found.words) <= 12
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text())
 def test_query_words_are_plain_lowercase_words(text):
     for word in query_words(text):
