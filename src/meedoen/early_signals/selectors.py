@@ -34,6 +34,9 @@ from meedoen.early_signals.models import (
 from meedoen.ledger.selectors import BatchItemProof, batch_item
 from meedoen.organisations.models import Organisation
 
+CASE_PURPOSE = "early signalling: offer of help"
+"""Why the team opens a case (the purpose of the read it records)."""
+
 PERSONAL_FIELDS = (
     "initials",
     "given_name",

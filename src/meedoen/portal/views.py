@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from meedoen.core.access import actor_of
+from meedoen.core.models import AuditEvent
 from meedoen.core.selectors import reads_of_my_data
-from meedoen.organisations.models import Municipality
+from meedoen.early_signals import reads
+from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.selectors import municipality_by_slug, public_municipalities
 from meedoen.portal import check_views
 from meedoen.portal.forms import HelpSearchForm
@@ -84,10 +89,45 @@ def entitlements(request: HttpRequest, slug: str) -> HttpResponse:
     return check_views.start(request, _municipality(slug))
 
 
+@dataclass(frozen=True)
+class ReadShown:
+    """A read of the resident's data as "Mijn gegevens" shows it: when, who, why and what."""
+
+    when: datetime
+    who: str
+    why: str
+    what: str
+
+
+def _reads_shown(events: list[AuditEvent]) -> list[ReadShown]:
+    """Who is the organisation that read, else the municipality; why and what in words."""
+    organisations = dict(
+        Organisation.objects.filter(pk__in={e.organisation_id for e in events}).values_list("pk", "name")
+    )
+    municipalities = dict(
+        Municipality.objects.filter(pk__in={e.municipality_id for e in events}).values_list("pk", "name")
+    )
+
+    def who(event: AuditEvent) -> str:
+        if event.organisation_id in organisations:
+            return organisations[event.organisation_id]
+        return municipalities.get(event.municipality_id, "") if event.municipality_id is not None else ""
+
+    return [
+        ReadShown(
+            when=event.created_at,
+            who=who(event),
+            why=reads.purpose_shown(event.reason),
+            what=reads.fields_shown(list(event.details.get("fields", []))),
+        )
+        for event in events
+    ]
+
+
 def my_data(request: HttpRequest, slug: str) -> HttpResponse:
     municipality = _municipality(slug)
     actor = actor_of(request)
-    reads = reads_of_my_data(actor=actor)[:200] if actor.is_resident else []
+    reads = _reads_shown(list(reads_of_my_data(actor=actor)[:200])) if actor.is_resident else []
     return render(
         request,
         "portal/my_data.html",

@@ -27,6 +27,7 @@ from meedoen.core.numbers import whole_number
 from meedoen.early_signals import letters, services
 from meedoen.early_signals.models import Case, ContactAttempt, Signal
 from meedoen.early_signals.selectors import (
+    CASE_PURPOSE,
     NO_DISTRICT,
     TRAY_PAGE_SIZE,
     CaseDetail,
@@ -56,7 +57,6 @@ from meedoen.workspace.form_handling import Saved, saved_or_shown
 from meedoen.workspace.views import _page
 
 # Recorded with every opening of a case page, and shown to the resident under "My data".
-CASE_PURPOSE = "early signalling: offer of help"
 TRAY, DISTRICT, PAGE = "bak", "wijk", "pagina"
 CASES_PER_PAGE = TRAY_PAGE_SIZE
 

@@ -112,6 +112,39 @@ def test_my_data_shows_a_resident_who_looked_at_their_data_and_nobody_elses(clie
 
 
 @pytest.mark.django_db
+def test_my_data_says_who_why_and_what_in_plain_dutch(client_as, personas, world):
+    from meedoen.core.access import Actor
+    from meedoen.core.audit import record_read
+    from meedoen.early_signals.feedback import DISCLOSED_FIELDS
+    from meedoen.early_signals.feedback import PURPOSE as FEEDBACK_PURPOSE
+    from meedoen.early_signals.selectors import CASE_PURPOSE, PERSONAL_FIELDS
+
+    staff = Actor(user_id=personas["ww_caseworker"].pk, label="ww-vroegsignalering", second_factor=True)
+    mine = personas["resident"].resident_ref
+    common = {"actor": staff, "subject_ref": mine, "municipality_id": world.waalwijk.pk}
+    record_read(purpose=CASE_PURPOSE, fields=PERSONAL_FIELDS, organisation_id=world.ww_team.pk, **common)
+    record_read(purpose=FEEDBACK_PURPOSE, fields=DISCLOSED_FIELDS, **common)
+
+    html = client_as("resident").get("/gemeente/waalwijk/mijn-gegevens/").content.decode()
+
+    assert "Om je hulp aan te bieden bij geldzorgen" in html
+    assert "voorletters, voornaam, tussenvoegsel, achternaam, geboortedatum" in html
+    assert "Om de organisatie die je achterstand meldde te laten weten of je hulp kreeg" in html
+    assert "hoe ver je dossier is, of je hulp wilde" in html
+    assert world.ww_team.name in html and world.waalwijk.name in html  # who: the organisation, else the municipality
+    for recorded in (CASE_PURPOSE, FEEDBACK_PURPOSE, "date_of_birth", "case_status", "ww-vroegsignalering"):
+        assert recorded not in html
+
+
+def test_every_field_that_early_signalling_reads_has_words_for_residents():
+    from meedoen.early_signals import reads
+    from meedoen.early_signals.feedback import DISCLOSED_FIELDS
+    from meedoen.early_signals.selectors import PERSONAL_FIELDS
+
+    assert set(PERSONAL_FIELDS) | set(DISCLOSED_FIELDS) <= set(reads.FIELDS)
+
+
+@pytest.mark.django_db
 def test_the_browser_language_does_not_override_dutch(client, world):
     html = client.get("/gemeente/waalwijk/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="nl"' in html

@@ -37,7 +37,7 @@ from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, s
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
 from meedoen.workspace import early_signals_views
-from meedoen.workspace.early_signals_views import CASE_PURPOSE
+from meedoen.early_signals.selectors import CASE_PURPOSE
 from meedoen.workspace.navigation import modules_for
 
 pytestmark = pytest.mark.django_db
