@@ -61,6 +61,13 @@ def test_filters_narrow_the_list(client, social_map):
     assert ">Voedselpakket<" not in html
 
 
+def test_a_search_without_results_says_so_and_what_to_do_next(client, social_map):
+    html = client.get("/gemeente/waalwijk/hulp/", {"q": "zeilboot"}).content.decode()
+    assert "Niets gevonden" in html
+    assert "Probeer andere woorden" in html
+    assert "Hulp gevonden: 0" not in html
+
+
 def test_the_own_district_is_marked(client, social_map):
     html = client.get("/gemeente/waalwijk/hulp/", {"wijk": social_map.code}).content.decode()
     assert "In jouw wijk" in html
