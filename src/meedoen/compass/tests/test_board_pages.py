@@ -390,8 +390,13 @@ def test_posting_with_htmx_answers_with_a_fresh_form(session):
 
 def test_a_note_needs_the_csrf_token(session):
     client = Client(enforce_csrf_checks=True)
-    assert client.post(participate_url(session), {"text": "idee"}).status_code == 403
+    response = client.post(participate_url(session), {"text": "idee"})
+    assert response.status_code == 403
     assert not BoardNote.objects.exists()
+    # In plain words, without the technical reason of Django's own page ("CSRF-verificatie mislukt").
+    html = response.content.decode()
+    assert "De pagina was te oud. Ga terug, laad de pagina opnieuw" in html
+    assert "CSRF" not in html
 
 
 @pytest.mark.parametrize(
