@@ -42,6 +42,10 @@ class JoinForm(forms.Form):
         label=gettext_lazy("Code"),
         help_text=gettext_lazy("The 6 letters and numbers on the screen or on paper."),
         max_length=20,
+        error_messages={
+            "required": gettext_lazy("Type the code of 6 letters and numbers."),
+            "max_length": gettext_lazy("A code has 6 letters and numbers."),
+        },
         widget=forms.TextInput(
             attrs={
                 "class": f"{TEXTBOX} meedoen-board-code-input",
@@ -61,6 +65,12 @@ class NoteForm(forms.Form):
         label=gettext_lazy("Your note"),
         help_text=gettext_lazy("One idea per note. At most 280 characters."),
         max_length=NOTE_MAX_LENGTH,
+        error_messages={
+            "required": gettext_lazy("Write your note."),
+            "max_length": gettext_lazy(
+                "Your note is too long. Use at most %(limit_value)s characters. Now it has %(show_value)s."
+            ),
+        },
         widget=forms.Textarea(
             attrs={
                 "class": "utrecht-textarea utrecht-textarea--html-textarea",

@@ -336,6 +336,24 @@ def test_an_unknown_code_is_refused_with_a_clear_message(typed, session):
     assert BoardNote.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("url", "data", "message"),
+    [
+        ("join", {"code": ""}, "Typ de code van 6 letters en cijfers."),
+        ("join", {"code": "x" * 21}, "Een code heeft 6 letters en cijfers."),
+        ("participate", {"text": ""}, "Schrijf je notitie."),
+        ("participate", {"text": "x" * 281}, "Je notitie is te lang. Gebruik maximaal 280 tekens. Nu zijn het er 281."),
+    ],
+)
+def test_a_participant_is_told_in_plain_dutch_what_to_fix(session, url, data, message):
+    target = reverse("portal:board-join") if url == "join" else participate_url(session)
+    response = Client().post(target, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "Dit veld is vereist" not in html and "Zorg dat deze waarde" not in html
+
+
 def test_guessing_codes_is_stopped_after_a_few_tries(session):
     client = english(Client())
     for _ in range(JOIN_FAILURE_LIMIT):
