@@ -65,7 +65,7 @@ STANDARD_BODY = "\n\n".join(
         "Wij willen graag met je praten. Samen kijken we wat je nodig hebt. "
         "Bijvoorbeeld een betalingsregeling. Of hulp bij je geldzaken.",
         "Onze hulp is gratis. Je zit nergens aan vast. Jij beslist zelf of je hulp wilt.",
-        "Wil je contact met ons opnemen vóór {reageer_voor}? {contact}",
+        "Neem vóór {reageer_voor} contact met ons op. {contact}",
         "Is de rekening al betaald, of heb je al hulp? Laat het ons dan ook even weten.",
         "Met vriendelijke groet,",
     )
@@ -87,9 +87,9 @@ STANDARD_URGENT_BODY = "\n\n".join(
         "Met vriendelijke groet,",
     )
 )
-STANDARD_SENDER = "Team vroegsignalering, gemeente {gemeente}"
+STANDARD_SENDER = "Team hulp bij geldzorgen, gemeente {gemeente}"
 # Said where the text asks for {contact} while the municipality has not said how to reach the team.
-STANDARD_CONTACT = "Dat kan bij de gemeente {gemeente}."
+STANDARD_CONTACT = "Bel of mail de gemeente {gemeente}, of kom langs bij het gemeentehuis."
 
 MONTHS = (
     "januari",

@@ -95,8 +95,8 @@ def test_the_standard_text_is_plain_dutch_and_says_what_who_and_by_when(world):
     assert "gratis" in words and "nergens aan vast" in words
     assert "vóór 3 april 2026" in words
     # Without a way of contact set, the letter names the municipality.
-    assert "Dat kan bij de gemeente Waalwijk." in words
-    assert letter.sender == "Team vroegsignalering, gemeente Waalwijk"
+    assert "Bel of mail de gemeente Waalwijk, of kom langs bij het gemeentehuis." in words
+    assert letter.sender == "Team hulp bij geldzorgen, gemeente Waalwijk"
     assert "{" not in words and "}" not in words
     assert_short_sentences(words)
 
@@ -116,8 +116,8 @@ def test_the_letter_when_the_situation_threatens_says_it_is_urgent_and_asks_for_
     assert "Woonstichting Langstraat heeft ook laten weten dat dit snel grote gevolgen kan hebben." in words
     assert "Neem zo snel mogelijk contact met ons op. Het liefst vóór 13 april 2026." in words
     assert "gratis" in words and "nergens aan vast" in words
-    assert "Dat kan bij de gemeente Waalwijk." in words
-    assert letter.sender == "Team vroegsignalering, gemeente Waalwijk"
+    assert "Bel of mail de gemeente Waalwijk, of kom langs bij het gemeentehuis." in words
+    assert letter.sender == "Team hulp bij geldzorgen, gemeente Waalwijk"
     assert "{" not in words and "}" not in words
     assert_short_sentences(words)
     # The letter for arrears, on the same day, gives two weeks.
