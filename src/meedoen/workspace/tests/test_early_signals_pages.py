@@ -32,12 +32,12 @@ from meedoen.early_signals.models import (
     MunicipalitySettings,
     Signal,
 )
+from meedoen.early_signals.selectors import CASE_PURPOSE
 from meedoen.early_signals.services import letter_template_set
 from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, signal_row
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
 from meedoen.workspace import early_signals_views
-from meedoen.early_signals.selectors import CASE_PURPOSE
 from meedoen.workspace.navigation import modules_for
 
 pytestmark = pytest.mark.django_db
