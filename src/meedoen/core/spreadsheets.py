@@ -37,8 +37,6 @@ def safe_cell(value: object) -> str:
     formula start, at the beginning or after a ``;``, gets a ``'`` before it. None is an empty
     cell."""
     text = "" if value is None else str(value)
-    if formula_start(text) is None:
-        return text
     return CELL_BREAK.join("'" + part if _runs(part) else part for part in text.split(CELL_BREAK))
 
 

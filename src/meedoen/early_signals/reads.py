@@ -46,6 +46,6 @@ def purpose_shown(purpose: str) -> str:
 
 def fields_shown(fields: list[str]) -> str:
     """Which data, in words for the resident, in the order of the form they were read from."""
-    order = list(FIELDS)
-    known = sorted((name for name in fields if name in FIELDS), key=order.index)
-    return ", ".join([*(str(FIELDS[name]) for name in known), *(name for name in fields if name not in FIELDS)])
+    read = set(fields)
+    worded = [str(label) for name, label in FIELDS.items() if name in read]
+    return ", ".join([*worded, *(name for name in fields if name not in FIELDS)])
