@@ -548,6 +548,24 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def server_cpu() -> float | None:
+    """The CPU seconds PostgreSQL's processes on this machine have used so far, including those of
+    its connections that have ended (the server process adds them up as it reaps them); None when
+    the server's processes cannot be read here (a server elsewhere, or no /proc)."""
+    ticks, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while being read
+        if text[text.index("(") + 1 : text.rindex(")")] != "postgres":
+            continue
+        # After the name: state, ppid, ..., utime (12th), stime, cutime, cstime (proc(5)).
+        utime, stime, cutime, cstime = (int(value) for value in text[text.rindex(")") + 2 :].split()[11:15])
+        ticks, found = ticks + utime + stime + cutime + cstime, True
+    return ticks / os.sysconf("SC_CLK_TCK") if found else None
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -557,6 +575,7 @@ class Step:
     grown_mib: float
     main_cpu: float = 0.0  # seconds of CPU of the process's main thread
     other_cpu: float = 0.0  # of its other threads (the shared log's signing helper, the intake's reading helper)
+    server_cpu: float | None = None  # of PostgreSQL's processes, when they run on this machine
 
     @property
     def rate(self) -> float:
@@ -566,12 +585,15 @@ class Step:
 def timed(name: str, rows: int, work: Callable[[], object]) -> Step:
     gc.collect()
     before = _rss_mib()
+    server = server_cpu()
     started, main, process = time.perf_counter(), time.thread_time(), time.process_time()
     work()
     seconds = time.perf_counter() - started
     main, process = time.thread_time() - main, time.process_time() - process
+    server_after = server_cpu()
     after = _rss_mib()
-    return Step(name, rows, seconds, after, after - before, main, process - main)
+    used = server_after - server if server is not None and server_after is not None else None
+    return Step(name, rows, seconds, after, after - before, main, process - main, used)
 
 
 def fresh_database(name: str) -> None:
@@ -782,14 +804,15 @@ STORED = ("early_signals_case", "early_signals_signal", "core_auditevent", "ledg
 FLOOR_CHUNK = 500  # rows per transaction, as the intake commits them
 
 
-def copy_stored_again() -> float:
+def copy_stored_again() -> tuple[float, float | None]:
     """The database's floor of the intake: the very rows it stored (cases, signals, audit records,
     log entries) written again with a bare binary COPY into tables defined like them (the same
     columns, checks, indexes and foreign keys), in transactions of FLOOR_CHUNK rows, as the
-    intake commits them. Only the writing is timed; returns its seconds."""
+    intake commits them. Only the writing is timed; returns its seconds and PostgreSQL's CPU
+    seconds for it (None when they cannot be read here)."""
     from django.db import connection, transaction
 
-    taken = 0.0
+    taken, server, readable = 0.0, 0.0, server_cpu() is not None
     with connection.cursor() as cursor:
         for table in STORED:
             cursor.execute(
@@ -813,11 +836,15 @@ def copy_stored_again() -> float:
                 with cursor.copy(query) as copy:
                     for block in copy:
                         rows += block
+                server_before = server_cpu()
                 started = time.perf_counter()
                 with transaction.atomic(), cursor.copy(f"COPY bench_like_{table} FROM STDIN (FORMAT BINARY)") as copy:
                     copy.write(rows)
                 taken += time.perf_counter() - started
-    return taken
+                server_after = server_cpu()
+                if server_before is not None and server_after is not None:
+                    server += server_after - server_before
+    return taken, server if readable else None
 
 
 def sequence_all() -> None:
@@ -865,13 +892,14 @@ def _print_steps(title: str, steps: Sequence[Step]) -> None:
         print(title)
     print(
         f"  {'what':<50} {'rows':>10} {'seconds':>8} {'rows/s':>8} {'µs/row':>7} {'RSS MiB':>7} {'+MiB':>5}"
-        f" {'CPU main':>8} {'helper':>6}"
+        f" {'CPU main':>8} {'helper':>6} {'CPU db':>7}"
     )
     for step in steps:
         print(
             f"  {step.name:<50} {step.rows:>10,} {step.seconds:>8.2f} {step.rate:>8,.0f}"
             f" {step.seconds / step.rows * 1e6:>7.1f} {step.rss_mib:>7.0f} {step.grown_mib:>5.0f}"
             f" {step.main_cpu:>8.2f} {step.other_cpu:>6.2f}"
+            f" {'' if step.server_cpu is None else f'{step.server_cpu:.2f}':>7}"
         )
 
 
@@ -934,8 +962,15 @@ def _run_intake(rows: int, files: Sequence[DeliveryFile], streams: int, floor: S
             )
             intake = replace(intake, main_cpu=used[0], other_cpu=0.0)
     sequenced = timed("shared log: sequencing (the task worker's share)", rows, sequence_all)
-    stored_again = copy_stored_again()
-    like_floor = Step("floor: bare COPY of the stored rows, like tables", rows, stored_again, _rss_mib(), 0.0)
+    stored_again, stored_again_server = copy_stored_again()
+    like_floor = Step(
+        "floor: bare COPY of the stored rows, like tables",
+        rows,
+        stored_again,
+        _rss_mib(),
+        0.0,
+        server_cpu=stored_again_server,
+    )
     both = Step(
         "intake and sequencing together",
         rows,
@@ -944,6 +979,7 @@ def _run_intake(rows: int, files: Sequence[DeliveryFile], streams: int, floor: S
         max(intake.grown_mib, 0) + max(sequenced.grown_mib, 0),
         intake.main_cpu + sequenced.main_cpu,
         intake.other_cpu + sequenced.other_cpu,
+        None if intake.server_cpu is None or sequenced.server_cpu is None else intake.server_cpu + sequenced.server_cpu,
     )
     result = stored()
     where = "this process" if streams == 1 else f"{streams} processes side by side (CPU main: all of theirs)"
