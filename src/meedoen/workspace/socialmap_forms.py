@@ -22,6 +22,7 @@ from django_stubs_ext import StrOrPromise
 from meedoen.areas.models import Area
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor
+from meedoen.core.text import first_hidden
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.languages import COMMON_LANGUAGES
 from meedoen.socialmap.models import Location, OpeningHours, TaxonomyTerm
@@ -48,15 +49,33 @@ WEB_ADDRESS = URLValidator(
     message=_("Enter a web address that starts with https://, such as https://www.example.nl."),
 )
 POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
-# Characters nobody types into a name or a description, which residents would see as garbage or,
-# for the direction controls, as text that reads otherwise than it is stored: C0 and C1 control
-# characters and Unicode's bidirectional overrides and isolates. Line breaks and tabs are text in a
-# description.
-_HIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-NO_CONTROL_IN_LINE = RegexValidator(
-    f"[\\t\\n\\r{_HIDDEN}]", _("Remove the tabs, line breaks and invisible characters."), inverse_match=True
+# Line breaks and tabs are text in a description, not in a name or an address.
+NO_LINE_BREAKS = RegexValidator(
+    r"[\t\n\r]", _("Remove the tabs, line breaks and invisible characters."), inverse_match=True
 )
-NO_CONTROL_IN_TEXT = RegexValidator(f"[{_HIDDEN}]", _("Remove the invisible characters."), inverse_match=True)
+
+
+def refuse_hidden(value: str) -> None:
+    """Refuse text with a character nobody types (see ``core.text``: controls, zero-width spaces,
+    direction overrides). Its writer cannot see it, so the message names the words just before it."""
+    index = first_hidden(value)
+    if index is None:
+        return
+    before = " ".join(value[:index].split()[-3:])[-40:]
+    if not before:
+        raise ValidationError(
+            _("There is an invisible character at the start. Type the start again instead of pasting it."),
+            code="hidden",
+        )
+    raise ValidationError(
+        _("There is an invisible character after “%(before)s”. Type that part again instead of pasting it."),
+        code="hidden",
+        params={"before": before},
+    )
+
+
+NO_CONTROL_IN_LINE = (refuse_hidden, NO_LINE_BREAKS)
+NO_CONTROL_IN_TEXT = (refuse_hidden,)
 
 
 class WebAddressField(forms.URLField):
@@ -85,7 +104,7 @@ def _select() -> forms.Select:
 
 def _name_field(help_text: StrOrPromise) -> forms.CharField:
     return forms.CharField(
-        label=_("Name"), max_length=200, help_text=help_text, widget=_textbox(), validators=[NO_CONTROL_IN_LINE]
+        label=_("Name"), max_length=200, help_text=help_text, widget=_textbox(), validators=NO_CONTROL_IN_LINE
     )
 
 
@@ -98,7 +117,7 @@ def _long_text_field(
         required=required,
         help_text=help_text,
         widget=_textarea(rows),
-        validators=[NO_CONTROL_IN_TEXT],
+        validators=NO_CONTROL_IN_TEXT,
     )
 
 
@@ -420,7 +439,7 @@ class LocationForm(_KeptByOrganisationForm):
         label=_("Street and number"),
         max_length=200,
         widget=_textbox(autocomplete="off"),
-        validators=[NO_CONTROL_IN_LINE],
+        validators=NO_CONTROL_IN_LINE,
     )
     postal_code = forms.CharField(
         label=_("Postal code"),
@@ -429,7 +448,7 @@ class LocationForm(_KeptByOrganisationForm):
         widget=_textbox(autocomplete="off", size="8"),
     )
     city = forms.CharField(
-        label=_("Place"), max_length=100, widget=_textbox(autocomplete="off"), validators=[NO_CONTROL_IN_LINE]
+        label=_("Place"), max_length=100, widget=_textbox(autocomplete="off"), validators=NO_CONTROL_IN_LINE
     )
     area = forms.ChoiceField(
         label=_("District"),

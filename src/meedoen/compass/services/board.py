@@ -43,6 +43,7 @@ from meedoen.compass.selectors.board import (
 from meedoen.compass.services.cycle import activity_save, result_save
 from meedoen.core.access import Actor
 from meedoen.core.audit import record_change
+from meedoen.core.text import without_hidden
 from meedoen.organisations.models import Organisation
 
 log = structlog.get_logger(__name__)
@@ -51,8 +52,6 @@ NOTES_PER_MINUTE = 10
 NOTES_PER_SESSION = 1000
 SHORTEST_SESSION_MINUTES = 15
 LONGEST_SESSION_MINUTES = 12 * 60
-# Control characters, and the direction marks with which a text can make itself read backwards.
-HIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MANY_BLANK_LINES = re.compile(r"\n{3,}")
 ACTIVITY_DESCRIPTION_LENGTH = 5000
 RESULT_STATEMENT_LENGTH = 1000
@@ -163,7 +162,9 @@ def board_session_close(*, actor: Actor, session: BoardSession, now: datetime | 
 
 
 def _clean_text(text: str) -> str:
-    cleaned = HIDDEN_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """A note as the board keeps it: without the characters nobody types (``core.text``), which the
+    board strips rather than refuses, and with at most one empty line in a row."""
+    cleaned = without_hidden(text.replace("\r\n", "\n").replace("\r", "\n"))
     return MANY_BLANK_LINES.sub("\n\n", cleaned).strip()
 
 
@@ -185,7 +186,7 @@ def board_note_add(
     if not participant_token:
         raise ValueError("a participant needs a token")
     cleaned = _clean_text(text)
-    name = " ".join(HIDDEN_CHARACTERS.sub("", author_name).split())
+    name = " ".join(without_hidden(author_name).split())
     errors: dict[str, str] = {}
     if not cleaned:
         errors["text"] = _("Write your note.")

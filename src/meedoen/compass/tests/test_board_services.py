@@ -40,6 +40,7 @@ from meedoen.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 HOSTILE = '<script>alert("x")</script>'
+ARABIC_NAME = "\u0644\u064a\u0644\u0649 \u0628\u0646\u0639\u0644\u064a"  # an invented name: Laila Benali
 
 
 @pytest.fixture
@@ -129,6 +130,37 @@ def test_a_note_is_stored_as_written_without_hidden_characters(session):
     assert note.author_name == "Anna"
     assert note.participant_ref == participant_ref(session.pk, "token-a")
     assert "token-a" not in note.participant_ref
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("Meer \x93hulp\x94 nodig", "Meer hulp nodig"),  # C1 controls: quotes from the wrong code page
+        ("Voedsel\u200bbank", "Voedselbank"),  # a zero-width space
+        ("Pakket \u202egnidoov", "Pakket gnidoov"),  # a direction override: would read backwards
+        ("Idee\u2067 \u2069", "Idee"),  # an isolate, and the space left around it
+    ],
+    ids=["C1 control", "zero-width space", "direction override", "direction isolate"],
+)
+def test_the_board_strips_characters_nobody_types_from_a_note_and_a_name(session, written, stored):
+    note = add(session, text=written, author_name=written)
+    assert (note.text, note.author_name) == (stored, stored)
+
+
+@pytest.mark.parametrize(
+    ("text", "author_name"),
+    [
+        ("Geen geld voor een fiets", f"\u200f{ARABIC_NAME}"),  # a right-to-left mark in an Arabic name stays
+        ("Eerst:\tbellen\nDaarna: langsgaan", "Anna"),  # a tab and a line break in a note stay
+        ("Crème, geëerd, \u2019s-Hertogenbosch, café, één, IJssel", "Zoë van der Meer-Üçüncü"),
+        ("Hulp bij\u00a0geldzaken voor arbeids\u00adongeschikten", "Anna"),  # Word's no-break space and soft hyphen
+        ("Samen \U0001f468\u200d\U0001f469\u200d\U0001f467 zwemmen", "Anna"),  # an emoji family, joined
+    ],
+    ids=["direction mark in Arabic name", "tab and line break", "Dutch with diacritics", "pasted from Word", "emoji"],
+)
+def test_text_people_write_is_stored_unchanged(session, text, author_name):
+    note = add(session, text=text, author_name=author_name)
+    assert (note.text, note.author_name) == (text, author_name)
 
 
 def test_one_token_is_another_participant_in_every_session(session, cycle, policy):

@@ -39,6 +39,7 @@ PAGES = {
     "workspace:location-create": {"ww_offer_maintainer"},
 }
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+ARABIC_NAME = "\u0645\u0633\u0627\u0639\u062f\u0629 \u0644\u064a\u0644\u0649"  # "Laila's help", invented
 
 
 def expected(page: str, persona: str) -> int | str:
@@ -471,7 +472,12 @@ def test_deleting_an_offer_asks_first(client_as, world):
         ({"url": "ftp://voedselbank.example/"}, "url"),
         ({"name": "stuur\x01teken"}, "name"),
         ({"name": "Pakket \u202egnidoov"}, "name"),  # a direction override: reads otherwise than stored
+        ({"name": "Voedsel\u200bpakket"}, "name"),  # a zero-width space
+        ({"name": "Voedsel\tpakket"}, "name"),  # a tab is text in a description, not in a name
         ({"description": "Kom langs\x1b[31m"}, "description"),
+        ({"description": "Kom \x93gewoon\x94 langs"}, "description"),  # C1 controls: the wrong code page
+        ({"conditions": "Na een \u2067intake\u2069"}, "conditions"),  # a direction isolate
+        ({"costs": "\ufeff5 euro", "is_free": None}, "costs"),  # a byte order mark
     ],
 )
 def test_the_offer_form_refuses_bad_input_and_names_the_field(client_as, world, changes, field):
@@ -487,6 +493,39 @@ def test_the_offer_form_refuses_bad_input_and_names_the_field(client_as, world, 
     assert f'id="id_{field}_error"' in content
     assert Offer.objects.values().get(pk=offer.pk) == before
     assert AuditEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (
+            "Pakket \u202egnidoov",
+            "Naam: Na “Pakket” staat een onzichtbaar teken. Typ dat stuk opnieuw, zonder te plakken.",
+        ),
+        (
+            "\u200bVoedselpakket",
+            "Naam: Aan het begin staat een onzichtbaar teken. Typ het begin opnieuw, zonder te plakken.",
+        ),
+    ],
+)
+def test_an_invisible_character_is_refused_in_words_that_say_where_it_is(client_as, world, name, said):
+    response = client_as("ww_offer_maintainer").post(reverse("workspace:offer-create"), offer_data(name=name))
+    assert response.status_code == 400
+    assert said in response.content.decode()
+    assert not Offer.objects.exists()
+
+
+def test_the_offer_form_keeps_text_people_write_as_it_is(client_as, world):
+    written = {
+        "name": f"\u200f{ARABIC_NAME}",  # an Arabic name with a right-to-left mark, which stays
+        "description": "Elke week een pakket.\n\n\tBel eerst, dan krijg je een afspraak.\r\nTot ziens!",
+        "conditions": "Crème, geëerd, één, café, \u2019s-Hertogenbosch, IJssel, Zoë Üçüncü",
+        "application_process": "Bel de arbeids\u00adongeschiktheids\u00adconsulent op\u00a0maandag.",  # from Word
+    }
+    response = client_as("ww_offer_maintainer").post(reverse("workspace:offer-create"), offer_data(**written))
+    assert response.status_code == 302
+    offer = Offer.objects.get(organisation=world.ww_foodbank)
+    assert {field: getattr(offer, field) for field in written} == written
 
 
 def test_a_place_in_another_municipality_cannot_be_chosen(client_as, world):
@@ -578,6 +617,11 @@ def test_a_maintainer_changes_the_opening_hours_of_their_place(client_as, world)
         ({"name": ""}, "name"),
         ({"street_address": ""}, "street_address"),
         ({"city": "x" * 101}, "city"),
+        ({"name": "Uitgifte\x85punt"}, "name"),  # a C1 control
+        ({"street_address": "Industrieweg\u202e 7"}, "street_address"),  # a direction override
+        ({"street_address": "Industrieweg\n7"}, "street_address"),  # a line break in a one-line field
+        ({"city": "Waal\u200bwijk"}, "city"),  # a zero-width space
+        ({"accessibility": "Geen drempel\u202d bij de ingang"}, "accessibility"),
     ],
 )
 def test_the_place_form_refuses_bad_input_and_names_the_field(client_as, world, changes, field):
@@ -593,6 +637,21 @@ def test_the_place_form_refuses_bad_input_and_names_the_field(client_as, world, 
     assert f'id="id_{field}_error"' in content
     assert Location.objects.values().get(pk=location.pk) == before
     assert AuditEvent.objects.count() == events_before
+
+
+def test_the_place_form_keeps_text_people_write_as_it_is(client_as, world):
+    written = {
+        "name": "\u05de\u05e8\u05db\u05d6 \u05d3\u05e0\u05d4\u200e 2",  # a Hebrew name, a left-to-right mark
+        "street_address": "Prinses Máximalaan 12",
+        "city": "\u2019s-Hertogenbosch",
+        "accessibility": "Geen drempel.\nEen lift naar de eerste\u00a0verdieping.\n\tVraag de gastvrouw.",
+    }
+    response = client_as("ww_offer_maintainer").post(
+        reverse("workspace:location-create"), location_data(**written, area="")
+    )
+    assert response.status_code == 302
+    location = Location.objects.get(organisation=world.ww_foodbank)
+    assert {field: getattr(location, field) for field in written} == written
 
 
 def test_a_place_linked_to_a_neighbourhood_keeps_it_when_saved(client_as, world):
