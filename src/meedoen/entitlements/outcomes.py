@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from meedoen.entitlements.engine import EngineResult
 from meedoen.entitlements.models import Scheme
@@ -49,15 +50,35 @@ class SchemeOutcome:
     is_estimate: bool = True
 
 
-def euros(amount: Any) -> str:
-    value = Decimal(str(float(amount))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return "€ " + formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+def euros(amount: Any, *, cents: bool = False) -> str:
+    """An amount as a resident reads it, in the active language's way (€ 1.350 in Dutch, € 1,350 in
+    English). Whole euros: the check estimates, and cents suggest a precision it does not have. With
+    ``cents``, an amount that has cents keeps them: what the resident typed, or an amount that whole
+    euros would make look the same as the one it is compared with."""
+    value = _cents(amount)
+    places = 2 if cents and value != value.to_integral_value() else 0
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return "€ " + formats.number_format(rounded, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def compared_euros(first: Any, second: Any) -> tuple[str, str]:
+    """Two amounts a sentence compares, such as an income and its limit: whole euros, unless whole
+    euros would make two different amounts look the same; then both with cents, so that the reason
+    still shows why the answer is yes or no."""
+    if _cents(first) != _cents(second) and euros(first) == euros(second):
+        return euros(first, cents=True), euros(second, cents=True)
+    return euros(first), euros(second)
+
+
+def _cents(amount: Any) -> Decimal:
+    # Through float: the rules hand over numpy numbers, which Decimal does not read.
+    return Decimal(str(float(amount))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _amount(value: float, likelihood: Likelihood) -> Decimal | None:
     if likelihood == Likelihood.NO or value <= 0:
         return None
-    return Decimal(str(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _cents(value)
 
 
 def household_words(household_type: str) -> str:
@@ -137,41 +158,50 @@ def _income_lines(
             "single_parent": rule.income_limit_percent_single_parent,
             "couple": rule.income_limit_percent_couple,
         }[household]
+        income, limit = compared_euros(figures["household_net_income"], result.income_limit[rule.code][index])
         values = {
-            "income": euros(figures["household_net_income"]),
-            "limit": euros(result.income_limit[rule.code][index]),
+            "income": income,
+            "limit": limit,
             "percent": percent,
             "minimum": euros(figures["social_minimum"]),
             "household": household_words(household),
         }
         if Reason.INCOME_ABOVE_LIMIT in found:
             text = _(
-                "Your household's net income of %(income)s a month is above the limit of %(limit)s: "
-                "%(percent)s%% of the social minimum of %(minimum)s for %(household)s."
+                "Your household's net income is %(income)s a month. That is more than the limit of %(limit)s. "
+                "The limit is %(percent)s%% of social assistance (bijstand) for %(household)s (%(minimum)s a month)."
             )
         else:
             text = _(
-                "Your household's net income of %(income)s a month is within the limit of %(limit)s: "
-                "%(percent)s%% of the social minimum of %(minimum)s for %(household)s."
+                "Your household's net income is %(income)s a month. That is not more than the limit of %(limit)s. "
+                "The limit is %(percent)s%% of social assistance (bijstand) for %(household)s (%(minimum)s a month)."
             )
         return [text % values]
     if rule.income_test == IncomeTest.LIVING_MONEY:
-        values = {
-            "living": euros(figures["living_money"]),
-            "norm": euros(figures["food_bank_norm"]),
-            "people": int(figures["household_size"]),
-        }
-        if Reason.LIVING_MONEY_ABOVE_NORM in found:
-            text = _(
-                "After rent and fixed costs your household keeps about %(living)s a month to live on, with the "
-                "allowances you may get. The food bank helps when this is below %(norm)s for %(people)d people."
+        living, norm = compared_euros(figures["living_money"], figures["food_bank_norm"])
+        people = int(figures["household_size"])
+        if figures["living_money"] <= 0:
+            left = _(
+                "After rent and fixed costs you have nothing left to live on, even with the allowances you may get."
             )
         else:
-            text = _(
-                "After rent and fixed costs your household keeps about %(living)s a month to live on, with the "
-                "allowances you may get. That is below the food bank's norm of %(norm)s for %(people)d people."
+            left = _(
+                "After rent and fixed costs you have about %(living)s a month to live on. "
+                "This includes the allowances you may get."
+            ) % {"living": living}
+        if Reason.LIVING_MONEY_ABOVE_NORM in found:
+            limit = ngettext(
+                "The food bank helps when that is less than %(norm)s a month for %(people)d person.",
+                "The food bank helps when that is less than %(norm)s a month for %(people)d people.",
+                people,
             )
-        return [text % values]
+        else:
+            limit = ngettext(
+                "That is less than the food bank's limit of %(norm)s a month for %(people)d person.",
+                "That is less than the food bank's limit of %(norm)s a month for %(people)d people.",
+                people,
+            )
+        return [f"{left} {limit % {'norm': norm, 'people': people}}"]
     return []
 
 
@@ -184,7 +214,8 @@ def _asset_lines(rule: SchemeRule, found: Reason, figures: dict[str, Any], house
         limit = rule.asset_limit_single or Decimal(0)
     else:
         limit = rule.asset_limit_family or Decimal(0)
-    values = {"assets": euros(figures["net_assets"]), "limit": euros(limit)}
+    assets, limit_words = compared_euros(figures["net_assets"], limit)
+    values = {"assets": assets, "limit": limit_words}
     if Reason.ASSETS_ABOVE_LIMIT in found:
         lines = [_("Your savings minus debts (%(assets)s) are above the limit of %(limit)s.") % values]
     else:
@@ -218,15 +249,17 @@ def explain_allowance(code: str, result: EngineResult, index: int, parameters: A
     if code == "zorgtoeslag":
         limit = p.zorgtoeslag.income_limit_partners if couple else p.zorgtoeslag.income_limit_single
         assets = p.zorgtoeslag.asset_limit_partners if couple else p.zorgtoeslag.asset_limit_single
+        estimate, limit_words = compared_euros(figures["estimated_taxable_income"], limit)
         lines.append(
             _("Your gross income is estimated at about %(taxable)s a year; the limit is %(limit)s.")
-            % {**taxable, "limit": euros(limit)}
+            % {"taxable": estimate, "limit": limit_words}
         )
         lines.append(_("Savings minus debts may be at most %(limit)s.") % {"limit": euros(assets)})
     elif code == "huurtoeslag":
         lines.append(
             _("Only for people who rent a home of their own; over the rent up to %(rent)s.")
-            % {"rent": euros(p.huurtoeslag.maximum_rent)}
+            # To the cent: the limit of the law, which residents hold against the rent on their letter.
+            % {"rent": euros(p.huurtoeslag.maximum_rent, cents=True)}
         )
         assets = p.huurtoeslag.asset_limit_partners if couple else p.huurtoeslag.asset_limit_single
         lines.append(_("Savings minus debts may be at most %(limit)s.") % {"limit": euros(assets)})

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -35,7 +34,7 @@ from meedoen.core.numbers import whole_number
 from meedoen.core.pdf import html_to_pdf
 from meedoen.entitlements.answers import Housing
 from meedoen.entitlements.models import Scheme
-from meedoen.entitlements.outcomes import Likelihood, SchemeOutcome
+from meedoen.entitlements.outcomes import Likelihood, SchemeOutcome, euros
 from meedoen.entitlements.selectors import check_household, schemes_valid_on
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.selectors import municipality_by_slug, partner_organisations
@@ -306,13 +305,6 @@ def _amount(outcome: SchemeOutcome) -> str:
     if outcome.kind == ALLOWANCE_KIND:
         return _("About %(month)s a month (%(year)s a year).") % {"month": euros(year / 12), "year": euros(year)}
     return _("About %(year)s a year.") % {"year": euros(year)}
-
-
-def euros(amount: Decimal, *, cents: bool = False) -> str:
-    """An amount the Dutch way in Dutch (€ 1.250); whole euros for estimates, cents when they were typed."""
-    places = 2 if cents and amount != amount.to_integral_value() else 0
-    value = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return "€ " + formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def _answer_lines(answers: CheckAnswers) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -53,24 +54,60 @@ def test_a_single_parent_on_a_low_income_sees_the_schemes_and_allowances_with_re
     supplement = outcomes["individuele-inkomenstoeslag"]
     assert supplement.likelihood == Likelihood.LIKELY
     assert supplement.amount_per_year == Decimal("600.00")  # 420 plus 90 per child
-    assert "€ 1,490.43" in supplement.reasons[0] and "105%" in supplement.reasons[0]
-    assert "a single parent" in supplement.reasons[0]
+    assert supplement.reasons[0] == (
+        "Your household's net income is € 1,350 a month. That is not more than the limit of € 1,490. "
+        "The limit is 105% of social assistance (bijstand) for a single parent (€ 1,419 a month)."
+    )
     assert outcomes["bijzondere-bijstand"].likelihood == Likelihood.MAYBE
     assert outcomes["bijzondere-bijstand"].amount_per_year is None
     assert outcomes["kansen-voor-kinderen"].amount_per_year == Decimal("600.00")
     assert outcomes["meedoenregeling"].amount_per_year == Decimal("450.00")
     assert outcomes["voedselbank"].likelihood == Likelihood.NO
-    assert "€ 545.00" in outcomes["voedselbank"].reasons[0]
+    assert outcomes["voedselbank"].reasons[0] == (
+        "After rent and fixed costs you have about € 1,641 a month to live on. This includes the allowances you "
+        "may get. The food bank helps when that is less than € 545 a month for 3 people."
+    )
     assert outcomes["zorgtoeslag"].url.startswith("https://www.belastingdienst.nl/")
     assert any("estimate" in reason for reason in outcomes["huurtoeslag"].reasons)
 
 
-def test_amounts_are_written_the_dutch_way_in_dutch(world):
+def test_amounts_are_written_the_dutch_way_in_dutch_in_whole_euros(world):
     make_scheme(world.waalwijk, income_limit_percent_single_parent=105)
     with translation.override("nl"):
         outcome = by_code(check_household(world.waalwijk, SINGLE_PARENT, on=ON))["individuele-inkomenstoeslag"]
-    assert "€ 1.490,43" in outcome.reasons[0]
-    assert "€ 1.350,00" in outcome.reasons[0]
+    assert "je huishouden is € 1.350 per maand. Dat is niet meer dan de grens van € 1.490." in outcome.reasons[0]
+    assert "105% van de bijstand voor een alleenstaande ouder (€ 1.419 per maand)" in outcome.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("income", "words"),
+    [
+        # The limit is € 1,490.43 (105% of € 1,419.46). Whole euros, unless they would hide the difference.
+        (Decimal("1490.40"), "€ 1,490.40 a month. That is not more than the limit of € 1,490.43."),
+        (Decimal("1490.45"), "€ 1,490.45 a month. That is more than the limit of € 1,490.43."),
+        (Decimal("1490.43"), "€ 1,490 a month. That is not more than the limit of € 1,490."),
+        (Decimal("1491"), "€ 1,491 a month. That is more than the limit of € 1,490."),
+    ],
+)
+def test_an_income_just_around_the_limit_shows_the_cents_that_decide(world, income, words):
+    make_scheme(world.waalwijk, income_limit_percent_single_parent=105)
+    household = dataclasses.replace(SINGLE_PARENT, applicant_income=income)
+    outcome = by_code(check_household(world.waalwijk, household, on=ON))["individuele-inkomenstoeslag"]
+    assert words in outcome.reasons[0]
+
+
+def test_the_food_bank_counts_one_person_and_says_when_nothing_is_left(world):
+    load_demo_file_schemes(world.waalwijk)
+    alone = HouseholdAnswers(
+        applicant_age=40, applicant_income=Decimal(900), rent=Decimal(800), fixed_costs=Decimal(900)
+    )
+    with translation.override("nl"):
+        outcome = by_code(check_household(world.waalwijk, alone, on=ON))["voedselbank"]
+    assert outcome.likelihood == Likelihood.LIKELY
+    assert outcome.reasons[0] == (
+        "Na huur en vaste lasten heb je niets over om van te leven. Ook niet met de toeslagen die je misschien "
+        "krijgt. Dat is minder dan de grens van de voedselbank: € 315 per maand voor 1 persoon."
+    )
 
 
 def test_outcomes_come_likely_first_then_maybe_then_no(world):
@@ -93,7 +130,7 @@ def test_a_household_above_every_limit_gets_no_with_the_figures_that_decided(wor
     outcomes = by_code(check_household(world.waalwijk, wealthy, on=ON))
     assert {outcome.likelihood for outcome in outcomes.values()} == {Likelihood.NO}
     assert all(outcome.amount_per_year is None for outcome in outcomes.values())
-    assert "above the limit of € 2,129.18" in outcomes["individuele-inkomenstoeslag"].reasons[0]
+    assert "That is more than the limit of € 2,129." in outcomes["individuele-inkomenstoeslag"].reasons[0]
 
 
 def test_each_municipality_checks_only_its_own_schemes(world):

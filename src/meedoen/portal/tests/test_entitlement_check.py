@@ -14,13 +14,16 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from weasyprint.formatting_structure.boxes import TextBox
 
 from meedoen.core.access import Actor
+from meedoen.core.pdf import html_to_pdf, rendered
 from meedoen.entitlements.models import Scheme
 from meedoen.entitlements.services import scheme_update
 from meedoen.entitlements.tests.factories import load_demo_file_schemes
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import OrganisationFactory
+from meedoen.portal import check_views
 from meedoen.socialmap.models import Offer
 from meedoen.socialmap.tests.factories import make_offer
 
@@ -123,7 +126,7 @@ def test_a_resident_answers_three_steps_and_sees_what_fits_likely_first(english,
     assert '<span class="meedoen-likelihood__icon" aria-hidden="true">✓</span> Likely yes' in html
     assert '<span class="meedoen-likelihood__icon" aria-hidden="true">?</span> Maybe' in html
     assert '<span class="meedoen-likelihood__icon" aria-hidden="true">✗</span> Likely not' in html
-    assert "105% of the social minimum" in html
+    assert "105% of social assistance (bijstand) for a single parent" in html
     assert "About € 600 a year." in html  # income supplement: 420 plus 90 for each of two children
     assert re.search(r"About € \d+ a month \(€ [\d,]+ a year\)\.", html)
     assert "Apply at Dienst Toeslagen with DigiD" in html
@@ -194,6 +197,44 @@ def test_the_pdf_is_made_from_the_answers_posted_again(english, schemes):
     assert response.content.startswith(b"%PDF")
     assert response["Content-Disposition"] == 'attachment; filename="regelingencheck-waalwijk-2026-11-28.pdf"'
     assert "no-store" in response["Cache-Control"]
+
+
+# What a single parent with € 1,350 a month reads in Dutch: estimates in whole euros, the Dutch way.
+DUTCH_AMOUNTS = (
+    "Het netto-inkomen van je huishouden is € 1.350 per maand. Dat is niet meer dan de grens van € 1.490.",
+    "Die grens is 105% van de bijstand voor een alleenstaande ouder (€ 1.419 per maand).",
+    "We schatten je bruto-inkomen (je inkomen vóór belasting) op ongeveer € 18.630 per jaar.",
+    "Na huur en vaste lasten heb je ongeveer € 1.641 per maand om van te leven.",
+    "De voedselbank helpt als dat minder is dan € 545 per maand voor 3 personen.",
+    "Ongeveer € 600 per jaar.",
+)
+
+
+def test_the_outcome_in_dutch_gives_amounts_in_whole_euros(client, schemes):
+    html = unescape(post(client, SINGLE_PARENT).content.decode())
+    for words in DUTCH_AMOUNTS:
+        assert words in html
+    # Cents only for the rent limit of huurtoeslag, which the law sets to the cent.
+    assert re.findall(r"€ [\d.]+,\d\d", html) == ["€ 932,93"]
+    assert "Je krijgt toeslag over de huur tot € 932,93." in html
+
+
+def test_the_pdf_gives_the_same_amounts_in_whole_euros(client, schemes, monkeypatch):
+    documents: list[str] = []
+
+    def kept(html: str) -> bytes:
+        documents.append(html)
+        return html_to_pdf(html)
+
+    monkeypatch.setattr(check_views, "html_to_pdf", kept)
+    response = post(client, SINGLE_PARENT, url=PDF)
+    assert response.content.startswith(b"%PDF")
+    # The text as WeasyPrint laid it out on the pages of this PDF (see core/tests/test_pdf.py).
+    boxes = [box for page in rendered(documents[0]).pages for box in page._page_box.descendants()]
+    text = " ".join(" ".join(box.text for box in boxes if isinstance(box, TextBox)).split())
+    for words in DUTCH_AMOUNTS:
+        assert words in text
+    assert ",00" not in text
 
 
 def test_the_pages_with_answers_only_answer_a_post(english, schemes):
