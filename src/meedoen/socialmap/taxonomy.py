@@ -1,7 +1,10 @@
 """The managed taxonomies of the social map, and the everyday words residents use for them.
 
-Term names are data in Dutch, the language the offers are written in. A change to these lists
-ships with a data migration that calls ``sync_taxonomies``.
+Term names are data in Dutch, the language the offers are written in, and residents pick them as
+filters on the help search: everyday words at language level B1 ("Computer en internet", not
+"Digitale vaardigheden"). The codes never change; they are the ids in links, the API and HSDS. A change
+to these lists ships with a data migration that calls ``sync_taxonomies`` and indexes the offers of the
+renamed terms again (their names are part of an offer's search text).
 """
 
 from __future__ import annotations
@@ -26,23 +29,27 @@ THEMES: tuple[Term, ...] = (
     Term("voedsel", "Voedsel", "Boodschappen, voedselpakketten en samen eten."),
     Term("kleding-en-spullen", "Kleding en spullen", "Kleding, meubels en spullen voor in huis."),
     Term("wonen-en-energie", "Wonen en energie", "Huur, energie, water en een veilig huis."),
-    Term("meedoen", "Meedoen", "Sport, cultuur en uitjes."),
+    Term("meedoen", "Sport, cultuur en uitjes", "Sporten, een museum, de bibliotheek of een dagje weg."),
     Term("kinderen-en-school", "Kinderen en school", "Schoolspullen, schoolkosten en activiteiten voor kinderen."),
-    Term("werk-en-scholing", "Werk en scholing", "Werk vinden, leren en een opleiding."),
+    Term("werk-en-scholing", "Werk en leren", "Werk vinden, leren en een opleiding."),
     Term("gezondheid", "Gezondheid", "Zorg, zorgverzekering en je goed voelen."),
     Term("eenzaamheid-en-contact", "Eenzaamheid en contact", "Mensen ontmoeten en iemand om mee te praten."),
-    Term("digitale-vaardigheden", "Digitale vaardigheden", "Omgaan met computer, telefoon en DigiD."),
+    Term("digitale-vaardigheden", "Computer en internet", "Leren werken met computer, telefoon, internet en DigiD."),
     Term("hulp-bij-formulieren", "Hulp bij formulieren", "Hulp bij brieven, formulieren en aanvragen."),
 )
 
 TARGET_GROUPS: tuple[Term, ...] = (
     Term("ouderen", "Ouderen", "Mensen vanaf ongeveer 65 jaar."),
     Term("alleenstaande-ouders", "Alleenstaande ouders", "Ouders die alleen voor hun kinderen zorgen."),
-    Term("zelfstandigen", "Zelfstandigen en zzp'ers", "Mensen met een eigen bedrijf of die als zzp'er werken."),
+    Term("zelfstandigen", "Eigen bedrijf (zzp)", "Mensen met een eigen bedrijf of die als zzp'er werken."),
     Term("jongeren", "Jongeren", "Jongeren tot ongeveer 27 jaar."),
     Term("gezinnen-met-kinderen", "Gezinnen met kinderen", "Huishoudens met kinderen."),
     Term("werkenden-met-laag-inkomen", "Werkenden met een laag inkomen", "Mensen die werken maar weinig verdienen."),
-    Term("statushouders", "Statushouders", "Nieuwkomers met een verblijfsvergunning."),
+    Term(
+        "statushouders",
+        "Nieuw in Nederland (statushouder)",
+        "Mensen die net in Nederland wonen, met een verblijfsvergunning.",
+    ),
     Term("mensen-met-schulden", "Mensen met schulden", "Mensen met betalingsachterstanden of schulden."),
 )
 
@@ -77,6 +84,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "afsluiting": ("wonen-en-energie", "schulden-en-geldzaken"),
     "laptop": ("kinderen-en-school", "digitale-vaardigheden"),
     "computer": ("digitale-vaardigheden", "kinderen-en-school"),
+    "internet": ("digitale-vaardigheden",),
+    "digitaal": ("digitale-vaardigheden",),
     "schoolspullen": ("kinderen-en-school",),
     "schoolreis": ("kinderen-en-school",),
     "fiets": ("kinderen-en-school", "meedoen"),

@@ -120,3 +120,17 @@ def test_nothing_the_resident_types_is_stored_or_logged(client, social_map, capl
     assert not Session.objects.exists()
     assert AuditEvent.objects.count() == records_before
     assert secret not in caplog.text
+
+
+def test_the_filters_are_in_everyday_words_and_keep_their_codes(client, social_map):
+    html = client.get("/gemeente/waalwijk/hulp/").content.decode()
+    for label in ("Computer en internet", "Sport, cultuur en uitjes", "Werk en leren"):
+        assert f">{label}</label>" in html
+    for label in ("Nieuw in Nederland (statushouder)", "Eigen bedrijf (zzp)"):
+        assert f">{label}</label>" in html
+    for jargon in ("Digitale vaardigheden", "Statushouders", "Zelfstandigen en zzp"):
+        assert jargon not in html
+    assert 'name="thema" value="digitale-vaardigheden"' in html
+    assert 'name="doelgroep" value="statushouders"' in html
+    found = client.get("/gemeente/waalwijk/hulp/", {"doelgroep": "statushouders"})
+    assert found.status_code == 200 and "utrecht-form-field-error-message" not in found.content.decode()

@@ -3,12 +3,16 @@ tests run on SQLite (FTS5) and PostgreSQL (dutch text search)."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meedoen.core.access import Actor
-from meedoen.socialmap.models import Offer
+from meedoen.socialmap import search
+from meedoen.socialmap.models import Offer, TaxonomyTerm
 from meedoen.socialmap.search import OfferQuery, search_offers
 from meedoen.socialmap.services import OfferRelations, offer_delete, offer_update
 from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer, walk_in_offer
@@ -150,3 +154,17 @@ def test_query_words_are_plain_lowercase_words(text):
     for word in query_words(text):
         assert word.isascii() and word.isalnum() and word == word.lower()
     assert all(part.isalnum() for part in stemmed_document(text).split())
+
+
+def test_the_migration_to_everyday_term_names_renames_and_indexes_the_offers_again(world):
+    offer = make_offer(world.ww_team, world.waalwijk, name="Taalcafé", target_groups=("statushouders",))
+    # The database as it was before: the old name, and the offer's search text written with it.
+    TaxonomyTerm.objects.filter(code="statushouders").update(name="Statushouders")
+    search.index_offers([Offer.objects.get(pk=offer.pk)])
+    assert names(world.waalwijk, "nederland") == []
+
+    importlib.import_module("meedoen.socialmap.migrations.0009_plainer_term_names").rename(apps, None)
+
+    assert TaxonomyTerm.objects.get(code="statushouders").name == "Nieuw in Nederland (statushouder)"
+    assert names(world.waalwijk, "nederland") == ["Taalcafé"]
+    assert names(world.waalwijk, "statushouder") == ["Taalcafé"]
