@@ -3,6 +3,7 @@ the rules tests read them, and safe to load again."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -43,3 +44,15 @@ def test_the_demo_loads_every_kind_of_scheme_for_both_municipalities_once():
             on=on,
         )
         assert {outcome.likelihood for outcome in outcomes} >= {Likelihood.LIKELY, Likelihood.MAYBE}
+
+
+JARGON = ("intermediair", "dagtekening", "intake", "gemeentecode", "belastingsamenwerking")
+
+
+def test_the_demo_schemes_say_how_to_apply_in_short_concrete_steps():
+    for entry in read_scheme_file(DEMO_SCHEMES):
+        text = entry.fields["how_to_apply"]
+        sentences = re.split(r"(?<=[.?!])\s+", text)
+        assert len(sentences) >= 2, text  # steps, not one long sentence
+        assert max(len(sentence.split()) for sentence in sentences) <= 15, text
+        assert not [word for word in JARGON if word in text.casefold()], text

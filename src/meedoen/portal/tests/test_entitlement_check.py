@@ -219,6 +219,14 @@ def test_the_outcome_in_dutch_gives_amounts_in_whole_euros(client, schemes):
     assert "Je krijgt toeslag over de huur tot € 932,93." in html
 
 
+def test_the_outcome_says_how_to_apply_in_short_steps(client, schemes):
+    html = unescape(post(client, SINGLE_PARENT).content.decode())
+    assert (
+        "<strong>Zo vraag je het aan:</strong> Vul het formulier in op de website van de gemeente. "
+        "Lukt dat niet? Bel het Werkplein, dan helpen zij je."
+    ) in html
+
+
 def test_the_pdf_gives_the_same_amounts_in_whole_euros(client, schemes, monkeypatch):
     documents: list[str] = []
 
