@@ -237,7 +237,9 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["first_offer_due", "-priority", "opened_at"]
         indexes = [
-            models.Index(fields=["municipality", "address_ref", "status"], name="early_signals_case_address"),
+            # The address's pseudonym holds the municipality's code, so it leads: an intake looks up
+            # the addresses of all municipalities of a chunk at once (early_signals.services).
+            models.Index(fields=["address_ref", "status"], name="early_signals_case_address"),
             models.Index(fields=["municipality", "status", "first_offer_due"], name="early_signals_case_due"),
             models.Index(fields=["municipality", "opened_at"], name="early_signals_case_opened"),
         ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import gc
 import hashlib
+import operator
 import secrets
 import threading
 import uuid
@@ -903,7 +904,7 @@ def _signal_fields(
     }
 
 
-def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case | _NewCase, linked: bool) -> Change:
+def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case | _CaseRow, linked: bool) -> Change:
     """The audit record of a received signal."""
     return Change(
         action="early_signals.signal.receive",
@@ -919,13 +920,17 @@ def _received(intake: _Intake, signal_id: int, row: _Checked, case: Case | _NewC
 SIGNAL_TYPE = Signal._meta.label_lower
 
 
-class _NewCase:
-    """A case that a row of the chunk opens, until it is written: the value of every column by
-    attribute name, as a new ``Case`` would hold them, read and raised as one by linking and
-    counting. (Building a model instance per new case cost more than the rest of opening it.)"""
+class _CaseRow:
+    """A case while a chunk is linked, as the values of its columns by attribute name, read and
+    raised as one by linking and counting: a case that a row of the chunk opens, with every column
+    as a new ``Case`` would hold them until it is written, or an open case stored before, with the
+    columns that linking and counting read (``OPEN_CASE_COLUMNS``). Building a model instance per
+    case cost more than the rest of opening or joining it."""
 
     id: int | None
     uuid: uuid.UUID
+    municipality_id: int
+    address_ref: str
     household_ref: str
     threatening: bool
     first_offer_due: date
@@ -946,7 +951,7 @@ class _NewCase:
 class _OpenCase:
     """An open case while a chunk is linked: stored before, or new in this chunk."""
 
-    case: Case | _NewCase
+    case: _CaseRow
     persons: list[Person]
     creditor_ids: set[int]
     new: bool = False
@@ -981,7 +986,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
     open_cases = _open_cases_at(new_rows)
     due: dict[tuple[int, bool], date] = {}  # by settings and whether the signal threatens
     linked_rows: list[tuple[_Checked, _OpenCase, bool]] = []
-    created: list[_NewCase] = []  # in the order of their first rows, as one by one
+    created: list[_CaseRow] = []  # in the order of their first rows, as one by one
     for row in new_rows:
         item, (address, at_address) = row.item, row.address
         if (row.settings.pk, item.threatening) not in due:
@@ -991,7 +996,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
         candidates = open_cases.setdefault((row.municipality.pk, at_address), [])
         found = next((c for c in candidates if any(same_person(person, p) for p in c.persons)), None)
         if found is None:
-            case = _NewCase(_CASES.named(_case_fields(intake, row, received_at, address, at_address, due_on)))
+            case = _CaseRow(_CASES.named(_case_fields(intake, row, received_at, address, at_address, due_on)))
             found = _OpenCase(case, [], set(), new=True)
             candidates.append(found)
             created.append(case)
@@ -1011,7 +1016,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
             for (row, c, _), place in zip(linked_rows, places, strict=True)
         ]
     )
-    _save_counts([c.case for cases in open_cases.values() for c in cases if c.changed and isinstance(c.case, Case)])
+    _save_counts([c.case for cases in open_cases.values() for c in cases if c.changed and not c.new])
     record_changes(
         actor=intake.actor,
         changes=[
@@ -1040,25 +1045,33 @@ def _case_fields(
     }
 
 
+OPEN_CASE_COLUMNS = ("id", "uuid", "municipality_id", "address_ref", "household_ref", *COUNT_FIELDS)
+"""What the intake reads of an open case at a chunk's address: what linking compares, what the
+audit record names, and what counting raises."""
+
+
 def _open_cases_at(rows: list[_Checked]) -> dict[tuple[int, str], list[_OpenCase]]:
     """The open cases at the rows' addresses, oldest first, with the people and creditors of their
     signals: two queries. The cases are locked, so none is closed while signals join it.
 
-    The addresses are asked for per municipality, and "open" as "not closed": with a list for
-    more than one column of its index (municipality, address, status), PostgreSQL would look up
-    every combination of the lists' values, or rather read the whole table."""
-    wanted: dict[int, set[str]] = {}
-    for row in rows:
-        wanted.setdefault(row.municipality.pk, set()).add(row.address[1])
-    at_addresses = Q()
-    for municipality_id, refs in wanted.items():
-        at_addresses |= Q(_one_of("address_ref", sorted(refs)), municipality_id=municipality_id)
-    cases = list(
-        Case.objects.select_for_update()
-        .filter(at_addresses)
-        .exclude(status=Case.Status.CLOSED)
-        .order_by("opened_at", "id")
-    )
+    Asked by the addresses' pseudonyms alone, which lead their index: a pseudonym is drawn from
+    the municipality's code and the address, so it names one municipality's address. (Asked per
+    municipality as well, PostgreSQL chose the index of a municipality's cases by date whenever
+    its statistics were older than the municipality's first cases, and read all of them.) "Open"
+    is asked as "not closed", which the index reads without a list of values."""
+    wanted = {(row.municipality.pk, row.address[1]) for row in rows}
+    cases = [
+        case
+        for case in (
+            _CaseRow(dict(zip(OPEN_CASE_COLUMNS, values, strict=True)))
+            for values in Case.objects.select_for_update()
+            .filter(_one_of("address_ref", sorted({at_address for _, at_address in wanted})))
+            .exclude(status=Case.Status.CLOSED)
+            .order_by("opened_at", "id")
+            .values_list(*OPEN_CASE_COLUMNS)
+        )
+        if (case.municipality_id, case.address_ref) in wanted
+    ]
     by_id = {case.pk: _OpenCase(case, [], set()) for case in cases}
     stored = (
         Signal.objects.filter(_one_of("case_id", list(by_id)))
@@ -1098,12 +1111,14 @@ class _Table:
         # other is the same for every row and taken once.
         makers = [_made_default(field) for field in self.fields]
         self.made = [(index, self.names[index], make) for index, make in enumerate(makers) if make is not None]
-        self.fixed = [
-            field.get_default() if make is None else None for field, make in zip(self.fields, makers, strict=True)
-        ]
+        self.fixed = {
+            name: field.get_default() if make is None else None
+            for name, field, make in zip(self.names, self.fields, makers, strict=True)
+        }
+        self.in_order = operator.itemgetter(*self.names)
 
     def values(self, given: dict[str, Any]) -> list[Any]:
-        row = [given.get(name, fixed) for name, fixed in zip(self.names, self.fixed, strict=True)]
+        row = list(self.in_order(self.fixed | given))
         for index, name, make in self.made:
             if name not in given:
                 row[index] = make()
@@ -1164,12 +1179,14 @@ _CASES = _Table(Case)
 _SIGNALS = _Table(Signal)
 
 
-def _save_counts(cases: list[Case]) -> None:
-    """Write the counts, priority and deadline of cases that signals joined: one statement."""
+def _save_counts(cases: list[_CaseRow]) -> None:
+    """Write the counts, priority and deadline of stored cases that signals joined: one statement."""
     if not cases:
         return
     if connection.vendor != "postgresql":
-        Case.objects.bulk_update(cases, COUNT_FIELDS)
+        Case.objects.bulk_update(
+            [Case(id=case.pk, **{name: getattr(case, name) for name in COUNT_FIELDS}) for case in cases], COUNT_FIELDS
+        )
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1269,7 +1286,7 @@ def _count_signal(
     case.save(update_fields=list(COUNT_FIELDS))
 
 
-def _raise_counts(case: Case | _NewCase, item: SignalInput, due_on: date, *, new_creditor: bool) -> None:
+def _raise_counts(case: Case | _CaseRow, item: SignalInput, due_on: date, *, new_creditor: bool) -> None:
     """``_count_signal`` in memory, ``due_on`` the deadline of ``item`` alone: the caller saves."""
     case.signal_count += 1
     case.creditor_count += 1 if new_creditor else 0
