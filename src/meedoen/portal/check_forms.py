@@ -58,7 +58,7 @@ EXPLANATIONS: dict[str, StrOrPromise] = {
         "A partner is someone you are married to, or live with as a couple, also without a contract. "
         "A housemate, a parent or a grown-up child is not a partner."
     ),
-    "partner_age": _("The partner's age counts for the social minimum and for the state pension age."),
+    "partner_age": _("The partner's age counts for the income limit and for the state pension age (AOW)."),
     "children_count": _(
         "Count the children under 18 who live at this address most of the time. Children of 18 or older are not asked."
     ),
@@ -67,9 +67,9 @@ EXPLANATIONS: dict[str, StrOrPromise] = {
         "such as school children."
     ),
     "applicant_income": _(
-        "Look at a bank statement or pay slip together. Net is what comes into the bank account, after tax: "
-        "wages, a benefit such as bijstand or WW, a pension, alimony for yourself. Leave out toeslagen and "
-        "kinderbijslag: the check works those out itself."
+        "Look at a bank statement or pay slip together. Net is what comes into the bank account, after tax. "
+        "For example wages, a pension, alimony for yourself, or a benefit such as bijstand or WW (money when you "
+        "lost your job). Leave out toeslagen and kinderbijslag. The check works those out itself."
     ),
     "partner_income": _(
         "The same for the partner: what comes into their bank account each month, without toeslagen and kinderbijslag."

@@ -24,8 +24,9 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django_stubs_ext import StrOrPromise
@@ -316,9 +317,13 @@ def _answer_lines(answers: CheckAnswers) -> list[tuple[str, str]]:
         lines.append((_("Partner"), _("Yes, %(age)d years") % {"age": household.partner_age}))
     else:
         lines.append((_("Partner"), _("No")))
-    ages = ", ".join(str(age) for age in household.children_ages)
+    count = len(household.children_ages)
+    ages = get_text_list([str(age) for age in household.children_ages], _("and"))
     children = (
-        _("%(count)d, aged %(ages)s") % {"count": len(household.children_ages), "ages": ages} if ages else _("None")
+        ngettext("%(count)d child, aged %(ages)s", "%(count)d children, aged %(ages)s", count)
+        % {"count": count, "ages": ages}
+        if count
+        else _("None")
     )
     lines.append((_("Children under 18"), children))
     lines.append((_("Your net income per month"), euros(household.applicant_income, cents=True)))

@@ -136,7 +136,8 @@ def test_a_resident_answers_three_steps_and_sees_what_fits_likely_first(english,
     assert "Where and how to apply for Bijzondere bijstand" in html
     assert "worked out in a simple way" in html  # honest about the simplified allowances
     assert "This is not a decision" in html
-    assert "6, 12" in html and "€ 1,350" in html  # the answers, to check
+    assert "2 children, aged 6 and 12" in html and "€ 1,350" in html  # the answers, to check
+    assert "runs this scheme." in html and "The rules are in:" in html
     assert "You said you have debts" not in html
 
 
@@ -225,6 +226,21 @@ def test_the_outcome_says_how_to_apply_in_short_steps(client, schemes):
         "<strong>Zo vraag je het aan:</strong> Vul het formulier in op de website van de gemeente. "
         "Lukt dat niet? Bel het Werkplein, dan helpen zij je."
     ) in html
+
+
+def test_the_outcome_in_dutch_has_no_english_or_jargon_left(client, schemes):
+    html = unescape(
+        post(client, {**SINGLE_PARENT, "children_count": "3", "children_ages": "0, 6, 12"}).content.decode()
+    )
+    partner = Scheme.objects.get(municipality__slug="waalwijk", code="voedselbank").organisation
+    assert f'<p class="utrecht-paragraph meedoen-outcome__by">{partner.name} regelt dit.</p>' in html
+    assert "De regels staan in: <a" in html
+    assert "<dd>3 kinderen van 0, 6 en 12 jaar</dd>" in html
+    assert "Bij huurtoeslag en kindgebonden budget laten we dingen weg." in html
+    for leftover in ("Rule:", "Dit staat in:", "leeftijd: ", "sociaal minimum", " from ", '__by">van '):
+        assert leftover not in html
+    one = unescape(post(client, {**SINGLE_PARENT, "children_count": "1", "children_ages": "6"}).content.decode())
+    assert "<dd>1 kind van 6 jaar</dd>" in one
 
 
 def test_the_pdf_gives_the_same_amounts_in_whole_euros(client, schemes, monkeypatch):
@@ -428,6 +444,7 @@ def test_samen_invullen_has_bigger_type_more_explanation_and_keeps_to_it(english
     assert "Step 2 of 3" in step2 and "meedoen-check--samen" in step2
     assert f'action="{CHECK}?samen=1"' in step2
     assert "Look at a bank statement or pay slip together." in step2
+    assert "a benefit such as bijstand or WW (money when you lost your job)" in step2
 
     result = english.post(CHECK + "?samen=1", {**SINGLE_PARENT, "step": "3"}).content.decode()
     assert "meedoen-check--samen" in result

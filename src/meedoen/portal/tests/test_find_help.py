@@ -103,6 +103,14 @@ def test_the_offer_page_shows_how_to_get_help(client, social_map):
     assert "Het is gratis." in html
 
 
+def test_an_income_limit_on_the_offer_page_is_a_share_of_the_bijstand(client, social_map):
+    offer = Offer.objects.get(name="Voedselpakket")
+    Offer.objects.filter(pk=offer.pk).update(income_limit_percent=120)
+    html = client.get(f"/gemeente/waalwijk/hulp/{offer.uuid}/").content.decode()
+    assert "Je inkomen is niet hoger dan 120% van de bijstand." in html
+    assert "sociaal minimum" not in html
+
+
 def test_an_offer_of_another_municipality_or_a_made_up_id_is_not_found(client, social_map):
     elsewhere = Offer.objects.get(name="Voedselpakket Meerssen")
     assert client.get(f"/gemeente/waalwijk/hulp/{elsewhere.uuid}/").status_code == 404
