@@ -15,6 +15,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from meedoen.core.access import Actor
+from meedoen.core.copying import column_types
 from meedoen.core.models import AuditEvent
 from meedoen.core.requests import current_request_id
 
@@ -119,7 +120,11 @@ def record_changes(*, actor: Actor, changes: Sequence[Change]) -> list[int]:
             [len(records)],
         )
         keys = sorted(row[0] for row in cursor.fetchall())
-        with connection.wrap_database_errors, cursor.copy(f"COPY core_auditevent ({columns}) FROM STDIN") as copy:
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY core_auditevent ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.set_types(["bigint", *column_types(fields, connection)])
             for key, record in zip(keys, records, strict=True):
                 record["details"] = Jsonb(record["details"])
                 copy.write_row([key, *(record[field.attname] for field in fields)])

@@ -6,7 +6,14 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from meedoen.core.access import Actor
-from meedoen.core.audit import AuditOutsideTransactionError, record_access, record_change, record_read
+from meedoen.core.audit import (
+    AuditOutsideTransactionError,
+    Change,
+    record_access,
+    record_change,
+    record_changes,
+    record_read,
+)
 from meedoen.core.models import AuditEvent, AuditLogAppendOnlyError
 
 ACTOR = Actor(user_id=7, label="ww-consulent", second_factor=True)
@@ -166,3 +173,43 @@ def test_the_log_stays_append_only_when_its_indexes_are_migrated_back_and_forth(
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent")
     assert AuditEvent.objects.filter(action="test.change").count() == 1
+
+
+def test_many_changes_at_once_are_stored_as_one_by_one(db):
+    """``record_changes`` writes three or more with one binary COPY on PostgreSQL: every column
+    reads back as ``record_change`` stores it, texts outside ASCII and nested details too."""
+    changes = [
+        Change(
+            action="test.bulk",
+            object_type="early_signals.signal",
+            object_id=str(number),
+            municipality_id=number if number % 2 else None,
+            organisation_id=None,
+            reason="Één reden: “waarom” — ﷺ",
+            subject_ref="a" * 64 if number == 2 else "",
+            details={"n": number, "naam": "Zoë", "lijst": [1, "twee", None], "diep": {"ja": True}},
+        )
+        for number in range(1, 5)
+    ]
+    with transaction.atomic():
+        keys = record_changes(actor=ACTOR, changes=changes)
+        single = record_change(actor=ACTOR, action="test.bulk", reason=changes[0].reason, details=changes[0].details)
+    stored = {event.pk: event for event in AuditEvent.objects.filter(pk__in=keys)}
+    assert sorted(stored) == keys
+    for key, change in zip(keys, changes, strict=True):
+        event = stored[key]
+        assert (event.kind, event.action, event.actor_id, event.actor_label) == (
+            AuditEvent.Kind.CHANGE,
+            "test.bulk",
+            ACTOR.user_id,
+            ACTOR.label,
+        )
+        assert (event.object_type, event.object_id, event.municipality_id, event.organisation_id) == (
+            change.object_type,
+            change.object_id,
+            change.municipality_id,
+            None,
+        )
+        assert (event.reason, event.subject_ref, event.details) == (change.reason, change.subject_ref, change.details)
+        assert event.created_at is not None and event.created_at.tzinfo is not None
+    assert AuditEvent.objects.get(pk=single.pk).details == changes[0].details
