@@ -435,23 +435,19 @@ class _Checked:
     settings: MunicipalitySettings
     content_sha256: str
     problems: tuple[Problem, ...]
-
-    @cached_property
-    def address(self) -> tuple[str, str]:
-        """The address as linking compares it, and its pseudonym (worked out once: the address
-        is locked, then linked)."""
-        item = self.item
-        address = address_key(item.postcode, item.house_number, item.house_number_addition)
-        return address, address_ref(self.municipality.code, address)
+    address: tuple[str, str]  # as linking compares it, and its pseudonym (``_Read.address``)
 
 
 @dataclass(frozen=True)
 class _Read:
-    """A row as ``check_row`` reads it, with the hash of its content when it is valid."""
+    """A row as ``check_row`` reads it; when it is valid, with the hash of its content, and its
+    address as linking compares it with that address's pseudonym (the address is locked, then
+    linked)."""
 
     item: SignalInput | None
     problems: list[Problem]
-    content_sha256: str
+    content_sha256: str = ""
+    address: tuple[str, str] = ("", "")
 
 
 class _Reader:
@@ -494,7 +490,10 @@ class _Reader:
 
     def _one(self, raw: formats.RawRow) -> _Read:
         item, problems = check_row(raw, today=self.today)
-        return _Read(item, problems, item.content_sha256() if item is not None else "")
+        if item is None:
+            return _Read(item, problems)
+        address = address_key(item.postcode, item.house_number, item.house_number_addition)
+        return _Read(item, problems, item.content_sha256(), (address, address_ref(item.municipality, address)))
 
 
 def _check(intake: _Intake, raw: formats.RawRow, read: _Read) -> RowAnswer | _Checked:
@@ -536,7 +535,7 @@ def _check(intake: _Intake, raw: formats.RawRow, read: _Read) -> RowAnswer | _Ch
         return RowAnswer(raw.number, reference, REFUSED, (*problems, problem))
     intake.seen[item.creditor_reference] = (raw.number, content_sha256)
     assert place.municipality is not None and place.settings is not None
-    return _Checked(raw, item, place.municipality, place.settings, content_sha256, tuple(problems))
+    return _Checked(raw, item, place.municipality, place.settings, content_sha256, tuple(problems), read.address)
 
 
 TOGETHER_FROM = 3
