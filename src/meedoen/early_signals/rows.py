@@ -117,16 +117,19 @@ class SignalInput:
         text = "{" + ", ".join(map(operator.add, _FIELD_STARTS, values)) + "}"
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def ledger_payload(self) -> dict[str, Any]:
-        """What the shared log hashes: the creditor's reference and the dates, never a name. The
-        creditor can recompute it to find its own signal in the log."""
-        return {
-            "creditor_reference": self.creditor_reference,
-            "reminder_date": self.reminder_date.isoformat(),
-            "signal_date": self.signal_date.isoformat(),
-        }
+    def ledger_payload(self) -> bytes:
+        """What the shared log hashes: the creditor's reference and the dates, never a name, as
+        the canonical JSON of the shared log (keys sorted, no spaces, ASCII), which the creditor
+        recomputes to find its own signal in the log. Written out here, the same bytes as the
+        canonical encoder makes of the dictionary (a test holds them equal), at a third of its work."""
+        return _LEDGER_PAYLOAD % (
+            encode_basestring_ascii(self.creditor_reference).encode(),
+            self.reminder_date.isoformat().encode(),
+            self.signal_date.isoformat().encode(),
+        )
 
 
+_LEDGER_PAYLOAD = b'{"creditor_reference":%b,"reminder_date":"%b","signal_date":"%b"}'
 _SIGNAL_FIELDS = tuple(sorted(field.name for field in fields(SignalInput)))
 _FIELD_VALUES = operator.attrgetter(*_SIGNAL_FIELDS)
 # Each field's name as json.dumps writes a key and its separator (the names are plain ASCII).

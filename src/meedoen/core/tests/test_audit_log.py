@@ -213,3 +213,10 @@ def test_many_changes_at_once_are_stored_as_one_by_one(db):
         assert (event.reason, event.subject_ref, event.details) == (change.reason, change.subject_ref, change.details)
         assert event.created_at is not None and event.created_at.tzinfo is not None
     assert AuditEvent.objects.get(pk=single.pk).details == changes[0].details
+
+
+def test_changes_written_at_once_fill_every_column_of_a_record():
+    from meedoen.core import audit
+
+    columns = [field.attname for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+    assert sorted(audit._COLUMNS) == sorted(columns)

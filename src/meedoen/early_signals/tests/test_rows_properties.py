@@ -112,3 +112,23 @@ def test_any_json_as_a_batch_is_read_or_refused_never_raised(batch):
 def _answer_of(raw: RawRow) -> None:
     item, problems = check_row(raw, today=TODAY)
     assert (item is None) == any(problem.severity == ERROR for problem in [*raw.problems, *problems])
+
+
+@given(
+    reference=st.text(alphabet=st.characters() | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)),
+    reminder=st.dates(),
+    signal=st.dates(),
+)
+def test_the_shared_logs_payload_is_the_canonical_json_a_creditor_recomputes(reference, reminder, signal):
+    """The bytes the shared log hashes for a signal are what the log's canonical encoder makes of
+    the reference and the dates, for any reference: creditors recompute them to find their
+    signals (the API's description of a proof)."""
+    from dataclasses import replace
+
+    from meedoen.ledger.entries import canonical
+
+    item, _ = check_row(RawRow(number=2, values=signal_row()), today=TODAY)
+    assert item is not None
+    item = replace(item, creditor_reference=reference, reminder_date=reminder, signal_date=signal)
+    wanted = {"creditor_reference": reference, "reminder_date": reminder.isoformat(), "signal_date": signal.isoformat()}
+    assert item.ledger_payload() == canonical(wanted)
