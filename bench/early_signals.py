@@ -548,10 +548,27 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def server_cpu() -> float | None:
+def server_cpu(*, settled: bool = False) -> float | None:
     """The CPU seconds PostgreSQL's processes on this machine have used so far, including those of
     its connections that have ended (the server process adds them up as it reaps them); None when
-    the server's processes cannot be read here (a server elsewhere, or no /proc)."""
+    the server's processes cannot be read here (a server elsewhere, or no /proc).
+
+    A connection that is ending reads as no time at all for a moment, before the server process
+    has taken its time over; ``settled`` reads again until two readings a little apart agree (for
+    the end of a step whose connections end with it), for two seconds at most."""
+    reading = _server_ticks()
+    for _ in range(40 if settled else 0):  # two seconds at most, should other work keep it busy
+        if reading is None:
+            break
+        time.sleep(0.05)
+        again = _server_ticks()
+        if again == reading:
+            break
+        reading = again
+    return reading / os.sysconf("SC_CLK_TCK") if reading is not None else None
+
+
+def _server_ticks() -> int | None:
     ticks, found = 0, False
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -561,9 +578,8 @@ def server_cpu() -> float | None:
         if text[text.index("(") + 1 : text.rindex(")")] != "postgres":
             continue
         # After the name: state, ppid, ..., utime (12th), stime, cutime, cstime (proc(5)).
-        utime, stime, cutime, cstime = (int(value) for value in text[text.rindex(")") + 2 :].split()[11:15])
-        ticks, found = ticks + utime + stime + cutime + cstime, True
-    return ticks / os.sysconf("SC_CLK_TCK") if found else None
+        ticks, found = ticks + sum(int(value) for value in text[text.rindex(")") + 2 :].split()[11:15]), True
+    return ticks if found else None
 
 
 @dataclass(frozen=True)
@@ -590,7 +606,7 @@ def timed(name: str, rows: int, work: Callable[[], object]) -> Step:
     work()
     seconds = time.perf_counter() - started
     main, process = time.thread_time() - main, time.process_time() - process
-    server_after = server_cpu()
+    server_after = server_cpu(settled=True)
     after = _rss_mib()
     used = server_after - server if server is not None and server_after is not None else None
     return Step(name, rows, seconds, after, after - before, main, process - main, used)
