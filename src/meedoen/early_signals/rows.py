@@ -476,7 +476,10 @@ def _email(row: _Row) -> str:
         return ""
     try:
         validate_email(text)
-    except ValidationError:
+    except ValidationError as error:
+        # Django's error refers to itself (its error_list), so it lives until the cycle collector
+        # comes, and its traceback with it: the frames that read the whole chunk and their rows.
+        error.__traceback__ = None
         row.warn("email", "email_dropped", _("Not an e-mail address; accepted without it."))
         return ""
     return text

@@ -758,3 +758,31 @@ def test_a_row_that_fails_while_it_is_written_leaves_nothing_behind(creditors, m
     monkeypatch.setattr(services, "record_changes", original)
     assert deliver_file(creditors.housing, csv_bytes(two_households())).receipt.accepted == 2
     assert stored() == {"signals": 2, "cases": 2, "in_log": 2, "audit_signals": 2}
+
+
+def test_a_delivery_leaves_its_rows_to_be_freed_at_once_not_by_the_cycle_collector(creditors):
+    """A delivery of many rows must not keep them in a reference cycle: the cycle collector would
+    walk them all before freeing them. A refused e-mail address raised Django's ValidationError,
+    which refers to itself, and its traceback held the frames that read the whole chunk."""
+    import gc
+
+    from meedoen.early_signals.formats import RawRow
+    from meedoen.early_signals.rows import SignalInput
+
+    rows = [
+        signal_row(creditor_reference=f"WS-{number:04d}", email="geen adres" if number % 3 == 0 else "")
+        for number in range(1, 31)
+    ]
+    content = csv_bytes(rows)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        answer = deliver_file(creditors.housing, content)
+        del answer
+        gc.collect()
+        left = [thing for thing in gc.garbage if isinstance(thing, RawRow | SignalInput)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert Signal.objects.count() == 30
+    assert left == []
