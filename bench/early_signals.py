@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gc
 import os
 import random
@@ -555,7 +556,10 @@ def server_cpu(*, settled: bool = False) -> float | None:
 
     A connection that is ending reads as no time at all for a moment, before the server process
     has taken its time over; ``settled`` reads again until two readings a little apart agree (for
-    the end of a step whose connections end with it), for two seconds at most."""
+    the end of a step whose connections end with it), for two seconds at most. The whole server's
+    time: other databases' work on it counts too."""
+    if not _server_here():
+        return None
     reading = _server_ticks()
     for _ in range(40 if settled else 0):  # two seconds at most, should other work keep it busy
         if reading is None:
@@ -566,6 +570,21 @@ def server_cpu(*, settled: bool = False) -> float | None:
             break
         reading = again
     return reading / os.sysconf("SC_CLK_TCK") if reading is not None else None
+
+
+@functools.cache
+def _server_here() -> bool:
+    """Whether the benchmark's database server runs on this machine: its connection's process is
+    one of this machine's."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "postgres"
+    except OSError:
+        return False
 
 
 def _server_ticks() -> int | None:
@@ -926,7 +945,7 @@ def _print_steps(title: str, steps: Sequence[Step]) -> None:
         print(
             f"  {step.name:<50} {step.rows:>10,} {step.seconds:>8.2f} {step.rate:>8,.0f}"
             f" {step.seconds / step.rows * 1e6:>7.1f} {step.rss_mib:>7.0f} {step.grown_mib:>5.0f}"
-            f" {step.main_cpu:>8.2f} {step.other_cpu:>6.2f}"
+            f" {step.main_cpu:>8.2f} {max(step.other_cpu, 0.0):>6.2f}"
             f" {'' if step.server_cpu is None else f'{step.server_cpu:.2f}':>7}"
         )
 

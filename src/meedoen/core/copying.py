@@ -9,6 +9,7 @@ its scale.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,5 +19,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 def column_types(fields: Sequence[models.Field[Any, Any]], connection: BaseDatabaseWrapper) -> list[str]:
     """The PostgreSQL type of each field's column, without its length or precision (``varchar``,
-    ``numeric``), as ``Copy.set_types`` takes them for a binary COPY."""
-    return [str(field.db_type(connection)).partition("(")[0].strip() for field in fields]
+    ``numeric``, ``varchar[]``), as ``Copy.set_types`` takes them for a binary COPY."""
+    return [_LENGTH.sub("", str(field.db_type(connection))).strip() for field in fields]
+
+
+_LENGTH = re.compile(r"\(\d+(?:,\s*\d+)?\)")
+"""A type's length or precision and scale: ``(64)``, ``(10, 2)``."""

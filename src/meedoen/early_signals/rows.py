@@ -475,14 +475,29 @@ def _email(row: _Row) -> str:
     if not text:
         return ""
     try:
+        if "@[" in text:
+            # An address at an IP number, which no creditor's client has. (Django's check would
+            # raise and swallow an error of its own for it, which keeps the chunk's frames; see
+            # _let_go_of_frames.)
+            raise ValidationError("an address at an IP number")
         validate_email(text)
     except ValidationError as error:
-        # Django's error refers to itself (its error_list), so it lives until the cycle collector
-        # comes, and its traceback with it: the frames that read the whole chunk and their rows.
-        error.__traceback__ = None
+        _let_go_of_frames(error)
         row.warn("email", "email_dropped", _("Not an e-mail address; accepted without it."))
         return ""
     return text
+
+
+def _let_go_of_frames(error: BaseException | None) -> None:
+    """Drop the tracebacks of a caught error and of the errors it was raised while handling.
+    Django's ValidationError refers to itself (its error_list), so it lives until the cycle
+    collector comes, and its traceback with it: the frames that read the whole chunk, and their
+    rows."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__context__
 
 
 def _resident_ref(row: _Row) -> str:

@@ -446,8 +446,8 @@ class _Read:
 
     item: SignalInput | None
     problems: list[Problem]
-    content_sha256: str = ""
-    address: tuple[str, str] = ("", "")
+    content_sha256: str
+    address: tuple[str, str]
 
 
 class _Reader:
@@ -491,7 +491,7 @@ class _Reader:
     def _one(self, raw: formats.RawRow) -> _Read:
         item, problems = check_row(raw, today=self.today)
         if item is None:
-            return _Read(item, problems)
+            return _Read(None, problems, "", ("", ""))
         address = address_key(item.postcode, item.house_number, item.house_number_addition)
         return _Read(item, problems, item.content_sha256(), (address, address_ref(item.municipality, address)))
 
