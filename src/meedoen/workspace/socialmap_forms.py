@@ -50,9 +50,7 @@ WEB_ADDRESS = URLValidator(
 )
 POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
 # Line breaks and tabs are text in a description, not in a name or an address.
-NO_LINE_BREAKS = RegexValidator(
-    r"[\t\n\r]", _("Remove the tabs, line breaks and invisible characters."), inverse_match=True
-)
+NO_LINE_BREAKS = RegexValidator(r"[\t\n\r]", _("Remove the tabs and line breaks."), inverse_match=True)
 
 
 def refuse_hidden(value: str) -> None:

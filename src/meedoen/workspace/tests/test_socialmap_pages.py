@@ -506,6 +506,7 @@ def test_the_offer_form_refuses_bad_input_and_names_the_field(client_as, world, 
             "\u200bVoedselpakket",
             "Naam: Aan het begin staat een onzichtbaar teken. Typ het begin opnieuw, zonder te plakken.",
         ),
+        ("Voedsel\tpakket", "Naam: Haal de tabs en regeleinden weg."),  # a tab is no invisible character
     ],
 )
 def test_an_invisible_character_is_refused_in_words_that_say_where_it_is(client_as, world, name, said):
