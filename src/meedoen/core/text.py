@@ -1,5 +1,6 @@
 """Characters nobody types: one definition for every place that takes text from people. The board
-strips them from a note (``without_hidden``); the forms refuse them and say where (``first_hidden``).
+strips them from a note (``without_hidden``); the forms and the import of offers refuse them and
+say where (``refuse_hidden``).
 
 Hidden are the characters that show nothing, or garbage, and that no one means to put in a name or
 a description (Unicode 14.0, as Python 3.11 knows it):
@@ -37,6 +38,9 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 # The ranges written out; a test holds them to Python's own Unicode tables.
 HIDDEN_CHARACTERS = re.compile(
     "["
@@ -57,3 +61,23 @@ def first_hidden(text: str) -> int | None:
 def without_hidden(text: str) -> str:
     """``text`` with every hidden character left out; everything else stays as it is."""
     return HIDDEN_CHARACTERS.sub("", text)
+
+
+def refuse_hidden(value: str) -> None:
+    """Refuse text with a character nobody types (controls, zero-width spaces, direction overrides:
+    above), as a form field's or a model field's validator. Its writer cannot see it, so the
+    message names the words just before it."""
+    index = first_hidden(value)
+    if index is None:
+        return
+    before = " ".join(value[:index].split()[-3:])[-40:]
+    if not before:
+        raise ValidationError(
+            _("There is an invisible character at the start. Type the start again instead of pasting it."),
+            code="hidden",
+        )
+    raise ValidationError(
+        _("There is an invisible character after “%(before)s”. Type that part again instead of pasting it."),
+        code="hidden",
+        params={"before": before},
+    )

@@ -22,7 +22,7 @@ from django_stubs_ext import StrOrPromise
 from meedoen.areas.models import Area
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor
-from meedoen.core.text import first_hidden
+from meedoen.core.text import refuse_hidden
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.languages import COMMON_LANGUAGES
 from meedoen.socialmap.models import Location, OpeningHours, TaxonomyTerm
@@ -51,25 +51,6 @@ WEB_ADDRESS = URLValidator(
 POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
 # Line breaks and tabs are text in a description, not in a name or an address.
 NO_LINE_BREAKS = RegexValidator(r"[\t\n\r]", _("Remove the tabs and line breaks."), inverse_match=True)
-
-
-def refuse_hidden(value: str) -> None:
-    """Refuse text with a character nobody types (see ``core.text``: controls, zero-width spaces,
-    direction overrides). Its writer cannot see it, so the message names the words just before it."""
-    index = first_hidden(value)
-    if index is None:
-        return
-    before = " ".join(value[:index].split()[-3:])[-40:]
-    if not before:
-        raise ValidationError(
-            _("There is an invisible character at the start. Type the start again instead of pasting it."),
-            code="hidden",
-        )
-    raise ValidationError(
-        _("There is an invisible character after “%(before)s”. Type that part again instead of pasting it."),
-        code="hidden",
-        params={"before": before},
-    )
 
 
 NO_CONTROL_IN_LINE = (refuse_hidden, NO_LINE_BREAKS)

@@ -55,6 +55,7 @@ from django.utils.translation import gettext as _
 from meedoen.areas.models import Area
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_change
+from meedoen.core.text import refuse_hidden
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.services import organisation_create, organisation_join_municipality
 from meedoen.socialmap.hsds.export import (
@@ -253,6 +254,15 @@ class _Importer:
                 path = () if name == NON_FIELD_ERRORS else sources.get(name, (name,))
                 for message in messages:
                     self.problem(item, *path, message=message)
+        # Text that residents read holds no character nobody types, as in the workspace's forms.
+        for column in instance._meta.concrete_fields:
+            value = getattr(instance, column.attname)
+            if column.name in exclude or not isinstance(value, str):
+                continue
+            try:
+                refuse_hidden(value)
+            except ValidationError as exc:
+                self.problem(item, *sources.get(column.name, (column.name,)), message=exc.messages[0])
 
     # -- the checks --
 

@@ -1102,3 +1102,20 @@ def test_meedoens_own_export_imports_back_without_changes(world, tmp_path):
         **exported,
         "services": exported["services"],
     }
+
+
+def test_text_with_a_character_nobody_types_is_refused_and_located(world, tmp_path):
+    """As the workspace's forms refuse it: a zero-width space in a name, a direction override in a
+    description (text that reads otherwise than it is stored)."""
+    data = changed(dutch_service(), "name", "Voedsel\u200bpakket")
+    data = changed(data, "description", "Kom \u202egnal")
+    data = changed(data, f"{LOCATION}.name", "\ufeffBuurthuis")
+    assert problems_of(write_json(tmp_path, data)) == [
+        "aanbod.json $.name: There is an invisible character after “Voedsel”. Type that part again instead of"
+        " pasting it.",
+        "aanbod.json $.description: There is an invisible character after “Kom”. Type that part again instead of"
+        " pasting it.",
+        "aanbod.json $.service_at_locations[0].location.name: There is an invisible character at the start. Type the"
+        " start again instead of pasting it.",
+    ]
+    assert not Offer.objects.exists()
