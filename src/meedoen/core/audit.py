@@ -26,10 +26,14 @@ class AuditOutsideTransactionError(RuntimeError):
     """A change was recorded outside the transaction that makes it: the two could come apart."""
 
 
+def _object_of(obj: models.Model | None) -> tuple[str, str]:
+    """The type and id a record names ``obj`` by; empty without an object."""
+    return ("", "") if obj is None else (obj._meta.label_lower, str(obj.pk))
+
+
 def _object_fields(obj: models.Model | None) -> dict[str, str]:
-    if obj is None:
-        return {"object_type": "", "object_id": ""}
-    return {"object_type": obj._meta.label_lower, "object_id": str(obj.pk)}
+    object_type, object_id = _object_of(obj)
+    return {"object_type": object_type, "object_id": object_id}
 
 
 def record_change(
@@ -99,11 +103,7 @@ def record_changes(*, actor: Actor, changes: Sequence[Change]) -> list[int]:
             actor.label,
             change.municipality_id,
             change.organisation_id,
-            *(
-                (change.obj._meta.label_lower, str(change.obj.pk))
-                if change.obj is not None
-                else (change.object_type, change.object_id)
-            ),
+            *(_object_of(change.obj) if change.obj is not None else (change.object_type, change.object_id)),
             change.subject_ref,
             change.reason,
             dict(change.details or {}),

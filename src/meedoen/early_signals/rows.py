@@ -474,30 +474,23 @@ def _email(row: _Row) -> str:
     text = row.text("email", max_length=254, formula_check=False)
     if not text:
         return ""
-    try:
-        if "@[" in text:
-            # An address at an IP number, which no creditor's client has. (Django's check would
-            # raise and swallow an error of its own for it, which keeps the chunk's frames; see
-            # _let_go_of_frames.)
-            raise ValidationError("an address at an IP number")
-        validate_email(text)
-    except ValidationError as error:
-        _let_go_of_frames(error)
+    # An address at an IP number ("@[") no creditor's client has; Django's check would raise and
+    # swallow an error of its own for it, out of _is_email's reach.
+    if "@[" in text or not _is_email(text):
         row.warn("email", "email_dropped", _("Not an e-mail address; accepted without it."))
         return ""
     return text
 
 
-def _let_go_of_frames(error: BaseException | None) -> None:
-    """Drop the tracebacks of a caught error and of the errors it was raised while handling.
-    Django's ValidationError refers to itself (its error_list), so it lives until the cycle
-    collector comes, and its traceback with it: the frames that read the whole chunk, and their
-    rows."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
+def _is_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError as error:
+        # Django's error refers to itself (its error_list), so it lives until the cycle collector
+        # comes, and its traceback with it: the frames that read the whole chunk, and their rows.
         error.__traceback__ = None
-        error = error.__context__
+        return False
+    return True
 
 
 def _resident_ref(row: _Row) -> str:

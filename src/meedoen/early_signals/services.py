@@ -1060,18 +1060,15 @@ def _open_cases_at(rows: list[_Checked]) -> dict[tuple[int, str], list[_OpenCase
     its statistics were older than the municipality's first cases, and read all of them.) "Open"
     is asked as "not closed", which the index reads without a list of values."""
     wanted = {(row.municipality.pk, row.address[1]) for row in rows}
-    cases = [
-        case
-        for case in (
-            _CaseRow(dict(zip(OPEN_CASE_COLUMNS, values, strict=True)))
-            for values in Case.objects.select_for_update()
-            .filter(_one_of("address_ref", sorted({at_address for _, at_address in wanted})))
-            .exclude(status=Case.Status.CLOSED)
-            .order_by("opened_at", "id")
-            .values_list(*OPEN_CASE_COLUMNS)
-        )
-        if (case.municipality_id, case.address_ref) in wanted
-    ]
+    found_rows = (
+        Case.objects.select_for_update()
+        .filter(_one_of("address_ref", sorted({at_address for _, at_address in wanted})))
+        .exclude(status=Case.Status.CLOSED)
+        .order_by("opened_at", "id")
+        .values_list(*OPEN_CASE_COLUMNS)
+    )
+    cases = [_CaseRow(dict(zip(OPEN_CASE_COLUMNS, values, strict=True))) for values in found_rows]
+    cases = [case for case in cases if (case.municipality_id, case.address_ref) in wanted]
     by_id = {case.pk: _OpenCase(case, [], set()) for case in cases}
     stored = (
         Signal.objects.filter(_one_of("case_id", list(by_id)))

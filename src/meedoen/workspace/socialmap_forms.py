@@ -51,8 +51,6 @@ WEB_ADDRESS = URLValidator(
 POSTAL_CODE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
 # Line breaks and tabs are text in a description, not in a name or an address.
 NO_LINE_BREAKS = RegexValidator(r"[\t\n\r]", _("Remove the tabs and line breaks."), inverse_match=True)
-
-
 NO_CONTROL_IN_LINE = (refuse_hidden, NO_LINE_BREAKS)
 NO_CONTROL_IN_TEXT = (refuse_hidden,)
 
