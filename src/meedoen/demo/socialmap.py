@@ -13,9 +13,8 @@ from django.utils import timezone
 from meedoen.areas.models import Area
 from meedoen.core.access import Actor
 from meedoen.organisations.models import Municipality, Organisation
-from meedoen.socialmap.models import Location, Offer, Taxonomy, TaxonomyTerm
+from meedoen.socialmap.models import Location, Offer, TaxonomyTerm
 from meedoen.socialmap.services import OfferRelations, location_save, offer_create
-from meedoen.socialmap.taxonomy import sync_taxonomies
 
 W = Offer.WayIn
 
@@ -303,8 +302,6 @@ def load_social_map(
     actor: Actor, municipality: Municipality, organisations: dict[str, Organisation], town: str
 ) -> None:
     """Create the demo offers of one municipality, skipping those that exist already."""
-    # A migration creates the taxonomies; a test database emptied between tests has lost them.
-    sync_taxonomies(Taxonomy, TaxonomyTerm)
     terms = {term.code: term for term in TaxonomyTerm.objects.select_related("taxonomy")}
     districts = {area.code: area for area in Area.objects.filter(parent__code=municipality.code)}
     locations: dict[str, Location] = {}

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class SocialMapConfig(AppConfig):
     name = "meedoen.socialmap"
     label = "socialmap"
     verbose_name = _("Social map")
+
+    def ready(self) -> None:
+        from meedoen.socialmap.services import sync_after_migrate
+
+        post_migrate.connect(sync_after_migrate, sender=self)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from meedoen.areas.models import Area
 from meedoen.organisations.models import Municipality
@@ -422,15 +422,26 @@ def rebuild_index(batch_size: int = 1000) -> int:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
-    total = 0
-    offers = Offer.objects.select_related("organisation").prefetch_related("themes", "target_groups").order_by("pk")
-    last = 0
-    while chunk := list(offers.filter(pk__gt=last)[:batch_size]):
-        total += index_offers(chunk)
-        last = chunk[-1].pk
+    total = _index_in_chunks(Offer.objects.all(), batch_size)
     if connection.vendor == "sqlite":
         # SQLite gathers no planner statistics by itself (PostgreSQL's autovacuum does): give it
         # those of the table every search reads.
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {ROWS}")
+    return total
+
+
+def index_offers_with_terms(term_ids: Sequence[int], batch_size: int = 1000) -> int:
+    """Index again the offers that have one of these themes or target groups, whose names are part
+    of their search text."""
+    offers = Offer.objects.filter(Q(themes__in=term_ids) | Q(target_groups__in=term_ids)).distinct()
+    return _index_in_chunks(offers, batch_size)
+
+
+def _index_in_chunks(offers: QuerySet[Offer], batch_size: int) -> int:
+    offers = offers.select_related("organisation").prefetch_related("themes", "target_groups").order_by("pk")
+    total = last = 0
+    while chunk := list(offers.filter(pk__gt=last)[:batch_size]):
+        total += index_offers(chunk)
+        last = chunk[-1].pk
     return total

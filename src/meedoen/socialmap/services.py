@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.migrations import Migration
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +25,8 @@ from meedoen.ledger.models import Entry
 from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, TaxonomyTerm
-from meedoen.socialmap.search import index_offers, refresh_search_rows, unindex_offer
-from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE
+from meedoen.socialmap.search import index_offers, index_offers_with_terms, refresh_search_rows, unindex_offer
+from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE, sync_taxonomies
 
 # Fields of an offer a maintainer edits directly; relations are passed separately.
 OFFER_FIELDS = (
@@ -261,3 +264,22 @@ def _only(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     return dict(fields)
+
+
+def sync_after_migrate(
+    *, using: str, apps: Apps = global_apps, plan: list[tuple[Migration, bool]] | None = None, **_: Any
+) -> None:
+    """Bring the managed taxonomies in line with the code after every ``migrate`` (and every
+    ``flush``, which emptied them), and index again the offers of a renamed term. Connected to
+    ``post_migrate``. Not after a migration backwards: the code's models need not match the tables
+    then, and the lists of that older code are not known."""
+    if using != DEFAULT_DB_ALIAS or any(backwards for _, backwards in plan or ()):
+        return
+    try:
+        taxonomy_model = apps.get_model("socialmap", "Taxonomy")
+        term_model = apps.get_model("socialmap", "TaxonomyTerm")
+    except LookupError:  # the app was migrated to zero
+        return
+    with transaction.atomic():
+        if renamed := sync_taxonomies(taxonomy_model, term_model):
+            index_offers_with_terms(renamed)

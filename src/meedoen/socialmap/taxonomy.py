@@ -2,9 +2,10 @@
 
 Term names are data in Dutch, the language the offers are written in, and residents pick them as
 filters on the help search: everyday words at language level B1 ("Computer en internet", not
-"Digitale vaardigheden"). The codes never change; they are the ids in links, the API and HSDS. A change
-to these lists ships with a data migration that calls ``sync_taxonomies`` and indexes the offers of the
-renamed terms again (their names are part of an offer's search text).
+"Digitale vaardigheden"). The codes never change; they are the ids in links, the API and HSDS. The
+lists here are the truth: after every ``migrate`` the database is brought in line with them and the
+offers of a renamed term are indexed again, their names being part of an offer's search text
+(``socialmap.services.sync_after_migrate``). A change to them needs no migration of its own.
 """
 
 from __future__ import annotations
@@ -110,9 +111,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def sync_taxonomies(taxonomy_model: Any, term_model: Any) -> None:
-    """Create or update the managed taxonomies; safe to run again. Takes the models as arguments so a
-    data migration can pass its historical models."""
+def sync_taxonomies(taxonomy_model: Any, term_model: Any) -> list[int]:
+    """Create or update the managed taxonomies; safe to run again. Returns the ids of the stored
+    terms whose name changed. Takes the models as arguments, so that it can work with the models
+    of the migration state ``post_migrate`` hands over."""
+    renamed: list[int] = []
     for code, name, description, terms in (
         (THEMES_CODE, "Thema's", "Waar de hulp over gaat.", THEMES),
         (TARGET_GROUPS_CODE, "Doelgroepen", "Voor wie de hulp vooral bedoeld is.", TARGET_GROUPS),
@@ -120,9 +123,15 @@ def sync_taxonomies(taxonomy_model: Any, term_model: Any) -> None:
         taxonomy, _ = taxonomy_model.objects.update_or_create(
             code=code, defaults={"name": name, "description": description, "version": "1"}
         )
+        stored = {row.code: row for row in term_model.objects.filter(taxonomy=taxonomy)}
         for position, term in enumerate(terms):
-            term_model.objects.update_or_create(
-                taxonomy=taxonomy,
-                code=term.code,
-                defaults={"name": term.name, "description": term.description, "position": position},
-            )
+            wanted = {"name": term.name, "description": term.description, "position": position}
+            row = stored.get(term.code)
+            if row is None:
+                term_model.objects.create(taxonomy=taxonomy, code=term.code, **wanted)
+                continue
+            if row.name != term.name:
+                renamed.append(row.pk)
+            if any(getattr(row, field) != value for field, value in wanted.items()):
+                term_model.objects.filter(pk=row.pk).update(**wanted)
+    return renamed

@@ -1,15 +1,14 @@
-"""The themes and target groups every municipality's social map shares."""
+"""The themes and target groups every municipality's social map shares.
+
+Nothing to do here any more: the lists live in ``socialmap.taxonomy`` and are written to the database
+after every ``migrate`` (``socialmap.services.sync_after_migrate``), with the models of that moment.
+A migration that called the code of today with the models of its own time would break as soon as the
+two parted."""
 
 from django.db import migrations
-
-
-def sync(apps, schema_editor):
-    from meedoen.socialmap.taxonomy import sync_taxonomies
-
-    sync_taxonomies(apps.get_model("socialmap", "Taxonomy"), apps.get_model("socialmap", "TaxonomyTerm"))
 
 
 class Migration(migrations.Migration):
     dependencies = [("socialmap", "0001_initial")]
 
-    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
+    operations: list[migrations.operations.base.Operation] = []

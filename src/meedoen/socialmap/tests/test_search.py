@@ -3,10 +3,8 @@ tests run on SQLite (FTS5) and PostgreSQL (dutch text search)."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps
+from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +13,7 @@ from meedoen.socialmap import search
 from meedoen.socialmap.models import Offer, TaxonomyTerm
 from meedoen.socialmap.search import OfferQuery, search_offers
 from meedoen.socialmap.services import OfferRelations, offer_delete, offer_update
+from meedoen.socialmap.taxonomy import TARGET_GROUPS, THEMES
 from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer, walk_in_offer
 from meedoen.socialmap.text import query_words, stemmed_document
 
@@ -156,15 +155,34 @@ def test_query_words_are_plain_lowercase_words(text):
     assert all(part.isalnum() for part in stemmed_document(text).split())
 
 
-def test_the_migration_to_everyday_term_names_renames_and_indexes_the_offers_again(world):
+def test_a_migrate_gives_terms_the_names_of_the_code_and_indexes_their_offers_again(world):
     offer = make_offer(world.ww_team, world.waalwijk, name="Taalcafé", target_groups=("statushouders",))
+    other = make_offer(world.ww_team, world.waalwijk, name="Voedselbank", themes=("voedsel",))
     # The database as it was before: the old name, and the offer's search text written with it.
     TaxonomyTerm.objects.filter(code="statushouders").update(name="Statushouders")
     search.index_offers([Offer.objects.get(pk=offer.pk)])
     assert names(world.waalwijk, "nederland") == []
+    Offer.objects.filter(pk=other.pk).update(search_document="not indexed again")
 
-    importlib.import_module("meedoen.socialmap.migrations.0009_plainer_term_names").rename(apps, None)
+    call_command("migrate", verbosity=0)
 
     assert TaxonomyTerm.objects.get(code="statushouders").name == "Nieuw in Nederland (statushouder)"
     assert names(world.waalwijk, "nederland") == ["Taalcafé"]
     assert names(world.waalwijk, "statushouder") == ["Taalcafé"]
+    assert Offer.objects.get(pk=other.pk).search_document == "not indexed again"
+
+
+def test_a_migrate_or_flush_brings_back_every_managed_term_and_changes_nothing_the_second_time(world):
+    TaxonomyTerm.objects.filter(code="ouderen").delete()
+    TaxonomyTerm.objects.filter(code="voedsel").update(position=40, description="iets anders")
+
+    call_command("migrate", verbosity=0)
+    first = list(TaxonomyTerm.objects.values_list("code", "name", "description", "position", "uuid"))
+    call_command("migrate", verbosity=0)
+
+    assert list(TaxonomyTerm.objects.values_list("code", "name", "description", "position", "uuid")) == first
+    voedsel = TaxonomyTerm.objects.get(code="voedsel")
+    position, term = next((position, term) for position, term in enumerate(THEMES) if term.code == "voedsel")
+    assert (voedsel.description, voedsel.position) == (term.description, position)
+    assert TaxonomyTerm.objects.filter(code="ouderen").exists()
+    assert len(first) == len(THEMES) + len(TARGET_GROUPS)
