@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from django.conf import settings
@@ -10,7 +9,7 @@ from stdnum.nl import bsn as bsn_number
 
 
 def resident_ref_for_bsn(bsn: str) -> str:
-    """HMAC-SHA256 of the BSN with a key kept outside the database."""
+    """HMAC-SHA256 of the BSN with a key kept outside the database. Raises stdnum's
+    ``ValidationError`` for a number that is not a BSN."""
     number = bsn_number.validate(bsn)
-    key = settings.RESIDENT_PSEUDONYM_KEY.encode()
-    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(settings.RESIDENT_PSEUDONYM_KEY.encode(), number.encode(), "sha256").hex()

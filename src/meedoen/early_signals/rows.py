@@ -27,7 +27,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from stdnum.nl import bsn as bsn_number
+from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from meedoen.accounts.pseudonyms import resident_ref_for_bsn
 from meedoen.core.spreadsheets import CELL_BREAK, FORMULA_STARTS, formula_start
@@ -501,11 +501,11 @@ def _resident_ref(row: _Row) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         row.warn("bsn", "bsn_dropped", _("Not a BSN (nine digits); accepted without it."))
         return ""
-    number = bsn_number.compact(str(value))
-    if not number.isdigit() or not bsn_number.is_valid(number):
+    try:
+        return resident_ref_for_bsn(str(value))  # checks the number once, then hashes it
+    except StdnumValidationError:
         row.warn("bsn", "bsn_dropped", _("Not a valid BSN (it fails the eleven test); accepted without it."))
         return ""
-    return resident_ref_for_bsn(number)
 
 
 def noted_warnings(problems: Iterable[Problem]) -> str:

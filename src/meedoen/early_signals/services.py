@@ -1127,7 +1127,8 @@ class _Table:
         return row
 
     def values_of(self, obj: object) -> list[Any]:
-        return self.values(obj.__dict__)
+        """The row of an object that holds a value for every column (made with ``named``)."""
+        return list(self.in_order(obj.__dict__))
 
     def named(self, given: dict[str, Any]) -> dict[str, Any]:
         """Every column's value by attribute name: ``given``, else the default."""
