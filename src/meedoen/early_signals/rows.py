@@ -502,7 +502,7 @@ def _resident_ref(row: _Row) -> str:
         row.warn("bsn", "bsn_dropped", _("Not a BSN (nine digits); accepted without it."))
         return ""
     try:
-        return resident_ref_for_bsn(str(value))  # checks the number once, then hashes it
+        return resident_ref_for_bsn(str(value))
     except StdnumValidationError:
         row.warn("bsn", "bsn_dropped", _("Not a valid BSN (it fails the eleven test); accepted without it."))
         return ""

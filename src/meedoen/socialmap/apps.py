@@ -9,6 +9,6 @@ class SocialMapConfig(AppConfig):
     verbose_name = _("Social map")
 
     def ready(self) -> None:
-        from meedoen.socialmap.services import sync_after_migrate
+        from meedoen.socialmap.services import taxonomies_sync
 
-        post_migrate.connect(sync_after_migrate, sender=self)
+        post_migrate.connect(taxonomies_sync, sender=self)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import structlog
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations import Migration
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,8 @@ from meedoen.organisations.models import Municipality, Organisation
 from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, TaxonomyTerm
 from meedoen.socialmap.search import index_offers, index_offers_with_terms, refresh_search_rows, unindex_offer
 from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE, sync_taxonomies
+
+log = structlog.get_logger(__name__)
 
 # Fields of an offer a maintainer edits directly; relations are passed separately.
 OFFER_FIELDS = (
@@ -266,20 +270,25 @@ def _only(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]
     return dict(fields)
 
 
-def sync_after_migrate(
+def taxonomies_sync(
     *, using: str, apps: Apps = global_apps, plan: list[tuple[Migration, bool]] | None = None, **_: Any
 ) -> None:
-    """Bring the managed taxonomies in line with the code after every ``migrate`` (and every
-    ``flush``, which emptied them), and index again the offers of a renamed term. Connected to
-    ``post_migrate``. Not after a migration backwards: the code's models need not match the tables
-    then, and the lists of that older code are not known."""
-    if using != DEFAULT_DB_ALIAS or any(backwards for _, backwards in plan or ()):
+    """Bring the managed taxonomies in line with the code after ``migrate`` (and ``flush``, which
+    emptied them), and index again the offers of a renamed term (ADR 0013). Connected to
+    ``post_migrate``. Only when every migration of the social map is applied, so that the code's
+    models, with which the search index is written, match the tables: not after a migration
+    backwards nor one to an earlier target. The search index lives on the default database."""
+    if using != DEFAULT_DB_ALIAS or any(backwards for _migration, backwards in plan or ()):
         return
-    try:
-        taxonomy_model = apps.get_model("socialmap", "Taxonomy")
-        term_model = apps.get_model("socialmap", "TaxonomyTerm")
-    except LookupError:  # the app was migrated to zero
+    if not _fully_migrated(using):
+        log.info("socialmap.taxonomies.sync_postponed", reason="not every migration of the social map is applied")
         return
-    with transaction.atomic():
+    taxonomy_model, term_model = apps.get_model("socialmap", "Taxonomy"), apps.get_model("socialmap", "TaxonomyTerm")
+    with transaction.atomic(using=using):
         if renamed := sync_taxonomies(taxonomy_model, term_model):
             index_offers_with_terms(renamed)
+
+
+def _fully_migrated(using: str) -> bool:
+    loader = MigrationLoader(connections[using])
+    return set(loader.graph.leaf_nodes("socialmap")) <= set(loader.applied_migrations)

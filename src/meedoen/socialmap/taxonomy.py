@@ -3,9 +3,10 @@
 Term names are data in Dutch, the language the offers are written in, and residents pick them as
 filters on the help search: everyday words at language level B1 ("Computer en internet", not
 "Digitale vaardigheden"). The codes never change; they are the ids in links, the API and HSDS. The
-lists here are the truth: after every ``migrate`` the database is brought in line with them and the
-offers of a renamed term are indexed again, their names being part of an offer's search text
-(``socialmap.services.sync_after_migrate``). A change to them needs no migration of its own.
+lists here are written to the database after every ``migrate``, and the offers of a renamed term are
+indexed again, their names being part of an offer's search text (``socialmap.services.taxonomies_sync``,
+ADR 0013). A new term, or a new name, description or order, needs no migration; removing a term or
+changing its code does, as offers refer to it.
 """
 
 from __future__ import annotations
@@ -120,9 +121,12 @@ def sync_taxonomies(taxonomy_model: Any, term_model: Any) -> list[int]:
         (THEMES_CODE, "Thema's", "Waar de hulp over gaat.", THEMES),
         (TARGET_GROUPS_CODE, "Doelgroepen", "Voor wie de hulp vooral bedoeld is.", TARGET_GROUPS),
     ):
-        taxonomy, _ = taxonomy_model.objects.update_or_create(
-            code=code, defaults={"name": name, "description": description, "version": "1"}
-        )
+        about = {"name": name, "description": description, "version": "1"}
+        taxonomy = taxonomy_model.objects.filter(code=code).first()
+        if taxonomy is None:
+            taxonomy = taxonomy_model.objects.create(code=code, **about)
+        elif any(getattr(taxonomy, field) != value for field, value in about.items()):
+            taxonomy_model.objects.filter(pk=taxonomy.pk).update(**about)
         stored = {row.code: row for row in term_model.objects.filter(taxonomy=taxonomy)}
         for position, term in enumerate(terms):
             wanted = {"name": term.name, "description": term.description, "position": position}

@@ -1,7 +1,7 @@
 """The themes and target groups every municipality's social map shares.
 
 Nothing to do here any more: the lists live in ``socialmap.taxonomy`` and are written to the database
-after every ``migrate`` (``socialmap.services.sync_after_migrate``), with the models of that moment.
+after every ``migrate`` (``socialmap.services.taxonomies_sync``), with the models of that moment.
 A migration that called the code of today with the models of its own time would break as soon as the
 two parted."""
 

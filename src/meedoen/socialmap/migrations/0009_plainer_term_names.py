@@ -2,7 +2,7 @@
 instead of "Digitale vaardigheden", "Nieuw in Nederland (statushouder)" instead of "Statushouders").
 
 Nothing to do here any more: the new names are written and the offers of the renamed terms indexed
-again after ``migrate`` (``socialmap.services.sync_after_migrate``), which compares the stored names
+again after ``migrate`` (``socialmap.services.taxonomies_sync``), which compares the stored names
 with ``socialmap.taxonomy``. The codes stay."""
 
 from django.db import migrations

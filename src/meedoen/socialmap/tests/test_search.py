@@ -3,8 +3,12 @@ tests run on SQLite (FTS5) and PostgreSQL (dutch text search)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,8 +16,8 @@ from meedoen.core.access import Actor
 from meedoen.socialmap import search
 from meedoen.socialmap.models import Offer, TaxonomyTerm
 from meedoen.socialmap.search import OfferQuery, search_offers
-from meedoen.socialmap.services import OfferRelations, offer_delete, offer_update
-from meedoen.socialmap.taxonomy import TARGET_GROUPS, THEMES
+from meedoen.socialmap.services import OfferRelations, offer_delete, offer_update, taxonomies_sync
+from meedoen.socialmap.taxonomy import TARGET_GROUPS, THEMES, Term
 from meedoen.socialmap.tests.factories import districts_in, make_location, make_offer, phone_offer, walk_in_offer
 from meedoen.socialmap.text import query_words, stemmed_document
 
@@ -162,6 +166,8 @@ def test_a_migrate_gives_terms_the_names_of_the_code_and_indexes_their_offers_ag
     TaxonomyTerm.objects.filter(code="statushouders").update(name="Statushouders")
     search.index_offers([Offer.objects.get(pk=offer.pk)])
     assert names(world.waalwijk, "nederland") == []
+    # A description is not part of the search text: its offers are not indexed again.
+    TaxonomyTerm.objects.filter(code="voedsel").update(description="iets anders")
     Offer.objects.filter(pk=other.pk).update(search_document="not indexed again")
 
     call_command("migrate", verbosity=0)
@@ -169,20 +175,44 @@ def test_a_migrate_gives_terms_the_names_of_the_code_and_indexes_their_offers_ag
     assert TaxonomyTerm.objects.get(code="statushouders").name == "Nieuw in Nederland (statushouder)"
     assert names(world.waalwijk, "nederland") == ["Taalcafé"]
     assert names(world.waalwijk, "statushouder") == ["Taalcafé"]
+    assert TaxonomyTerm.objects.get(code="voedsel").description == term_of("voedsel")[1].description
     assert Offer.objects.get(pk=other.pk).search_document == "not indexed again"
 
 
-def test_a_migrate_or_flush_brings_back_every_managed_term_and_changes_nothing_the_second_time(world):
+def test_a_migrate_brings_back_every_managed_term_and_the_next_one_writes_nothing(world):
     TaxonomyTerm.objects.filter(code="ouderen").delete()
-    TaxonomyTerm.objects.filter(code="voedsel").update(position=40, description="iets anders")
+    TaxonomyTerm.objects.filter(code="voedsel").update(position=40)
 
     call_command("migrate", verbosity=0)
-    first = list(TaxonomyTerm.objects.values_list("code", "name", "description", "position", "uuid"))
-    call_command("migrate", verbosity=0)
+    with CaptureQueriesContext(connection) as second:
+        call_command("migrate", verbosity=0)
 
-    assert list(TaxonomyTerm.objects.values_list("code", "name", "description", "position", "uuid")) == first
-    voedsel = TaxonomyTerm.objects.get(code="voedsel")
-    position, term = next((position, term) for position, term in enumerate(THEMES) if term.code == "voedsel")
-    assert (voedsel.description, voedsel.position) == (term.description, position)
     assert TaxonomyTerm.objects.filter(code="ouderen").exists()
-    assert len(first) == len(THEMES) + len(TARGET_GROUPS)
+    assert TaxonomyTerm.objects.get(code="voedsel").position == term_of("voedsel")[0]
+    assert TaxonomyTerm.objects.count() == len(THEMES) + len(TARGET_GROUPS)
+    writes = [query["sql"] for query in second.captured_queries if query["sql"].startswith(("INSERT", "UPDATE"))]
+    assert not [sql for sql in writes if "socialmap_" in sql]
+
+
+@pytest.mark.parametrize("why", ["backwards", "not every migration applied", "another database"])
+def test_the_terms_are_left_alone_when_the_tables_may_not_match_the_code(world, monkeypatch, why):
+    TaxonomyTerm.objects.filter(code="statushouders").update(name="Statushouders")
+    arguments: dict[str, Any] = {"using": "default"}
+    if why == "backwards":
+        arguments["plan"] = [(object(), True)]
+    elif why == "not every migration applied":
+        monkeypatch.setattr("meedoen.socialmap.services._fully_migrated", lambda using: False)
+    else:
+        arguments["using"] = "other"
+
+    taxonomies_sync(**arguments)
+
+    assert TaxonomyTerm.objects.get(code="statushouders").name == "Statushouders"
+    monkeypatch.undo()
+    taxonomies_sync(using="default")
+    assert TaxonomyTerm.objects.get(code="statushouders").name == "Nieuw in Nederland (statushouder)"
+
+
+def term_of(code: str) -> tuple[int, Term]:
+    """A theme of the code and its place in the list."""
+    return next((position, term) for position, term in enumerate(THEMES) if term.code == code)
