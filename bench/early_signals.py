@@ -828,6 +828,10 @@ def deliver_in_streams(files: Sequence[DeliveryFile], outcome: Outcome, streams:
 
     # A process started by fork must not share the database connection of this one.
     connections.close_all()
+    # What this process holds by now (the files, and whatever an earlier step left) goes to the
+    # collector's permanent generation, as a server that forks its workers does: otherwise each
+    # collection in a stream process walks it all, and copies every page it touches.
+    gc.freeze()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with context.Pool(streams) as pool:
         # Started once the processes are: its connection is this process's own.
@@ -841,6 +845,7 @@ def deliver_in_streams(files: Sequence[DeliveryFile], outcome: Outcome, streams:
             done.set()
             analyzer.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    gc.unfreeze()
     outcome.accepted = 0
     for delivered in counts:
         outcome.add(delivered)
