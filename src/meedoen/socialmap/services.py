@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
-from django.apps import apps as global_apps
-from django.apps.registry import Apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations import Migration
@@ -26,9 +24,9 @@ from meedoen.core.audit import record_change
 from meedoen.ledger.models import Entry
 from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
-from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, TaxonomyTerm
+from meedoen.socialmap.models import Location, Offer, OfferLocation, OpeningHours, Taxonomy, TaxonomyTerm
 from meedoen.socialmap.search import index_offers, index_offers_with_terms, refresh_search_rows, unindex_offer
-from meedoen.socialmap.taxonomy import TARGET_GROUPS_CODE, THEMES_CODE, sync_taxonomies
+from meedoen.socialmap.taxonomy import MANAGED, TARGET_GROUPS_CODE, THEMES_CODE
 
 log = structlog.get_logger(__name__)
 
@@ -270,25 +268,62 @@ def _only(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]
     return dict(fields)
 
 
-def taxonomies_sync(
-    *, using: str, apps: Apps = global_apps, plan: list[tuple[Migration, bool]] | None = None, **_: Any
-) -> None:
+def taxonomies_sync(*, using: str, plan: list[tuple[Migration, bool]] | None = None, **_: Any) -> None:
     """Bring the managed taxonomies in line with the code after ``migrate`` (and ``flush``, which
     emptied them), and index again the offers of a renamed term (ADR 0013). Connected to
     ``post_migrate``. Only when every migration of the social map is applied, so that the code's
-    models, with which the search index is written, match the tables: not after a migration
-    backwards nor one to an earlier target. The search index lives on the default database."""
+    models, with which the terms and the search index are written, match the tables: not after a
+    migration backwards nor one to an earlier target. The search index lives on the default
+    database."""
     if using != DEFAULT_DB_ALIAS or any(backwards for _migration, backwards in plan or ()):
         return
     if not _fully_migrated(using):
         log.info("socialmap.taxonomies.sync_postponed", reason="not every migration of the social map is applied")
         return
-    taxonomy_model, term_model = apps.get_model("socialmap", "Taxonomy"), apps.get_model("socialmap", "TaxonomyTerm")
     with transaction.atomic(using=using):
-        if renamed := sync_taxonomies(taxonomy_model, term_model):
+        if renamed := _taxonomies_write():
             index_offers_with_terms(renamed)
 
 
 def _fully_migrated(using: str) -> bool:
     loader = MigrationLoader(connections[using])
     return set(loader.graph.leaf_nodes("socialmap")) <= set(loader.applied_migrations)
+
+
+def _taxonomies_write() -> list[int]:
+    """Create or update the managed taxonomies (``taxonomy.MANAGED``), writing only what differs;
+    returns the ids of the stored terms whose name changed."""
+    renamed: list[int] = []
+    for code, name, description, terms in MANAGED:
+        taxonomy = _as_wanted(
+            Taxonomy,
+            Taxonomy.objects.filter(code=code).first(),
+            {"name": name, "description": description, "version": "1"},
+            code=code,
+        )
+        stored = {row.code: row for row in TaxonomyTerm.objects.filter(taxonomy=taxonomy)}
+        for position, term in enumerate(terms):
+            row = stored.get(term.code)
+            if row is not None and row.name != term.name:
+                renamed.append(row.pk)
+            _as_wanted(
+                TaxonomyTerm,
+                row,
+                {"name": term.name, "description": term.description, "position": position},
+                taxonomy=taxonomy,
+                code=term.code,
+            )
+    return renamed
+
+
+_Row = TypeVar("_Row", Taxonomy, TaxonomyTerm)
+
+
+def _as_wanted(model: type[_Row], row: _Row | None, wanted: dict[str, Any], **keys: Any) -> _Row:
+    """``row`` with the ``wanted`` values: created with ``keys`` when there is none, updated only
+    when a value differs."""
+    if row is None:
+        return model.objects.create(**keys, **wanted)
+    if any(getattr(row, field) != value for field, value in wanted.items()):
+        model.objects.filter(pk=row.pk).update(**wanted)
+    return row

@@ -12,7 +12,6 @@ changing its code does, as offers refer to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 THEMES_CODE = "meedoen-thema"
 TARGET_GROUPS_CODE = "meedoen-doelgroep"
@@ -112,30 +111,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def sync_taxonomies(taxonomy_model: Any, term_model: Any) -> list[int]:
-    """Create or update the managed taxonomies; safe to run again. Returns the ids of the stored
-    terms whose name changed. Takes the models as arguments, so that it can work with the models
-    of the migration state ``post_migrate`` hands over."""
-    renamed: list[int] = []
-    for code, name, description, terms in (
-        (THEMES_CODE, "Thema's", "Waar de hulp over gaat.", THEMES),
-        (TARGET_GROUPS_CODE, "Doelgroepen", "Voor wie de hulp vooral bedoeld is.", TARGET_GROUPS),
-    ):
-        about = {"name": name, "description": description, "version": "1"}
-        taxonomy = taxonomy_model.objects.filter(code=code).first()
-        if taxonomy is None:
-            taxonomy = taxonomy_model.objects.create(code=code, **about)
-        elif any(getattr(taxonomy, field) != value for field, value in about.items()):
-            taxonomy_model.objects.filter(pk=taxonomy.pk).update(**about)
-        stored = {row.code: row for row in term_model.objects.filter(taxonomy=taxonomy)}
-        for position, term in enumerate(terms):
-            wanted = {"name": term.name, "description": term.description, "position": position}
-            row = stored.get(term.code)
-            if row is None:
-                term_model.objects.create(taxonomy=taxonomy, code=term.code, **wanted)
-                continue
-            if row.name != term.name:
-                renamed.append(row.pk)
-            if any(getattr(row, field) != value for field, value in wanted.items()):
-                term_model.objects.filter(pk=row.pk).update(**wanted)
-    return renamed
+MANAGED: tuple[tuple[str, str, str, tuple[Term, ...]], ...] = (
+    (THEMES_CODE, "Thema's", "Waar de hulp over gaat.", THEMES),
+    (TARGET_GROUPS_CODE, "Doelgroepen", "Voor wie de hulp vooral bedoeld is.", TARGET_GROUPS),
+)
+"""The managed taxonomies: code, name, description and terms of each."""
