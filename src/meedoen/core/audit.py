@@ -189,14 +189,24 @@ def record_read(
 
 
 def record_access(
-    *, action: str, actor_id: int | None, actor_label: str, details: Mapping[str, Any] | None = None
+    *,
+    action: str,
+    actor_id: int | None,
+    actor_label: str,
+    details: Mapping[str, Any] | None = None,
+    municipality_id: int | None = None,
+    organisation_id: int | None = None,
 ) -> AuditEvent:
-    """Record a login, logout, lockout or refused access."""
+    """Record a login, logout, lockout or refused access; or a look at records that hold no
+    resident's data, such as an export of the audit log. With a municipality, its auditors see the
+    record among the municipality's."""
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.ACCESS,
         action=action,
         actor_id=actor_id,
         actor_label=actor_label,
+        municipality_id=municipality_id,
+        organisation_id=organisation_id,
         details=dict(details or {}),
         request_id=current_request_id.get(),
     )

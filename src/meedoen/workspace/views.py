@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from meedoen.areas.selectors import area_by_code, districts_of
 from meedoen.areas.services import area_rename
-from meedoen.core.access import Actor, Role, actor_of
-from meedoen.core.selectors import audit_events_for_municipality
+from meedoen.core.access import Actor, Role, actor_of, require_role
 from meedoen.organisations.models import Municipality
 from meedoen.organisations.selectors import members_of_municipality, municipalities_for, partner_organisations
+from meedoen.workspace import audit_page
+from meedoen.workspace.audit_forms import AuditFilterForm
 from meedoen.workspace.decorators import CURRENT_MUNICIPALITY, staff_view
 from meedoen.workspace.navigation import modules_for
 
@@ -103,8 +105,17 @@ def organisations(request: HttpRequest, actor: Actor, municipality: Municipality
     )
 
 
-@staff_view
-def audit(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
-    events = audit_events_for_municipality(actor=actor, municipality_id=municipality.pk)
-    page = Paginator(events, 50).get_page(request.GET.get("pagina"))
-    return _page(request, actor, municipality, "workspace/audit.html", page=page)
+# The export streams its rows (StreamingHttpResponse), which staff_view's type does not name.
+@never_cache
+@staff_view  # type: ignore[arg-type]
+def audit(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponseBase:
+    """The municipality's audit log for its auditors, narrowed by the filter; as CSV on request."""
+    require_role(actor, Role.AUDITOR, municipality_id=municipality.pk)
+    form = AuditFilterForm(request.GET)
+    if request.GET.get(audit_page.EXPORT) == audit_page.CSV:
+        return audit_page.export(actor, municipality, form)
+    actors = audit_page.actors(actor, municipality)
+    if not form.is_valid():
+        return _page(request, actor, municipality, "workspace/audit.html", 400, form=form, actors=actors)
+    context = audit_page.page_context(request, actor, municipality, form)
+    return _page(request, actor, municipality, "workspace/audit.html", form=form, actors=actors, **context)
