@@ -335,11 +335,25 @@ EARLY_SIGNALS_RETENTION_DAYS = env.integer(
         "removed: your municipality's own term; a municipality's own setting overrides it. Required in production."
     ),
 )
-if EARLY_SIGNALS_RETENTION_DAYS > EARLY_SIGNALS_MAX_RETENTION_DAYS:
-    raise env.SettingError(
-        "EARLY_SIGNALS_RETENTION_DAYS",
-        f"must be at most {EARLY_SIGNALS_MAX_RETENTION_DAYS} days, not {EARLY_SIGNALS_RETENTION_DAYS}",
-    )
+# Once help was accepted, the household's help goes on in the file of that help, outside Meedoen; the
+# signals then serve only the feedback to the creditor and the figures, which their tombstones keep.
+# The law sets no term for this either; the demo's value is an example, not advice.
+DEMO_EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS = 90
+EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS = env.integer(
+    "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS",
+    default=DEMO_EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS,
+    minimum=1,
+    help=(
+        "Days after a case of early signals closed with help accepted before the personal data of its signals is "
+        "removed: your municipality's own term; a municipality's own setting overrides it. Required in production."
+    ),
+)
+for _name, _days in (
+    ("EARLY_SIGNALS_RETENTION_DAYS", EARLY_SIGNALS_RETENTION_DAYS),
+    ("EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS", EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS),
+):
+    if _days > EARLY_SIGNALS_MAX_RETENTION_DAYS:
+        raise env.SettingError(_name, f"must be at most {EARLY_SIGNALS_MAX_RETENTION_DAYS} days, not {_days}")
 
 if OIDC_STAFF_ENABLED:
     AUTHENTICATION_BACKENDS.append("meedoen.accounts.oidc.StaffOIDCBackend")

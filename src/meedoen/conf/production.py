@@ -43,11 +43,11 @@ for name, value, demo in (
         raise env.SettingError(name, "must be set to at least 32 random characters of your own in production")
 if len(RESIDENT_PSEUDONYM_KEY) < 32:
     raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must have at least 32 random characters in production")
-if not env.is_set("EARLY_SIGNALS_RETENTION_DAYS"):
-    raise env.SettingError(
-        "EARLY_SIGNALS_RETENTION_DAYS",
-        "must be set in production to the term of your municipality's own retention policy, in days",
-    )
+for name in ("EARLY_SIGNALS_RETENTION_DAYS", "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"):
+    if not env.is_set(name):
+        raise env.SettingError(
+            name, "must be set in production to the term of your municipality's own retention policy, in days"
+        )
 
 SECURE_SSL_REDIRECT = env.boolean(
     "SECURE_SSL_REDIRECT",

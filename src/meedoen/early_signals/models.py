@@ -107,6 +107,16 @@ class MunicipalitySettings(models.Model):
             "removed. Empty: the term of the installation (EARLY_SIGNALS_RETENTION_DAYS)."
         ),
     )
+    retention_after_help_days = models.PositiveSmallIntegerField(
+        _("retention term after help (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Days after a case closed with help accepted before the personal data of its signals is removed. "
+            "Empty: the term of the installation (EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("early-signalling settings")

@@ -1,20 +1,25 @@
-"""The retention term of early signals: once a case led to no help and the municipality's term has
-passed, the personal data of its signals is removed and a tombstone without personal data is left
-for each signal. The rules, the legal sources and what stays are in docs/early-signals-retention.md.
+"""The retention terms of early signals: once a case is closed and its term has passed, the personal
+data of its signals is removed and a tombstone without personal data is left for each signal. The
+rules, the legal sources and what stays are in docs/early-signals-retention.md.
 
-"No follow-up" means one of two things:
+A municipality has two terms, each its own or else the installation's, both counted from the day
+the case closed:
 
-- the case was **closed with an outcome in which no help was accepted** (no contact, solves it
-  themselves, declines help); the term counts from the day it closed;
-- the case is **still open, nobody ever reached the household** (no attempt that reached them is
-  recorded, whatever tray it is in) and its **last signal** is older than the term; it is first
-  closed as "no contact" through :func:`services.case_close`, so the closing reaches the shared log
-  like any other, signed by the organisation of the municipality's early-signalling officers (else
-  its municipality team), and then removed at once.
+- the **retention term** for a case **closed with an outcome in which no help was accepted** (no
+  contact, solves it themselves, declines help), and for a case **still open that nobody ever
+  reached** (no attempt that reached them is recorded, whatever tray it is in) whose **last
+  signal** is older than that term: such a case is first closed as "no contact" through
+  :func:`services.case_close`, so the closing reaches the shared log like any other, signed by the
+  organisation of the municipality's early-signalling officers (else its municipality team), and
+  then removed at once;
+- the **retention term after help** for a case **closed with help accepted** (solved directly,
+  payment arrangement, referred to debt help or to another partner): the household's help goes on
+  in the file of that help, outside Meedoen, and what the signals still serve here (the feedback to
+  the creditor, the figures) their tombstones keep.
 
-Cases in which help was accepted keep their data: it went with the household to the help that
-followed, and its removal follows the retention of that help's file. Open cases in which the
-household was reached are left to the team, and counted, so the team sees what waits on it.
+Open cases in which the household was reached are the team's: they are never closed by the clock.
+The run counts those without activity for longer than the retention term, which the team's trays
+show as well (:func:`selectors.reached_without_activity`).
 """
 
 from __future__ import annotations
@@ -22,16 +27,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 import structlog
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from meedoen.core.access import Actor, Role
-from meedoen.core.audit import Change, record_changes
+from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.audit import Change, record_change, record_changes
 from meedoen.early_signals import services
 from meedoen.early_signals.models import (
     HELP_ACCEPTED,
@@ -42,6 +46,13 @@ from meedoen.early_signals.models import (
     Signal,
     SignalTombstone,
 )
+from meedoen.early_signals.selectors import (
+    RetentionTerms,
+    first_day_in_term,
+    reached_without_activity,
+    retention_terms_of,
+    start_of,
+)
 from meedoen.organisations.models import Municipality, Organisation
 
 log = structlog.get_logger(__name__)
@@ -50,6 +61,10 @@ ACTOR = Actor.system("early_signals_retention")
 BATCH_CASES = 200
 """Cases removed per transaction: every statement of a batch covers all its cases and signals."""
 ERASE_ACTION = "early_signals.case.erase"
+TERM_ACTION = "early_signals.settings.retention_after_help"
+# Why a case's data was removed, in its audit record, by the term that passed.
+WITHOUT_HELP, AFTER_HELP = "without_help", "after_help"
+REASONS = {WITHOUT_HELP: "retention term passed", AFTER_HELP: "retention term after help passed"}
 # The fields of a signal its tombstone keeps: ids and dates, never personal data or a pseudonym.
 TOMBSTONE_FIELDS = (
     "uuid",
@@ -68,24 +83,28 @@ class MunicipalityRetention:
 
     municipality: str  # CBS code
     term_days: int
-    # Cases closed, or open and last signalled, before this day have their personal data removed.
+    # Cases closed without help, or open, unreached and last signalled, before this day have their
+    # personal data removed.
     removed_before: date
+    term_after_help_days: int
+    # Cases closed with help accepted before this day have their personal data removed.
+    removed_after_help_before: date
     closed_without_contact: int = 0
+    # Every case whose data was removed; of them, those closed with help accepted.
     cases_erased: int = 0
+    helped_cases_erased: int = 0
     signals_removed: int = 0
     notes_cleared: int = 0
-    # Kept: open cases past the term in which the household was reached; the team closes them.
-    open_reached_past_term: int = 0
+    # Kept: open cases in which the household was reached, without activity (attempt, move,
+    # signal) for longer than the retention term; the team closes or continues them.
+    open_reached_without_activity: int = 0
     # Kept: open cases past the term nobody reached, in a municipality without a team to sign
     # their closing (no organisation of early-signalling officers, no municipality team).
     open_without_team: int = 0
 
 
-COUNTS = tuple(
-    field.name
-    for field in fields(MunicipalityRetention)
-    if field.name not in ("municipality", "term_days", "removed_before")
-)
+# The counts are the fields that start at 0; the others say which terms applied.
+COUNTS = tuple(field.name for field in fields(MunicipalityRetention) if field.default == 0)
 
 
 @dataclass(frozen=True)
@@ -98,30 +117,24 @@ class RetentionReport:
         return {name: sum(getattr(row, name) for row in self.municipalities) for name in COUNTS}
 
 
-def term_days_of(municipality_settings: MunicipalitySettings | None) -> int:
-    """The municipality's own retention term, or else the installation's."""
-    own = municipality_settings.retention_days if municipality_settings is not None else None
-    return own or settings.EARLY_SIGNALS_RETENTION_DAYS
-
-
 def removed_before(today: date, term_days: int) -> date:
     """Data of a case closed on day D is kept through day D + term and removed from the day after:
     on ``today``, that is the data of cases closed before ``today - term``."""
-    return today - timedelta(days=term_days)
+    return first_day_in_term(today, term_days)
 
 
 def retention_run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
-    """Remove, per municipality, the personal data of the cases without follow-up whose term has
-    passed. Safe to run again: a case once removed is not touched again. ``dry_run`` counts what
-    would be removed and changes nothing."""
+    """Remove, per municipality, the personal data of the closed cases whose term has passed, and of
+    the open cases nobody reached past the retention term. Safe to run again: a case once removed is
+    not touched again. ``dry_run`` counts what would be removed and changes nothing."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    own_terms = {row.municipality_id: row for row in MunicipalitySettings.objects.filter(retention_days__isnull=False)}
+    own_terms = {row.municipality_id: row for row in MunicipalitySettings.objects.all()}
     holding_data = Case.objects.filter(erased_at__isnull=True).values("municipality_id")
     results = tuple(
         _municipality_run(
             municipality,
-            term_days_of(own_terms.get(municipality.pk)),
+            retention_terms_of(own_terms.get(municipality.pk)),
             today=today,
             now=now,
             dry_run=dry_run,
@@ -133,13 +146,21 @@ def retention_run(*, now: datetime | None = None, dry_run: bool = False) -> Rete
     return report
 
 
-def _closed_without_help(municipality_id: int, before: datetime) -> QuerySet[Case]:
+def _closed_before(municipality_id: int, before: datetime) -> QuerySet[Case]:
     return Case.objects.filter(
         municipality_id=municipality_id,
         status=Case.Status.CLOSED,
         erased_at__isnull=True,
         closed_at__lt=before,
-    ).exclude(outcome__in=HELP_ACCEPTED)
+    )
+
+
+def _closed_without_help(municipality_id: int, before: datetime) -> QuerySet[Case]:
+    return _closed_before(municipality_id, before).exclude(outcome__in=HELP_ACCEPTED)
+
+
+def _closed_with_help(municipality_id: int, before: datetime) -> QuerySet[Case]:
+    return _closed_before(municipality_id, before).filter(outcome__in=HELP_ACCEPTED)
 
 
 def _open_past_term(municipality_id: int, before: datetime) -> QuerySet[Case]:
@@ -154,42 +175,53 @@ def _open_past_term(municipality_id: int, before: datetime) -> QuerySet[Case]:
 
 
 def _municipality_run(
-    municipality: Municipality, term_days: int, *, today: date, now: datetime, dry_run: bool
+    municipality: Municipality, terms: RetentionTerms, *, today: date, now: datetime, dry_run: bool
 ) -> MunicipalityRetention:
-    first_kept = removed_before(today, term_days)
-    before = timezone.make_aware(datetime.combine(first_kept, time.min))
+    first_kept = removed_before(today, terms.without_help_days)
+    before = start_of(first_kept)
+    first_kept_after_help = removed_before(today, terms.after_help_days)
+    before_after_help = start_of(first_kept_after_help)
     closed = _closed_without_help(municipality.pk, before)
-    past_term = _open_past_term(municipality.pk, before)
-    unreached = past_term.filter(first_contact_at__isnull=True)
+    helped = _closed_with_help(municipality.pk, before_after_help)
+    unreached = _open_past_term(municipality.pk, before).filter(first_contact_at__isnull=True)
     team = _signing_team(municipality) if unreached.exists() else None
     counts = Counter(
-        open_reached_past_term=past_term.filter(first_contact_at__isnull=False).count(),
+        open_reached_without_activity=reached_without_activity(
+            Case.objects.filter(municipality_id=municipality.pk), before
+        ).count(),
         open_without_team=unreached.count() if team is None else 0,
     )
-    removable = [closed, unreached] if team is not None else [closed]
     if dry_run:
         counts["closed_without_contact"] = unreached.count() if team is not None else 0
-        for cases in removable:
+        counts["helped_cases_erased"] = helped.count()
+        for cases in [closed, helped, unreached] if team is not None else [closed, helped]:
             counts["cases_erased"] += cases.count()
             counts["signals_removed"] += Signal.objects.filter(case__in=cases).count()
             counts["notes_cleared"] += ContactAttempt.objects.filter(case__in=cases).exclude(note="").count()
     else:
-        counts.update(_erase_closed(closed, term_days=term_days, now=now))
+        counts.update(_erase_closed(closed, term=WITHOUT_HELP, term_days=terms.without_help_days, now=now))
+        erased_after_help = _erase_closed(helped, term=AFTER_HELP, term_days=terms.after_help_days, now=now)
+        counts.update(erased_after_help)
+        counts["helped_cases_erased"] = erased_after_help["cases_erased"]
         if team is not None:
-            counts.update(_close_and_erase(unreached, team, term_days=term_days, now=now))
+            counts.update(_close_and_erase(unreached, team, term_days=terms.without_help_days, now=now))
     return MunicipalityRetention(
         municipality=municipality.code,
-        term_days=term_days,
+        term_days=terms.without_help_days,
         removed_before=first_kept,
+        term_after_help_days=terms.after_help_days,
+        removed_after_help_before=first_kept_after_help,
         **{name: counts[name] for name in COUNTS},
     )
 
 
-def _erase_closed(closed: QuerySet[Case], *, term_days: int, now: datetime) -> Counter[str]:
+def _erase_closed(closed: QuerySet[Case], *, term: str, term_days: int, now: datetime) -> Counter[str]:
     counts: Counter[str] = Counter()
     for ids in _batches(closed):
         with transaction.atomic():
-            counts.update(_erase(list(closed.filter(pk__in=ids).select_for_update().order_by("pk")), term_days, now))
+            # Checked again under the lock: another run may have removed it meanwhile.
+            locked = list(closed.filter(pk__in=ids).select_for_update().order_by("pk"))
+            counts.update(_erase(locked, term, term_days, now))
     return counts
 
 
@@ -205,7 +237,7 @@ def _close_and_erase(unreached: QuerySet[Case], team: Organisation, *, term_days
                 for case in locked
             ]
             counts["closed_without_contact"] += len(closed)
-            counts.update(_erase(closed, term_days, now))
+            counts.update(_erase(closed, WITHOUT_HELP, term_days, now))
     return counts
 
 
@@ -240,10 +272,11 @@ def _batches(cases: QuerySet[Case]) -> Iterator[list[int]]:
         last = ids[-1]
 
 
-def _erase(cases: list[Case], term_days: int, now: datetime) -> Counter[str]:
+def _erase(cases: list[Case], term: str, term_days: int, now: datetime) -> Counter[str]:
     """Replace the signals of closed ``cases`` by tombstones, clear their contact notes and their
-    pseudonyms, and record it: a statement per table for all of them, however many signals. Call
-    inside the transaction that locked the cases. Returns what it removed."""
+    pseudonyms, and record it, with the ``term`` (``WITHOUT_HELP`` or ``AFTER_HELP``) that passed: a
+    statement per table for all of them, however many signals. Call inside the transaction that
+    locked the cases. Returns what it removed."""
     if not cases:
         return Counter()
     by_id = {case.pk: case for case in cases}
@@ -290,8 +323,9 @@ def _erase(cases: list[Case], term_days: int, now: datetime) -> Counter[str]:
                 action=ERASE_ACTION,
                 obj=case,
                 municipality_id=case.municipality_id,
-                reason="retention term passed",
+                reason=REASONS[term],
                 details={
+                    "term": term,
                     "term_days": term_days,
                     "outcome": case.outcome,
                     "signals": per_case[case.pk],
@@ -302,3 +336,22 @@ def _erase(cases: list[Case], term_days: int, now: datetime) -> Counter[str]:
         ],
     )
     return Counter(cases_erased=len(cases), signals_removed=len(signals), notes_cleared=notes.total())
+
+
+def retention_after_help_set(*, actor: Actor, municipality: Municipality, days: int | None) -> MunicipalitySettings:
+    """Set the municipality's retention term after help, in days (None: the installation's term).
+    The next run applies it to every case closed with help accepted, also those closed before."""
+    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
+    with transaction.atomic():
+        row = MunicipalitySettings.objects.select_for_update().get_or_create(municipality=municipality)[0]
+        row.retention_after_help_days = days
+        row.full_clean()
+        row.save(update_fields=["retention_after_help_days"])
+        record_change(
+            actor=actor,
+            action=TERM_ACTION,
+            obj=row,
+            municipality_id=municipality.pk,
+            details={"retention_after_help_days": days},
+        )
+    return row

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from meedoen.core.access import Actor, Role, require_role, scope_to_municipalities
@@ -23,6 +25,7 @@ from meedoen.core.audit import record_access, record_read
 from meedoen.early_signals.deadlines import add_working_days
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
+    OPEN_STATUSES,
     Case,
     ContactAttempt,
     CreditorKindThreshold,
@@ -365,11 +368,12 @@ class MunicipalitySettingsView:
     regular_term_days: int
     urgent_term_working_days: int
     retention_days: int | None
+    retention_after_help_days: int | None
     thresholds: tuple[ThresholdSetting, ...]
 
 
 def municipality_settings_of(*, actor: Actor, municipality_id: int) -> MunicipalitySettingsView:
-    """The terms, retention term and thresholds of a municipality (the defaults where it set none),
+    """The terms, retention terms and thresholds of a municipality (the defaults where it set none),
     for its application managers."""
     require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality_id)
     row = MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
@@ -393,6 +397,7 @@ def municipality_settings_of(*, actor: Actor, municipality_id: int) -> Municipal
         regular_term_days=row.regular_term_days,
         urgent_term_working_days=row.urgent_term_working_days,
         retention_days=row.retention_days,
+        retention_after_help_days=row.retention_after_help_days,
         thresholds=tuple(thresholds),
     )
 
@@ -461,3 +466,124 @@ def _place_in_log(creditor: Organisation, reference: str) -> tuple[int, int] | N
             entry_id, position = place
             return (entry_id, position) if entry_id is not None and position is not None else None
     return None
+
+
+# --- retention terms, and the reached cases that wait on the team ------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionTerms:
+    """A municipality's two retention terms in days: its own where it set one, else the installation's."""
+
+    without_help_days: int
+    after_help_days: int
+
+
+def retention_terms_of(municipality_settings: MunicipalitySettings | None) -> RetentionTerms:
+    own = municipality_settings
+    return RetentionTerms(
+        without_help_days=(own.retention_days if own else None) or settings.EARLY_SIGNALS_RETENTION_DAYS,
+        after_help_days=(own.retention_after_help_days if own else None)
+        or settings.EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS,
+    )
+
+
+def first_day_in_term(today: date, term_days: int) -> date:
+    """What happened on day D lies within a term through day D + term, by the Dutch date: on
+    ``today``, what happened before the day this returns lies past the term."""
+    return today - timedelta(days=term_days)
+
+
+def start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _last_activity() -> Greatest:
+    """The later of the case's last change by the team (an attempt, a move: every service that
+    changes a case sets ``updated_at``) and its last signal (a signal that joins does not)."""
+    last_signal = Signal.objects.filter(case_id=OuterRef("pk")).order_by("-received_at").values("received_at")[:1]
+    return Greatest("updated_at", Coalesce(Subquery(last_signal), "updated_at"))
+
+
+def reached_without_activity(cases: QuerySet[Case], since: datetime) -> QuerySet[Case]:
+    """The open cases among ``cases`` in which the household was reached and nothing happened from
+    ``since`` on: no attempt, no move or other change, no signal. Annotated with ``last_activity``.
+    The retention run counts them; they stay open, for the team to close or to continue."""
+    return (
+        cases.filter(
+            status__in=OPEN_STATUSES,
+            erased_at__isnull=True,
+            first_contact_at__isnull=False,
+        )
+        .annotate(last_activity=_last_activity())
+        .filter(last_activity__lt=since)
+    )
+
+
+@dataclass(frozen=True)
+class InactiveCase:
+    case: CaseSummary
+    last_activity: datetime
+
+
+@dataclass(frozen=True)
+class InactivePage:
+    """One page of the open cases of a municipality in which the household was reached and that had
+    no activity for more than ``term_days`` (its retention term), the longest quiet first. No
+    personal data."""
+
+    term_days: int
+    cases: tuple[InactiveCase, ...]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def _inactive(actor: Actor, municipality_id: int, district_code: str | None) -> tuple[int, QuerySet[Case]]:
+    term_days = retention_terms_of(
+        MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
+    ).without_help_days
+    since = start_of(first_day_in_term(timezone.localdate(), term_days))
+    return term_days, reached_without_activity(_tray(actor, municipality_id, district_code), since)
+
+
+@dataclass(frozen=True)
+class InactiveCount:
+    count: int
+    term_days: int
+
+
+def inactive_count(*, actor: Actor, municipality_id: int, district_code: str | None = None) -> InactiveCount:
+    """How many open cases in which the household was reached had no activity for more than the
+    municipality's retention term, and that term in days."""
+    term_days, cases = _inactive(actor, municipality_id, district_code)
+    return InactiveCount(count=cases.count(), term_days=term_days)
+
+
+def inactive_page(
+    *,
+    actor: Actor,
+    municipality_id: int,
+    district_code: str | None = None,
+    number: int = 1,
+    per_page: int = TRAY_PAGE_SIZE,
+) -> InactivePage:
+    """Page ``number`` of the cases :func:`inactive_count` counts (the last page when ``number``
+    lies beyond it), the longest without activity first."""
+    term_days, cases = _inactive(actor, municipality_id, district_code)
+    page = Paginator(cases.select_related("district").order_by("last_activity", "id"), per_page).get_page(number)
+    return InactivePage(
+        term_days=term_days,
+        cases=tuple(InactiveCase(case=_summary(case), last_activity=case.last_activity) for case in page.object_list),
+        number=page.number,
+        pages=page.paginator.num_pages,
+        total=page.paginator.count,
+    )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,15 +140,32 @@ class TermsForm(forms.Form):
     )
     retention_days = forms.IntegerField(
         label=_("Retention term (days)"),
-        help_text=_(
-            "Days after a case without follow-up closes before the personal data of its signals is removed. "
-            "Leave empty for the term of the installation."
-        ),
         required=False,
         min_value=1,
-        max_value=3650,
+        max_value=settings.EARLY_SIGNALS_MAX_RETENTION_DAYS,
         widget=_number(),
     )
+    retention_after_help_days = forms.IntegerField(
+        label=_("Retention term after help (days)"),
+        required=False,
+        min_value=1,
+        max_value=settings.EARLY_SIGNALS_MAX_RETENTION_DAYS,
+        widget=_number(),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each says the installation's term, which an empty field means.
+        self.fields["retention_days"].help_text = _(
+            "Days after a case closed without help (no contact, solves it themselves, declines help) before "
+            "the personal data of its signals is removed. Open cases nobody reached are closed and removed "
+            "once their last signal is that old. Leave empty for the term of the installation: %(days)s days."
+        ) % {"days": settings.EARLY_SIGNALS_RETENTION_DAYS}
+        self.fields["retention_after_help_days"].help_text = _(
+            "Days after a case closed with help accepted (solved directly, payment arrangement, referral) before "
+            "the personal data of its signals is removed; the help goes on in the file of the debt help or the "
+            "partner. Leave empty for the term of the installation: %(days)s days."
+        ) % {"days": settings.EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS}
 
 
 class ThresholdsForm(forms.Form):

@@ -5,7 +5,8 @@ thresholds and offer letter on the settings page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from uuid import UUID
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.numbers import whole_number
-from meedoen.early_signals import letters, services
+from meedoen.early_signals import letters, retention, services
 from meedoen.early_signals.models import Case, ContactAttempt, Signal
 from meedoen.early_signals.selectors import (
     CASE_PURPOSE,
@@ -33,9 +34,13 @@ from meedoen.early_signals.selectors import (
     CaseDetail,
     CaseNotFoundError,
     CaseSummary,
+    InactivePage,
     SignalDetail,
+    TrayPage,
     case_detail,
     case_of_municipality,
+    inactive_count,
+    inactive_page,
     municipality_settings_of,
     offer_due_soon,
     tray_counts,
@@ -58,6 +63,8 @@ from meedoen.workspace.views import _page
 
 # Recorded with every opening of a case page, and shown to the resident under "My data".
 TRAY, DISTRICT, PAGE = "bak", "wijk", "pagina"
+# Shows, instead of a tray, the reached cases without activity for longer than the retention term.
+INACTIVE = "stil"
 CASES_PER_PAGE = TRAY_PAGE_SIZE
 
 
@@ -72,6 +79,8 @@ class Row:
     overdue_days: int
     due_today: bool
     due_soon: bool
+    # In the list of cases without activity: when the last attempt, move or signal was.
+    last_activity: datetime | None = None
 
 
 def _row(case: CaseSummary) -> Row:
@@ -104,15 +113,31 @@ def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
         district = ""
     asked_page = request.GET.get(PAGE, "")
     counts = tray_counts(actor=actor, municipality_id=municipality.pk, district_code=district or None)
-    page = tray_page(
-        actor=actor,
-        municipality_id=municipality.pk,
-        status=status,
-        district_code=district or None,
-        number=whole_number(asked_page, digits=9) or 1,
-        per_page=CASES_PER_PAGE,
-    )
+    waiting = inactive_count(actor=actor, municipality_id=municipality.pk, district_code=district or None)
+    inactive = request.GET.get(INACTIVE) == "1"
+    number = whole_number(asked_page, digits=9) or 1
+    page: TrayPage | InactivePage
+    if inactive:
+        page = inactive_page(
+            actor=actor,
+            municipality_id=municipality.pk,
+            district_code=district or None,
+            number=number,
+            per_page=CASES_PER_PAGE,
+        )
+        rows = [replace(_row(item.case), last_activity=item.last_activity) for item in page.cases]
+    else:
+        page = tray_page(
+            actor=actor,
+            municipality_id=municipality.pk,
+            status=status,
+            district_code=district or None,
+            number=number,
+            per_page=CASES_PER_PAGE,
+        )
+        rows = [_row(case) for case in page.cases]
     current = next(count for count in counts if count.status == status)
+    staying: dict[str, str | int] = {INACTIVE: "1"} if inactive else {}
 
     def link(**changes: str | int) -> str:
         query: dict[str, str | int] = {TRAY: status, **({DISTRICT: district} if district else {}), **changes}
@@ -125,15 +150,18 @@ def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
         "workspace/early_signals/trays.html",
         tabs=[(count, link(**{TRAY: count.status})) for count in counts],
         current=current,
-        closed=status == Case.Status.CLOSED,
-        rows=[_row(case) for case in page.cases],
+        closed=status == Case.Status.CLOSED and not inactive,
+        rows=rows,
         page=page,
-        previous_link=link(**{PAGE: page.number - 1}) if page.has_previous else "",
-        next_link=link(**{PAGE: page.number + 1}) if page.has_next else "",
+        previous_link=link(**{PAGE: page.number - 1, **staying}) if page.has_previous else "",
+        next_link=link(**{PAGE: page.number + 1, **staying}) if page.has_next else "",
         districts=districts,
         district=district,
         no_district=NO_DISTRICT,
-        tray=status,
+        tray="" if inactive else status,
+        inactive=inactive,
+        waiting=waiting,
+        waiting_link=link(**{INACTIVE: "1"}),
         may_keep_settings=actor.has_role(Role.APPLICATION_MANAGER, municipality_id=municipality.pk),
     )
 
@@ -338,6 +366,7 @@ def _settings_page(
                 "regular_term_days": current.regular_term_days,
                 "urgent_term_working_days": current.urgent_term_working_days,
                 "retention_days": current.retention_days,
+                "retention_after_help_days": current.retention_after_help_days,
             }
         ),
         thresholds_form=thresholds_form or ThresholdsForm(thresholds=current.thresholds),
@@ -382,13 +411,20 @@ def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipalit
     form = TermsForm(request.POST)
 
     def save() -> Saved:
-        services.municipality_settings_update(
-            actor=actor,
-            municipality=municipality,
-            regular_term_days=form.cleaned_data["regular_term_days"],
-            urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
-            retention_days=form.cleaned_data["retention_days"],
-        )
+        stored = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
+        after_help = form.cleaned_data["retention_after_help_days"]
+        # All the terms or none: a refusal of one leaves the others as they were.
+        with transaction.atomic():
+            services.municipality_settings_update(
+                actor=actor,
+                municipality=municipality,
+                regular_term_days=form.cleaned_data["regular_term_days"],
+                urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
+                retention_days=form.cleaned_data["retention_days"],
+            )
+            # Recorded only when it changes, as the thresholds are.
+            if after_help != stored.retention_after_help_days:
+                retention.retention_after_help_set(actor=actor, municipality=municipality, days=after_help)
         return Saved(_("The terms are saved. They apply to signals received from now on."), _saved_settings_url())
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, terms_form=form))

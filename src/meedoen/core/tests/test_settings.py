@@ -23,6 +23,7 @@ GOOD_PRODUCTION = {
     "DATABASE_URL": "postgres://meedoen@127.0.0.1:5432/meedoen",
     "ALLOWED_HOSTS": "meedoen.example.nl",
     "EARLY_SIGNALS_RETENTION_DAYS": "180",
+    "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "90",
 }
 
 
@@ -69,6 +70,10 @@ def test_production_starts_with_good_settings():
         ({"EARLY_SIGNALS_RETENTION_DAYS": "0"}, "EARLY_SIGNALS_RETENTION_DAYS"),
         ({"EARLY_SIGNALS_RETENTION_DAYS": "a year"}, "EARLY_SIGNALS_RETENTION_DAYS"),
         ({"EARLY_SIGNALS_RETENTION_DAYS": "3651"}, "EARLY_SIGNALS_RETENTION_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": ""}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "0"}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "three months"}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
+        ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "3651"}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
     ],
 )
 def test_production_refuses_unsafe_or_malformed_settings_with_one_clear_message(change, named):
@@ -79,6 +84,18 @@ def test_production_refuses_unsafe_or_malformed_settings_with_one_clear_message(
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert f"Setting {named}:" in last_line
+
+
+@pytest.mark.parametrize(
+    ("name", "example"), [("EARLY_SIGNALS_RETENTION_DAYS", "365"), ("EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS", "90")]
+)
+def test_production_refuses_to_start_without_a_retention_term_and_the_demo_uses_an_example(name, example):
+    missing = load_settings({key: value for key, value in GOOD_PRODUCTION.items() if key != name})
+    assert missing.returncode != 0
+    assert f"Setting {name}: must be set in production" in missing.stderr.strip().splitlines()[-1]
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    assert run(code, GOOD_PRODUCTION).stdout.strip() == GOOD_PRODUCTION[name]
+    assert run(code, {}, settings="meedoen.conf.dev").stdout.strip() == example
 
 
 def test_an_empty_pseudonym_key_is_refused_as_well_as_a_missing_one():

@@ -1,6 +1,8 @@
-"""The retention term: a case that led to no help loses the personal data of its signals the day
-after its term ends, per municipality; what stays is a tombstone per signal without personal data.
-Helped cases keep their data; a dry run changes nothing; a second run finds nothing to do."""
+"""The retention terms: a closed case loses the personal data of its signals the day after its term
+ends (the retention term without help, the term after help once help was accepted), per
+municipality; what stays is a tombstone per signal without personal data. Open cases in which the
+household was reached stay open, and those without activity past the term are counted. A dry run
+changes nothing; a second run finds nothing to do."""
 
 from __future__ import annotations
 
@@ -30,17 +32,26 @@ from meedoen.early_signals.models import (
     SignalTombstone,
 )
 from meedoen.early_signals.selectors import case_detail
-from meedoen.early_signals.services import attempt_record, case_close
+from meedoen.early_signals.services import attempt_record, case_close, case_move
 from meedoen.early_signals.tasks import apply_retention
 from meedoen.early_signals.tests.conftest import AMSTERDAM, TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, codes_of, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_access import actor_for
+from meedoen.early_signals.tests.test_feedback import URL as FEEDBACK_URL
+from meedoen.early_signals.tests.test_feedback import client_of
 from meedoen.ledger.models import Batch, Entry
 from meedoen.organisations.tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
 TERM = 30
+AFTER_HELP = 60
+HELP_OUTCOMES = [
+    Case.Outcome.QUICK_FIX,
+    Case.Outcome.PAYMENT_ARRANGEMENT,
+    Case.Outcome.REFERRED_DEBT_HELP,
+    Case.Outcome.REFERRED_PARTNER,
+]
 # Jolien van Voorbeeld (factories.signal_row) as the signal gives her, and what stays must not hold.
 PERSONAL_VALUES = (
     "Voorbeeld",
@@ -59,6 +70,7 @@ PERSONAL_VALUES = (
 @pytest.fixture(autouse=True)
 def _installation_term(settings):
     settings.EARLY_SIGNALS_RETENTION_DAYS = TERM
+    settings.EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS = AFTER_HELP
 
 
 @contextlib.contextmanager
@@ -138,12 +150,14 @@ def test_a_case_closed_without_help_keeps_its_data_through_its_last_day_and_lose
 
     [row] = report.municipalities
     assert (row.municipality, row.term_days, row.removed_before) == ("GM0867", TERM, date(2026, 3, 21))
+    assert (row.term_after_help_days, row.removed_after_help_before) == (AFTER_HELP, date(2026, 2, 19))
     assert report.totals() == {
         "closed_without_contact": 0,
         "cases_erased": 1,
+        "helped_cases_erased": 0,
         "signals_removed": 1,
         "notes_cleared": 1,
-        "open_reached_past_term": 0,
+        "open_reached_without_activity": 0,
         "open_without_team": 0,
     }
     assert not Signal.objects.filter(case=case).exists()
@@ -170,29 +184,62 @@ def test_every_outcome_without_help_is_removed(creditors, outcome):
     assert SignalTombstone.objects.get().outcome == outcome
 
 
-@pytest.mark.parametrize(
-    "outcome",
-    [
-        Case.Outcome.QUICK_FIX,
-        Case.Outcome.PAYMENT_ARRANGEMENT,
-        Case.Outcome.REFERRED_DEBT_HELP,
-        Case.Outcome.REFERRED_PARTNER,
-    ],
-    ids=str,
-)
-def test_a_case_in_which_help_was_accepted_keeps_its_data(creditors, outcome):
+@pytest.mark.parametrize("outcome", HELP_OUTCOMES, ids=str)
+def test_a_case_in_which_help_was_accepted_keeps_its_data_through_the_term_after_help_and_loses_it_the_day_after(
+    creditors, outcome
+):
     case = receive(creditors.housing)
     reach(case, note="Afspraak gemaakt")
     close(case, outcome)
+    last_day = TODAY.date() + timedelta(days=AFTER_HELP)
 
-    with on(TODAY.date() + timedelta(days=10 * TERM)):
+    # Past the retention term without help, and on the last day of the term after help: kept.
+    for day, hour in ((TODAY.date() + timedelta(days=TERM + 1), 10), (last_day, 23)):
+        with on(day, hour, 59):
+            report = retention.retention_run()
+        assert report.totals()["cases_erased"] == 0
+        assert Signal.objects.filter(case=case).count() == 1
+        assert ContactAttempt.objects.get(case=case).note == "Afspraak gemaakt"
+        assert refresh(case).household_ref != ""
+        assert not SignalTombstone.objects.exists()
+
+    with on(last_day + timedelta(days=1), 0, 1) as moment:
         report = retention.retention_run()
 
-    assert report.totals()["cases_erased"] == 0
-    assert Signal.objects.filter(case=case).count() == 1
-    assert ContactAttempt.objects.get(case=case).note == "Afspraak gemaakt"
-    assert refresh(case).household_ref != ""
-    assert not SignalTombstone.objects.exists()
+    [row] = report.municipalities
+    assert (row.term_after_help_days, row.removed_after_help_before) == (AFTER_HELP, date(2026, 3, 21))
+    assert report.totals() == {
+        "closed_without_contact": 0,
+        "cases_erased": 1,
+        "helped_cases_erased": 1,
+        "signals_removed": 1,
+        "notes_cleared": 1,
+        "open_reached_without_activity": 0,
+        "open_without_team": 0,
+    }
+    erased = refresh(case)
+    assert (erased.household_ref, erased.address_ref, erased.erased_at) == ("", "", moment)
+    assert (erased.status, erased.outcome) == (Case.Status.CLOSED, outcome)
+    assert not Signal.objects.filter(case=case).exists()
+    assert ContactAttempt.objects.get(case=case).note == ""
+    assert SignalTombstone.objects.get().outcome == outcome
+
+
+def test_a_term_after_help_shorter_than_the_retention_term_removes_helped_cases_first(creditors, settings):
+    settings.EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS = 7
+    helped = receive(creditors.housing, **household(1))
+    reach(helped)
+    close(helped, Case.Outcome.PAYMENT_ARRANGEMENT)
+    declined = receive(creditors.housing, **household(2))
+    reach(declined)
+    close(declined, Case.Outcome.DECLINED)
+
+    with on(TODAY.date() + timedelta(days=8)):
+        report = retention.retention_run()
+
+    assert (report.totals()["cases_erased"], report.totals()["helped_cases_erased"]) == (1, 1)
+    assert refresh(helped).erased_at is not None
+    assert refresh(declined).erased_at is None
 
 
 # --- what stays ---------------------------------------------------------------------------------------
@@ -294,7 +341,69 @@ def test_the_removal_is_audited_per_case_with_counts_only(creditors):
         "",
         "retention term passed",
     )
-    assert event.details == {"term_days": TERM, "outcome": "declined", "signals": 1, "notes_cleared": 1}
+    assert event.details == {
+        "term": "without_help",
+        "term_days": TERM,
+        "outcome": "declined",
+        "signals": 1,
+        "notes_cleared": 1,
+    }
+
+
+def test_a_helped_case_leaves_the_same_tombstone_and_record_and_the_creditor_still_hears_help_was_accepted(
+    creditors,
+):
+    case = receive(creditors.housing, bsn="111222333")
+    signal = Signal.objects.get(case=case)
+    household_ref, resident_ref = case.household_ref, signal.resident_ref
+    reach(case, note="Jolien Voorbeeld: afspraak bij de schuldhulp")
+    closed = close(case, Case.Outcome.REFERRED_DEBT_HELP)
+    entries = Entry.objects.count()
+
+    with on(TODAY.date() + timedelta(days=AFTER_HELP + 1)) as moment:
+        retention.retention_run()
+        answer = client_of(creditors.housing).get(FEEDBACK_URL)
+
+    assert SignalTombstone.objects.filter(signal_uuid=signal.uuid).values(
+        "case_uuid", "creditor_reference", "case_closed_at", "outcome", "reason", "ledger_entry_id", "removed_at"
+    ).get() == {
+        "case_uuid": case.uuid,
+        "creditor_reference": "WS-0001",
+        "case_closed_at": closed.closed_at,
+        "outcome": Case.Outcome.REFERRED_DEBT_HELP,
+        "reason": SignalTombstone.Reason.RETENTION,
+        "ledger_entry_id": signal.ledger_entry_id,
+        "removed_at": moment,
+    }
+    stored = rows_of(Signal, SignalTombstone, Case, ContactAttempt, AuditEvent)
+    for value in PERSONAL_VALUES:
+        assert value not in stored, value
+    assert household_ref not in rows_of(Case, SignalTombstone, ContactAttempt)
+    assert resident_ref not in rows_of(Case, SignalTombstone, ContactAttempt)
+    event = AuditEvent.objects.get(action=retention.ERASE_ACTION)
+    assert (event.actor_label, event.object_id, event.subject_ref, event.reason) == (
+        "system:early_signals_retention",
+        str(case.pk),
+        "",
+        "retention term after help passed",
+    )
+    assert event.details == {
+        "term": "after_help",
+        "term_days": AFTER_HELP,
+        "outcome": "referred_debt_help",
+        "signals": 1,
+        "notes_cleared": 1,
+    }
+    # Nothing new in the shared log: the closing is already there, and a removal holds nothing to log.
+    assert Entry.objects.count() == entries
+    assert answer.status_code == 200
+    [item] = answer.json()["results"]
+    assert (item["creditor_reference"], item["status"], item["help_accepted"], item["closed_on"]) == (
+        "WS-0001",
+        "closed",
+        "yes",
+        "2026-03-20",
+    )
 
 
 def test_an_officer_still_opens_a_removed_case_and_sees_no_personal_data_and_no_read_is_recorded(creditors, personas):
@@ -385,9 +494,10 @@ def test_an_open_case_nobody_reached_is_closed_as_no_contact_and_removed_once_it
     assert report.totals() == {
         "closed_without_contact": 1,
         "cases_erased": 1,
+        "helped_cases_erased": 0,
         "signals_removed": 2,
         "notes_cleared": 1,
-        "open_reached_past_term": 0,
+        "open_reached_without_activity": 0,
         "open_without_team": 0,
     }
     erased = refresh(case)
@@ -407,17 +517,57 @@ def test_an_open_case_nobody_reached_is_closed_as_no_contact_and_removed_once_it
     assert {t.case_closed_at for t in SignalTombstone.objects.all()} == {moment}
 
 
-def test_an_open_case_in_which_the_household_was_reached_is_kept_and_counted_for_the_team(creditors):
+def test_an_open_case_in_which_the_household_was_reached_is_kept_and_counted_once_without_activity_past_the_term(
+    creditors,
+):
     case = receive(creditors.housing)
     reach(case)
 
-    with on(TODAY.date() + timedelta(days=TERM + 1)):
+    with on(TODAY.date() + timedelta(days=TERM), 23, 59):
+        report = retention.retention_run()
+    assert report.totals()["open_reached_without_activity"] == 0
+
+    with on(TODAY.date() + timedelta(days=TERM + 1), 0, 1):
         report = retention.retention_run()
 
-    assert report.totals()["open_reached_past_term"] == 1
+    assert report.totals()["open_reached_without_activity"] == 1
     assert report.totals()["cases_erased"] == 0
     assert refresh(case).status == Case.Status.CONTACTED
     assert Signal.objects.filter(case=case).exists()
+    assert not AuditEvent.objects.filter(action="early_signals.case.close").exists()
+
+
+def move(case: Case, status: str) -> None:
+    case_move(actor=SYSTEM, case=case, organisation=team_of(case), status=status)
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        pytest.param(lambda case, creditors: reach(case, reached=False), id="an attempt"),
+        pytest.param(lambda case, creditors: move(case, Case.Status.IN_HELP), id="a move"),
+        pytest.param(
+            lambda case, creditors: receive(creditors.energy, creditor_reference="EN-9", signal_date="2026-04-09"),
+            id="a signal",
+        ),
+    ],
+)
+def test_any_activity_starts_the_count_of_days_without_activity_again(creditors, activity):
+    case = receive(creditors.housing)
+    reach(case)
+    with on(TODAY.date() + timedelta(days=20)):
+        activity(case, creditors)
+    assert refresh(case).status != Case.Status.CLOSED
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        before = retention.retention_run()
+    with on(TODAY.date() + timedelta(days=20 + TERM), 23, 59):
+        last_day = retention.retention_run()
+    with on(TODAY.date() + timedelta(days=20 + TERM + 1)):
+        after = retention.retention_run()
+
+    assert [report.totals()["open_reached_without_activity"] for report in (before, last_day, after)] == [0, 0, 1]
+    assert refresh(case).erased_at is None
 
 
 def test_without_a_team_to_sign_the_closing_an_open_case_is_kept_and_counted(creditors):
@@ -436,6 +586,35 @@ def test_without_a_team_to_sign_the_closing_an_open_case_is_kept_and_counted(cre
 
 
 # --- per municipality ---------------------------------------------------------------------------------
+
+
+def test_a_municipality_s_own_term_after_help_overrides_the_installation_s(creditors, world):
+    MunicipalitySettings.objects.update_or_create(
+        municipality=world.waalwijk, defaults={"retention_after_help_days": 100}
+    )
+    in_waalwijk = receive(creditors.housing)
+    in_meerssen = receive(
+        creditors.water, municipality="GM0938", creditor_reference="WB-1", postcode="6231 AB", city="Meerssen"
+    )
+    for case in (in_waalwijk, in_meerssen):
+        reach(case)
+        close(case, Case.Outcome.REFERRED_DEBT_HELP)
+
+    with on(TODAY.date() + timedelta(days=AFTER_HELP + 1)):
+        report = retention.retention_run()
+
+    assert [
+        (row.municipality, row.term_days, row.term_after_help_days, row.helped_cases_erased)
+        for row in report.municipalities
+    ] == [("GM0867", TERM, 100, 0), ("GM0938", TERM, AFTER_HELP, 1)]
+    assert refresh(in_waalwijk).erased_at is None
+    assert refresh(in_meerssen).erased_at is not None
+
+    with on(TODAY.date() + timedelta(days=101)):
+        report = retention.retention_run()
+
+    assert [(row.municipality, row.helped_cases_erased) for row in report.municipalities] == [("GM0867", 1)]
+    assert refresh(in_waalwijk).erased_at is not None
 
 
 def test_a_municipality_s_own_term_overrides_the_installation_s(creditors, world):
@@ -506,23 +685,51 @@ def test_a_dry_run_counts_what_a_run_does_and_changes_nothing(creditors):
         == {
             "closed_without_contact": 1,
             "cases_erased": 2,
+            "helped_cases_erased": 0,
             "signals_removed": 2,
             "notes_cleared": 1,
-            "open_reached_past_term": 1,
+            "open_reached_without_activity": 1,
             "open_without_team": 0,
         }
     )
 
 
-def test_a_second_run_finds_nothing_to_do(creditors):
+def test_a_dry_run_after_both_terms_counts_the_helped_cases_too_and_changes_nothing(creditors):
+    some_cases(creditors)
+    before = snapshot()
+
+    with on(TODAY.date() + timedelta(days=AFTER_HELP + 1)):
+        dry = retention.retention_run(dry_run=True)
+        assert snapshot() == before
+        done = retention.retention_run()
+
+    assert (
+        dry.totals()
+        == done.totals()
+        == {
+            "closed_without_contact": 1,
+            "cases_erased": 3,
+            "helped_cases_erased": 1,
+            "signals_removed": 3,
+            "notes_cleared": 1,
+            "open_reached_without_activity": 1,
+            "open_without_team": 0,
+        }
+    )
+
+
+@pytest.mark.parametrize("days", [TERM + 1, AFTER_HELP + 1], ids=["past the retention term", "past both terms"])
+def test_a_second_run_finds_nothing_to_do(creditors, days):
     some_cases(creditors)
 
-    with on(TODAY.date() + timedelta(days=TERM + 1)):
-        retention.retention_run()
+    with on(TODAY.date() + timedelta(days=days)):
+        first = retention.retention_run()
         after_first = snapshot()
         again = retention.retention_run()
 
-    assert again.totals() | {"open_reached_past_term": 0} == dict.fromkeys(retention.COUNTS, 0)
+    assert first.totals()["cases_erased"] == (2 if days == TERM + 1 else 3)
+    # The open case in which the household was reached is counted again: it still waits on the team.
+    assert again.totals() == dict.fromkeys(retention.COUNTS, 0) | {"open_reached_without_activity": 1}
     assert snapshot() == after_first
 
 
@@ -559,10 +766,16 @@ def test_the_command_prints_counts_only(creditors):
         done = out.getvalue()
 
     assert "(dry run: nothing changed)" in dry
-    assert "GM0867: term 30 days; the data of cases closed before 2026-03-21 is removed" in done
+    assert (
+        "GM0867: term 30 days, after help 60 days; the data of cases closed without help before 2026-03-21 "
+        "and with help accepted before 2026-02-19 is removed"
+    ) in done
     assert "  cases whose personal data was removed: 2" in done
+    assert "    of which closed with help accepted: 0" in done
     assert "  signals replaced by a tombstone: 2" in done
-    assert "  kept: open cases past the term in which the household was reached: 1" in done
+    assert (
+        "  kept: open cases in which the household was reached, without activity for longer than the term: 1"
+    ) in done
     for value in (*PERSONAL_VALUES, "Verzonnen", "RT-00"):
         assert value not in dry + done
     assert SignalTombstone.objects.count() == 2
@@ -577,9 +790,10 @@ def test_the_task_runs_the_same_retention(creditors):
     assert result.return_value == {
         "closed_without_contact": 1,
         "cases_erased": 2,
+        "helped_cases_erased": 0,
         "signals_removed": 2,
         "notes_cleared": 1,
-        "open_reached_past_term": 1,
+        "open_reached_without_activity": 1,
         "open_without_team": 0,
     }
     assert SignalTombstone.objects.count() == 2

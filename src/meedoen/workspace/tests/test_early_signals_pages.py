@@ -662,6 +662,7 @@ def test_the_manager_sets_the_terms_and_retention(client_en, world):
         "regular_term_days": 28,
         "urgent_term_working_days": 3,
         "retention_days": None,
+        "retention_after_help_days": None,
     }
 
     response = client.post(
