@@ -38,7 +38,8 @@ class AuditFilterForm(forms.Form):
         label=pgettext_lazy("audit log", "Object"),
         help_text=pgettext_lazy(
             "audit log",
-            "The id (UUID) of a case or another object, or the address of its page; or a CBS code.",
+            "The number of a case, the id (UUID) of a case or another object, or the address of its page; "
+            "or a CBS code.",
         ),
         required=False,
         max_length=300,

@@ -30,6 +30,9 @@ MAX_OBJECTS = 100
 same in every compass)."""
 
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)
+# The number the case page and the offer letter name a case by (such as 9F3A-C21D): the last eight
+# hexadecimal digits of its UUID.
+_CASE_NUMBER = re.compile(r"(?P<first>[0-9a-f]{4})-?(?P<last>[0-9a-f]{4})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,15 @@ def identifier_in(text: str) -> str:
 
 def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple[str, str], ...]:
     """The (object type, object id) pairs of the objects with ``identifier`` (as
-    :func:`identifier_in` gives it), as audit records name them; with a case, its signals too,
-    whose receipt is part of the case's trail."""
+    :func:`identifier_in` gives it), as audit records name them: a case also by its case number,
+    and with its signals, whose receipt is part of the case's trail."""
     wanted = _as_uuid(identifier)
     found: list[tuple[str, str]] = []
+    cases: list[str] = []
+    number = _CASE_NUMBER.fullmatch(identifier)
+    if number is not None:
+        by_number = Case.objects.filter(municipality=municipality, uuid__iendswith=f"{number['first']}{number['last']}")
+        cases += [str(pk) for pk in by_number.values_list("pk", flat=True)[:MAX_OBJECTS]]
     for object_type, kind in KINDS.items():
         model = _model(object_type)
         if model is None:
@@ -126,10 +134,14 @@ def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple
             continue
         objects = _in_municipality(model._default_manager.filter(**lookup), kind, municipality)
         keys = [str(pk) for pk in objects.values_list("pk", flat=True)[:MAX_OBJECTS]]
-        found += [(object_type, key) for key in keys]
-        if object_type == CASE_TYPE and keys:
-            signals = Signal.objects.filter(case_id__in=keys, municipality=municipality)
-            found += [(SIGNAL_TYPE, str(pk)) for pk in signals.values_list("pk", flat=True)[:MAX_OBJECTS]]
+        if object_type == CASE_TYPE:
+            cases += keys
+        else:
+            found += [(object_type, key) for key in keys]
+    if cases:
+        found += [(CASE_TYPE, key) for key in dict.fromkeys(cases)]
+        signals = Signal.objects.filter(case_id__in=cases, municipality=municipality)
+        found += [(SIGNAL_TYPE, str(pk)) for pk in signals.values_list("pk", flat=True)[:MAX_OBJECTS]]
     return tuple(found)
 
 

@@ -95,7 +95,7 @@ def page_context(request: HttpRequest, actor: Actor, municipality: Municipality,
     filters = form.used()
     return {
         "page": page,
-        "lines": _lines(events, together, filters, actor=actor, municipality=municipality),
+        "lines": _lines(events, together, filters, set(query.objects or ()), actor=actor, municipality=municipality),
         "filtered": bool(filters),
         "unknown_object": unknown_object,
         "filter_query": urlencode(filters),
@@ -164,6 +164,7 @@ def _lines(
     events: list[AuditEvent],
     together: dict[int, ReadTogether],
     filters: dict[str, str],
+    narrowed_to: set[tuple[str, str]],
     *,
     actor: Actor,
     municipality: Municipality,
@@ -185,9 +186,10 @@ def _lines(
                 organisation=organisations.get(event.organisation_id or 0, ""),
                 action=action_shown(event.action),
                 object=shown_object,
-                # An object's trail is all of it, whatever else the page was narrowed to.
+                # An object's trail is all of it, whatever else the page was narrowed to; none for
+                # the objects the page is narrowed to already.
                 object_trail=f"?{urlencode({'object': identifier})}"
-                if identifier and filters.get("object") != identifier
+                if identifier and (event.object_type, event.object_id) not in narrowed_to
                 else "",
                 reason=reason_shown(event.reason),
                 together=together.get(event.pk),

@@ -178,19 +178,24 @@ def test_an_auditor_finds_who_opened_a_case_when_and_why_by_its_id(client_as, pe
         "{hex}",
         "  {uuid}  ",
         "http://127.0.0.1:8000/werkplek/vroegsignalering/{uuid}/",
+        "{number}",
+        "{number_typed}",
     ],
 )
-def test_a_case_is_found_by_its_id_as_pasted_from_the_case_page_or_its_address(client_as, cases, pasted):
+def test_a_case_is_found_by_its_number_or_id_as_pasted_from_the_case_page_or_its_address(client_as, cases, pasted):
     case = cases["first"]
     open_case(client_as("ww_early_signals"), case)
-    text = pasted.format(uuid=case.uuid, UUID=str(case.uuid).upper(), hex=case.uuid.hex)
+    # The case number, as the case page and the offer letter show it: the UUID's last eight digits.
+    number = f"{case.uuid.hex[-8:-4].upper()}-{case.uuid.hex[-4:].upper()}"
+    text = pasted.format(
+        uuid=case.uuid, UUID=str(case.uuid).upper(), hex=case.uuid.hex, number=number, number_typed=case.uuid.hex[-8:]
+    )
     signal = Signal.objects.get(case=case)
     # The trail of a case holds its opening and the receipt of its signal, and nothing else.
     assert rows(page(client_as("ww_auditor"), object=text)) == [
         "2026-03-20 10:00:00 ww-vroeg Gemeente Waalwijk Persoonsgegevens ingezien gegevens van 2 inwoners in 2 "
         f"regels toon elke regel Zaak {case.uuid} Vroegsignalering: hulp aanbieden",
-        "2026-03-20 10:00:00 Meedoen zelf (test) Woonstichting Langstraat Signaal ontvangen "
-        f"Signaal {signal.uuid} spoor van signaal {signal.uuid}",
+        f"2026-03-20 10:00:00 Meedoen zelf (test) Woonstichting Langstraat Signaal ontvangen Signaal {signal.uuid}",
     ]
 
 
