@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,20 @@ def delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+# Excel writes "sep=;" as the first line of a CSV file to say its delimiter, and reads it so.
+_SEPARATOR_HINT = re.compile(r'^"?sep=([;,\t|])"?[;,\t|]*$', re.IGNORECASE)
+
+
+def csv_layout(text: str) -> tuple[str, str]:
+    """The text of a CSV file to read, and its delimiter. A first line "sep=;" names the delimiter
+    and is read as an empty line, so that the lines keep their numbers."""
+    first, newline, rest = text.partition("\n")
+    hint = _SEPARATOR_HINT.match(first.strip())
+    if hint:
+        return newline + rest, hint[1]
+    return text, delimiter(text)
+
+
 def open_workbook(content: bytes, *, max_unpacked: int = MAX_UNPACKED_XLSX_BYTES) -> Any:
     """An XLSX workbook opened to read (close it when done), refused before it is opened when it
     unpacks to more than ``max_unpacked`` bytes. Formulas are read as their text, never calculated."""
@@ -121,8 +136,8 @@ def _cannot_open() -> TableError:
 
 
 def _read_csv(content: bytes, max_rows: int) -> Table:
-    text, _windows_1252 = decode(content)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
+    text, separator = csv_layout(decode(content)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     table: Table | None = None
     try:
         for cells in reader:

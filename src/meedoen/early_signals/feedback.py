@@ -1,7 +1,8 @@
 """Feedback to creditors: per signal they delivered, how far the municipality got with it.
 
 A creditor learns, per reference of its own signals, only this: whether the case was received, is in
-progress or was closed; once closed, whether help was accepted (yes or no); and the day it closed.
+progress or was closed; whether help was accepted (yes once help runs or the case closed with help,
+no once it closed without); and the day it closed.
 That is enough to pause collection while the household takes up help, and it tells nothing else
 about the household: not the tray, the attempts, the kind of help, other creditors or signals.
 
@@ -126,9 +127,12 @@ def status_of(case_status: str) -> str:
     return IN_PROGRESS
 
 
-def help_answer(*, closed: bool, outcome: str) -> str:
-    """Yes or no once the case is closed with an outcome; unknown while it is open."""
-    if not closed or not outcome:
+def help_answer(*, case_status: str, outcome: str) -> str:
+    """Yes once the household has taken up help: the team put the case in the tray "in help", or
+    closed it with help. No once it is closed without help. Unknown before either."""
+    if case_status == Case.Status.IN_HELP:
+        return YES
+    if case_status != Case.Status.CLOSED or not outcome:
         return UNKNOWN
     return YES if outcome in HELP_ACCEPTED else NO
 
@@ -189,7 +193,7 @@ def _live_row(signal: Signal) -> _Row:
         creditor_reference=signal.creditor_reference,
         municipality=signal.municipality.code,
         status=status_of(case.status),
-        help_accepted=help_answer(closed=closed, outcome=case.outcome),
+        help_accepted=help_answer(case_status=case.status, outcome=case.outcome),
         closed_on=timezone.localdate(case.closed_at) if closed and case.closed_at else None,
         changed_at=changed_at,
     )
@@ -204,7 +208,7 @@ def _removed_row(tombstone: SignalTombstone) -> _Row:
         municipality=tombstone.municipality.code,
         # Personal data is removed only after a case closed.
         status=CLOSED,
-        help_accepted=help_answer(closed=True, outcome=tombstone.outcome),
+        help_accepted=help_answer(case_status=Case.Status.CLOSED, outcome=tombstone.outcome),
         closed_on=timezone.localdate(tombstone.case_closed_at) if tombstone.case_closed_at else None,
         changed_at=changed_at,
     )

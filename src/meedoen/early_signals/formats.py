@@ -13,12 +13,14 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from meedoen.core.json_input import decode_error_text
-from meedoen.core.tables import TableError, blank, decode, delimiter, is_xlsx, open_workbook
+from meedoen.core.tables import TableError, blank, csv_layout, decode, is_xlsx, open_workbook
 
 FORMAT_VERSION = "1.0"
 SUPPORTED_VERSIONS = frozenset({FORMAT_VERSION})
@@ -34,6 +36,11 @@ NAME_SHOWN = 60
 FATAL = "fatal"
 ERROR = "error"
 WARNING = "warning"
+
+
+def grouped(number: int | Decimal) -> str:
+    """A number as the reader's language groups its digits: 1.000.000 in Dutch, 1,000,000 in English."""
+    return number_format(number, decimal_pos=0, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def too_large(size: int, limit: int = MAX_FILE_BYTES) -> Problem | None:
         FATAL,
         "too_large",
         _("The delivery is %(size)s bytes; at most %(limit)s bytes are read. Split it into smaller files.")
-        % {"size": f"{size:,}", "limit": f"{limit:,}"},
+        % {"size": grouped(size), "limit": grouped(limit)},
     )
 
 
@@ -267,7 +274,8 @@ def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
                 _("The file is not UTF-8; it was read as Windows-1252. Please deliver CSV UTF-8."),
             )
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
+    text, separator = csv_layout(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     positions: dict[int, str] | None = None
     width = 0
     # Rows as a spreadsheet numbers them: a value with a line break in it is one row, however many
@@ -294,7 +302,7 @@ def _read_csv(content: bytes, parsed: ParsedDelivery) -> None:
                 parsed.refuse(
                     "too_many_rows",
                     _("The file has more than %(limit)s signals; split it into smaller files.")
-                    % {"limit": f"{MAX_ROWS:,}"},
+                    % {"limit": grouped(MAX_ROWS)},
                 )
                 return
             parsed.rows.append(_row(number, list(cells), positions, width, "csv"))
@@ -335,7 +343,7 @@ def _read_xlsx(content: bytes, parsed: ParsedDelivery) -> None:
                 parsed.refuse(
                     "too_many_rows",
                     _("The file has more than %(limit)s signals; split it into smaller files.")
-                    % {"limit": f"{MAX_ROWS:,}"},
+                    % {"limit": grouped(MAX_ROWS)},
                 )
                 return
             parsed.rows.append(_row(number, cells, positions, width, "xlsx"))
@@ -369,7 +377,7 @@ def read_json(content: bytes) -> ParsedDelivery:
         data = json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
         return parsed.refuse(
-            "not_json", _("The body is not UTF-8 text: byte %(byte)s cannot be read.") % {"byte": f"{exc.start:,}"}
+            "not_json", _("The body is not UTF-8 text: byte %(byte)s cannot be read.") % {"byte": grouped(exc.start)}
         )
     except json.JSONDecodeError as exc:
         return parsed.refuse(
@@ -407,7 +415,7 @@ def read_json(content: bytes) -> ParsedDelivery:
         return parsed.refuse(
             "batch_too_large",
             _("A batch holds at most %(limit)s signals; this one has %(count)s. Split it.")
-            % {"limit": f"{MAX_BATCH:,}", "count": f"{len(signals):,}"},
+            % {"limit": grouped(MAX_BATCH), "count": grouped(len(signals))},
             column="signals",
         )
     for number, item in enumerate(signals, start=1):

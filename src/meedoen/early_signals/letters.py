@@ -158,6 +158,8 @@ class OfferLetter:
     paragraphs: tuple[tuple[str, ...], ...]
     sender: str
     creditor: str
+    # The case number (``Case.number``), by which the household and the team find the case again.
+    reference: str = ""
 
 
 # --- the text --------------------------------------------------------------------------------------------
@@ -234,10 +236,16 @@ def reply_by(today: date, *, urgent: bool) -> date:
 
 
 def compose(
-    *, text: LetterText, municipality: Municipality, addressee: Addressee, today: date, urgent: bool = False
+    *,
+    text: LetterText,
+    municipality: Municipality,
+    addressee: Addressee,
+    today: date,
+    urgent: bool = False,
+    reference: str = "",
 ) -> OfferLetter:
     """The letter ``text`` gives for ``addressee``, dated ``today``: the one for a threatening
-    situation when ``urgent``."""
+    situation when ``urgent``; ``reference`` is the case's number."""
     subject, body_text = text.words(urgent=urgent)
     base = {"gemeente": municipality.name}
     contact = text.contact.strip() or fill(STANDARD_CONTACT, base)
@@ -264,6 +272,7 @@ def compose(
         paragraphs=paragraphs,
         sender=fill(text.sender, values),
         creditor=addressee.creditor,
+        reference=reference,
     )
 
 
@@ -287,9 +296,17 @@ EXAMPLE_ADDRESSEE = Addressee(
 )
 
 
+EXAMPLE_REFERENCE = "9F3A-C21D"
+
+
 def example_letter(*, text: LetterText, municipality: Municipality, urgent: bool = False) -> OfferLetter:
     return compose(
-        text=text, municipality=municipality, addressee=EXAMPLE_ADDRESSEE, today=timezone.localdate(), urgent=urgent
+        text=text,
+        municipality=municipality,
+        addressee=EXAMPLE_ADDRESSEE,
+        today=timezone.localdate(),
+        urgent=urgent,
+        reference=EXAMPLE_REFERENCE,
     )
 
 
@@ -298,8 +315,9 @@ def example_letter(*, text: LetterText, municipality: Municipality, urgent: bool
 
 def offer_letter(*, actor: Actor, municipality: Municipality, case_id: uuid.UUID) -> OfferLetter:
     """The offer letter for the person of the case's most recent signal, naming that signal's
-    creditor. When the case's situation threatens, it is the letter for that, naming the creditor of
-    the most recent signal that threatens. Only an early-signalling officer of the municipality gets
+    creditor, and the case's number. When the case's situation threatens, it is the letter for
+    that, naming the creditor of the most recent signal that threatens. (One creditor: the letter's
+    text speaks of it in the singular.) Only an early-signalling officer of the municipality gets
     it, and the read of the personal data in it is recorded first (purpose "offer letter")."""
     case_of_municipality(actor=actor, municipality_id=municipality.pk, case_id=case_id)
     detail = case_detail(actor=actor, case_id=case_id, purpose=OFFER_LETTER_PURPOSE)
@@ -317,6 +335,7 @@ def offer_letter(*, actor: Actor, municipality: Municipality, case_id: uuid.UUID
         addressee=addressee,
         today=timezone.localdate(),
         urgent=urgent,
+        reference=detail.case.number,
     )
 
 
@@ -334,7 +353,7 @@ def letter_html(letter: OfferLetter) -> SafeString:
         '<article class="meedoen-letter" lang="nl">\n'
         '<p class="meedoen-letter__sender-address">{municipality}</p>\n'
         '<p class="meedoen-letter__recipient">{recipient}</p>\n'
-        '<p class="meedoen-letter__meta">Datum: {date}</p>\n'
+        '<p class="meedoen-letter__meta">Datum: {date}{reference}</p>\n'
         '<p class="meedoen-letter__subject">Onderwerp: {subject}</p>\n'
         "{paragraphs}\n"
         '<p class="meedoen-letter__signature">{sender}</p>\n'
@@ -342,6 +361,7 @@ def letter_html(letter: OfferLetter) -> SafeString:
         municipality=f"Gemeente {letter.municipality}",
         recipient=_lines(letter.recipient),
         date=dutch_date(letter.date),
+        reference=format_html("<br>Zaaknummer: {}", letter.reference) if letter.reference else "",
         subject=letter.subject,
         paragraphs=paragraphs,
         sender=letter.sender,

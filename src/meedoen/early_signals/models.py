@@ -9,6 +9,8 @@ read without reading personal data.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -189,6 +191,16 @@ class Delivery(models.Model):
         return str(self.uuid)
 
 
+CASE_NUMBER_DIGITS = 8
+
+
+def case_number(case_uuid: uuid.UUID) -> str:
+    """The number by which residents, creditors and the team name a case, such as ``9F3A-C21D``: the
+    last eight hexadecimal digits of its id, which are random (the first ones are its time)."""
+    digits = case_uuid.hex[-CASE_NUMBER_DIGITS:].upper()
+    return f"{digits[:4]}-{digits[4:]}"
+
+
 class Case(models.Model):
     """The signals about one household in one municipality, while help is being offered."""
 
@@ -209,6 +221,14 @@ class Case(models.Model):
         REFERRED_PARTNER = "referred_partner", _("contact: referred to another partner")
         SELF_RESOLVED = "self_resolved", _("contact: solves it themselves")
         DECLINED = "declined", _("contact: declines help")
+
+    class ReopenReason(models.TextChoices):
+        """Why a closed case is opened again: a choice, so that the audit log and the shared log
+        hold no free text about the household."""
+
+        LATE_CONTACT = "late_contact", _("the household got in touch after the case was closed")
+        WRONG_OUTCOME = "wrong_outcome", _("the outcome was recorded wrongly")
+        CLOSED_BY_MISTAKE = "closed_by_mistake", _("the case was closed by mistake")
 
     uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
     # No index of its own: each index in Meta starts with the municipality and serves for it. No
@@ -253,6 +273,9 @@ class Case(models.Model):
     signal_count = models.PositiveIntegerField(_("signals"), default=0)
     creditor_count = models.PositiveIntegerField(_("creditors"), default=0)
     first_offer_due = models.DateField(_("first offer due"))
+    # A threatening signal that joins the case after its first offer: the team must respond to it
+    # within the urgent term as well, by this day; cleared by an attempt made after that signal came.
+    threat_due = models.DateField(_("respond to the new threatening signal by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -268,6 +291,10 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return str(self.uuid)
+
+    @property
+    def number(self) -> str:
+        return case_number(self.uuid)
 
     @property
     def is_open(self) -> bool:

@@ -31,7 +31,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from meedoen.accounts.pseudonyms import resident_ref_for_bsn
 from meedoen.core.spreadsheets import CELL_BREAK, FORMULA_STARTS, formula_start
-from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow, shown
+from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow, grouped, shown
 from meedoen.early_signals.linking import fold
 from meedoen.early_signals.models import THREATENING_KINDS, Signal
 
@@ -249,7 +249,7 @@ class _Row:
                 field,
                 "out_of_range",
                 _("%(value)s is out of range (%(minimum)s to %(maximum)s).")
-                % {"value": number, "minimum": minimum, "maximum": f"{maximum:,}"},
+                % {"value": number, "minimum": minimum, "maximum": grouped(maximum)},
             )
             return None
         return number
@@ -286,7 +286,7 @@ class _Row:
                 field,
                 "out_of_range",
                 _("More than € %(limit)s is out of range for arrears of fixed costs; check the amount.")
-                % {"limit": f"{MAX_AMOUNT:,.0f}"},
+                % {"limit": grouped(MAX_AMOUNT)},
             )
             return None
         if amount != amount.quantize(Decimal("0.01")):
@@ -363,7 +363,10 @@ def _postcode(row: _Row) -> str:
     text = row.text("postcode", max_length=10, required=True, formula_check=False)
     if not text:
         return ""
-    compact = text.replace(" ", "").upper()
+    # "5141 AB", "5141AB", "5141-AB" and "NL-5141 AB" are the same postcode.
+    compact = text.replace(" ", "").replace("-", "").upper()
+    if len(compact) == 8 and compact.startswith("NL"):
+        compact = compact[2:]
     if POSTCODE.match(compact):
         return f"{compact[:4]} {compact[4:]}"
     if len(compact) == 6:

@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from meedoen.early_signals.models import (
     MunicipalitySettings,
     Signal,
     SignalTombstone,
+    case_number,
 )
 from meedoen.ledger.selectors import BatchItemProof, batch_item
 from meedoen.organisations.models import Organisation
@@ -78,6 +80,18 @@ class CaseSummary:
     first_contact_at: datetime | None
     closed_at: datetime | None
     outcome: str
+    threat_due: date | None = None
+
+    @property
+    def number(self) -> str:
+        return case_number(self.uuid)
+
+    @property
+    def threat_overdue(self) -> bool:
+        """A threatening signal came after the first offer, and nobody responded by its due day."""
+        return (
+            self.threat_due is not None and self.status != Case.Status.CLOSED and timezone.localdate() > self.threat_due
+        )
 
     @property
     def offer_overdue(self) -> bool:
@@ -151,7 +165,8 @@ def _visible_cases(actor: Actor) -> QuerySet[Case]:
     return scope_to_municipalities(Case.objects.all(), actor, Role.EARLY_SIGNALS_OFFICER)
 
 
-def _summary(case: Case) -> CaseSummary:
+def case_summary(case: Case) -> CaseSummary:
+    """What the team sees of a case in a list: no personal data."""
     return CaseSummary(
         uuid=case.uuid,
         status=case.status,
@@ -167,6 +182,7 @@ def _summary(case: Case) -> CaseSummary:
         first_contact_at=case.first_contact_at,
         closed_at=case.closed_at,
         outcome=case.outcome,
+        threat_due=case.threat_due,
     )
 
 
@@ -195,15 +211,27 @@ def cases_of_municipality(
     """One tray of the municipality's cases, the soonest deadline and highest priority first; closed
     cases the most recently closed first. No personal data."""
     cases = _tray(actor, municipality_id, district_code).filter(status=status).select_related("district")
-    if status == Case.Status.CLOSED:
-        cases = cases.order_by("-closed_at", "-id")
-    else:
-        cases = cases.order_by("first_offer_due", "-priority", "opened_at", "id")
-    return [_summary(case) for case in (cases[:limit] if limit is not None else cases)]
+    cases = cases.order_by("-closed_at", "-id") if status == Case.Status.CLOSED else _soonest_first(cases)
+    return [case_summary(case) for case in (cases[:limit] if limit is not None else cases)]
+
+
+def _soonest_first(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Open cases by the day their team must act: a new threat's due day, else the term of the first
+    offer while none is made; cases with nothing due follow, by their term. Then priority and age."""
+    acting_due = models.Case(
+        models.When(threat_due__isnull=False, then=F("threat_due")),
+        models.When(first_offer_at__isnull=True, then=F("first_offer_due")),
+        default=None,
+        output_field=models.DateField(),
+    )
+    return cases.annotate(acting_due=acting_due).order_by(
+        F("acting_due").asc(nulls_last=True), "first_offer_due", "-priority", "opened_at", "id"
+    )
 
 
 def tray_counts(*, actor: Actor, municipality_id: int, district_code: str | None = None) -> list[TrayCount]:
-    """How many cases each tray holds, and how many of them are past the term without an offer."""
+    """How many cases each tray holds, and how many of them are past a term: the first offer's, or
+    that of a threatening signal after it."""
     cases = _tray(actor, municipality_id, district_code)
     today = timezone.localdate()
     counts = {
@@ -212,7 +240,8 @@ def tray_counts(*, actor: Actor, municipality_id: int, district_code: str | None
             count=Count("id"),
             overdue=Count(
                 "id",
-                filter=Q(first_offer_at__isnull=True, first_offer_due__lt=today) & ~Q(status=Case.Status.CLOSED),
+                filter=(Q(first_offer_at__isnull=True, first_offer_due__lt=today) | Q(threat_due__lt=today))
+                & ~Q(status=Case.Status.CLOSED),
             ),
         )
     }
@@ -251,7 +280,7 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
             obj=case,
         )
     return CaseDetail(
-        case=_summary(case),
+        case=case_summary(case),
         signals=tuple(_signal_detail(signal) for signal in signals),
         attempts=tuple(
             AttemptDetail(
@@ -327,13 +356,10 @@ def tray_page(
 ) -> TrayPage:
     """Page ``number`` of one tray (the last page when ``number`` lies beyond it)."""
     cases = _tray(actor, municipality_id, district_code).filter(status=status).select_related("district")
-    if status == Case.Status.CLOSED:
-        cases = cases.order_by("-closed_at", "-id")
-    else:
-        cases = cases.order_by("first_offer_due", "-priority", "opened_at", "id")
+    cases = cases.order_by("-closed_at", "-id") if status == Case.Status.CLOSED else _soonest_first(cases)
     page = Paginator(cases, per_page).get_page(number)
     return TrayPage(
-        cases=tuple(_summary(case) for case in page.object_list),
+        cases=tuple(case_summary(case) for case in page.object_list),
         number=page.number,
         pages=page.paginator.num_pages,
         total=page.paginator.count,
@@ -412,6 +438,15 @@ def offer_due_soon(case: CaseSummary) -> bool:
         return False
     today = timezone.localdate()
     return today <= case.first_offer_due <= add_working_days(today, DUE_SOON_WORKING_DAYS)
+
+
+def threat_due_soon(case: CaseSummary) -> bool:
+    """A threatening signal after the first offer waits for a response due today or within two
+    working days."""
+    if case.threat_due is None or case.status == Case.Status.CLOSED:
+        return False
+    today = timezone.localdate()
+    return today <= case.threat_due <= add_working_days(today, DUE_SOON_WORKING_DAYS)
 
 
 # --- the creditor's proof of receipt -------------------------------------------------------------------
@@ -582,7 +617,9 @@ def inactive_page(
     page = Paginator(cases.select_related("district").order_by("last_activity", "id"), per_page).get_page(number)
     return InactivePage(
         term_days=term_days,
-        cases=tuple(InactiveCase(case=_summary(case), last_activity=case.last_activity) for case in page.object_list),
+        cases=tuple(
+            InactiveCase(case=case_summary(case), last_activity=case.last_activity) for case in page.object_list
+        ),
         number=page.number,
         pages=page.paginator.num_pages,
         total=page.paginator.count,

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
-from django.db.models import F, Lookup, Q
+from django.db.models import F, Lookup, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,7 @@ from meedoen.early_signals.linking import (
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
     OPEN_STATUSES,
+    THREATENING_KINDS,
     Case,
     ContactAttempt,
     CreditorAgreement,
@@ -81,6 +82,7 @@ REFUSED = "refused"
 LEDGER_SIGNALS_RECEIVED = "signals.received"
 LEDGER_SIGNAL_ITEM = "signal.received"
 LEDGER_CASE_CLOSED = "signal.case_closed"
+LEDGER_CASE_REOPENED = "signal.case_reopened"
 CHUNK_ROWS = 500
 TOKEN_START = "mes_"  # noqa: S105  (the visible start of every token, not a secret)
 
@@ -934,6 +936,8 @@ class _CaseRow:
     household_ref: str
     threatening: bool
     first_offer_due: date
+    first_offer_at: datetime | None
+    threat_due: date | None
     priority: int
     signal_count: int
     creditor_count: int
@@ -958,7 +962,7 @@ class _OpenCase:
     changed: bool = False
 
 
-COUNT_FIELDS = ("signal_count", "creditor_count", "threatening", "first_offer_due", "priority")
+COUNT_FIELDS = ("signal_count", "creditor_count", "threatening", "first_offer_due", "threat_due", "priority")
 
 
 def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswer]:
@@ -1045,7 +1049,7 @@ def _case_fields(
     }
 
 
-OPEN_CASE_COLUMNS = ("id", "uuid", "municipality_id", "address_ref", "household_ref", *COUNT_FIELDS)
+OPEN_CASE_COLUMNS = ("id", "uuid", "municipality_id", "address_ref", "household_ref", "first_offer_at", *COUNT_FIELDS)
 """What the intake reads of an open case at a chunk's address: what linking compares, what the
 audit record names, and what counting raises."""
 
@@ -1195,9 +1199,11 @@ def _save_counts(cases: list[_CaseRow]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE early_signals_case AS c SET signal_count = v.signal_count, creditor_count = v.creditor_count,"
-            " threatening = v.threatening, first_offer_due = v.first_offer_due, priority = v.priority"
-            " FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::boolean[], %s::date[], %s::smallint[])"
-            " AS v (id, signal_count, creditor_count, threatening, first_offer_due, priority) WHERE c.id = v.id",
+            " threatening = v.threatening, first_offer_due = v.first_offer_due, threat_due = v.threat_due,"
+            " priority = v.priority FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::boolean[],"
+            " %s::date[], %s::date[], %s::smallint[])"
+            " AS v (id, signal_count, creditor_count, threatening, first_offer_due, threat_due, priority)"
+            " WHERE c.id = v.id",
             [[case.pk for case in cases], *([getattr(case, name) for case in cases] for name in COUNT_FIELDS)],
         )
 
@@ -1291,11 +1297,18 @@ def _count_signal(
 
 
 def _raise_counts(case: Case | _CaseRow, item: SignalInput, due_on: date, *, new_creditor: bool) -> None:
-    """``_count_signal`` in memory, ``due_on`` the deadline of ``item`` alone: the caller saves."""
+    """``_count_signal`` in memory, ``due_on`` the deadline of ``item`` alone: the caller saves.
+
+    Before the first offer, the case's term is the soonest of its signals' terms. After it, a
+    threatening signal (an eviction, the end of supply) still needs a response within the urgent
+    term: that is the case's ``threat_due``, until an attempt is recorded after the signal."""
     case.signal_count += 1
     case.creditor_count += 1 if new_creditor else 0
     case.threatening = case.threatening or item.threatening
-    case.first_offer_due = min(case.first_offer_due, due_on)
+    if case.first_offer_at is None:
+        case.first_offer_due = min(case.first_offer_due, due_on)
+    elif item.threatening:
+        case.threat_due = due_on if case.threat_due is None else min(case.threat_due, due_on)
     case.priority = case_priority(
         creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
     )
@@ -1373,13 +1386,15 @@ def attempt_record(
         )
         if locked.first_offer_at is None or attempted_at < locked.first_offer_at:
             locked.first_offer_at = attempted_at
+        if locked.threat_due is not None and attempted_at >= _last_threat_at(locked):
+            locked.threat_due = None
         if reached and (locked.first_contact_at is None or attempted_at < locked.first_contact_at):
             locked.first_contact_at = attempted_at
         if reached and locked.status in (Case.Status.NEW, Case.Status.TO_CONTACT):
             locked.status = Case.Status.CONTACTED
         elif locked.status == Case.Status.NEW:
             locked.status = Case.Status.TO_CONTACT
-        locked.save(update_fields=["first_offer_at", "first_contact_at", "status", "updated_at"])
+        locked.save(update_fields=["first_offer_at", "first_contact_at", "threat_due", "status", "updated_at"])
         record_change(
             actor=actor,
             action="early_signals.case.attempt",
@@ -1391,15 +1406,29 @@ def attempt_record(
     return attempt
 
 
+def _last_threat_at(case: Case) -> datetime:
+    """When the latest threatening signal of ``case`` came in."""
+    last: datetime | None = Signal.objects.filter(case=case, kind__in=THREATENING_KINDS).aggregate(
+        last=Max("received_at")
+    )["last"]
+    assert last is not None, "a case with a threat to respond to has a threatening signal"
+    return last
+
+
 def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome: str) -> Case:
     """Close a case with its outcome; the closing is written to the shared log, signed by the
     organisation of the early-signalling officer. An outcome after contact needs a recorded attempt
-    that reached the household."""
+    that reached the household; "no contact" needs an attempt to reach them, except when the
+    retention run closes a case nobody reached within its term (a system actor)."""
     _require_officer(actor, case, organisation)
     if outcome not in Case.Outcome.values:
         raise ValidationError({"outcome": _("Unknown outcome.")})
     with transaction.atomic():
         locked = _locked_open_case(case)
+        if outcome == Case.Outcome.NO_CONTACT and locked.first_offer_at is None and not actor.is_system:
+            raise ValidationError(
+                {"outcome": _("Nobody has tried to reach this household yet; record an attempt before you close it.")}
+            )
         if outcome != Case.Outcome.NO_CONTACT and locked.first_contact_at is None:
             raise ValidationError(
                 {
@@ -1427,6 +1456,47 @@ def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome:
             organisation_id=organisation.pk,
             subject_ref=locked.household_ref,
             details={"outcome": outcome},
+        )
+    return locked
+
+
+def case_reopen(*, actor: Actor, case: Case, organisation: Organisation, reason: str) -> Case:
+    """Open a closed case again, in the tray "contacted" when the household was reached before and
+    "to contact" otherwise; its outcome is cleared, so it is closed again with the right one. The
+    reopening is written to the shared log and the audit log, and the creditors hear "in progress"
+    again. A case whose personal data the retention term removed cannot be opened again: a new
+    signal opens a new case."""
+    _require_officer(actor, case, organisation)
+    if reason not in Case.ReopenReason.values:
+        raise ValidationError({"reason": _("Choose why the case is opened again.")})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+        if locked.status != Case.Status.CLOSED:
+            raise ValidationError({"reason": _("This case is open already.")})
+        if locked.erased_at is not None:
+            raise ValidationError(
+                {"reason": _("The personal data of this case has been removed; it cannot be opened again.")}
+            )
+        outcome = locked.outcome
+        locked.status = Case.Status.CONTACTED if locked.first_contact_at is not None else Case.Status.TO_CONTACT
+        locked.outcome = ""
+        locked.closed_at = None
+        locked.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
+        entry_append(
+            municipality=locked.municipality,
+            kind=LEDGER_CASE_REOPENED,
+            acting=organisation,
+            payload={"reason": reason, "reopened_on": timezone.localdate().isoformat()},
+            subject_ref=locked.household_ref,
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.case.reopen",
+            obj=locked,
+            municipality_id=locked.municipality_id,
+            organisation_id=organisation.pk,
+            subject_ref=locked.household_ref,
+            details={"reason": reason, "outcome_before": outcome, "to": locked.status},
         )
     return locked
 

@@ -40,6 +40,7 @@ class Entry(models.Model):
         # One entry for the signals of a batch (ADR 0010); each signal is an item of it (``Batch``).
         SIGNALS_RECEIVED = "signals.received", _("signals received")
         SIGNAL_CASE_CLOSED = "signal.case_closed", _("signal case closed")
+        SIGNAL_CASE_REOPENED = "signal.case_reopened", _("signal case reopened")
         OFFER_PUBLISHED = "offer.published", _("offer published")
         ACCEPTED = "accepted", _("accepted by the receiving organisation")
 

@@ -33,6 +33,7 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
             ("early_signals.case.close", pgettext_lazy("audit log", "Case closed")),
             ("early_signals.case.reopen", pgettext_lazy("audit log", "Case opened again")),
             (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed (retention term)")),
+            ("early_signals.case.search", pgettext_lazy("audit log", "Cases searched for")),
             ("early_signals.feedback.read", pgettext_lazy("audit log", "Feedback asked for by a creditor")),
             (PROOF_ACTION, pgettext_lazy("audit log", "Proof of receipt asked for by a creditor")),
             ("early_signals.agreement.set", pgettext_lazy("audit log", "Agreement with a creditor set")),

@@ -110,13 +110,29 @@ class MoveForm(forms.Form):
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        help_text=_("An outcome after contact needs a recorded attempt that reached the household."),
+        help_text=_(
+            "An outcome after contact needs a recorded attempt that reached the household; "
+            "“no contact” needs at least one recorded attempt."
+        ),
         choices=Case.Outcome.choices,
         widget=_radio(),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "close")
+        super().__init__(*args, **kwargs)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why is the case opened again?"),
+        help_text=_("The case goes back to the tray “contacted”, or “to contact” if nobody was reached."),
+        choices=Case.ReopenReason.choices,
+        widget=_radio(),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "reopen")
         super().__init__(*args, **kwargs)
 
 

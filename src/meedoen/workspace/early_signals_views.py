@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.numbers import whole_number
-from meedoen.early_signals import letters, retention, services
+from meedoen.early_signals import letters, lookup, retention, services
 from meedoen.early_signals.models import Case, ContactAttempt, Signal
 from meedoen.early_signals.selectors import (
     CASE_PURPOSE,
@@ -43,6 +43,7 @@ from meedoen.early_signals.selectors import (
     inactive_page,
     municipality_settings_of,
     offer_due_soon,
+    threat_due_soon,
     tray_counts,
     tray_page,
 )
@@ -55,6 +56,7 @@ from meedoen.workspace.early_signals_forms import (
     CloseForm,
     LetterTemplateForm,
     MoveForm,
+    ReopenForm,
     TermsForm,
     ThresholdsForm,
 )
@@ -63,6 +65,7 @@ from meedoen.workspace.views import _page
 
 # Recorded with every opening of a case page, and shown to the resident under "My data".
 TRAY, DISTRICT, PAGE = "bak", "wijk", "pagina"
+SEARCH = "zoek"
 # Shows, instead of a tray, the reached cases without activity for longer than the retention term.
 INACTIVE = "stil"
 CASES_PER_PAGE = TRAY_PAGE_SIZE
@@ -79,11 +82,16 @@ class Row:
     overdue_days: int
     due_today: bool
     due_soon: bool
+    # A threatening signal after the first offer: how its own term stands.
+    threat_overdue_days: int
+    threat_due_today: bool
+    threat_due_soon: bool
     # In the list of cases without activity: when the last attempt, move or signal was.
     last_activity: datetime | None = None
 
 
 def _row(case: CaseSummary) -> Row:
+    today = timezone.localdate()
     overdue = case.offer_overdue
     due_soon = offer_due_soon(case)
     return Row(
@@ -91,9 +99,12 @@ def _row(case: CaseSummary) -> Row:
         tray=str(Case.Status(case.status).label),
         outcome=str(Case.Outcome(case.outcome).label) if case.outcome else "",
         overdue=overdue,
-        overdue_days=(timezone.localdate() - case.first_offer_due).days if overdue else 0,
-        due_today=due_soon and case.first_offer_due == timezone.localdate(),
+        overdue_days=(today - case.first_offer_due).days if overdue else 0,
+        due_today=due_soon and case.first_offer_due == today,
         due_soon=due_soon,
+        threat_overdue_days=(today - case.threat_due).days if case.threat_overdue and case.threat_due else 0,
+        threat_due_today=case.threat_due == today and case.status != Case.Status.CLOSED,
+        threat_due_soon=threat_due_soon(case),
     )
 
 
@@ -163,6 +174,31 @@ def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
         waiting=waiting,
         waiting_link=link(**{INACTIVE: "1"}),
         may_keep_settings=actor.has_role(Role.APPLICATION_MANAGER, municipality_id=municipality.pk),
+        search_param=SEARCH,
+    )
+
+
+# --- finding a case ------------------------------------------------------------------------------------------
+
+
+@never_cache
+@staff_view
+def search(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
+    """The cases that match a case number, a creditor's reference, or a postcode and house number.
+    Each case found is a recorded read, as opening it is."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality.pk)
+    query = " ".join(request.GET.get(SEARCH, "").split())[: lookup.MAX_QUERY]
+    found = lookup.find_cases(actor=actor, municipality=municipality, query=query) if query else None
+    return _page(
+        request,
+        actor,
+        municipality,
+        "workspace/early_signals/search.html",
+        query=query,
+        found=found,
+        searched=lookup.SEARCHED[found.searched] if found else "",
+        rows=[_row(case) for case in found.cases] if found else [],
+        search_param=SEARCH,
     )
 
 
@@ -233,10 +269,11 @@ def _case_page(
     attempt_form: AttemptForm | None = None,
     move_form: MoveForm | None = None,
     close_form: CloseForm | None = None,
+    reopen_form: ReopenForm | None = None,
 ) -> HttpResponse:
     found = _case(actor, municipality, case_id)
     detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE)
-    invalid = any(form is not None and form.errors for form in (attempt_form, move_form, close_form))
+    invalid = any(form is not None and form.errors for form in (attempt_form, move_form, close_form, reopen_form))
     return _page(
         request,
         actor,
@@ -253,6 +290,8 @@ def _case_page(
         attempt_form=attempt_form or AttemptForm(),
         move_form=move_form or MoveForm(current=detail.case.status),
         close_form=close_form or CloseForm(),
+        reopen_form=reopen_form or ReopenForm(),
+        can_reopen=found.status == Case.Status.CLOSED and found.erased_at is None,
         back_link=f"{reverse('workspace:early_signals')}?{urlencode({TRAY: detail.case.status})}",
         status=400 if invalid else 200,
     )
@@ -324,6 +363,23 @@ def close(request: HttpRequest, actor: Actor, municipality: Municipality, case: 
         return Saved(_("The case is closed."), _saved_case_url(found))
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, close_form=form))
+
+
+@never_cache
+@require_POST
+@staff_view
+def reopen(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    found = _case(actor, municipality, case)
+    form = ReopenForm(request.POST)
+
+    def save() -> Saved:
+        reopened = services.case_reopen(
+            actor=actor, case=found, organisation=_team(actor, municipality), reason=form.cleaned_data["reason"]
+        )
+        label = Case.Status(reopened.status).label
+        return Saved(_("The case is open again, in the tray “%(tray)s”.") % {"tray": label}, _saved_case_url(found))
+
+    return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, reopen_form=form))
 
 
 @never_cache

@@ -12,12 +12,13 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils import timezone
 from openpyxl import Workbook
 
 from meedoen.core.access import Actor
 from meedoen.early_signals.formats import COLUMN_NAMES
-from meedoen.early_signals.models import CreditorAgreement
-from meedoen.early_signals.services import DeliveryAnswer, signals_deliver_file, signals_deliver_json
+from meedoen.early_signals.models import Case, CreditorAgreement
+from meedoen.early_signals.services import DeliveryAnswer, attempt_record, signals_deliver_file, signals_deliver_json
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.tests.factories import OrganisationFactory
 
@@ -124,3 +125,11 @@ def signals_in_log() -> int:
     from meedoen.ledger.models import Batch
 
     return sum(Batch.objects.filter(item_kind="signal.received").values_list("size", flat=True))
+
+
+def unanswered_letter(case: Case, team: Organisation) -> None:
+    """A letter with the offer that nobody answered: what a team records before it closes a case as
+    "no contact"."""
+    attempt_record(
+        actor=SYSTEM, case=case, organisation=team, channel="letter", attempted_at=timezone.now(), reached=False
+    )

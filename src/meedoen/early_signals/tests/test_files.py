@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from meedoen.areas.models import Area, PostcodeArea
 from meedoen.core.models import AuditEvent
@@ -488,6 +489,33 @@ def test_a_row_with_too_few_values_is_refused(creditors):
 
     assert ("error", 3, "", f"The row has 3 values where the header has {len(FIELDS)} columns.") in problems_of(answer)
     assert [row.outcome for row in answer.rows] == ["accepted", "refused"]
+
+
+@pytest.mark.parametrize("hint", [b"sep=;\r\n", b'"sep=;"\n', b"SEP=;;;\r\n"])
+def test_excels_line_that_names_the_delimiter_is_read_as_it_says(creditors, hint):
+    rows = [signal_row(), signal_row(creditor_reference="WS-0002", postcode="51411")]
+
+    answer = deliver_file(creditors.housing, hint + csv_bytes(rows, delimiter=";"))
+
+    assert [row.outcome for row in answer.rows] == ["accepted", "refused"]
+    # The hint is the file's first line: the header is line 2, the refused row line 4.
+    assert [(severity, row, field) for severity, row, field, _ in problems_of(answer)] == [("error", 4, "postcode")]
+
+
+def test_numbers_in_a_dutch_answer_are_grouped_the_dutch_way(creditors):
+    with translation.override("nl"):
+        answer = deliver_rows(creditors.housing, signal_row(arrears_amount="2500000"))
+
+    ((_, _, _, message),) = problems_of(answer)
+    assert "€ 1.000.000" in message
+
+
+@pytest.mark.parametrize("written", ["5141ZX", "5141 zx", "5141-ZX", "NL-5141 ZX", "NL 5141ZX", "nl5141zx"])
+def test_a_postcode_written_with_a_hyphen_or_the_country_is_read_without_a_word(creditors, written):
+    answer = deliver_rows(creditors.housing, signal_row(postcode=written))
+
+    assert problems_of(answer) == []
+    assert Signal.objects.get().postcode == "5141 ZX"
 
 
 def test_a_postcode_with_a_lookalike_letter_is_read_with_a_suggestion(creditors):

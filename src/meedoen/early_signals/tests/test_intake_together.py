@@ -34,7 +34,14 @@ from meedoen.early_signals.linking import address_key, address_ref
 from meedoen.early_signals.models import Case, Delivery, Signal, SignalTombstone
 from meedoen.early_signals.rows import REFERENCE_LENGTH, check_row
 from meedoen.early_signals.services import case_close
-from meedoen.early_signals.tests.factories import csv_bytes, deliver_file, deliver_rows, signal_row, signals_in_log
+from meedoen.early_signals.tests.factories import (
+    csv_bytes,
+    deliver_file,
+    deliver_rows,
+    signal_row,
+    signals_in_log,
+    unanswered_letter,
+)
 from meedoen.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +154,7 @@ def run_scenario(world, creditors):
     )
     answers = [deliver_rows(creditors.housing, *first_delivery()), deliver_rows(creditors.energy, *second_delivery())]
     ans_case = Case.objects.get(signals__creditor_reference="EV-3")
+    unanswered_letter(ans_case, world.ww_team)
     case_close(actor=officer(world), case=ans_case, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
     answers.append(deliver_rows(creditors.housing, *third_delivery()))
     return snapshot(answers)
@@ -390,6 +398,7 @@ def test_a_chunk_that_fails_while_it_is_written_together_leaves_nothing_behind(c
 def test_a_signal_does_not_join_a_case_that_was_closed(world, creditors, postcodes):
     deliver_rows(creditors.housing, *households(3))
     first = Case.objects.get(signals__creditor_reference="WS-00000")
+    unanswered_letter(first, world.ww_team)
     case_close(actor=officer(world), case=first, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
 
     deliver_rows(creditors.energy, *(dict(row, creditor_reference=f"EV-{n}") for n, row in enumerate(households(3))))

@@ -233,6 +233,8 @@ def test_an_officer_gets_the_letter_of_a_case_and_the_read_is_recorded(case, per
     assert letter.recipient == ("Jolien van Voorbeeld", "Verzonnenstraat 12", "5141 ZX Waalwijk")
     assert letter.creditor == "Woonstichting Langstraat"
     assert letter.date == date(2026, 3, 20)
+    assert letter.reference == case.number
+    assert f"Datum: 20 maart 2026<br>Zaaknummer: {case.number}</p>" in letter_html(letter)
     reads = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ)
     assert sorted(event.subject_ref for event in reads) == sorted(
         [case.household_ref, resident_ref_for_bsn("111222333")]

@@ -19,7 +19,7 @@ from meedoen.early_signals.linking import (
 )
 from meedoen.early_signals.models import Case, Signal
 from meedoen.early_signals.services import case_close
-from meedoen.early_signals.tests.factories import deliver_rows, signal_row
+from meedoen.early_signals.tests.factories import deliver_rows, signal_row, unanswered_letter
 
 BORN = date(1984, 3, 17)
 pytestmark = pytest.mark.django_db
@@ -186,6 +186,7 @@ def test_the_same_household_in_another_municipality_is_another_case(creditors, w
 def test_a_signal_after_the_case_was_closed_opens_a_new_case_for_the_same_household(creditors, world):
     deliver_rows(creditors.housing, signal_row())
     first = Case.objects.get()
+    unanswered_letter(first, world.ww_team)
     case_close(actor=officer_of(world), case=first, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
 
     deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002"))

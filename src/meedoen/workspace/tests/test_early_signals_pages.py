@@ -524,6 +524,8 @@ def test_an_officer_moves_a_case_to_another_tray(client_en, cases):
         ("workspace:early-signals-move", {"move-status": "new"}, "status"),  # the tray it is in
         ("workspace:early-signals-close", {"close-outcome": "won_the_lottery"}, "outcome"),
         ("workspace:early-signals-close", {"close-outcome": "quick_fix"}, "outcome"),  # no contact recorded
+        ("workspace:early-signals-close", {"close-outcome": "no_contact"}, "outcome"),  # nobody tried yet
+        ("workspace:early-signals-reopen", {"reopen-reason": "late_contact"}, "reason"),  # it is open
         ("workspace:early-signals-close", {}, "outcome"),
     ],
 )
@@ -533,7 +535,9 @@ def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, c
 
     assert response.status_code == 400
     form = response.context[
-        {"attempt": "attempt_form", "move": "move_form", "close": "close_form"}[page.split("-")[-1]]
+        {"attempt": "attempt_form", "move": "move_form", "close": "close_form", "reopen": "reopen_form"}[
+            page.split("-")[-1]
+        ]
     ]
     assert form.errors.get(field), form.errors
     body = response.content.decode()
@@ -545,6 +549,8 @@ def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, c
 def test_a_closed_case_cannot_be_moved_or_get_an_attempt(client_en, cases):
     case = cases["waalwijk"]
     client = client_en("ww_early_signals")
+    unanswered = {"attempt-channel": "letter", "attempt-reached": "no", "attempt-note": ""}
+    assert client.post(case_url(case, "workspace:early-signals-attempt"), attempt_data(**unanswered)).status_code == 302
     assert client.post(
         case_url(case, "workspace:early-signals-close"), {"close-outcome": "no_contact"}
     ).status_code == (302)
@@ -558,7 +564,111 @@ def test_a_closed_case_cannot_be_moved_or_get_an_attempt(client_en, cases):
     assert "This case is closed already." in attempted.context["attempt_form"].non_field_errors()
     case.refresh_from_db()
     assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.NO_CONTACT)
-    assert not ContactAttempt.objects.filter(case=case).exists()
+    assert ContactAttempt.objects.filter(case=case).count() == 1
+
+
+def test_an_officer_opens_a_closed_case_again_when_the_household_gets_in_touch(client_en, cases):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    unanswered = {"attempt-channel": "letter", "attempt-reached": "no", "attempt-note": ""}
+    client.post(case_url(case, "workspace:early-signals-attempt"), attempt_data(**unanswered))
+    client.post(case_url(case, "workspace:early-signals-close"), {"close-outcome": "no_contact"})
+    page = client.get(case_url(case)).content.decode()
+    assert "Open the case again" in page and "he household got in touch after the case was closed" in page
+
+    refused = client.post(case_url(case, "workspace:early-signals-reopen"), {"reopen-reason": "bored"})
+    assert refused.status_code == 400 and refused.context["reopen_form"].errors["reason"]
+    response = client.post(case_url(case, "workspace:early-signals-reopen"), {"reopen-reason": "late_contact"})
+
+    assert response.status_code == 302 and response["Location"] == case_url(case) + "#main"
+    case.refresh_from_db()
+    assert (case.status, case.outcome, case.closed_at) == (Case.Status.TO_CONTACT, "", None)
+    page = client.get(case_url(case)).content.decode()
+    assert "The case is open again, in the tray “to contact”." in page
+    assert "Record an attempt" in page and "Open the case again" not in page
+    event = AuditEvent.objects.get(action="early_signals.case.reopen")
+    assert (event.actor_label, event.details["reason"]) == ("ww-vroeg", "late_contact")
+
+
+@pytest.mark.parametrize("persona", ["ww_policy", "ww_application_manager", "ww_auditor", "ms_early_signals"])
+def test_only_the_municipalitys_officers_open_a_case_again(client_en, cases, persona, world):
+    case = cases["waalwijk"]
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, outcome="declined", closed_at=TODAY)
+
+    response = client_en(persona).post(
+        case_url(case, "workspace:early-signals-reopen"), {"reopen-reason": "late_contact"}
+    )
+
+    assert response.status_code in (FORBIDDEN, NOT_FOUND)
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert not AuditEvent.objects.filter(action="early_signals.case.reopen").exists()
+
+
+def test_a_case_whose_data_was_removed_offers_no_reopening(client_en, cases):
+    case = cases["waalwijk"]
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.CLOSED, outcome="declined", closed_at=TODAY, erased_at=TODAY
+    )
+
+    client = client_en("ww_early_signals")
+    assert "Open the case again" not in client.get(case_url(case)).content.decode()
+    response = client.post(case_url(case, "workspace:early-signals-reopen"), {"reopen-reason": "late_contact"})
+    assert response.status_code == 400
+    assert "cannot be opened again" in response.content.decode()
+
+
+def test_a_threat_after_the_offer_is_shown_with_its_own_term(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    unanswered = {"attempt-channel": "letter", "attempt-reached": "no", "attempt-note": ""}
+    client.post(case_url(case, "workspace:early-signals-attempt"), attempt_data(**unanswered))
+    deliver_rows(creditors["energy"], signal_row(creditor_reference="EV-9", signal_kind="threat"))
+
+    case.refresh_from_db()
+    assert case.threat_due == date(2026, 3, 25)
+    tray = client.get(reverse("workspace:early_signals") + "?bak=to_contact").content.decode()
+    assert "New threatening signal: respond by" in tray and "25 March 2026" in tray
+    with time_machine.travel(datetime(2026, 3, 27, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), tick=False):
+        client = client_en("ww_early_signals")  # a session of that day
+        page = client.get(case_url(case)).content.decode()
+        tray = client.get(reverse("workspace:early_signals") + "?bak=to_contact").content.decode()
+    assert "Overdue by 2 days" in page
+    assert "1 overdue" in tray
+
+
+def test_an_officer_finds_a_case_by_the_number_on_the_letter_and_opens_it(client_en, cases):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    assert "Find a case" in client.get(reverse("workspace:early_signals")).content.decode()
+
+    page = client.get(reverse("workspace:early-signals-search"), {"zoek": case.number.lower()}).content.decode()
+
+    assert "1 case found by case number" in page
+    assert case_url(case) in page and case.number in page
+    assert "Voorbeeld" not in page  # a list without personal data
+    assert case.number in client.get(case_url(case)).content.decode()
+    page = client.get(reverse("workspace:early-signals-search"), {"zoek": "5141 ZX 13"}).content.decode()
+    assert "No case of this municipality matches." in page
+    assert "Meerssenaar" not in page and case_url(cases["meerssen"]) not in page
+
+
+@pytest.mark.parametrize("persona", ["ww_policy", "ww_application_manager", "ww_auditor", "ww_caseworker"])
+def test_only_officers_search_cases(client_en, cases, persona):
+    response = client_en(persona).get(reverse("workspace:early-signals-search"), {"zoek": "WS-0001"})
+
+    assert response.status_code == FORBIDDEN
+    assert not AuditEvent.objects.filter(action="early_signals.case.search").exists()
+
+
+def test_an_officer_of_another_municipality_finds_only_its_own_cases(client_en, cases):
+    client = client_en("ms_early_signals")
+    for typed in ("WS-0001", cases["waalwijk"].number, "5141 ZX 12"):
+        page = client.get(reverse("workspace:early-signals-search"), {"zoek": typed}).content.decode()
+        assert "No case of this municipality matches." in page
+        assert case_url(cases["waalwijk"]) not in page
+    page = client.get(reverse("workspace:early-signals-search"), {"zoek": "WB-1"}).content.decode()
+    assert case_url(cases["meerssen"]) in page
 
 
 def test_a_get_on_a_form_address_is_not_allowed(client_en, cases):

@@ -1,0 +1,109 @@
+"""Finding a case when someone calls: by the case number on the offer letter, by the creditor's
+reference, or by the household's postcode and house number.
+
+Cases keep no address, only its keyed pseudonym; an address is found by drawing the pseudonym of
+what the officer typed, exactly as the intake drew it. Only the municipality's early-signalling
+officers search, and every case found is recorded as a read of that household's data (that it has
+a case, and how far it is), as opening it would be.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.audit import record_access, record_read
+from meedoen.early_signals.linking import address_key, address_ref
+from meedoen.early_signals.models import CASE_NUMBER_DIGITS, Case, CreditorAgreement, Signal
+from meedoen.early_signals.selectors import CASE_PURPOSE, CaseSummary, case_summary
+from meedoen.organisations.models import Municipality
+
+BY_NUMBER, BY_ADDRESS, BY_REFERENCE = "case_number", "address", "creditor_reference"
+SEARCHED = {
+    BY_NUMBER: _("case number"),
+    BY_ADDRESS: _("postcode and house number"),
+    BY_REFERENCE: _("reference of a creditor"),
+}
+MAX_FOUND = 50
+MAX_QUERY = 60
+
+# "5141 AB 12", "5141AB12", "5141 ab, 12-a", "5141 AB 12 bis".
+_ADDRESS = re.compile(
+    r"^(?:NL-?)?(?P<digits>[1-9][0-9]{3}) ?-?(?P<letters>[A-Z]{2})[ ,]*(?P<number>[0-9]{1,5})"
+    r"(?:[ \-/]*(?P<addition>[A-Z0-9]{1,6}))?$"
+)
+_NUMBER = re.compile(rf"^(?P<first>[0-9A-F]{{4}})-?(?P<last>[0-9A-F]{{{CASE_NUMBER_DIGITS - 4}}})$")
+# A case found by a search reveals that the household has one, and its tray.
+FIELDS_FOUND = ("case_status",)
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    query: str
+    searched: str  # one of BY_NUMBER, BY_ADDRESS, BY_REFERENCE
+    cases: tuple[CaseSummary, ...]
+    more: bool  # more cases matched than are shown
+
+
+def read_query(query: str) -> tuple[str, str]:
+    """What the officer typed, read as (what it is, the key to look for). An address is read before
+    a case number: "5141AB12" could be either, and a case number is written with its hyphen."""
+    compact = " ".join(query.split()).upper()
+    address = _ADDRESS.match(compact)
+    if address:
+        postcode = f"{address['digits']}{address['letters']}"
+        return BY_ADDRESS, address_key(postcode, int(address["number"]), address["addition"] or "")
+    number = _NUMBER.match(compact)
+    if number:
+        return BY_NUMBER, f"{number['first']}{number['last']}".lower()
+    return BY_REFERENCE, " ".join(query.split())
+
+
+def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseSearch:
+    """The municipality's cases that match ``query``, open ones first, then the most recently
+    opened. The search and each case found are recorded before the answer leaves."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality.pk)
+    searched, key = read_query(query[:MAX_QUERY])
+    cases = Case.objects.filter(municipality=municipality)
+    if searched == BY_ADDRESS:
+        cases = cases.filter(address_ref=address_ref(municipality.code, key))
+    elif searched == BY_NUMBER:
+        cases = cases.filter(uuid__iendswith=key)
+    else:
+        # By the creditors that deliver here: the index on (creditor, reference) finds each at once.
+        creditors = list(
+            CreditorAgreement.objects.filter(municipality=municipality).values_list("organisation_id", flat=True)
+        )
+        signals = Signal.objects.filter(creditor_id__in=creditors, creditor_reference=key, municipality=municipality)
+        cases = cases.filter(pk__in=signals.values("case_id"))
+    closed_last = models.Case(models.When(status=Case.Status.CLOSED, then=1), default=0)
+    found = list(cases.select_related("district").order_by(closed_last, "-opened_at", "-id")[: MAX_FOUND + 1])
+    shown = found[:MAX_FOUND]
+    organisations = actor.organisation_ids(municipality.pk, Role.EARLY_SIGNALS_OFFICER)
+    organisation_id = min(organisations) if len(organisations) == 1 else None
+    record_access(
+        action="early_signals.case.search",
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        details={"by": searched, "found": len(shown)},
+        municipality_id=municipality.pk,
+        organisation_id=organisation_id,
+    )
+    for case in shown:
+        if case.household_ref:  # none once the retention term removed the case's data
+            record_read(
+                actor=actor,
+                subject_ref=case.household_ref,
+                purpose=CASE_PURPOSE,
+                fields=FIELDS_FOUND,
+                municipality_id=municipality.pk,
+                organisation_id=organisation_id,
+                obj=case,
+            )
+    return CaseSearch(
+        query=query, searched=searched, cases=tuple(case_summary(case) for case in shown), more=len(found) > MAX_FOUND
+    )

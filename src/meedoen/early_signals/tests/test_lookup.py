@@ -1,0 +1,114 @@
+"""Finding a case when a household or a creditor calls: by case number, reference or address; only
+within the officer's municipality, and every case found is a recorded read."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from meedoen.accounts.tests.factories import UserFactory
+from meedoen.core.access import Actor, Grant, Role
+from meedoen.core.models import AuditEvent
+from meedoen.early_signals.lookup import BY_ADDRESS, BY_NUMBER, BY_REFERENCE, find_cases, read_query
+from meedoen.early_signals.models import Case, case_number
+from meedoen.early_signals.selectors import CASE_PURPOSE
+from meedoen.early_signals.tests.factories import deliver_rows, signal_row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer(world) -> Actor:
+    return Actor(
+        user_id=UserFactory(username="ww-zoeker").pk,
+        label="ww-zoeker",
+        grants=frozenset({Grant(world.waalwijk.pk, world.ww_team.pk, Role.EARLY_SIGNALS_OFFICER)}),
+        second_factor=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("5141 ZX 12", (BY_ADDRESS, "5141ZX|12|")),
+        ("5141zx12", (BY_ADDRESS, "5141ZX|12|")),
+        (" 5141 ZX, 12-a ", (BY_ADDRESS, "5141ZX|12|A")),
+        ("NL-5141 ZX 12 bis", (BY_ADDRESS, "5141ZX|12|BIS")),
+        ("9f3a-c21d", (BY_NUMBER, "9f3ac21d")),
+        ("9F3AC21D", (BY_NUMBER, "9f3ac21d")),
+        ("WS-0001", (BY_REFERENCE, "WS-0001")),
+        ("  ws 0001 ", (BY_REFERENCE, "ws 0001")),
+    ],
+)
+def test_what_the_officer_types_is_read_as_address_number_or_reference(typed, read):
+    assert read_query(typed) == read
+
+
+def test_a_case_is_found_by_its_number_its_references_and_its_address(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row(house_number_addition="A"))
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-1", house_number_addition="A"))
+    deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002", house_number="14", surname="Ander"))
+    case = Case.objects.get(signals__creditor_reference="EV-1")
+
+    for typed in (case.number, case.number.lower().replace("-", ""), "WS-0001", "EV-1", "5141 zx 12a", "5141ZX 12 A"):
+        found = find_cases(actor=officer, municipality=world.waalwijk, query=typed)
+        assert [summary.uuid for summary in found.cases] == [case.uuid], typed
+
+    assert find_cases(actor=officer, municipality=world.waalwijk, query="5141 ZX 12").cases == ()  # no addition
+    assert find_cases(actor=officer, municipality=world.waalwijk, query="WS-9999").cases == ()
+
+
+def test_open_cases_come_before_closed_ones_at_an_address(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    first = Case.objects.get()
+    Case.objects.filter(pk=first.pk).update(status=Case.Status.CLOSED, outcome="declined")
+    deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002"))
+
+    found = find_cases(actor=officer, municipality=world.waalwijk, query="5141 ZX 12")
+
+    assert [summary.status for summary in found.cases] == [Case.Status.NEW, Case.Status.CLOSED]
+
+
+def test_the_search_and_every_case_found_are_recorded(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    case = Case.objects.get()
+
+    find_cases(actor=officer, municipality=world.waalwijk, query="WS-0001")
+    find_cases(actor=officer, municipality=world.waalwijk, query="WS-0404")
+
+    searches = AuditEvent.objects.filter(action="early_signals.case.search").order_by("id")
+    assert [event.details for event in searches] == [
+        {"by": BY_REFERENCE, "found": 1},
+        {"by": BY_REFERENCE, "found": 0},
+    ]
+    assert "WS-0001" not in str([event.details for event in searches])  # what was typed is not kept
+    (read,) = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ)
+    assert (read.subject_ref, read.reason, read.actor_label) == (case.household_ref, CASE_PURPOSE, "ww-zoeker")
+
+
+def test_another_municipalitys_cases_are_not_found_and_its_officers_may_not_search_here(creditors, world, officer):
+    deliver_rows(creditors.water, signal_row(creditor_reference="WB-1", municipality="GM0938", postcode="6241 ZT"))
+    case = Case.objects.get()
+
+    for typed in (case.number, "WB-1", "6241 ZT 12"):
+        assert find_cases(actor=officer, municipality=world.waalwijk, query=typed).cases == ()
+    with pytest.raises(PermissionDenied):
+        find_cases(actor=officer, municipality=world.meerssen, query="WB-1")
+
+
+def test_a_long_list_is_cut_and_says_so(creditors, world, officer, monkeypatch):
+    monkeypatch.setattr("meedoen.early_signals.lookup.MAX_FOUND", 2)
+    deliver_rows(creditors.housing, signal_row())
+    for number in range(3):
+        Case.objects.filter(status=Case.Status.NEW).update(status=Case.Status.CLOSED, outcome="declined")
+        deliver_rows(creditors.housing, signal_row(creditor_reference=f"WS-1{number}"))
+
+    found = find_cases(actor=officer, municipality=world.waalwijk, query="5141 ZX 12")
+
+    assert (len(found.cases), found.more) == (2, True)
+
+
+def test_a_case_number_is_the_random_end_of_its_id():
+    assert case_number(uuid.UUID("019d0a79-1280-79e5-baa9-63ee08ae8e6f")) == "08AE-8E6F"
