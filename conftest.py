@@ -109,6 +109,18 @@ def personas(world: World) -> dict[str, User | None]:
         "ww_auditor": staff("ww-auditor", world.ww_team, world.waalwijk, Role.AUDITOR),
         "ms_auditor": staff("ms-auditor", world.ms_team, world.meerssen, Role.AUDITOR),
         "ms_application_manager": staff("ms-beheer", world.ms_team, world.meerssen, Role.APPLICATION_MANAGER),
+        # Staff of a creditor, not of the municipality: delivers the creditor's signals, sees nothing else.
+        "ww_signal_deliverer": staff(
+            "ww-aanlevering",
+            OrganisationFactory(
+                name="Woningcorporatie Aanlevering",
+                kind=Organisation.Kind.HOUSING_CORPORATION,
+                slug="woningcorporatie-aanlevering",
+                municipalities=[world.waalwijk],
+            ),
+            world.waalwijk,
+            Role.CREDITOR_DELIVERER,
+        ),
     }
 
 

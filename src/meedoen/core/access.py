@@ -30,6 +30,14 @@ class Role(models.TextChoices):
     OFFER_MAINTAINER = "aanbieder", _("offer maintainer")
     APPLICATION_MANAGER = "functioneel_beheerder", _("application manager")
     AUDITOR = "auditor", _("auditor")
+    # Staff of a creditor (housing corporation, energy supplier, ...) who deliver its signals of
+    # payment arrears; granted in the creditor for each municipality it has an agreement with.
+    CREDITOR_DELIVERER = "aanleverancier", _("signal deliverer")
+
+
+# The roles that open the workspace of a municipality. A creditor's signal deliverer is not among
+# them: it opens only its own organisation's deliveries, nothing else of the municipality.
+WORKSPACE_ROLES = tuple(role for role in Role.values if role != Role.CREDITOR_DELIVERER)
 
 
 @dataclass(frozen=True)

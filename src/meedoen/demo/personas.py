@@ -75,4 +75,8 @@ PERSONAS = (
     # One person, two tenants: the energy supplier keeps its offer in both municipalities.
     Persona("zuid-aanbieder", "Daan", "Peters", "GM0867", "energie", Role.OFFER_MAINTAINER),
     Persona("zuid-aanbieder", "Daan", "Peters", "GM0938", "energie", Role.OFFER_MAINTAINER),
+    # A clerk of the energy supplier uploads its signals by hand, for both municipalities it has an
+    # agreement with (see demo.early_signals), and sees nothing else of them.
+    Persona("zuid-aanlevering", "Priya", "Ramdin", "GM0867", "energie", Role.CREDITOR_DELIVERER),
+    Persona("zuid-aanlevering", "Priya", "Ramdin", "GM0938", "energie", Role.CREDITOR_DELIVERER),
 )

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from meedoen.core.access import Role
+from meedoen.core.access import WORKSPACE_ROLES, Role
 
-EVERY_ROLE = tuple(Role.values)
+# Every role of the municipality's workspace; not a creditor's signal deliverer, whose one module
+# is its deliveries.
+EVERY_ROLE = WORKSPACE_ROLES
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,13 @@ MODULES: tuple[Module, ...] = (
         _("Terms for a first offer, thresholds per kind of creditor, retention and the offer letter."),
         "workspace:early_signals_settings",
         (Role.APPLICATION_MANAGER,),
+    ),
+    Module(
+        "signal-delivery",
+        _("Deliver signals"),
+        _("Upload a file of signals of payment arrears, read the answer per row, and find your deliveries again."),
+        "workspace:signal-delivery",
+        (Role.CREDITOR_DELIVERER,),
     ),
     Module(
         "benefits",

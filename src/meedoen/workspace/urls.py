@@ -21,6 +21,8 @@ urlpatterns = [
     path("vroegsignalering/", include("meedoen.workspace.early_signals_urls")),
     path("vroegsignalering/monitor/", include("meedoen.workspace.early_signals_monitor_urls")),
     path("vroegsignalering/terugkoppeling/", include("meedoen.workspace.early_signals_feedback_urls")),
+    # A creditor's staff deliver signals by hand and find their deliveries again (signal_delivery_urls).
+    path("signalen-aanleveren/", include("meedoen.workspace.signal_delivery_urls")),
     path("gemeente/", views.switch_municipality, name="switch-municipality"),
     path("gebieden/", views.areas, name="areas"),
     path("organisaties/", views.organisations, name="organisations"),

@@ -17,7 +17,7 @@ from django.db.models import Q
 from meedoen.areas.models import Area
 from meedoen.compass.models import Indicator, Observation, Polarity
 from meedoen.compass.suppression import SMALL_COUNT, UNKNOWN, Figure, figure, ratio_figure
-from meedoen.core.access import Actor
+from meedoen.core.access import WORKSPACE_ROLES, Actor
 from meedoen.organisations.models import Municipality
 
 COUNTRY_CODE = "NL01"
@@ -25,10 +25,11 @@ CLASSES = 5
 
 
 def require_reader(actor: Actor, municipality: Municipality) -> None:
-    """The local picture is for every staff member of the municipality: figures are aggregates."""
+    """The local picture is for every staff member of the municipality: figures are aggregates. A
+    creditor's signal deliverer is not one."""
     if actor.is_system:
         return
-    if not actor.second_factor or municipality.pk not in actor.municipality_ids():
+    if not actor.second_factor or municipality.pk not in actor.municipality_ids(*WORKSPACE_ROLES):
         raise PermissionDenied("not a staff member of this municipality")
 
 

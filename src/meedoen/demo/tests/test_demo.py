@@ -82,6 +82,21 @@ def test_the_demo_prints_its_logins():
 
 
 @pytest.mark.django_db
+def test_the_creditors_signal_deliverer_is_printed_and_sees_only_its_deliveries(client):
+    output = load()
+    assert "zuid-aanlevering" in output
+    assert output.count("zuid-aanlevering") == 2  # Waalwijk and Meerssen, both with an agreement
+
+    client.post("/demo/personas/", {"username": "zuid-aanlevering"})
+    response = client.get("/werkplek/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/werkplek/signalen-aanleveren/"
+    assert "Energie Zuid" in response.content.decode()
+    assert Delivery.objects.filter(creditor__name="Energie Zuid").exists()
+    assert client.get("/werkplek/vroegsignalering/").status_code == 403
+
+
+@pytest.mark.django_db
 def test_the_persona_switcher_logs_in_with_the_second_factor(client):
     load()
     response = client.post("/demo/personas/", {"username": "ms-auditor"})

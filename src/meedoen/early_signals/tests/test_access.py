@@ -34,6 +34,7 @@ REFUSED_PERSONAS = [
     "ww_application_manager",
     "ww_auditor",
     "ms_auditor",
+    "ww_signal_deliverer",
 ]
 
 

@@ -37,6 +37,7 @@ OTHER_STAFF = (
     "ms_auditor",
     "ms_application_manager",
     "no_role",
+    "ww_signal_deliverer",
 )
 
 

@@ -40,6 +40,7 @@ REFUSED = (
     "ww_auditor",
     "ms_auditor",
     "ms_application_manager",
+    "ww_signal_deliverer",
 )
 SMALL = "< 10"  # a count below 10
 HIDDEN = "not shown"  # a figure built on one, or that would give one away

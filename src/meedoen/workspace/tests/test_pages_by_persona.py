@@ -9,12 +9,13 @@ from meedoen.core.models import AuditEvent
 from meedoen.organisations.tests.factories import MembershipFactory
 
 LOGIN = "login"
-OK, FORBIDDEN = 200, 403
+OK, FOUND, FORBIDDEN = 200, 302, 403
 
 # Expected outcome per persona for each page; personas not named get the page's default.
 PAGES = {
-    "workspace:home": {"default": OK},
-    "workspace:areas": {"default": OK},
+    # A creditor's signal deliverer is sent on to its own page, and opens none of the municipality's.
+    "workspace:home": {"default": OK, "ww_signal_deliverer": FOUND},
+    "workspace:areas": {"default": OK, "ww_signal_deliverer": FORBIDDEN},
     "workspace:organisations": {
         "default": FORBIDDEN,
         "ww_application_manager": OK,
@@ -34,6 +35,7 @@ STAFF = [
     "ww_auditor",
     "ms_auditor",
     "ms_application_manager",
+    "ww_signal_deliverer",
 ]
 EVERYONE = [*sorted(NOT_LOGGED_IN), "no_role", *STAFF]
 

@@ -1,0 +1,79 @@
+"""The form with which a creditor's staff upload a file of signals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from meedoen.early_signals import formats
+from meedoen.organisations.models import Organisation
+
+# What the browser offers to choose; the intake tells CSV and XLSX apart by their content, not by name.
+ACCEPTED_FILES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def megabytes(size: int) -> str:
+    return f"{number_format(size // (1024 * 1024), force_grouping=True)} MB"
+
+
+def grouped(number: int) -> str:
+    """A number with the thousands grouped as the reader's language writes them."""
+    return number_format(number, force_grouping=True)
+
+
+class SignalFileForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=gettext_lazy("Deliver for"), coerce=int)
+    file = forms.FileField(
+        label=gettext_lazy("File with signals (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_FILES}),
+    )
+    format_version = forms.ChoiceField(
+        label=gettext_lazy("Format version"),
+        help_text=gettext_lazy("The version of the format your file follows. The format description names it."),
+    )
+
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = {organisation.pk: organisation for organisation in organisations}
+        if len(organisations) == 1:
+            # Nothing to choose: the form delivers for the one organisation.
+            del self.fields["organisation"]
+        else:
+            choice = self.fields["organisation"]
+            assert isinstance(choice, forms.TypedChoiceField)
+            choice.choices = [(organisation.pk, organisation.name) for organisation in organisations]
+        versions = self.fields["format_version"]
+        assert isinstance(versions, forms.ChoiceField)
+        versions.choices = [(version, version) for version in sorted(formats.SUPPORTED_VERSIONS)]
+        versions.initial = formats.FORMAT_VERSION
+        self.fields["file"].help_text = _(
+            "At most %(size)s (%(bytes)s bytes) and %(rows)s signals. A larger file: split it into smaller files."
+        ) % {
+            "size": megabytes(formats.MAX_FILE_BYTES),
+            "bytes": grouped(formats.MAX_FILE_BYTES),
+            "rows": grouped(formats.MAX_ROWS),
+        }
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        assert isinstance(upload, UploadedFile)
+        too_large = formats.too_large(upload.size or 0, formats.MAX_FILE_BYTES)
+        if too_large is not None:
+            raise forms.ValidationError(too_large.message, code="too_large")
+        return upload
+
+    @property
+    def chosen_organisation(self) -> Organisation:
+        if "organisation" not in self.fields:
+            return next(iter(self.organisations.values()))
+        return self.organisations[self.cleaned_data["organisation"]]
+
+    @property
+    def too_large(self) -> bool:
+        return any(error.code == "too_large" for error in self.errors.as_data().get("file", []))
