@@ -34,8 +34,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from meedoen.core.access import Actor, Role, require_role
-from meedoen.core.audit import Change, record_change, record_changes
+from meedoen.core.access import Actor, Role
+from meedoen.core.audit import Change, record_changes
 from meedoen.early_signals import services
 from meedoen.early_signals.models import (
     HELP_ACCEPTED,
@@ -61,7 +61,6 @@ ACTOR = Actor.system("early_signals_retention")
 BATCH_CASES = 200
 """Cases removed per transaction: every statement of a batch covers all its cases and signals."""
 ERASE_ACTION = "early_signals.case.erase"
-TERM_ACTION = "early_signals.settings.retention_after_help"
 # Why a case's data was removed, in its audit record, by the term that passed.
 WITHOUT_HELP, AFTER_HELP = "without_help", "after_help"
 REASONS = {WITHOUT_HELP: "retention term passed", AFTER_HELP: "retention term after help passed"}
@@ -336,22 +335,3 @@ def _erase(cases: list[Case], term: str, term_days: int, now: datetime) -> Count
         ],
     )
     return Counter(cases_erased=len(cases), signals_removed=len(signals), notes_cleared=notes.total())
-
-
-def retention_after_help_set(*, actor: Actor, municipality: Municipality, days: int | None) -> MunicipalitySettings:
-    """Set the municipality's retention term after help, in days (None: the installation's term).
-    The next run applies it to every case closed with help accepted, also those closed before."""
-    require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
-    with transaction.atomic():
-        row = MunicipalitySettings.objects.select_for_update().get_or_create(municipality=municipality)[0]
-        row.retention_after_help_days = days
-        row.full_clean()
-        row.save(update_fields=["retention_after_help_days"])
-        record_change(
-            actor=actor,
-            action=TERM_ACTION,
-            obj=row,
-            municipality_id=municipality.pk,
-            details={"retention_after_help_days": days},
-        )
-    return row

@@ -1606,9 +1606,11 @@ def municipality_settings_update(
     regular_term_days: int,
     urgent_term_working_days: int,
     retention_days: int | Literal[Unchanged.KEEP] | None = Unchanged.KEEP,
+    retention_after_help_days: int | Literal[Unchanged.KEEP] | None = Unchanged.KEEP,
 ) -> MunicipalitySettings:
-    """Set the terms for a first offer and, when given, the retention term (None: the
-    installation's term). The terms apply to signals received from now on."""
+    """Set the terms for a first offer and, when given, the retention terms (None: the
+    installation's term). The terms for an offer apply to signals received from now on; the
+    retention terms from the next retention run to every case, also those closed before."""
     require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
     with transaction.atomic():
         row = MunicipalitySettings.objects.select_for_update().get_or_create(municipality=municipality)[0]
@@ -1621,8 +1623,11 @@ def municipality_settings_update(
         if retention_days is not Unchanged.KEEP:
             row.retention_days = retention_days
             details["retention_days"] = retention_days
+        if retention_after_help_days is not Unchanged.KEEP:
+            row.retention_after_help_days = retention_after_help_days
+            details["retention_after_help_days"] = retention_after_help_days
         row.full_clean()
-        row.save(update_fields=["regular_term_days", "urgent_term_working_days", "retention_days"])
+        row.save(update_fields=list(details))
         record_change(
             actor=actor,
             action="early_signals.settings.update",

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from meedoen.early_signals.feedback import PURPOSE as FEEDBACK_PURPOSE
 from meedoen.early_signals.letters import OFFER_LETTER_PURPOSE
-from meedoen.early_signals.retention import ERASE_ACTION, TERM_ACTION
+from meedoen.early_signals.retention import ERASE_ACTION
 from meedoen.early_signals.selectors import CASE_PURPOSE, PROOF_ACTION
 from meedoen.socialmap.hsds.importer import AUDIT_ACTION as HSDS_IMPORT_ACTION
 
@@ -40,7 +40,6 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
             ("early_signals.token.create", pgettext_lazy("audit log", "Key for a creditor made")),
             ("early_signals.token.revoke", pgettext_lazy("audit log", "Key of a creditor revoked")),
             ("early_signals.settings.update", pgettext_lazy("audit log", "Settings of early signalling changed")),
-            (TERM_ACTION, pgettext_lazy("audit log", "Retention term after help changed")),
             ("early_signals.threshold.set", pgettext_lazy("audit log", "Threshold for a kind of creditor set")),
             ("early_signals.letter_template.set", pgettext_lazy("audit log", "Offer letter changed")),
             (

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.numbers import whole_number
-from meedoen.early_signals import letters, lookup, retention, services
+from meedoen.early_signals import letters, lookup, services
 from meedoen.early_signals.models import Case, ContactAttempt, Signal
 from meedoen.early_signals.selectors import (
     CASE_PURPOSE,
@@ -467,20 +467,14 @@ def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipalit
     form = TermsForm(request.POST)
 
     def save() -> Saved:
-        stored = municipality_settings_of(actor=actor, municipality_id=municipality.pk)
-        after_help = form.cleaned_data["retention_after_help_days"]
-        # All the terms or none: a refusal of one leaves the others as they were.
-        with transaction.atomic():
-            services.municipality_settings_update(
-                actor=actor,
-                municipality=municipality,
-                regular_term_days=form.cleaned_data["regular_term_days"],
-                urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
-                retention_days=form.cleaned_data["retention_days"],
-            )
-            # Recorded only when it changes, as the thresholds are.
-            if after_help != stored.retention_after_help_days:
-                retention.retention_after_help_set(actor=actor, municipality=municipality, days=after_help)
+        services.municipality_settings_update(
+            actor=actor,
+            municipality=municipality,
+            regular_term_days=form.cleaned_data["regular_term_days"],
+            urgent_term_working_days=form.cleaned_data["urgent_term_working_days"],
+            retention_days=form.cleaned_data["retention_days"],
+            retention_after_help_days=form.cleaned_data["retention_after_help_days"],
+        )
         return Saved(_("The terms are saved. They apply to signals received from now on."), _saved_settings_url())
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, terms_form=form))

@@ -784,7 +784,12 @@ def test_the_manager_sets_the_terms_and_retention(client_en, world):
     row = MunicipalitySettings.objects.get(municipality=world.waalwijk)
     assert (row.regular_term_days, row.urgent_term_working_days, row.retention_days) == (21, 2, 365)
     event = AuditEvent.objects.get(action="early_signals.settings.update")
-    assert event.details == {"regular_term_days": 21, "urgent_term_working_days": 2, "retention_days": 365}
+    assert event.details == {
+        "regular_term_days": 21,
+        "urgent_term_working_days": 2,
+        "retention_days": 365,
+        "retention_after_help_days": None,
+    }
     assert 'value="365"' in client.get(reverse("workspace:early_signals_settings")).content.decode()
 
     client.post(

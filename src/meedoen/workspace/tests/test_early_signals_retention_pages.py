@@ -21,7 +21,7 @@ from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import retention
 from meedoen.early_signals.models import Case, MunicipalitySettings
-from meedoen.early_signals.services import attempt_record, case_close, case_move
+from meedoen.early_signals.services import attempt_record, case_close, case_move, municipality_settings_update
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, make_creditor, signal_row
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
@@ -75,6 +75,9 @@ def stored_terms(municipality) -> tuple[object, ...] | None:
     )
 
 
+SETTINGS_ACTION = "early_signals.settings.update"
+
+
 def term_events() -> int:
     return AuditEvent.objects.filter(action__startswith="early_signals.settings").count()
 
@@ -92,18 +95,22 @@ def test_the_manager_sets_the_term_after_help_next_to_the_retention_term(persona
 
     assert response.status_code == 302
     assert stored_terms(world.waalwijk) == (28, 365, 45)
-    event = AuditEvent.objects.get(action=retention.TERM_ACTION)
-    assert (event.municipality_id, event.details) == (world.waalwijk.pk, {"retention_after_help_days": 45})
+    event = AuditEvent.objects.get(action=SETTINGS_ACTION)
+    assert (event.municipality_id, event.details) == (
+        world.waalwijk.pk,
+        {
+            "regular_term_days": 28,
+            "urgent_term_working_days": 3,
+            "retention_days": 365,
+            "retention_after_help_days": 45,
+        },
+    )
     assert 'value="45"' in client.get(SETTINGS).content.decode()
 
-    # Saved again unchanged, the term after help is not recorded again; emptied, it is.
-    client.post(SAVE_TERMS, terms(retention_days="365", retention_after_help_days="45"))
-    assert AuditEvent.objects.filter(action=retention.TERM_ACTION).count() == 1
+    # Emptied, the installation's term applies again.
     client.post(SAVE_TERMS, terms(retention_days="365"))
     assert stored_terms(world.waalwijk) == (28, 365, None)
-    assert AuditEvent.objects.filter(action=retention.TERM_ACTION).latest("pk").details == {
-        "retention_after_help_days": None
-    }
+    assert AuditEvent.objects.filter(action=SETTINGS_ACTION).latest("pk").details["retention_after_help_days"] is None
 
 
 def test_the_term_after_help_applies_to_the_next_run(personas, world, creditors_of_waalwijk):
@@ -152,7 +159,7 @@ def test_a_manager_sets_the_term_of_their_own_municipality_only(personas, world)
     assert response.status_code == 302
     assert stored_terms(world.meerssen) == (28, None, 20)
     assert stored_terms(world.waalwijk) is None
-    assert AuditEvent.objects.get(action=retention.TERM_ACTION).municipality_id == world.meerssen.pk
+    assert AuditEvent.objects.get(action=SETTINGS_ACTION).municipality_id == world.meerssen.pk
 
 
 @pytest.mark.parametrize(
@@ -168,7 +175,13 @@ def test_the_service_refuses_anyone_but_the_municipality_s_application_manager(w
     actor = staff_actor(role, team, getattr(world, where))
 
     with pytest.raises(PermissionDenied):
-        retention.retention_after_help_set(actor=actor, municipality=world.waalwijk, days=1)
+        municipality_settings_update(
+            actor=actor,
+            municipality=world.waalwijk,
+            regular_term_days=28,
+            urgent_term_working_days=3,
+            retention_after_help_days=1,
+        )
 
     assert stored_terms(world.waalwijk) is None
     assert term_events() == 0
@@ -178,7 +191,13 @@ def test_the_service_checks_the_term_itself(world):
     manager = staff_actor(Role.APPLICATION_MANAGER, world.ww_team, world.waalwijk)
 
     with pytest.raises(ValidationError):
-        retention.retention_after_help_set(actor=manager, municipality=world.waalwijk, days=3651)
+        municipality_settings_update(
+            actor=manager,
+            municipality=world.waalwijk,
+            regular_term_days=28,
+            urgent_term_working_days=3,
+            retention_after_help_days=3651,
+        )
 
     assert stored_terms(world.waalwijk) is None
     assert term_events() == 0
