@@ -9,7 +9,8 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from meedoen.early_signals.feedback import PURPOSE as FEEDBACK_PURPOSE
 from meedoen.early_signals.letters import OFFER_LETTER_PURPOSE
-from meedoen.early_signals.retention import ERASE_ACTION
+from meedoen.early_signals.retention import AFTER_HELP, ERASE_ACTION, WITHOUT_HELP
+from meedoen.early_signals.retention import REASONS as RETENTION_REASONS
 from meedoen.early_signals.selectors import CASE_PURPOSE, PROOF_ACTION
 from meedoen.socialmap.hsds.importer import AUDIT_ACTION as HSDS_IMPORT_ACTION
 
@@ -154,7 +155,8 @@ REASONS: dict[str, Promise] = {
     FEEDBACK_PURPOSE: pgettext_lazy(
         "audit log", "Feedback to the creditor that gave the signal (Wgs): did the household take up help"
     ),
-    "retention term passed": pgettext_lazy("audit log", "The retention term has passed"),
+    RETENTION_REASONS[WITHOUT_HELP]: pgettext_lazy("audit log", "The retention term has passed"),
+    RETENTION_REASONS[AFTER_HELP]: pgettext_lazy("audit log", "The retention term after help has passed"),
 }
 
 SYSTEM, CREDITOR = "system", "creditor"

@@ -23,7 +23,9 @@ from django.urls import reverse
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals.feedback import PURPOSE as FEEDBACK_PURPOSE
+from meedoen.early_signals.letters import OFFER_LETTER_PURPOSE
 from meedoen.early_signals.models import Case, Signal
+from meedoen.early_signals.retention import REASONS as RETENTION_REASONS
 from meedoen.early_signals.selectors import CASE_PURPOSE
 from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, signal_row
 from meedoen.early_signals.tests.test_api import issue_token
@@ -447,6 +449,12 @@ def test_every_action_the_code_records_has_words():
         if code not in audit_labels.ACTIONS and not {f"{code}.create", f"{code}.update"} <= set(audit_labels.ACTIONS)
     }
     assert not unworded, f"no words on the audit page for: {sorted(unworded)}"
+
+
+def test_every_purpose_and_fixed_reason_the_code_records_has_words():
+    for reason in (CASE_PURPOSE, OFFER_LETTER_PURPOSE, FEEDBACK_PURPOSE, *RETENTION_REASONS.values()):
+        assert reason in audit_labels.REASONS
+        assert audit_labels.reason_shown(reason) != reason
 
 
 def test_every_kind_of_object_with_an_id_is_a_model_with_that_field():
