@@ -79,6 +79,14 @@ class Actor:
         """Municipalities where the actor holds any of ``roles`` (any role when none are given)."""
         return frozenset(g.municipality_id for g in self.grants if not roles or g.role in roles)
 
+    def municipality_ids_in(self, organisation_id: int, *roles: str) -> frozenset[int]:
+        """Municipalities where the actor holds any of ``roles`` in the organisation ``organisation_id``."""
+        return frozenset(
+            g.municipality_id
+            for g in self.grants
+            if g.organisation_id == organisation_id and (not roles or g.role in roles)
+        )
+
     def organisation_ids(self, municipality_id: int, *roles: str) -> frozenset[int]:
         return frozenset(
             g.organisation_id

@@ -204,15 +204,24 @@ def delivery_refused_unread(
 
 
 def signals_deliver_file(
-    *, actor: Actor, creditor: Organisation, content: bytes, format_version: str = formats.FORMAT_VERSION
+    *,
+    actor: Actor,
+    creditor: Organisation,
+    content: bytes,
+    format_version: str = formats.FORMAT_VERSION,
+    within: frozenset[int] | None = None,
 ) -> DeliveryAnswer:
-    """Receive a CSV or XLSX file of signals (format ``format_version``)."""
+    """Receive a CSV or XLSX file of signals (format ``format_version``). ``within``: the ids of
+    the municipalities the person who uploads it may deliver to (their grants); the rows about the
+    creditor's other municipalities are refused. None for the creditor's API token, which may
+    deliver to every municipality of its agreements."""
     with _collecting_less():
         return _deliver(
             actor=actor,
             creditor=creditor,
             content=content,
             parsed=formats.read_file(content, format_version=format_version),
+            within=within,
         )
 
 
@@ -265,6 +274,8 @@ class _Place:
     code: str
     municipality: Municipality | None = None
     agreement: bool = False
+    # Whether the person who delivers may deliver here (a web upload is limited to their grants).
+    granted: bool = True
     settings: MunicipalitySettings | None = None
     threshold: CreditorKindThreshold | None = None
 
@@ -274,6 +285,7 @@ class _Intake:
     actor: Actor
     creditor: Organisation
     delivery: Delivery
+    within: frozenset[int] | None = None  # see signals_deliver_file
     places: dict[str, _Place] = field(default_factory=dict)
     places_read: bool = False  # those of the creditor's agreements, at the first row that needs one
     # creditor_reference -> (row, content hash) of the valid rows seen in this delivery
@@ -313,13 +325,21 @@ class _Intake:
                 code=municipality.code,
                 municipality=municipality,
                 agreement=True,
+                granted=self.within is None or municipality.pk in self.within,
                 settings=found.get(municipality.pk),
                 threshold=thresholds.get(municipality.pk),
             )
         self.places_read = True
 
 
-def _deliver(*, actor: Actor, creditor: Organisation, content: bytes, parsed: ParsedDelivery) -> DeliveryAnswer:
+def _deliver(
+    *,
+    actor: Actor,
+    creditor: Organisation,
+    content: bytes,
+    parsed: ParsedDelivery,
+    within: frozenset[int] | None = None,
+) -> DeliveryAnswer:
     sha256 = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         delivery = Delivery.objects.create(
@@ -346,7 +366,7 @@ def _deliver(*, actor: Actor, creditor: Organisation, content: bytes, parsed: Pa
         _log(answer)
         return answer
 
-    intake = _Intake(actor=actor, creditor=creditor, delivery=delivery)
+    intake = _Intake(actor=actor, creditor=creditor, delivery=delivery, within=within)
     chunks = [parsed.rows[start : start + CHUNK_ROWS] for start in range(0, len(parsed.rows), CHUNK_ROWS)]
     answers: list[RowAnswer] = []
     with _Reader(timezone.localdate()) as reader:
@@ -701,6 +721,20 @@ def _admission_problems(intake: _Intake, place: _Place, item: SignalInput, row: 
                 ERROR,
                 "no_agreement",
                 _("Your organisation has no active agreement to deliver signals to %(name)s (%(code)s).")
+                % {"name": place.municipality.name, "code": place.code},
+                row=row,
+                field="municipality",
+            )
+        ]
+    if not place.granted:
+        return [
+            Problem(
+                ERROR,
+                "not_granted",
+                _(
+                    "You may not deliver signals to %(name)s (%(code)s) yourself: your role as signal deliverer is "
+                    "for other municipalities. Ask whoever manages your access."
+                )
                 % {"name": place.municipality.name, "code": place.code},
                 row=row,
                 field="municipality",

@@ -228,6 +228,7 @@ def _upload_checked(request: HttpRequest, actor: Actor, organisations: Sequence[
                 creditor=creditor,
                 content=upload.read(formats.MAX_FILE_BYTES + 1),
                 format_version=form.cleaned_data["format_version"],
+                within=actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER),
             )
             if answer.receipt.delivery is not None:
                 _keep(actor, answer, _file_name(upload.name))

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import formats
-from meedoen.early_signals.models import Delivery, Signal
+from meedoen.early_signals.models import CreditorAgreement, Delivery, Signal
 from meedoen.early_signals.tests.factories import csv_bytes, deliver_rows, make_creditor, signal_row, xlsx_bytes
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
@@ -221,6 +221,24 @@ def test_a_row_for_a_municipality_without_agreement_is_refused_with_its_reason(c
     assert (delivery.accepted, delivery.refused) == (1, 1)
     assert list(Signal.objects.values_list("creditor_reference", flat=True)) == ["WS-0001"]
     assert any(line["code"] == "no_agreement" for line in answer_rows(clerk, delivery) if line["row"] == "3")
+
+
+def test_a_clerk_delivers_only_for_the_municipalities_of_their_own_role(clerk, creditors, world):
+    # The housing corporation also has an agreement with Meerssen; the clerk's role is for Waalwijk.
+    CreditorAgreement.objects.create(organisation=creditors["housing"], municipality=world.meerssen)
+    rows = [signal_row(), signal_row(creditor_reference="MS-1", municipality="GM0938", postcode="6241 ZT")]
+
+    delivery = receipt_of(upload(clerk, csv_bytes(rows)))
+
+    assert (delivery.accepted, delivery.refused) == (1, 1)
+    assert list(Signal.objects.values_list("creditor_reference", flat=True)) == ["WS-0001"]
+    (refused,) = [line for line in answer_rows(clerk, delivery) if line["row"] == "3"]
+    assert (refused["code"], refused["field"]) == ("not_granted", "municipality")
+    # Through the API, the organisation's token delivers to both.
+    answer = deliver_rows(
+        creditors["housing"], signal_row(creditor_reference="MS-2", municipality="GM0938", postcode="6241 ZT")
+    )
+    assert answer.receipt.accepted == 1
 
 
 def test_an_organisation_without_any_agreement_cannot_upload(clerks, creditors):
