@@ -1,7 +1,7 @@
 """The early-signalling monitor: per month and district, the figures municipalities keep after the
 Divosa monitor vroegsignalering (signals per 1,000 residents, single and multiple cases, contact by
 approach, help accepted, time to first contact, offers within the legal term), with the small-count
-rule applied; and five of them published as operational indicators for the quality compass.
+rule applied; and six of them published as operational indicators for the quality compass.
 
 The database counts, grouped by month and district; only the grouped rows come back, so the work in
 Python grows with months x districts (x days to first contact), never with the number of signals.
@@ -637,6 +637,18 @@ INDICATORS = (
         polarity="neutraal",
         is_count=False,
         compute=_published("signals_per_1000"),
+    ),
+    OperationalIndicator(
+        code="early_signals.multiple_signals",
+        name=_("Households signalled more than once"),
+        unit=_("percentage of cases"),
+        definition=_(
+            "Of the cases opened in the period (households with one or more signals), the percentage with more "
+            "than one signal: of several creditors, or repeated."
+        ),
+        polarity="neutraal",
+        is_count=False,
+        compute=_published("share_multiple"),
     ),
     OperationalIndicator(
         code="early_signals.contact_rate",

@@ -398,6 +398,7 @@ def busy_district(world, creditors, districts):
 def test_the_indicators_are_published(world):
     for code in (
         "early_signals.signals_per_1000",
+        "early_signals.multiple_signals",
         "early_signals.contact_rate",
         "early_signals.help_accepted",
         "early_signals.days_to_first_contact",
@@ -417,10 +418,22 @@ def test_the_indicators_give_raw_values_per_area(busy_district, world):
 
     # Two whole months; 22 signals among 5,000 residents of the district, 20,000 of the town.
     assert value("early_signals.signals_per_1000") == pytest.approx({"WK086700": 2.2, "GM0867": 0.55})
+    # Every household was signalled once: a share of 0 multiple cases is not published.
+    assert value("early_signals.multiple_signals") == {}
     assert value("early_signals.contact_rate") == {"WK086700": 50.0, "GM0867": 50.0}
     assert value("early_signals.help_accepted") == {"WK086700": 50.0, "GM0867": 50.0}
     assert value("early_signals.days_to_first_contact") == {"WK086700": 2.0, "GM0867": 2.0}
     assert value("early_signals.within_term") == {"WK086700": 50.0, "GM0867": 50.0}
+
+
+def test_the_share_of_households_signalled_more_than_once_is_published(world, creditors, districts):
+    # 22 households in district 00 in January; 11 of them signalled by a second creditor as well.
+    deliver_at(at(5, 1), creditors.housing, *(household(n, "5141 AB") for n in range(1, 23)))
+    deliver_at(at(6, 1), creditors.energy, *(household(n, "5141 AB", f"EN-{n}") for n in range(1, 12)))
+
+    indicator = operational_indicator("early_signals.multiple_signals")
+    assert indicator is not None
+    assert dict(indicator.compute(world.waalwijk.pk, Period(JAN, MAR))) == {"WK086700": 50.0, "GM0867": 50.0}
 
 
 def test_an_indicator_leaves_out_an_area_whose_figure_rests_on_a_small_count(scenario, world):
