@@ -249,19 +249,27 @@ def _rows(
 def _audit(
     *, actor: Actor, organisation_id: int | None, creditor: Organisation, rows: Sequence[_Row], via: str
 ) -> None:
-    """Record the call, and a read for every household the answer tells about, before it leaves."""
+    """Record the call, and a read for every household the answer tells about, before it leaves.
+    The call is recorded once for each municipality it tells about, so that municipality's auditors
+    see it (an answer without items is recorded without a municipality)."""
+    by_municipality: dict[int | None, list[_Row]] = {}
+    for row in rows:
+        by_municipality.setdefault(row.municipality_id, []).append(row)
     with transaction.atomic():
-        record_access(
-            action="early_signals.feedback.read",
-            actor_id=actor.user_id,
-            actor_label=actor.label,
-            details={
-                "creditor": creditor.slug,
-                "via": via,
-                "items": len(rows),
-                "removed": sum(1 for row in rows if not row.subject_refs),
-            },
-        )
+        for municipality_id, told_here in (by_municipality or {None: []}).items():
+            record_access(
+                action="early_signals.feedback.read",
+                actor_id=actor.user_id,
+                actor_label=actor.label,
+                details={
+                    "creditor": creditor.slug,
+                    "via": via,
+                    "items": len(told_here),
+                    "removed": sum(1 for row in told_here if not row.subject_refs),
+                },
+                municipality_id=municipality_id,
+                organisation_id=organisation_id,
+            )
         told: set[tuple[str, int]] = set()
         for row in rows:
             for subject_ref in row.subject_refs:

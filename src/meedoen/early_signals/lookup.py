@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_access, record_read
 from meedoen.early_signals.linking import address_key, address_ref
-from meedoen.early_signals.models import CASE_NUMBER_DIGITS, Case, CreditorAgreement, Signal
+from meedoen.early_signals.models import Case, CreditorAgreement, Signal, case_number_end
 from meedoen.early_signals.selectors import CASE_PURPOSE, CaseSummary, case_summary
 from meedoen.organisations.models import Municipality
 
@@ -36,7 +36,6 @@ _ADDRESS = re.compile(
     r"^(?:NL-?)?(?P<digits>[1-9][0-9]{3}) ?-?(?P<letters>[A-Z]{2})[ ,]*(?P<number>[0-9]{1,5})"
     r"(?:[ \-/]*(?P<addition>[A-Z0-9]{1,6}))?$"
 )
-_NUMBER = re.compile(rf"^(?P<first>[0-9A-F]{{4}})-?(?P<last>[0-9A-F]{{{CASE_NUMBER_DIGITS - 4}}})$")
 # A case found by a search reveals that the household has one, and its tray.
 FIELDS_FOUND = ("case_status",)
 
@@ -57,9 +56,9 @@ def read_query(query: str) -> tuple[str, str]:
     if address:
         postcode = f"{address['digits']}{address['letters']}"
         return BY_ADDRESS, address_key(postcode, int(address["number"]), address["addition"] or "")
-    number = _NUMBER.match(compact)
+    number = case_number_end(compact)
     if number:
-        return BY_NUMBER, f"{number['first']}{number['last']}".lower()
+        return BY_NUMBER, number
     return BY_REFERENCE, " ".join(query.split())
 
 

@@ -9,6 +9,7 @@ read without reading personal data.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -194,11 +195,21 @@ class Delivery(models.Model):
 CASE_NUMBER_DIGITS = 8
 
 
+_CASE_NUMBER = re.compile(r"(?P<first>[0-9A-F]{4})-?(?P<last>[0-9A-F]{4})", re.IGNORECASE)
+
+
 def case_number(case_uuid: uuid.UUID) -> str:
     """The number by which residents, creditors and the team name a case, such as ``9F3A-C21D``: the
     last eight hexadecimal digits of its id, which are random (the first ones are its time)."""
     digits = case_uuid.hex[-CASE_NUMBER_DIGITS:].upper()
     return f"{digits[:4]}-{digits[4:]}"
+
+
+def case_number_end(text: str) -> str | None:
+    """The end of the ids of the cases with the case number ``text`` (``9f3a-C21D``, ``9F3AC21D``),
+    to look them up with ``uuid__iendswith``; None when ``text`` is no case number."""
+    number = _CASE_NUMBER.fullmatch(text.strip())
+    return f"{number['first']}{number['last']}".lower() if number else None
 
 
 class Case(models.Model):

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from meedoen.core.access import Actor, Role
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals.models import Case, Signal
+from meedoen.early_signals.models import Case, Signal, case_number_end
 from meedoen.entitlements.services import KEEPERS
 from meedoen.organisations.models import Municipality
 
@@ -30,9 +30,6 @@ MAX_OBJECTS = 100
 same in every compass)."""
 
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)
-# The number the case page and the offer letter name a case by (such as 9F3A-C21D): the last eight
-# hexadecimal digits of its UUID.
-_CASE_NUMBER = re.compile(r"(?P<first>[0-9a-f]{4})-?(?P<last>[0-9a-f]{4})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,9 +118,9 @@ def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple
     wanted = _as_uuid(identifier)
     found: list[tuple[str, str]] = []
     cases: list[str] = []
-    number = _CASE_NUMBER.fullmatch(identifier)
+    number = case_number_end(identifier)
     if number is not None:
-        by_number = Case.objects.filter(municipality=municipality, uuid__iendswith=f"{number['first']}{number['last']}")
+        by_number = Case.objects.filter(municipality=municipality, uuid__iendswith=number)
         cases += [str(pk) for pk in by_number.values_list("pk", flat=True)[:MAX_OBJECTS]]
     for object_type, kind in KINDS.items():
         model = _model(object_type)

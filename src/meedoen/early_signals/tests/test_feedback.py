@@ -535,6 +535,9 @@ def test_every_call_is_audited_and_each_household_told_about_sees_a_read(credito
         ("access", {"creditor": creditors.housing.slug, "via": "api:json", "items": 0, "removed": 0}),
     ]
     assert all(event.actor_label.startswith(f"creditor:{creditors.housing.slug}:") for event in calls)
+    # The municipality's auditors see a call that told about its residents; one without items
+    # concerned no municipality.
+    assert [event.municipality_id for event in calls] == [world.waalwijk.pk, None]
     reads = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ).order_by("subject_ref")
     assert sorted((read.subject_ref, read.organisation_id, read.municipality_id) for read in reads) == sorted(
         [
