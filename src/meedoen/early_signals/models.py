@@ -282,6 +282,9 @@ class Case(models.Model):
     threatening = models.BooleanField(_("threatening situation"), default=False)
     priority = models.PositiveSmallIntegerField(_("priority"), default=1)
     signal_count = models.PositiveIntegerField(_("signals"), default=0)
+    # How many signals the case had when the team last opened it: the others came in since. The
+    # intake does not write it; opening the case does (services.case_seen).
+    signals_seen = models.PositiveIntegerField(_("signals seen by the team"), default=0)
     creditor_count = models.PositiveIntegerField(_("creditors"), default=0)
     first_offer_due = models.DateField(_("first offer due"))
     # A threatening signal that joins the case after its first offer: the team must respond to it

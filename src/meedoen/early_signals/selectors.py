@@ -81,6 +81,12 @@ class CaseSummary:
     closed_at: datetime | None
     outcome: str
     threat_due: date | None = None
+    signals_seen: int = 0
+
+    @property
+    def new_signals(self) -> int:
+        """Signals that came in since the team last opened the case (none before it ever did)."""
+        return self.signal_count - self.signals_seen if self.signals_seen else 0
 
     @property
     def number(self) -> str:
@@ -183,6 +189,7 @@ def case_summary(case: Case) -> CaseSummary:
         closed_at=case.closed_at,
         outcome=case.outcome,
         threat_due=case.threat_due,
+        signals_seen=case.signals_seen,
     )
 
 

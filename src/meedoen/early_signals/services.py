@@ -1364,6 +1364,13 @@ def _require_officer(actor: Actor, case: Case, organisation: Organisation) -> No
     )
 
 
+def case_seen(*, actor: Actor, case: Case) -> None:
+    """The team has opened ``case`` and seen all its signals (the read itself is recorded by
+    ``selectors.case_detail``)."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id)
+    Case.objects.filter(pk=case.pk, signals_seen__lt=F("signal_count")).update(signals_seen=F("signal_count"))
+
+
 def case_move(*, actor: Actor, case: Case, organisation: Organisation, status: str) -> Case:
     """Put an open case in another tray (new, to contact, contacted, in help). Closing a case
     takes an outcome: see :func:`case_close`."""

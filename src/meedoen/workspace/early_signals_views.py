@@ -273,6 +273,9 @@ def _case_page(
 ) -> HttpResponse:
     found = _case(actor, municipality, case_id)
     detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE)
+    services.case_seen(actor=actor, case=found)
+    # The signals after the first ``seen`` came in since the team last opened the case.
+    seen = detail.case.signals_seen if detail.case.new_signals else len(detail.signals)
     invalid = any(form is not None and form.errors for form in (attempt_form, move_form, close_form, reopen_form))
     return _page(
         request,
@@ -281,7 +284,10 @@ def _case_page(
         "workspace/early_signals/case.html",
         detail=detail,
         row=_row(detail.case),
-        signals=[(signal, Signal.Kind(signal.kind).label, _receipt_notes(signal)) for signal in detail.signals],
+        signals=[
+            (signal, Signal.Kind(signal.kind).label, _receipt_notes(signal), index >= seen)
+            for index, signal in enumerate(detail.signals)
+        ],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
         is_open=detail.case.status != Case.Status.CLOSED,
         letter_lacks_contact=letters.lacks_contact(

@@ -18,7 +18,14 @@ from meedoen.core.models import AuditEvent
 from meedoen.early_signals import feedback
 from meedoen.early_signals.models import Case
 from meedoen.early_signals.selectors import tray_counts, tray_page
-from meedoen.early_signals.services import attempt_record, case_close, case_move, case_reopen, token_create
+from meedoen.early_signals.services import (
+    attempt_record,
+    case_close,
+    case_move,
+    case_reopen,
+    case_seen,
+    token_create,
+)
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
 from meedoen.ledger.models import Entry
 
@@ -265,3 +272,19 @@ def test_the_creditor_hears_help_accepted_once_the_case_is_in_help(creditors, wo
 
     item = feedback_of(creditors.housing)
     assert (item.status, item.help_accepted, item.closed_on) == ("in_progress", "yes", None)
+
+
+# --- signals the team has not seen yet ----------------------------------------------------------------------
+
+
+def test_only_the_municipalitys_officers_mark_a_case_seen(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    case = Case.objects.get()
+
+    with pytest.raises(PermissionDenied):
+        case_seen(actor=officer_of(world.meerssen, world.ms_team), case=case)
+    case_seen(actor=officer, case=case)
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-1"))
+
+    case.refresh_from_db()
+    assert (case.signal_count, case.signals_seen) == (2, 1)

@@ -671,6 +671,25 @@ def test_an_officer_of_another_municipality_finds_only_its_own_cases(client_en, 
     assert case_url(cases["meerssen"]) in page
 
 
+def test_a_signal_that_came_in_since_the_case_was_last_opened_is_marked_new(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    tray = reverse("workspace:early_signals")
+    assert "New since the case was last opened" not in client.get(case_url(case)).content.decode()
+
+    deliver_rows(creditors["energy"], signal_row(creditor_reference="EV-9"))
+
+    assert "1 new" in client.get(tray).content.decode()
+    page = client.get(case_url(case)).content.decode()
+    assert page.count("New since the case was last opened") == 1
+    assert page.index("Energie Verzonnen: payment arrears") < page.index("New since the case was last opened")
+    # Opened, it is seen: the mark is gone from the tray and from the page.
+    assert "1 new" not in client.get(tray).content.decode()
+    assert "New since the case was last opened" not in client.get(case_url(case)).content.decode()
+    case.refresh_from_db()
+    assert (case.signal_count, case.signals_seen) == (2, 2)
+
+
 def test_a_get_on_a_form_address_is_not_allowed(client_en, cases):
     assert client_en("ww_early_signals").get(
         case_url(cases["waalwijk"], "workspace:early-signals-close")
