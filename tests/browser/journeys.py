@@ -37,8 +37,10 @@ def enter_code(page: Page, code: str) -> None:
     page.locator("form", has=page.locator("#id_code")).locator("button[type=submit]").click()
 
 
-def log_in_as_staff(page: Page, base_url: str, username: str) -> None:
+def log_in_as_staff(page: Page, base_url: str, username: str, *, lands_on: str = "workspace:home") -> None:
+    """Password, then the code of the second factor; ``lands_on`` names the page the login ends on
+    (a creditor's signal deliverer is sent on from the workspace to its deliveries)."""
     enter_password(page, base_url, username)
     page.wait_for_url(f"**{reverse('accounts:login-code')}")
     enter_code(page, demo_code())
-    page.wait_for_url(f"**{reverse('workspace:home')}")
+    page.wait_for_url(f"**{reverse(lands_on)}")

@@ -1,6 +1,8 @@
 """The early-signalling team in a real browser: an officer of Waalwijk opens the trays, opens a case,
-records an attempt that reached the household and closes the case; the application manager keeps the
-offer letter. The trays, the case (also with a refused form) and the settings pass axe."""
+records an attempt that reached the household, closes the case and opens it again; finds a case by
+the number a caller reads from the letter, and follows the notice to the reached cases without
+activity; the application manager keeps the offer letter. The trays, the list without activity, the
+search, the case (also with refused forms) and the settings pass axe."""
 
 from __future__ import annotations
 
@@ -12,31 +14,48 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from meedoen.core.access import Actor
-from meedoen.early_signals.models import Case, ContactAttempt, CreditorAgreement
-from meedoen.early_signals.services import signals_deliver_file
+from meedoen.core.access import Actor, Role
+from meedoen.early_signals.models import Case, ContactAttempt, CreditorAgreement, MunicipalitySettings
+from meedoen.early_signals.selectors import retention_terms_of
+from meedoen.early_signals.services import attempt_record, signals_deliver_file
 from meedoen.early_signals.tests.factories import csv_bytes, signal_row
-from meedoen.organisations.models import Municipality, Organisation
+from meedoen.organisations.models import Membership, Municipality, Organisation
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.journeys import log_in_as_staff
 
 pytestmark = pytest.mark.browser
 
 
-def a_waalwijk_case() -> Case:
-    """A signal of the demo housing corporation of Waalwijk, received yesterday."""
+SYSTEM = Actor.system("browser test")
+
+
+def a_waalwijk_case(reference: str = "BROWSER-1", *, days_ago: int = 1, **fields: str) -> Case:
+    """A signal of the demo housing corporation of Waalwijk about an invented household (house
+    number 77 unless ``fields`` say otherwise), received ``days_ago`` days ago."""
     waalwijk = Municipality.objects.get(code="GM0867")
     creditor = Organisation.objects.filter(kind=Organisation.Kind.HOUSING_CORPORATION, municipalities=waalwijk).first()
     assert creditor is not None
     CreditorAgreement.objects.update_or_create(organisation=creditor, municipality=waalwijk, defaults={"active": True})
-    row = signal_row(creditor_reference="BROWSER-1", surname="Proefpersoon", house_number="77")
-    with time_machine.travel(timezone.now() - timedelta(days=1)):
-        answer = signals_deliver_file(actor=Actor.system("browser test"), creditor=creditor, content=csv_bytes([row]))
+    received = timezone.now() - timedelta(days=days_ago)
+    dates = {"reminder_date": f"{received - timedelta(days=16):%Y-%m-%d}", "signal_date": f"{received:%Y-%m-%d}"}
+    row = signal_row(
+        **{"surname": "Proefpersoon", "house_number": "77", **dates, **fields, "creditor_reference": reference}
+    )
+    with time_machine.travel(received):
+        answer = signals_deliver_file(actor=SYSTEM, creditor=creditor, content=csv_bytes([row]))
     assert answer.receipt.accepted == 1, answer.all_problems()
-    return Case.objects.get(signals__creditor_reference="BROWSER-1")
+    return Case.objects.get(signals__creditor_reference=reference)
 
 
-def test_an_officer_works_a_case_from_the_trays_to_closed(page: Page, demo_site: str):
+def an_attempt(case: Case, *, days_ago: int, reached: bool) -> None:
+    """A phone call of the demo team of Waalwijk, made ``days_ago`` days ago."""
+    team = Membership.objects.get(user__username="ww-vroegsignalering", role=Role.EARLY_SIGNALS_OFFICER).organisation
+    at = timezone.now() - timedelta(days=days_ago)
+    with time_machine.travel(at):
+        attempt_record(actor=SYSTEM, case=case, organisation=team, channel="phone", attempted_at=at, reached=reached)
+
+
+def test_an_officer_works_a_case_from_the_trays_to_closed_and_open_again(page: Page, demo_site: str):
     case = a_waalwijk_case()
     log_in_as_staff(page, demo_site, "ww-vroegsignalering")
 
@@ -80,9 +99,78 @@ def test_an_officer_works_a_case_from_the_trays_to_closed(page: Page, demo_site:
     assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.REFERRED_DEBT_HELP)
     assert_no_axe_violations(page, "a closed case")
 
-    page.goto(demo_site + reverse("workspace:early_signals") + "?bak=closed")
-    expect(page.locator(f"#case-{case.uuid}")).to_be_visible()
+    # The referral was a mistake: back through the closed tray, the case is opened again. Without a
+    # reason that is refused, next to the field.
+    page.locator("main a", has_text="Terug naar de bak").click()
+    expect(page.locator("#trays a[aria-current=page]")).to_contain_text("Afgesloten")
     assert_no_axe_violations(page, "the closed tray")
+    page.locator(f"#case-{case.uuid} a").click()
+    reopen = page.locator("form[aria-labelledby=reopen-case]")
+    reopen.locator("button").click()
+    expect(page.locator("#id_reopen-reason_error")).to_be_visible()
+    expect(page.locator(".meedoen-error-summary")).to_be_in_viewport()
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert_no_axe_violations(page, "a closed case with a refused reopening")
+
+    reopen.locator("input[name='reopen-reason'][value='wrong_outcome']").check()
+    reopen.locator("button").click()
+    expect(page.locator("main [role=status]")).to_contain_text("De zaak is weer open")
+    expect(page.locator("#reopen-case")).to_have_count(0)
+    expect(page.locator("form[aria-labelledby=close-case]")).to_be_visible()
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (Case.Status.CONTACTED, "")  # the household was reached
+    assert_no_axe_violations(page, "a case opened again")
+
+
+def test_an_officer_finds_a_case_by_its_number_and_the_cases_that_wait(page: Page, demo_site: str):
+    """A caller reads the case number from the letter; the case had a new threatening signal after
+    the first offer, which has its own term. Another case, reached long ago, had no activity since."""
+    threatened = a_waalwijk_case("BROWSER-2", days_ago=3, house_number="78")
+    an_attempt(threatened, days_ago=2, reached=False)
+    a_waalwijk_case("BROWSER-3", days_ago=0, house_number="78", signal_kind="threat")
+    threatened.refresh_from_db()
+    assert threatened.threat_due is not None
+    waalwijk = Municipality.objects.get(code="GM0867")
+    term = retention_terms_of(MunicipalitySettings.objects.filter(municipality=waalwijk).first()).without_help_days
+    quiet = a_waalwijk_case("BROWSER-4", days_ago=term + 5, house_number="79")
+    an_attempt(quiet, days_ago=term + 4, reached=True)
+    log_in_as_staff(page, demo_site, "ww-vroegsignalering")
+
+    page.locator(f"nav.meedoen-nav a[href='{reverse('workspace:early_signals')}']").click()
+    notice = page.locator("main .utrecht-alert[role=status]")
+    expect(notice).to_contain_text(f"al meer dan {term} dagen zonder activiteit")
+    notice.locator("a").click()
+    expect(page.locator("#tray-caption")).to_contain_text(f"Meer dan {term} dagen zonder activiteit")
+    expect(page.locator(f"#case-{quiet.uuid}")).to_contain_text("Contact gehad")
+    expect(page.locator(f"#case-{threatened.uuid}")).to_have_count(0)
+    expect(page.locator("#trays a[aria-current=page]")).to_have_count(0)
+    assert_no_axe_violations(page, "the cases without activity")
+
+    page.locator("#trays a", has_text="Te benaderen").click()
+    expect(page.locator(f"#case-{threatened.uuid}")).to_contain_text("Nieuw dreigend signaal: reageer uiterlijk op")
+    assert_no_axe_violations(page, "a tray with a new threatening signal")
+
+    page.get_by_role("search").get_by_label("Zaak zoeken").fill(threatened.number.lower())
+    page.get_by_role("search").get_by_role("button", name="Zoeken").click()
+    expect(page.locator("#found-caption")).to_contain_text("1 zaak gevonden")
+    found = page.locator("tbody tr")
+    expect(found).to_have_count(1)
+    assert "Proefpersoon" not in page.content()  # the list of cases found holds no personal data
+    assert_no_axe_violations(page, "the cases found")
+
+    found.get_by_role("link", name=threatened.number).click()
+    expect(page.locator("main")).to_contain_text("Proefpersoon")
+    case_table = page.locator("table", has=page.locator("#case-caption"))
+    expect(case_table.locator("tr", has_text="Zaaknummer")).to_contain_text(threatened.number)
+    expect(case_table).to_contain_text("Nieuw dreigend signaal: reageer uiterlijk op")
+    assert_no_axe_violations(page, "a case found by its number")
+
+    page.goto(demo_site + reverse("workspace:early-signals-search"))
+    page.get_by_role("search").get_by_label("Zaak zoeken").fill("5141 ZX 999")
+    page.get_by_role("search").get_by_role("button", name="Zoeken").click()
+    expect(page.locator("tbody")).to_contain_text("Geen zaak van deze gemeente gevonden.")
+    assert_no_axe_violations(page, "a search that finds nothing")
 
 
 def test_the_application_manager_previews_the_offer_letter(page: Page, demo_site: str):

@@ -72,7 +72,9 @@ def _waalwijk_pages() -> dict[str, list[str]]:
     return {
         "ww-vroegsignalering": [
             tray,
-            f"{tray}?bak=afgesloten",
+            f"{tray}?bak=closed",
+            f"{tray}?stil=1",
+            f"{reverse('workspace:early-signals-search')}?zoek={case.number}",
             reverse("workspace:early-signals-case", args=[case.uuid]),
             reverse("workspace:early-signals-monitor"),
             reverse("workspace:early-signals-feedback"),
@@ -96,7 +98,10 @@ def _waalwijk_pages() -> dict[str, list[str]]:
             reverse("workspace:population"),
             reverse("workspace:early_signals_settings"),
         ],
-        "ww-auditor": [reverse("workspace:audit")],
+        "ww-auditor": [
+            reverse("workspace:audit"),
+            f"{reverse('workspace:audit')}?object={case.uuid}",
+        ],
         "ww-aanbieder": [reverse("workspace:socialmap"), reverse("workspace:locations")],
         "": [
             reverse("portal:municipality", args=["waalwijk"]),
