@@ -103,7 +103,7 @@ def csv_layout(text: str) -> tuple[str, str]:
     """The text of a CSV file to read, and its delimiter. A first line "sep=;" names the delimiter
     and is read as an empty line, so that the lines keep their numbers."""
     first, newline, rest = text.partition("\n")
-    hint = _SEPARATOR_HINT.match(first.strip())
+    hint = _SEPARATOR_HINT.match(first.rstrip("\r").strip(" "))
     if hint:
         return newline + rest, hint[1]
     return text, delimiter(text)

@@ -43,42 +43,49 @@ FIELDS_FOUND = ("case_status",)
 @dataclass(frozen=True)
 class CaseSearch:
     query: str
-    searched: str  # one of BY_NUMBER, BY_ADDRESS, BY_REFERENCE
+    searched: tuple[str, ...]  # the ways the query was read: BY_NUMBER, BY_ADDRESS, BY_REFERENCE
     cases: tuple[CaseSummary, ...]
     more: bool  # more cases matched than are shown
 
 
-def read_query(query: str) -> tuple[str, str]:
-    """What the officer typed, read as (what it is, the key to look for). An address is read before
-    a case number: "5141AB12" could be either, and a case number is written with its hyphen."""
+def read_query(query: str) -> tuple[tuple[str, str], ...]:
+    """What the officer typed, read every way it can be: as (what it is, the key to look for). A
+    creditor's reference can be anything, so every text is one; "1234-AB12" is a case number and a
+    postcode with a house number, "5141AB12" as well."""
     compact = " ".join(query.split()).upper()
+    readings = []
+    number = case_number_end(compact)
+    if number:
+        readings.append((BY_NUMBER, number))
     address = _ADDRESS.match(compact)
     if address:
         postcode = f"{address['digits']}{address['letters']}"
-        return BY_ADDRESS, address_key(postcode, int(address["number"]), address["addition"] or "")
-    number = case_number_end(compact)
-    if number:
-        return BY_NUMBER, number
-    return BY_REFERENCE, " ".join(query.split())
+        readings.append((BY_ADDRESS, address_key(postcode, int(address["number"]), address["addition"] or "")))
+    readings.append((BY_REFERENCE, " ".join(query.split())))
+    return tuple(readings)
 
 
 def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseSearch:
-    """The municipality's cases that match ``query``, open ones first, then the most recently
-    opened. The search and each case found are recorded before the answer leaves."""
+    """The municipality's cases that match ``query`` read any of its ways, open ones first, then the
+    most recently opened. The search and each case found are recorded before the answer leaves."""
     require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality.pk)
-    searched, key = read_query(query[:MAX_QUERY])
-    cases = Case.objects.filter(municipality=municipality)
-    if searched == BY_ADDRESS:
-        cases = cases.filter(address_ref=address_ref(municipality.code, key))
-    elif searched == BY_NUMBER:
-        cases = cases.filter(uuid__iendswith=key)
-    else:
-        # By the creditors that deliver here: the index on (creditor, reference) finds each at once.
-        creditors = list(
-            CreditorAgreement.objects.filter(municipality=municipality).values_list("organisation_id", flat=True)
-        )
-        signals = Signal.objects.filter(creditor_id__in=creditors, creditor_reference=key, municipality=municipality)
-        cases = cases.filter(pk__in=signals.values("case_id"))
+    readings = read_query(query[:MAX_QUERY])
+    matches = models.Q()
+    for searched, key in readings:
+        if searched == BY_NUMBER:
+            matches |= models.Q(uuid__iendswith=key)
+        elif searched == BY_ADDRESS:
+            matches |= models.Q(address_ref=address_ref(municipality.code, key))
+        else:
+            # By the creditors that deliver here: the index on (creditor, reference) finds each at once.
+            creditors = CreditorAgreement.objects.filter(municipality=municipality).values_list(
+                "organisation_id", flat=True
+            )
+            signals = Signal.objects.filter(
+                creditor_id__in=list(creditors), creditor_reference=key, municipality=municipality
+            )
+            matches |= models.Q(pk__in=signals.values("case_id"))
+    cases = Case.objects.filter(matches, municipality=municipality)
     closed_last = models.Case(models.When(status=Case.Status.CLOSED, then=1), default=0)
     found = list(cases.select_related("district").order_by(closed_last, "-opened_at", "-id")[: MAX_FOUND + 1])
     shown = found[:MAX_FOUND]
@@ -88,7 +95,7 @@ def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseS
         action="early_signals.case.search",
         actor_id=actor.user_id,
         actor_label=actor.label,
-        details={"by": searched, "found": len(shown)},
+        details={"by": [searched for searched, _ in readings], "found": len(shown)},
         municipality_id=municipality.pk,
         organisation_id=organisation_id,
     )
@@ -104,5 +111,8 @@ def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseS
                 obj=case,
             )
     return CaseSearch(
-        query=query, searched=searched, cases=tuple(case_summary(case) for case in shown), more=len(found) > MAX_FOUND
+        query=query,
+        searched=tuple(searched for searched, _ in readings),
+        cases=tuple(case_summary(case) for case in shown),
+        more=len(found) > MAX_FOUND,
     )

@@ -204,17 +204,12 @@ def delivery_refused_unread(
 
 
 def signals_deliver_file(
-    *,
-    actor: Actor,
-    creditor: Organisation,
-    content: bytes,
-    format_version: str = formats.FORMAT_VERSION,
-    within: frozenset[int] | None = None,
+    *, actor: Actor, creditor: Organisation, content: bytes, format_version: str = formats.FORMAT_VERSION
 ) -> DeliveryAnswer:
-    """Receive a CSV or XLSX file of signals (format ``format_version``). ``within``: the ids of
-    the municipalities the person who uploads it may deliver to (their grants); the rows about the
-    creditor's other municipalities are refused. None for the creditor's API token, which may
-    deliver to every municipality of its agreements."""
+    """Receive a CSV or XLSX file of signals (format ``format_version``): from the creditor's token
+    (``creditor_actor``), the platform operator, or a person with the role signal deliverer in the
+    creditor, who delivers to the municipalities of their role only."""
+    within = _deliverer_municipalities(actor, creditor)
     with _collecting_less():
         return _deliver(
             actor=actor,
@@ -225,10 +220,25 @@ def signals_deliver_file(
         )
 
 
+def _deliverer_municipalities(actor: Actor, creditor: Organisation) -> frozenset[int] | None:
+    """The municipalities a person may deliver the creditor's signals to; None for the creditor's
+    token and the operator, which reach every municipality of its agreements. A person without the
+    role in the creditor (with a second factor) may not deliver at all."""
+    if actor.user_id is None:
+        return None
+    within = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
+    if not within or not actor.second_factor:
+        raise PermissionDenied("no role to deliver signals for this creditor")
+    return within
+
+
 def signals_deliver_json(*, actor: Actor, creditor: Organisation, content: bytes) -> DeliveryAnswer:
-    """Receive a JSON batch of signals, as the API does."""
+    """Receive a JSON batch of signals, as the API does (who may: see ``signals_deliver_file``)."""
+    within = _deliverer_municipalities(actor, creditor)
     with _collecting_less():
-        return _deliver(actor=actor, creditor=creditor, content=content, parsed=formats.read_json(content))
+        return _deliver(
+            actor=actor, creditor=creditor, content=content, parsed=formats.read_json(content), within=within
+        )
 
 
 COLLECT_AFTER = 100_000
@@ -1481,7 +1491,8 @@ def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome:
         locked.status = Case.Status.CLOSED
         locked.outcome = outcome
         locked.closed_at = timezone.now()
-        locked.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
+        locked.threat_due = None  # a closed case has nothing left to respond to, also once reopened
+        locked.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
         entry_append(
             municipality=locked.municipality,
             kind=LEDGER_CASE_CLOSED,

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
-from meedoen.core.access import Actor
+from meedoen.core.access import WORKSPACE_ROLES, Actor
 from meedoen.core.audit import record_change
 from meedoen.ledger import batches, keys, publish
 from meedoen.ledger.entries import BatchSigner, canonical, entry_parts, entry_time, leaf_from_parts
@@ -307,7 +307,7 @@ def entry_accept(*, actor: Actor, entry: Entry) -> Entry:
     municipality = entry.log.municipality
     if receiving is None:
         raise PermissionDenied("this entry has no receiving organisation")
-    if not actor.is_system and receiving.pk not in actor.organisation_ids(municipality.pk):
+    if not actor.is_system and receiving.pk not in actor.organisation_ids(municipality.pk, *WORKSPACE_ROLES):
         raise PermissionDenied("only the receiving organisation accepts")
     if not actor.is_system and not actor.second_factor:
         raise PermissionDenied("a second factor is required")

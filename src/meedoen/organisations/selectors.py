@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from meedoen.core.access import Actor, Role, require_role
+from meedoen.core.access import WORKSPACE_ROLES, Actor, Role, require_role
 from meedoen.organisations.models import Membership, Municipality, Organisation
 
 
 def municipalities_for(actor: Actor) -> QuerySet[Municipality]:
-    """Municipalities where the actor holds any role."""
-    return Municipality.objects.filter(pk__in=actor.municipality_ids())
+    """Municipalities whose workspace the actor works in: where it holds a role other than a
+    creditor's signal deliverer."""
+    return Municipality.objects.filter(pk__in=actor.municipality_ids(*WORKSPACE_ROLES))
 
 
 def municipality_by_slug(slug: str) -> Municipality | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -60,10 +60,14 @@ def organisation_join_municipality(*, actor: Actor, organisation: Organisation, 
 def membership_grant(
     *, actor: Actor, user: User, organisation: Organisation, municipality: Municipality, role: str
 ) -> Membership:
-    """Give ``user`` a role in ``organisation`` for ``municipality``."""
+    """Give ``user`` a role in ``organisation`` for ``municipality``. The role signal deliverer
+    lets a person deliver in a creditor's name, whose entries in the shared log the municipality
+    cannot write itself: only the platform operator grants it, as it issues the creditors' tokens."""
     require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality.pk)
     if role not in Role.values:
         raise ValidationError({"role": f"unknown role {role!r}"})
+    if role == Role.CREDITOR_DELIVERER and not actor.is_system:
+        raise PermissionDenied("only the platform operator grants the role signal deliverer")
     with transaction.atomic():
         if not organisation.municipalities.filter(pk=municipality.pk).exists():
             raise ValidationError({"organisation": f"{organisation} does not work in {municipality}"})

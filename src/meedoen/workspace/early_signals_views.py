@@ -196,7 +196,7 @@ def search(request: HttpRequest, actor: Actor, municipality: Municipality) -> Ht
         "workspace/early_signals/search.html",
         query=query,
         found=found,
-        searched=lookup.SEARCHED[found.searched] if found else "",
+        searched=", ".join(str(lookup.SEARCHED[way]) for way in found.searched) if found else "",
         rows=[_row(case) for case in found.cases] if found else [],
         search_param=SEARCH,
     )
@@ -481,7 +481,13 @@ def settings_terms(request: HttpRequest, actor: Actor, municipality: Municipalit
             retention_days=form.cleaned_data["retention_days"],
             retention_after_help_days=form.cleaned_data["retention_after_help_days"],
         )
-        return Saved(_("The terms are saved. They apply to signals received from now on."), _saved_settings_url())
+        return Saved(
+            _(
+                "The terms are saved. The terms for a first offer apply to signals received from now on, the "
+                "retention terms to every case from the next daily run on."
+            ),
+            _saved_settings_url(),
+        )
 
     return saved_or_shown(request, form, save, lambda: _settings_page(request, actor, municipality, terms_form=form))
 

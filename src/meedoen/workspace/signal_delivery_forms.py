@@ -7,11 +7,11 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from meedoen.early_signals import formats
+from meedoen.early_signals.formats import grouped
 from meedoen.organisations.models import Organisation
 
 # What the browser offers to choose; the intake tells CSV and XLSX apart by their content, not by name.
@@ -19,12 +19,7 @@ ACCEPTED_FILES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-office
 
 
 def megabytes(size: int) -> str:
-    return f"{number_format(size // (1024 * 1024), force_grouping=True)} MB"
-
-
-def grouped(number: int) -> str:
-    """A number with the thousands grouped as the reader's language writes them."""
-    return number_format(number, force_grouping=True)
+    return f"{grouped(size // (1024 * 1024))} MB"
 
 
 class SignalFileForm(forms.Form):

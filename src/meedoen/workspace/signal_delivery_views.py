@@ -28,6 +28,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from meedoen.core.access import Actor, Role
@@ -41,13 +42,13 @@ from meedoen.early_signals.deliveries import (
     delivery_for_deliverer,
     require_deliverer,
 )
-from meedoen.early_signals.formats import FATAL, WARNING
+from meedoen.early_signals.formats import FATAL, WARNING, grouped
 from meedoen.early_signals.models import Delivery
 from meedoen.early_signals.services import ACCEPTED, DUPLICATE, REFUSED, DeliveryAnswer, signals_deliver_file
-from meedoen.organisations.models import Organisation
+from meedoen.organisations.models import Municipality, Organisation
 from meedoen.workspace.decorators import current_municipality, deliverer_view
 from meedoen.workspace.navigation import modules_for
-from meedoen.workspace.signal_delivery_forms import SignalFileForm, grouped, megabytes
+from meedoen.workspace.signal_delivery_forms import SignalFileForm, megabytes
 
 ANSWERS_KEPT_SECONDS = 60 * 60
 ANSWERS_PER_PAGE = 100
@@ -190,6 +191,7 @@ def _declared_size(request: HttpRequest) -> int:
     return whole_number(request.META.get("CONTENT_LENGTH") or "0", digits=18) or 0
 
 
+@never_cache
 @csrf_exempt
 @deliverer_view
 def upload(request: HttpRequest, actor: Actor, organisations: Sequence[Organisation]) -> HttpResponse:
@@ -212,7 +214,7 @@ def _upload_checked(request: HttpRequest, actor: Actor, organisations: Sequence[
     if form.is_valid():
         creditor = form.chosen_organisation
         require_deliverer(actor, creditor)
-        if not agreed_municipalities(creditor):
+        if not _deliverable(actor, creditor):
             form.add_error(
                 None,
                 _(
@@ -228,7 +230,6 @@ def _upload_checked(request: HttpRequest, actor: Actor, organisations: Sequence[
                 creditor=creditor,
                 content=upload.read(formats.MAX_FILE_BYTES + 1),
                 format_version=form.cleaned_data["format_version"],
-                within=actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER),
             )
             if answer.receipt.delivery is not None:
                 _keep(actor, answer, _file_name(upload.name))
@@ -237,6 +238,13 @@ def _upload_checked(request: HttpRequest, actor: Actor, organisations: Sequence[
                 form.add_error("file", problem.message)
     status = 413 if form.too_large else 400 if form.errors else 200
     return _upload_page(request, actor, organisations, form, status=status)
+
+
+def _deliverable(actor: Actor, creditor: Organisation) -> list[Municipality]:
+    """The municipalities this person may deliver the creditor's signals to: those of its active
+    agreements for which they hold the role (the intake refuses rows about the others)."""
+    granted = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
+    return [municipality for municipality in agreed_municipalities(creditor) if municipality.pk in granted]
 
 
 def _upload_page(
@@ -258,8 +266,8 @@ def _upload_page(
         status=status,
         form=form,
         refused=refused,
-        agreements=[(organisation, agreed_municipalities(organisation)) for organisation in organisations],
-        may_deliver=any(agreed_municipalities(organisation) for organisation in organisations),
+        agreements=[(organisation, _deliverable(actor, organisation)) for organisation in organisations],
+        may_deliver=any(_deliverable(actor, organisation) for organisation in organisations),
         required_columns=formats.REQUIRED_COLUMNS,
         optional_columns=[column.name for column in formats.COLUMNS if not column.required],
         max_size=megabytes(formats.MAX_FILE_BYTES),
@@ -278,6 +286,7 @@ def _delivery(actor: Actor, delivery: UUID) -> Delivery:
         raise Http404("no delivery of this organisation") from None
 
 
+@never_cache
 @deliverer_view
 def receipt(request: HttpRequest, actor: Actor, organisations: Sequence[Organisation], delivery: UUID) -> HttpResponse:
     """The receipt of one delivery; right after the upload also the answer per row, refused and
@@ -300,6 +309,7 @@ def receipt(request: HttpRequest, actor: Actor, organisations: Sequence[Organisa
     )
 
 
+@never_cache
 @deliverer_view
 def answer_csv(
     request: HttpRequest, actor: Actor, organisations: Sequence[Organisation], delivery: UUID

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from meedoen.areas.selectors import area_by_code, districts_of
 from meedoen.areas.services import area_rename
-from meedoen.core.access import Actor, Role, actor_of, require_role
+from meedoen.core.access import WORKSPACE_ROLES, Actor, Role, actor_of, require_role
 from meedoen.organisations.models import Municipality
 from meedoen.organisations.selectors import members_of_municipality, municipalities_for, partner_organisations
 from meedoen.workspace import audit_page
@@ -52,7 +52,7 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
         wanted = int(request.POST.get("municipality", ""))
     except ValueError:
         wanted = 0
-    if wanted not in actor.municipality_ids():
+    if wanted not in actor.municipality_ids(*WORKSPACE_ROLES):
         raise PermissionDenied("not a municipality of this staff member")
     request.session[CURRENT_MUNICIPALITY] = wanted
     return redirect("workspace:home")

@@ -161,6 +161,20 @@ def test_an_unanswered_threat_is_overdue_and_leads_its_tray(creditors, world, of
         assert (counts[Case.Status.IN_HELP].count, counts[Case.Status.IN_HELP].overdue) == (3, 1)
 
 
+def test_a_case_closed_with_a_threat_unanswered_is_not_overdue_once_opened_again(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    case = Case.objects.get()
+    letter_sent(case, officer, world, reached=True)
+    with time_machine.travel(THREAT_DAY, tick=False):
+        deliver_rows(creditors.energy, threat("EV-1"))
+        case_close(actor=officer, case=case, organisation=world.ww_team, outcome=Case.Outcome.DECLINED)
+
+    with time_machine.travel(datetime(2026, 4, 2, 9, 0, tzinfo=AMSTERDAM), tick=False):
+        case_reopen(actor=officer, case=case, organisation=world.ww_team, reason="late_contact")
+        (summary,) = tray_page(actor=officer, municipality_id=world.waalwijk.pk, status=Case.Status.CONTACTED).cases
+        assert summary.threat_due is None and not summary.threat_overdue
+
+
 # --- closing as "no contact" ----------------------------------------------------------------------------------
 
 

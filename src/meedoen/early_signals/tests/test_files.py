@@ -491,11 +491,14 @@ def test_a_row_with_too_few_values_is_refused(creditors):
     assert [row.outcome for row in answer.rows] == ["accepted", "refused"]
 
 
-@pytest.mark.parametrize("hint", [b"sep=;\r\n", b'"sep=;"\n', b"SEP=;;;\r\n"])
-def test_excels_line_that_names_the_delimiter_is_read_as_it_says(creditors, hint):
+@pytest.mark.parametrize(
+    ("hint", "delimiter"),
+    [(b"sep=;\r\n", ";"), (b'"sep=;"\n', ";"), (b"SEP=;;;\r\n", ";"), (b"sep=\t\r\n", "\t"), (b"sep=,\n", ",")],
+)
+def test_excels_line_that_names_the_delimiter_is_read_as_it_says(creditors, hint, delimiter):
     rows = [signal_row(), signal_row(creditor_reference="WS-0002", postcode="51411")]
 
-    answer = deliver_file(creditors.housing, hint + csv_bytes(rows, delimiter=";"))
+    answer = deliver_file(creditors.housing, hint + csv_bytes(rows, delimiter=delimiter))
 
     assert [row.outcome for row in answer.rows] == ["accepted", "refused"]
     # The hint is the file's first line: the header is line 2, the refused row line 4.

@@ -32,18 +32,30 @@ def officer(world) -> Actor:
 @pytest.mark.parametrize(
     ("typed", "read"),
     [
-        ("5141 ZX 12", (BY_ADDRESS, "5141ZX|12|")),
-        ("5141zx12", (BY_ADDRESS, "5141ZX|12|")),
-        (" 5141 ZX, 12-a ", (BY_ADDRESS, "5141ZX|12|A")),
-        ("NL-5141 ZX 12 bis", (BY_ADDRESS, "5141ZX|12|BIS")),
-        ("9f3a-c21d", (BY_NUMBER, "9f3ac21d")),
-        ("9F3AC21D", (BY_NUMBER, "9f3ac21d")),
-        ("WS-0001", (BY_REFERENCE, "WS-0001")),
-        ("  ws 0001 ", (BY_REFERENCE, "ws 0001")),
+        ("5141 ZX 12", ((BY_ADDRESS, "5141ZX|12|"), (BY_REFERENCE, "5141 ZX 12"))),
+        (" 5141 ZX, 12-a ", ((BY_ADDRESS, "5141ZX|12|A"), (BY_REFERENCE, "5141 ZX, 12-a"))),
+        ("NL-5141 ZX 12 bis", ((BY_ADDRESS, "5141ZX|12|BIS"), (BY_REFERENCE, "NL-5141 ZX 12 bis"))),
+        ("9f3a-c21d", ((BY_NUMBER, "9f3ac21d"), (BY_REFERENCE, "9f3a-c21d"))),
+        # Both a case number and a postcode with house number: looked for both ways.
+        ("5141ab12", ((BY_NUMBER, "5141ab12"), (BY_ADDRESS, "5141AB|12|"), (BY_REFERENCE, "5141ab12"))),
+        ("1234-AB12", ((BY_NUMBER, "1234ab12"), (BY_ADDRESS, "1234AB|12|"), (BY_REFERENCE, "1234-AB12"))),
+        ("  ws 0001 ", ((BY_REFERENCE, "ws 0001"),)),
     ],
 )
-def test_what_the_officer_types_is_read_as_address_number_or_reference(typed, read):
+def test_what_the_officer_types_is_read_every_way_it_can_be(typed, read):
     assert read_query(typed) == read
+
+
+def test_a_case_number_that_also_reads_as_an_address_is_found(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    case = Case.objects.get()
+    Case.objects.filter(pk=case.pk).update(uuid=uuid.UUID("019d0a79-1280-79e5-baa9-63ee1234ab12"))
+    case.refresh_from_db()
+    assert case.number == "1234-AB12"
+
+    found = find_cases(actor=officer, municipality=world.waalwijk, query="1234-AB12")
+
+    assert [summary.uuid for summary in found.cases] == [case.uuid]
 
 
 def test_a_case_is_found_by_its_number_its_references_and_its_address(creditors, world, officer):
@@ -80,8 +92,8 @@ def test_the_search_and_every_case_found_are_recorded(creditors, world, officer)
 
     searches = AuditEvent.objects.filter(action="early_signals.case.search").order_by("id")
     assert [event.details for event in searches] == [
-        {"by": BY_REFERENCE, "found": 1},
-        {"by": BY_REFERENCE, "found": 0},
+        {"by": [BY_REFERENCE], "found": 1},
+        {"by": [BY_REFERENCE], "found": 0},
     ]
     assert "WS-0001" not in str([event.details for event in searches])  # what was typed is not kept
     (read,) = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ)

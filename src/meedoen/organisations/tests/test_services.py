@@ -102,6 +102,31 @@ def test_granting_a_role_is_idempotent_and_audited(world):
 
 
 @pytest.mark.django_db
+def test_only_the_platform_operator_grants_the_role_signal_deliverer(world):
+    """A deliverer writes in the creditor's name to the shared log, which the municipality must not
+    be able to do itself: its application manager cannot grant the role, the operator can."""
+    user = UserFactory()
+    with pytest.raises(PermissionDenied):
+        membership_grant(
+            actor=manager_of(world.waalwijk),
+            user=user,
+            organisation=world.ww_foodbank,
+            municipality=world.waalwijk,
+            role=Role.CREDITOR_DELIVERER,
+        )
+    assert not Membership.objects.filter(user=user).exists()
+
+    membership_grant(
+        actor=Actor.system("onboarding"),
+        user=user,
+        organisation=world.ww_foodbank,
+        municipality=world.waalwijk,
+        role=Role.CREDITOR_DELIVERER,
+    )
+    assert Membership.objects.filter(user=user, role=Role.CREDITOR_DELIVERER).count() == 1
+
+
+@pytest.mark.django_db
 def test_a_role_needs_an_organisation_that_works_in_the_municipality(world):
     actor = manager_of(world.meerssen)
     with pytest.raises(ValidationError):

@@ -644,7 +644,7 @@ def test_an_officer_finds_a_case_by_the_number_on_the_letter_and_opens_it(client
 
     page = client.get(reverse("workspace:early-signals-search"), {"zoek": case.number.lower()}).content.decode()
 
-    assert "1 case found by case number" in page
+    assert "1 case found, looked for as case number, reference of a creditor" in page
     assert case_url(case) in page and case.number in page
     assert "Voorbeeld" not in page  # a list without personal data
     assert case.number in client.get(case_url(case)).content.decode()

@@ -15,15 +15,19 @@ import time_machine
 from conftest import log_in, staff
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
+from meedoen.compass.tests.factories import staff_actor
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import formats
 from meedoen.early_signals.models import CreditorAgreement, Delivery, Signal
+from meedoen.early_signals.services import signals_deliver_file
 from meedoen.early_signals.tests.factories import csv_bytes, deliver_rows, make_creditor, signal_row, xlsx_bytes
+from meedoen.early_signals.tests.test_access import actor_for
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
 from meedoen.workspace import signal_delivery_views
@@ -226,6 +230,8 @@ def test_a_row_for_a_municipality_without_agreement_is_refused_with_its_reason(c
 def test_a_clerk_delivers_only_for_the_municipalities_of_their_own_role(clerk, creditors, world):
     # The housing corporation also has an agreement with Meerssen; the clerk's role is for Waalwijk.
     CreditorAgreement.objects.create(organisation=creditors["housing"], municipality=world.meerssen)
+    page = clerk.get(UPLOAD).content.decode()
+    assert "Waalwijk" in page and "Meerssen" not in page
     rows = [signal_row(), signal_row(creditor_reference="MS-1", municipality="GM0938", postcode="6241 ZT")]
 
     delivery = receipt_of(upload(clerk, csv_bytes(rows)))
@@ -239,6 +245,16 @@ def test_a_clerk_delivers_only_for_the_municipalities_of_their_own_role(clerk, c
         creditors["housing"], signal_row(creditor_reference="MS-2", municipality="GM0938", postcode="6241 ZT")
     )
     assert answer.receipt.accepted == 1
+
+
+def test_the_intake_refuses_a_person_without_the_role_in_the_creditor(creditors, clerks, world):
+    """The service checks it itself, whatever page calls it."""
+    energy_clerk = actor_for(clerks["energy"])
+    officer = staff_actor(Role.EARLY_SIGNALS_OFFICER, world.ww_team, world.waalwijk)
+    for actor in (energy_clerk, officer):
+        with pytest.raises(PermissionDenied):
+            signals_deliver_file(actor=actor, creditor=creditors["housing"], content=csv_bytes([signal_row()]))
+    assert not Delivery.objects.exists()
 
 
 def test_an_organisation_without_any_agreement_cannot_upload(clerks, creditors):
@@ -555,6 +571,14 @@ def test_the_deliverer_opens_no_other_workspace_page(client_as, world):
 
     assert checked > 50
     assert AuditEvent.objects.count() == before
+
+
+def test_the_deliverer_cannot_switch_to_the_municipality_of_its_role(client_as, world):
+    response = client_as("ww_signal_deliverer").post(
+        reverse("workspace:switch-municipality"), {"municipality": world.waalwijk.pk}
+    )
+
+    assert response.status_code == FORBIDDEN
 
 
 def test_the_deliverer_reads_no_local_picture_through_the_api(client_as):
