@@ -45,8 +45,11 @@ def test_an_auditor_finds_who_opened_a_case_and_downloads_it(browser: Browser, p
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download als CSV").click()
-    text = download.value.path().read_text(encoding="utf-8")
-    records = list(csv.DictReader(io.StringIO(text)))
+    # As Excel with Dutch settings reads it: UTF-8 after the byte order mark, ";" between cells.
+    content = download.value.path().read_bytes()
+    assert content.startswith("\ufeff".encode())
+    assert download.value.suggested_filename.startswith("logboek-GM0867-")
+    records = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert records
     assert {(row["actor"], row["object"], row["action_code"]) for row in records} == {
         ("ww-vroegsignalering", str(case.uuid), "personal_data.read")

@@ -14,6 +14,7 @@ same in every language, so a script reading them need not know the reader's lang
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
@@ -51,14 +52,16 @@ class Shown:
             return NO_FIGURE
         return number_format(round(self.value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
-    def csv(self, decimals: int | None = 0) -> str:
-        """Exports write "< 10" or "hidden" for hidden figures; unknown ones stay empty. ``decimals``
-        None writes the value with every decimal it has (a figure as a municipality imported it)."""
+    def csv(self, decimals: int | None = 0) -> Decimal | str:
+        """The figure as a cell of an export: its value as a number with ``decimals`` decimals (the
+        download writes it as the reader's spreadsheet reads a number), "< 10" or "hidden" for a
+        hidden figure, empty for an unknown one. ``decimals`` None keeps every decimal the value has
+        (a figure as a municipality imported it)."""
         if self.hidden:
             return SMALL_TEXT if self.small else HIDDEN_IN_EXPORTS
         if self.value is None:
             return ""
-        return repr(self.value) if decimals is None else f"{self.value:.{decimals}f}"
+        return Decimal(repr(self.value) if decimals is None else f"{self.value:.{decimals}f}")
 
 
 UNKNOWN = Shown(None)

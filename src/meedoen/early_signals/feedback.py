@@ -17,7 +17,7 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -424,13 +424,21 @@ def _start_of(day: date | None) -> datetime | None:
 # --- CSV ------------------------------------------------------------------------------------------------
 
 
+def csv_rows(items: Iterable[Mapping[str, object]]) -> Iterator[list[object]]:
+    """The cells of feedback items (as :meth:`FeedbackItem.as_dict` gives them), in the order of
+    :data:`CSV_COLUMNS`."""
+    for item in items:
+        yield [item.get(column) for column in CSV_COLUMNS]
+
+
 def csv_text(items: Iterable[Mapping[str, object]]) -> str:
-    """Feedback items (as :meth:`FeedbackItem.as_dict` gives them) as CSV with a header row."""
+    """Feedback items as the API's CSV, as the format documents it: comma-delimited, with a header
+    row. (The workspace's download is written for a spreadsheet with Dutch settings instead.)"""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for item in items:
-        writer.writerow([safe_cell(item.get(column)) for column in CSV_COLUMNS])
+    for row in csv_rows(items):
+        writer.writerow([safe_cell(value) for value in row])
     return buffer.getvalue()
 
 

@@ -5,8 +5,6 @@ opening of a case) are one line."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 
@@ -30,7 +28,7 @@ from meedoen.core.selectors import (
     audit_lines_for_municipality,
     reads_together,
 )
-from meedoen.core.spreadsheets import safe_cell
+from meedoen.core.spreadsheets import csv_download_streamed
 from meedoen.organisations.models import Municipality
 from meedoen.organisations.selectors import members_of_municipality, partner_organisations
 from meedoen.workspace.audit_forms import AuditFilterForm
@@ -137,12 +135,11 @@ def export(actor: Actor, municipality: Municipality, form: AuditFilterForm) -> H
         details={"filters": form.used(), "records": events.count()},
     )
     filename = f"logboek-{municipality.code}-{timezone.localdate():%Y-%m-%d}.csv"
-    response = StreamingHttpResponse(
-        _csv_lines(events, actor=actor, municipality=municipality, language=translation.get_language()),
-        content_type="text/csv; charset=utf-8",
+    return csv_download_streamed(
+        filename,
+        CSV_COLUMNS,
+        _csv_rows(events, actor=actor, municipality=municipality, language=translation.get_language()),
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _query(form: AuditFilterForm, municipality: Municipality) -> tuple[AuditQuery, bool]:
@@ -199,28 +196,16 @@ def _lines(
     return lines
 
 
-def _csv_lines(
+def _csv_rows(
     events: QuerySet[AuditEvent], *, actor: Actor, municipality: Municipality, language: str
-) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flushed() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
+) -> Iterator[tuple[object, ...]]:
     with translation.override(language):
-        writer.writerow(CSV_COLUMNS)
-        yield flushed()
         records = events.iterator(chunk_size=EXPORT_CHUNK)
         while chunk := list(islice(records, EXPORT_CHUNK)):
             shown = objects_shown(chunk, actor=actor, municipality=municipality, links=False)
             organisations = _organisation_names(chunk, municipality)
             for event in chunk:
-                writer.writerow([safe_cell(value) for value in _csv_row(event, shown, organisations)])
-            yield flushed()
+                yield _csv_row(event, shown, organisations)
 
 
 def _csv_row(

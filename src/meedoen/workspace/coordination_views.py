@@ -4,13 +4,11 @@ table and as CSV."""
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from meedoen.core.access import Actor
-from meedoen.core.spreadsheets import safe_cell
+from meedoen.core.spreadsheets import csv_download
 from meedoen.organisations.models import Municipality
 from meedoen.socialmap.selectors import FRAGMENTATION_FROM, Coverage, MatrixCell, coordination_matrix
 from meedoen.workspace.decorators import staff_view
@@ -44,14 +42,7 @@ def coordination_csv(request: HttpRequest, actor: Actor, municipality: Municipal
     """Every district and the whole municipality, one row per theme, target group and area."""
     matrix = coordination_matrix(actor=actor, municipality=municipality)
     filename = f"sociale-kaart-overzicht-{municipality.code}-{timezone.localdate():%Y-%m-%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for area in matrix.areas:
-        for cell in matrix.cells(area):
-            writer.writerow([safe_cell(value) for value in _csv_row(cell)])
-    return response
+    return csv_download(filename, CSV_COLUMNS, (_csv_row(cell) for area in matrix.areas for cell in matrix.cells(area)))
 
 
 def _csv_row(cell: MatrixCell) -> tuple[object, ...]:

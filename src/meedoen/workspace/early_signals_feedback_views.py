@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from meedoen.core.access import Actor
+from meedoen.core.spreadsheets import csv_download
 from meedoen.early_signals import feedback
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.decorators import staff_view
@@ -91,6 +92,4 @@ def download(request: HttpRequest, actor: Actor, municipality: Municipality, cre
     except feedback.CreditorNotFoundError:
         raise Http404("no creditor with an agreement with this municipality") from None
     filename = f"terugkoppeling-{organisation.slug}-{municipality.code}-{timezone.localdate():%Y-%m-%d}.csv"
-    response = HttpResponse(feedback.csv_text(item.as_dict() for item in items), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, feedback.CSV_COLUMNS, feedback.csv_rows(item.as_dict() for item in items))

@@ -6,7 +6,6 @@ one away, "not shown"."""
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, require_role
 from meedoen.core.small_counts import Shown
-from meedoen.core.spreadsheets import safe_cell
+from meedoen.core.spreadsheets import csv_download
 from meedoen.early_signals.models import CREDITOR_KINDS, Case, ContactAttempt
 from meedoen.early_signals.monitor import (
     MAX_MONTHS,
@@ -356,10 +355,4 @@ def monitor_csv(request: HttpRequest, actor: Actor, municipality: Municipality) 
     first, last = form.cleaned_data["van"], form.cleaned_data["tot"]
     monitor = monitor_of(actor=actor, municipality=municipality, first_month=first, last_month=last)
     filename = f"vroegsignalering-monitor-{municipality.code}-{first:%Y-%m}-{last:%Y-%m}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for row in _csv_rows(monitor, monitor_tables()):
-        writer.writerow([safe_cell(value) for value in row])
-    return response
+    return csv_download(filename, CSV_COLUMNS, _csv_rows(monitor, monitor_tables()))

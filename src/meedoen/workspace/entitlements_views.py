@@ -5,7 +5,6 @@ CSV). Counts below 10 read "< 10", and figures built on them "not shown"."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from uuid import UUID
 
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, require_role
 from meedoen.core.numbers import whole_number
-from meedoen.core.spreadsheets import safe_cell
+from meedoen.core.spreadsheets import csv_download
 from meedoen.entitlements import services
 from meedoen.entitlements.models import Scheme
 from meedoen.entitlements.selectors import (
@@ -185,13 +184,7 @@ def non_take_up_csv(request: HttpRequest, actor: Actor, municipality: Municipali
     """Every scheme and area of the year; hidden figures read "< 10" or "not shown", as on the page."""
     year, _years = _year(request, municipality)
     table = non_take_up(actor=actor, municipality=municipality, year=year)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="niet-gebruik-{municipality.code}-{year}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for row in _csv_rows(table):
-        writer.writerow([safe_cell(value) for value in row])
-    return response
+    return csv_download(f"niet-gebruik-{municipality.code}-{year}.csv", CSV_COLUMNS, _csv_rows(table))
 
 
 def _csv_rows(table: NonTakeUpTable) -> Iterator[tuple[object, ...]]:

@@ -4,8 +4,6 @@ show: the selectors hand out figures that no longer hold them."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -20,7 +18,7 @@ from meedoen.compass.models import Indicator
 from meedoen.compass.selectors.monitor import indicator_detail, indicator_figures, indicator_of, local_picture
 from meedoen.compass.services.monitor import EDITORS, FigureImportError, figures_import, indicator_define
 from meedoen.core.access import Actor, require_role
-from meedoen.core.spreadsheets import safe_cell
+from meedoen.core.spreadsheets import csv_download
 from meedoen.organisations.models import Municipality
 from meedoen.workspace.decorators import staff_view
 from meedoen.workspace.form_handling import Saved, form_page, submitted
@@ -92,18 +90,16 @@ def indicator_csv(request: HttpRequest, actor: Actor, municipality: Municipality
     """Every area of the municipality and every period; hidden figures read "< 10" (a count) or "not
     shown" (a figure calculated from one), as on the page."""
     current = _indicator(municipality, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="lokaal-beeld-{municipality.code}-{current.pk}-{timezone.localdate():%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(["indicator", "unit", "area_code", "area", "period", "value"])
     periods, areas = indicator_figures(actor=actor, municipality=municipality, indicator=current)
-    for area, figures in areas:
-        for period, figure in zip(periods, figures, strict=True):
-            row = (current.code, current.unit, area.code, area.name, period, figure.csv(decimals=None))
-            writer.writerow([safe_cell(value) for value in row])
-    return response
+    return csv_download(
+        f"lokaal-beeld-{municipality.code}-{current.pk}-{timezone.localdate():%Y-%m-%d}.csv",
+        ("indicator", "unit", "area_code", "area", "period", "value"),
+        (
+            (current.code, current.unit, area.code, area.name, period, figure.csv(decimals=None))
+            for area, figures in areas
+            for period, figure in zip(periods, figures, strict=True)
+        ),
+    )
 
 
 @staff_view

@@ -10,11 +10,9 @@ they can page through it and download it. After that the receipt's counts remain
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from meedoen.core.access import Actor, Role
 from meedoen.core.numbers import whole_number
-from meedoen.core.spreadsheets import safe_cell
+from meedoen.core.spreadsheets import csv_download
 from meedoen.early_signals import formats
 from meedoen.early_signals.deliveries import (
     DeliveryNotFoundError,
@@ -321,20 +319,17 @@ def answer_csv(
     if kept is None:
         # No longer kept: the receipt says so.
         return redirect("workspace:signal-delivery-receipt", delivery=found.uuid)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    filename = f"antwoord-{found.creditor.slug}-{timezone.localtime(found.received_at):%Y-%m-%d-%H%M}.csv"
+    return csv_download(filename, CSV_COLUMNS, _answer_rows(kept))
+
+
+def _answer_rows(kept: KeptAnswer) -> Iterator[tuple[object, ...]]:
     for whole in kept.problems:
-        writer.writerow(["", "", "", *(safe_cell(value) for value in _problem_cells(whole))])
+        yield ("", "", "", *_problem_cells(whole))
     for row in kept.rows:
-        start = [row.row, safe_cell(row.creditor_reference), row.outcome]
         problems: tuple[ProblemShown | None, ...] = row.problems or (None,)
         for problem in problems:
-            writer.writerow([*start, *(safe_cell(value) for value in _problem_cells(problem))])
-    filename = f"antwoord-{found.creditor.slug}-{timezone.localtime(found.received_at):%Y-%m-%d-%H%M}.csv"
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+            yield (row.row, row.creditor_reference, row.outcome, *_problem_cells(problem))
 
 
 def _problem_cells(problem: ProblemShown | None) -> tuple[str, str, str, str]:

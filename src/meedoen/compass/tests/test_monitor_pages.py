@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,18 @@ COLUMNS = parse_metadata(
 def in_english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def exported_rows(response) -> list[dict[str, str]]:
+    """The rows of a download, read as Excel with Dutch settings reads it."""
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def dutch_number(cell: str) -> float:
+    assert re.fullmatch(r"-?\d+(,\d+)?", cell), cell
+    return float(cell.replace(",", "."))
 
 
 def _defining(world):
@@ -133,35 +146,33 @@ def test_counts_below_ten_never_show_in_pages_or_exports(client_as, figures):
     district_cells = re.findall(r"meedoen-class--\d\">([^<]*)<", page)
     assert "7" not in district_cells
     exported = client.get(reverse("workspace:monitor-indicator-csv", args=[registrations.pk]))
-    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    rows = exported_rows(exported)
     small = [row for row in rows if row["area_code"] == "WK086702" and row["period"] == "2023"]
     assert small[0]["value"] == SMALL_TEXT
-    assert {row["value"] for row in rows} >= {"300.0", "< 10"}
-    assert not any(row["value"] in {"7", "7.0"} for row in rows)
+    assert {row["value"] for row in rows} >= {"300,0", "< 10"}
+    assert not any(row["value"] in {"7", "7,0"} for row in rows)
     # The rate is built on the small count: it is hidden too (2023 has no inhabitants, so only 2024 counts).
-    rate_rows = list(
-        csv.DictReader(
-            io.StringIO(client.get(reverse("workspace:monitor-indicator-csv", args=[rate.pk])).content.decode())
-        )
-    )
+    rate_rows = exported_rows(client.get(reverse("workspace:monitor-indicator-csv", args=[rate.pk])))
     assert [row["period"] for row in rate_rows if row["area_code"] == "GM0867"] == ["2024"]
-    assert float({row["area_code"]: row["value"] for row in rate_rows}["WK086702"]) == pytest.approx(11 / 5170 * 1000)
+    rates = {row["area_code"]: row["value"] for row in rate_rows}
+    assert dutch_number(rates["WK086702"]) == pytest.approx(11 / 5170 * 1000)
 
 
 def test_a_rate_on_a_small_numerator_is_hidden(client_as, figures, world):
     _registrations, rate = figures
     Observation.objects.filter(indicator__code="aanmeldingen", area__code="WK086702", period="2024").update(value=3)
     response = in_english(client_as("ww_policy")).get(reverse("workspace:monitor-indicator-csv", args=[rate.pk]))
-    rows = {row["area_code"]: row["value"] for row in csv.DictReader(io.StringIO(response.content.decode()))}
+    rows = {row["area_code"]: row["value"] for row in exported_rows(response)}
     assert rows["WK086702"] == "hidden"  # "< 10" would read as a rate below 10
-    assert float(rows["GM0867"]) == pytest.approx(302 / 50302 * 1000)
+    assert dutch_number(rows["GM0867"]) == pytest.approx(302 / 50302 * 1000)
 
 
 def test_the_export_cannot_run_a_formula(client_as, figures, world):
     Indicator.objects.filter(code="aanmeldingen").update(unit="=HYPERLINK(1)")
     registrations, _rate = figures
     response = client_as("ww_policy").get(reverse("workspace:monitor-indicator-csv", args=[registrations.pk]))
-    assert "\n=HYPERLINK" not in response.content.decode() and ",=HYPERLINK" not in response.content.decode()
+    assert "\n=HYPERLINK" not in response.content.decode() and ";=HYPERLINK" not in response.content.decode()
+    assert {row["unit"] for row in exported_rows(response)} == {"'=HYPERLINK(1)"}
 
 
 def test_policy_staff_upload_own_figures_and_see_every_problem(client_as, figures):
@@ -236,8 +247,8 @@ def test_no_count_below_ten_survives_in_any_form(count):
 def test_larger_counts_and_measures_show():
     assert count_figure(10).value == 10
     assert Figure(3.25).text(1) in {"3.2", "3,2", "3.3", "3,3"}
-    assert Figure(12.345).csv(decimals=None) == "12.345"  # an imported figure leaves as it came
-    assert Figure(12.345).csv(1) == "12.3" and count_figure(12).csv() == "12"
+    assert Figure(12.345).csv(decimals=None) == Decimal("12.345")  # an imported figure leaves as it came
+    assert str(Figure(12.345).csv(1)) == "12.3" and str(count_figure(12).csv()) == "12"
     assert ratio_figure(5, 10, factor=100, numerator_is_count=False, denominator_is_count=False).value == 50
     assert ratio_figure(50, 0, factor=100, numerator_is_count=True, denominator_is_count=True).value is None
 
@@ -330,7 +341,7 @@ def test_a_ratio_beyond_the_compass_range_is_unknown_in_the_page_the_export_and_
 
     assert client.get(reverse("workspace:monitor-indicator", args=[ratio.pk])).status_code == 200
     exported = client.get(reverse("workspace:monitor-indicator-csv", args=[ratio.pk])).content.decode()
-    assert "inf" not in exported and "e+" not in exported
+    assert "inf" not in exported.lower() and "e+" not in exported
     body = client.get(f"/api/v1/local-picture/GM0867/indicators/{ratio.pk}/figures/").json()
     municipality = next(area for area in body["areas"] if area["code"] == "GM0867")
     assert municipality["figures"] == [
@@ -346,8 +357,9 @@ def test_a_negative_amount_leaves_in_the_export_as_a_number(client_as, world, am
 
     exported = client_as("ww_policy").get(reverse("workspace:monitor-indicator-csv", args=[numerator.pk]))
 
-    rows = csv.DictReader(io.StringIO(exported.content.decode()))
-    assert [row["value"] for row in rows if row["area_code"] == "GM0867"] == ["-1250.5", "-1000000000000.0"]
+    rows = exported_rows(exported)
+    # With a decimal comma: a number to a spreadsheet with Dutch settings, which adds it up.
+    assert [row["value"] for row in rows if row["area_code"] == "GM0867"] == ["-1250,5", "-1000000000000,0"]
 
 
 def test_the_chart_leaves_out_a_figure_it_cannot_place():

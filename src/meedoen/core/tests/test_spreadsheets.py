@@ -1,9 +1,12 @@
 """The cells of our CSV files: what a spreadsheet would run as a formula shows as text, at the
 start of a cell and after a ";" (where a spreadsheet with Dutch settings starts a new cell); a
-plain number stays a number."""
+plain number stays a number. A download for people opens in Excel with Dutch settings: UTF-8 with a
+byte order mark, ";" between cells, a decimal comma."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from decimal import Decimal
 
@@ -11,7 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meedoen.core.spreadsheets import FORMULA_STARTS, formula_start, safe_cell
+from meedoen.core.spreadsheets import (
+    FORMULA_STARTS,
+    LINES_PER_CHUNK,
+    csv_download,
+    csv_download_streamed,
+    download_cell,
+    formula_start,
+    safe_cell,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,3 +89,76 @@ def test_each_start_is_found_at_the_beginning_and_after_a_break(start):
     assert formula_start(f"{start}x") == start
     assert formula_start(f"x; {start}x") == start
     assert formula_start(f"x {start}x") is None
+
+
+# --- the download for people -------------------------------------------------------------------------
+
+
+def test_a_download_opens_in_a_spreadsheet_with_dutch_settings():
+    response = csv_download(
+        "overzicht.csv",
+        ("naam", "bedrag", "opmerking"),
+        [
+            ("Zoë Brandsmaë", Decimal("-1250.50"), "a;b"),
+            ("=HYPERLINK(1)", -5e-05, 'zei "ja"'),
+            ("@SUM(A1)", 3, "twee\nregels"),
+        ],
+    )
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="overzicht.csv"'
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the byte order mark, so Excel reads UTF-8
+    assert response.content.decode("utf-8-sig").split("\r\n") == [
+        "naam;bedrag;opmerking",
+        'Zoë Brandsmaë;-1250,50;"a;b"',
+        '\'=HYPERLINK(1);-0,00005;"zei ""ja"""',
+        '\'@SUM(A1);3;"twee\nregels"',
+        "",
+    ]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows == [
+        ["naam", "bedrag", "opmerking"],
+        ["Zoë Brandsmaë", "-1250,50", "a;b"],
+        ["'=HYPERLINK(1)", "-0,00005", 'zei "ja"'],
+        ["'@SUM(A1)", "3", "twee\nregels"],
+    ]
+    # Without the mark, as the old code page, the name is garbled: the mark is what keeps it.
+    assert "Zoë" not in response.content[3:].decode("cp1252")
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (-1250.5, "-1250,5"),
+        (1e20, "100000000000000000000"),
+        (Decimal("25.0"), "25,0"),
+        (-9949700, "-9949700"),
+        (float("inf"), ""),
+        (float("nan"), ""),
+        (True, "True"),
+        ("-1250.5", "-1250.5"),  # text stays text
+        ("REF;=1+1;", "REF;'=1+1;"),
+        ("-2+3", "'-2+3"),
+        (None, ""),
+    ],
+)
+def test_a_download_writes_numbers_with_a_decimal_comma_and_text_as_safe_cell_does(value, cell):
+    assert download_cell(value) == cell
+
+
+def test_a_streamed_download_is_the_same_file_sent_in_parts():
+    rows = [(f"rij {number}", number, "=1") for number in range(2 * LINES_PER_CHUNK + 1)]
+    whole = csv_download("a.csv", ("naam", "nummer", "formule"), rows)
+    streamed = csv_download_streamed("a.csv", ("naam", "nummer", "formule"), iter(rows))
+    parts = list(streamed.streaming_content)
+    assert len(parts) > 2
+    assert b"".join(parts) == whole.content
+    assert streamed["Content-Disposition"] == whole["Content-Disposition"]
+
+
+def test_a_file_name_outside_ascii_is_given_as_rfc_5987_says():
+    response = csv_download("overzicht-Zoë.csv", ("a",), [])
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''overzicht-Zo%C3%AB.csv"
+    assert response.content == b"\xef\xbb\xbfa\r\n"
+    with pytest.raises(ValueError, match="file name"):
+        csv_download("", ("a",), [])

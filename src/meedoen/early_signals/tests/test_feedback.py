@@ -382,6 +382,9 @@ def test_the_feedback_comes_as_csv_on_request(creditors, housing):
     for response in (housing.get(URL, {"format": "csv"}), housing.get(URL, HTTP_ACCEPT="text/csv")):
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"
+        # As the format documents it for machines: comma-delimited, no byte order mark, CR LF.
+        assert response.content.startswith(b"creditor_reference,municipality,status,")
+        assert response.content.endswith(b"\r\n") and b";" not in response.content
         rows = list(csv.reader(io.StringIO(response.content.decode())))
         assert rows == [
             ["creditor_reference", "municipality", "status", "help_accepted", "closed_on", "changed_at"],

@@ -4,6 +4,7 @@ small counts hidden, and the figures published to the compass through the indica
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -97,7 +98,8 @@ def test_counts_below_10_and_figures_built_on_them_are_hidden():
     close = AreaFigures("WK000100", "x", False, households=900, eligible=120, uncertain=0, recipients=115)
     assert close.shown_non_take_up.text() == "not shown" == close.shown_non_take_up_percent.text()
     shown = AreaFigures("WK000100", "x", False, households=900, eligible=120, uncertain=0, recipients=90)
-    assert shown.shown_non_take_up.csv() == "30" and shown.shown_non_take_up_percent.csv(1) == "25.0"
+    # Numbers, with as many decimals as the column has: the download writes them as a number.
+    assert shown.shown_non_take_up.csv() == Decimal(30) and str(shown.shown_non_take_up_percent.csv(1)) == "25.0"
     few = AreaFigures("WK000100", "x", False, households=30, eligible=6, uncertain=0, recipients=40)
     assert few.shown_eligible.text() == "< 10" and few.shown_non_take_up_percent.text() == "not shown"
     assert few.shown_non_take_up.text() == "not shown"  # -34, built on 6 eligible

@@ -285,9 +285,15 @@ def test_another_municipalitys_staff_see_their_own_matrix(client_as, social_map)
 # --- the CSV --------------------------------------------------------------------------------------
 
 
-def rows_of(response):
+def text_of(response) -> str:
+    """The download as Excel with Dutch settings reads it: UTF-8 after the byte order mark."""
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert response.content.startswith("\ufeff".encode())
+    return response.content.decode("utf-8-sig")
+
+
+def rows_of(response):
+    return list(csv.DictReader(io.StringIO(text_of(response), newline=""), delimiter=";"))
 
 
 def test_the_csv_has_a_row_per_theme_target_group_and_area(client_as, social_map):
@@ -296,7 +302,7 @@ def test_the_csv_has_a_row_per_theme_target_group_and_area(client_as, social_map
     assert response.status_code == 200
     today = timezone.localdate().isoformat()
     assert response["Content-Disposition"] == f'attachment; filename="sociale-kaart-overzicht-GM0867-{today}.csv"'
-    header = next(csv.reader(io.StringIO(response.content.decode())))
+    header = next(csv.reader(io.StringIO(text_of(response), newline=""), delimiter=";"))
     assert tuple(header) == CSV_COLUMNS
     rows = rows_of(response)
     assert len(rows) == len(THEMES) * len(TARGET_GROUPS) * 4

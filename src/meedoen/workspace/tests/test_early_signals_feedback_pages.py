@@ -119,7 +119,10 @@ def signals(creditors):
 def rows_of(response) -> list[list[str]]:
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    # For a spreadsheet with Dutch settings: UTF-8 with a byte order mark, cells separated by ";"
+    # (the API's CSV stays comma-separated without one, as the format documents).
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 # --- who gets in ------------------------------------------------------------------------------------------------

@@ -191,20 +191,26 @@ def test_staff_see_only_their_own_municipality(client_en, signals, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     page = client.get(reverse(PAGE)).content.decode()
-    export = client.get(reverse(CSV)).content.decode()
+    export = export_text(client.get(reverse(CSV)))
 
     assert "All of Meerssen" in page and "Waalwijk" not in page.split("</header>")[-1]
     # Meerssen's 11 January signals, nothing of Waalwijk's 15.
-    assert "GM0938,Meerssen,2026-01,signals,,11" in export
+    assert "\r\nGM0938;Meerssen;2026-01;signals;;11\r\n" in export
     assert "GM0867" not in export and "WK0867" not in export
     assert client.get(reverse(PAGE), {"wijk": "WK086700"}).status_code == 400
 
 
-def csv_rows(client, **query) -> list[dict[str, str]]:
-    response = client.get(reverse(CSV), query)
+def export_text(response) -> str:
+    """The download as Excel with Dutch settings reads it: UTF-8 after the byte order mark."""
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeff".encode())
+    return response.content.decode("utf-8-sig")
+
+
+def csv_rows(client, **query) -> list[dict[str, str]]:
+    text = export_text(client.get(reverse(CSV), query))
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
 
 
 def value(rows, area: str, month: str, measure: str, group: str = "") -> str:
@@ -224,9 +230,10 @@ def test_the_csv_holds_the_same_figures_for_every_area(client_en, signals):
     assert {r["area_code"] for r in rows} == {"GM0867", "WK086700", "WK086701", "WK086702", ""}
     assert {r["month"] for r in rows} == {"2026-01", "2026-02", "2026-03", "2026-01/2026-03"}
     assert value(rows, "GM0867", "2026-01", "signals") == "15"
-    assert value(rows, "GM0867", "2026-01", "signals_per_1000") == "0.75"
+    # A decimal comma: a number to a spreadsheet with Dutch settings (it reads "0.75" otherwise).
+    assert value(rows, "GM0867", "2026-01", "signals_per_1000") == "0,75"
     assert value(rows, "WK086700", "2026-01", "signals") == "12"
-    assert value(rows, "WK086700", "2026-01", "signals_per_1000") == "2.40"
+    assert value(rows, "WK086700", "2026-01", "signals_per_1000") == "2,40"
     assert value(rows, "WK086701", "2026-01", "signals") == SMALL
     assert value(rows, "WK086700", "2026-02", "signals_per_1000") == HIDDEN_IN_CSV
     assert value(rows, "GM0867", "2026-01/2026-03", "signals") == "19"
@@ -254,10 +261,12 @@ def test_the_csv_never_lets_a_spreadsheet_run_a_district_name(client_en, signals
     Area.objects.filter(code="WK086700").update(name='=HYPERLINK("http://example.invalid","x")')
     Area.objects.filter(code="WK086701").update(name="<script>alert(1)</script>")
 
-    export = client_en("ww_policy").get(reverse(CSV)).content.decode()
+    export = export_text(client_en("ww_policy").get(reverse(CSV)))
     page = client_en("ww_policy").get(reverse(PAGE)).content.decode()
 
     assert "'=HYPERLINK" in export
-    assert '\n"=HYPERLINK' not in export and ",=HYPERLINK" not in export
+    assert '\n"=HYPERLINK' not in export and ";=HYPERLINK" not in export and ';"=HYPERLINK' not in export
+    names = {row["area_code"]: row["area"] for row in csv.DictReader(io.StringIO(export, newline=""), delimiter=";")}
+    assert names["WK086700"] == '\'=HYPERLINK("http://example.invalid","x")'
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -359,10 +359,14 @@ def test_recipients_are_imported_and_the_non_take_up_shows_with_small_counts_hid
     assert "not shown" in page  # what is built on them
 
     export = client.get(reverse("workspace:non-take-up-csv") + f"?jaar={YEAR}")
-    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert export.status_code == 200 and export["Content-Type"] == "text/csv; charset=utf-8"
+    # For a spreadsheet with Dutch settings: UTF-8 with a byte order mark, ";" between cells.
+    assert export.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline=""), delimiter=";"))
     mine = {row["area_code"]: row for row in rows if row["scheme_code"] == "meedoenregeling"}
     assert mine["WK086700"]["non_take_up"] == "30"
+    # The percentage with one decimal, after a comma: a number to a spreadsheet with Dutch settings.
+    assert mine["WK086700"]["non_take_up_percent"] == f"{30 / eligible['WK086700'] * 100:.1f}".replace(".", ",")
     assert mine["WK086700"]["recipients"] == str(eligible["WK086700"] - 30)
     assert mine["WK086701"]["recipients"] == "< 10" and mine["WK086701"]["non_take_up"] == "hidden"
     assert mine["WK086701"]["non_take_up_percent"] == "hidden"
@@ -372,8 +376,9 @@ def test_recipients_are_imported_and_the_non_take_up_shows_with_small_counts_hid
 
 def test_the_csv_never_lets_a_spreadsheet_run_a_scheme_name(client_as, world):
     make_scheme(world.waalwijk, name='=HYPERLINK("http://example.invalid")')
-    export = client_as("ww_policy").get(reverse("workspace:non-take-up-csv") + f"?jaar={YEAR}").content.decode()
-    assert "'=HYPERLINK" in export
+    export = client_as("ww_policy").get(reverse("workspace:non-take-up-csv") + f"?jaar={YEAR}")
+    rows = csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline=""), delimiter=";")
+    assert {row["scheme"] for row in rows} == {'\'=HYPERLINK("http://example.invalid")'}
 
 
 def test_a_nonsense_year_falls_back_and_a_year_without_schemes_says_so(client_en, scheme):

@@ -113,7 +113,9 @@ def answer_rows(client: Client, delivery: Delivery) -> list[dict[str, str]]:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="antwoord-woonstichting-langstraat-')
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    # For a spreadsheet with Dutch settings: UTF-8 with a byte order mark, ";" between cells.
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 # --- uploading ----------------------------------------------------------------------------------------
@@ -180,6 +182,7 @@ def test_a_file_with_errors_shows_the_refused_and_warned_rows_first_with_the_rea
         ("error", "date_of_birth", "impossible_date"),
         ("error", "postcode", "invalid_postcode"),
     }
+    assert "“1971-02-30” is not a date that exists." in {line["message"] for line in refused}  # UTF-8 intact
     warned = next(line for line in lines if line["creditor_reference"] == "WARN-2" and line["code"] == "email_dropped")
     assert (warned["row"], warned["outcome"], warned["severity"]) == ("3", "accepted", "warning")
     assert lines[-1] == {
