@@ -82,18 +82,20 @@ CACHE_URL = env.string(
     "CACHE_URL",
     default="",
     help=(
-        "Shared cache, e.g. redis://127.0.0.1:6379/1; empty keeps a cache per process. Set it when more "
-        "than one web process runs: the co-creation board's limits on join attempts and notes live there."
+        "Shared cache, e.g. redis://127.0.0.1:6379/1; empty or 'local' keeps a cache per process. Every web "
+        "process must share it when more than one runs: the co-creation board's limits on join attempts and "
+        "notes, and a creditor clerk's answer per row right after an upload, live there. Required in "
+        "production ('local' for an installation with a single web process)."
     ),
     secret=True,
 )
 
 
 def _caches(url: str) -> dict[str, dict[str, object]]:
-    if not url:
+    if url in ("", "local"):
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise env.SettingError("CACHE_URL", "must be a redis://, rediss:// or unix:// address, or empty")
+        raise env.SettingError("CACHE_URL", "must be a redis://, rediss:// or unix:// address, 'local', or empty")
     return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
 
 

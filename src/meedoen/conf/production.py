@@ -5,6 +5,7 @@ from __future__ import annotations
 from meedoen.conf import env
 from meedoen.conf.base import *  # noqa: F403
 from meedoen.conf.base import (
+    CACHE_URL,
     DATABASES,
     DEBUG,
     DEMO_MODE,
@@ -43,6 +44,12 @@ for name, value, demo in (
         raise env.SettingError(name, "must be set to at least 32 random characters of your own in production")
 if len(RESIDENT_PSEUDONYM_KEY) < 32:
     raise env.SettingError("RESIDENT_PSEUDONYM_KEY", "must have at least 32 random characters in production")
+if not CACHE_URL:
+    raise env.SettingError(
+        "CACHE_URL",
+        "must name the cache every web process shares (redis://...) in production, or be 'local' for an "
+        "installation with a single web process",
+    )
 for name in ("EARLY_SIGNALS_RETENTION_DAYS", "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"):
     if not env.is_set(name):
         raise env.SettingError(

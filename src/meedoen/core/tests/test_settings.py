@@ -24,6 +24,7 @@ GOOD_PRODUCTION = {
     "ALLOWED_HOSTS": "meedoen.example.nl",
     "EARLY_SIGNALS_RETENTION_DAYS": "180",
     "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "90",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -74,6 +75,8 @@ def test_production_starts_with_good_settings():
         ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "0"}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
         ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "three months"}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
         ({"EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS": "3651"}, "EARLY_SIGNALS_RETENTION_AFTER_HELP_DAYS"),
+        ({"CACHE_URL": ""}, "CACHE_URL"),
+        ({"CACHE_URL": "memcached://127.0.0.1"}, "CACHE_URL"),
     ],
 )
 def test_production_refuses_unsafe_or_malformed_settings_with_one_clear_message(change, named):
@@ -229,6 +232,7 @@ def test_a_shared_cache_is_configured_from_its_address(monkeypatch):
     from meedoen.conf import base, env
 
     assert base._caches("")["default"]["BACKEND"].endswith("LocMemCache")
+    assert base._caches("local")["default"]["BACKEND"].endswith("LocMemCache")
     redis = base._caches("redis://127.0.0.1:6379/1")["default"]
     assert redis == {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/1"}
     with pytest.raises(env.SettingError, match="CACHE_URL"):
