@@ -6,8 +6,8 @@ opening of a case) are one line."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import TypedDict
 from urllib.parse import urlencode
@@ -36,6 +36,7 @@ from meedoen.workspace.audit_labels import CREDITOR, EXPORT_ACTION, SYSTEM, acti
 from meedoen.workspace.audit_objects import ShownObject, objects_named, objects_shown
 
 PAGE_SIZE = 50
+RECENT_DAYS = 31
 EXPORT, CSV = "formaat", "csv"
 """``?formaat=csv`` asks the page for its records as CSV."""
 EXPORT_CHUNK = 1000
@@ -74,13 +75,19 @@ class PageContext(TypedDict):
     page: Page[AuditEvent]
     lines: list[AuditLine]
     filtered: bool
+    recent_days: int | None
     unknown_object: bool
     filter_query: str
 
 
 def page_context(request: HttpRequest, actor: Actor, municipality: Municipality, form: AuditFilterForm) -> PageContext:
-    """What the page shows for a valid filter: one page of lines, newest first."""
+    """What the page shows for a valid filter: one page of lines, newest first. Without a first day,
+    an object or a request, the lines of the last ``RECENT_DAYS`` days: taking reads together looks
+    at every read the filter lets through, and a municipality's log holds millions."""
     query, unknown_object = _query(form, municipality)
+    recent_only = query.start is None and query.objects is None and not query.request_id
+    if recent_only:
+        query = replace(query, start=timezone.now() - timedelta(days=RECENT_DAYS))
     # Asked for one request, the page shows each of its records.
     grouped = not query.request_id
     select = audit_lines_for_municipality if grouped else audit_events_for_municipality
@@ -95,6 +102,7 @@ def page_context(request: HttpRequest, actor: Actor, municipality: Municipality,
         "page": page,
         "lines": _lines(events, together, filters, set(query.objects or ()), actor=actor, municipality=municipality),
         "filtered": bool(filters),
+        "recent_days": RECENT_DAYS if recent_only else None,
         "unknown_object": unknown_object,
         "filter_query": urlencode(filters),
     }

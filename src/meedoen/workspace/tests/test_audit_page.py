@@ -322,6 +322,24 @@ def test_the_days_run_from_midnight_to_midnight_in_dutch_time_both_included(clie
     assert len(rows(page(auditor, tot="2026-03-09"))) == 1
 
 
+def test_without_a_first_day_or_an_object_the_page_shows_the_last_month(client_as, world):
+    for days in (40, 1):
+        AuditEvent.objects.create(
+            kind="change",
+            action=f"test.{days}",
+            municipality_id=world.waalwijk.pk,
+            created_at=TODAY - timedelta(days=days),
+        )
+    auditor = client_as("ww_auditor")
+
+    recent = page(auditor)
+    assert [line.split(" ")[3] for line in rows(recent)] == ["test.1"]
+    assert "De regels van de laatste 31 dagen." in recent.content.decode()
+    older = page(auditor, van=(TODAY - timedelta(days=41)).date().isoformat())
+    assert [line.split(" ")[3] for line in rows(older)] == ["test.1", "test.40"]
+    assert "De regels van de laatste" not in older.content.decode()
+
+
 def test_pages_keep_the_filter(client_as, world):
     for number in range(60):
         AuditEvent.objects.create(
