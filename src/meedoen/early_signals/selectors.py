@@ -335,10 +335,9 @@ TRAY_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class TrayPage:
-    """One page of a tray, in the order of :func:`cases_of_municipality`. No personal data."""
+class _Paged:
+    """Where a page of a list of cases stands among its pages."""
 
-    cases: tuple[CaseSummary, ...]
     number: int
     pages: int
     total: int
@@ -350,6 +349,13 @@ class TrayPage:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class TrayPage(_Paged):
+    """One page of a tray, in the order of :func:`cases_of_municipality`. No personal data."""
+
+    cases: tuple[CaseSummary, ...]
 
 
 def tray_page(
@@ -569,24 +575,13 @@ class InactiveCase:
 
 
 @dataclass(frozen=True)
-class InactivePage:
+class InactivePage(_Paged):
     """One page of the open cases of a municipality in which the household was reached and that had
     no activity for more than ``term_days`` (its retention term), the longest quiet first. No
     personal data."""
 
     term_days: int
     cases: tuple[InactiveCase, ...]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 def _inactive(actor: Actor, municipality_id: int, district_code: str | None) -> tuple[int, QuerySet[Case]]:
