@@ -248,6 +248,10 @@ def main() -> None:
         from bench.early_signals import bench_early_signals
 
         bench_early_signals()  # always on PostgreSQL, in a process of its own (see bench/early_signals.py)
+    if not only or "audit_page" in only:
+        from bench.audit_page import bench_audit_page
+
+        bench_audit_page()  # always on PostgreSQL, in a process of its own (see bench/audit_page.py)
 
 
 if __name__ == "__main__":
