@@ -116,12 +116,6 @@ class RetentionReport:
         return {name: sum(getattr(row, name) for row in self.municipalities) for name in COUNTS}
 
 
-def removed_before(today: date, term_days: int) -> date:
-    """Data of a case closed on day D is kept through day D + term and removed from the day after:
-    on ``today``, that is the data of cases closed before ``today - term``."""
-    return first_day_in_term(today, term_days)
-
-
 def retention_run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
     """Remove, per municipality, the personal data of the closed cases whose term has passed, and of
     the open cases nobody reached past the retention term. Safe to run again: a case once removed is
@@ -176,9 +170,9 @@ def _open_past_term(municipality_id: int, before: datetime) -> QuerySet[Case]:
 def _municipality_run(
     municipality: Municipality, terms: RetentionTerms, *, today: date, now: datetime, dry_run: bool
 ) -> MunicipalityRetention:
-    first_kept = removed_before(today, terms.without_help_days)
+    first_kept = first_day_in_term(today, terms.without_help_days)
     before = start_of(first_kept)
-    first_kept_after_help = removed_before(today, terms.after_help_days)
+    first_kept_after_help = first_day_in_term(today, terms.after_help_days)
     before_after_help = start_of(first_kept_after_help)
     closed = _closed_without_help(municipality.pk, before)
     helped = _closed_with_help(municipality.pk, before_after_help)

@@ -445,12 +445,17 @@ def municipality_settings_of(*, actor: Actor, municipality_id: int) -> Municipal
 DUE_SOON_WORKING_DAYS = 2
 
 
+def _due_soon(due: date) -> bool:
+    """``due`` is today or within two working days."""
+    today = timezone.localdate()
+    return today <= due <= add_working_days(today, DUE_SOON_WORKING_DAYS)
+
+
 def offer_due_soon(case: CaseSummary) -> bool:
     """No offer made yet, and the term ends today or within two working days."""
     if case.first_offer_at is not None or case.status == Case.Status.CLOSED:
         return False
-    today = timezone.localdate()
-    return today <= case.first_offer_due <= add_working_days(today, DUE_SOON_WORKING_DAYS)
+    return _due_soon(case.first_offer_due)
 
 
 def threat_due_soon(case: CaseSummary) -> bool:
@@ -458,8 +463,7 @@ def threat_due_soon(case: CaseSummary) -> bool:
     working days."""
     if case.threat_due is None or case.status == Case.Status.CLOSED:
         return False
-    today = timezone.localdate()
-    return today <= case.threat_due <= add_working_days(today, DUE_SOON_WORKING_DAYS)
+    return _due_soon(case.threat_due)
 
 
 # --- the creditor's proof of receipt -------------------------------------------------------------------

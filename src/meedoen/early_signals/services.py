@@ -1361,8 +1361,12 @@ def _raise_counts(case: Case | _CaseRow, item: SignalInput, due_on: date, *, new
 # --- cases ------------------------------------------------------------------------------------------------
 
 
+def _locked_case(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+
+
 def _locked_open_case(case: Case) -> Case:
-    locked = Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+    locked = _locked_case(case)
     if locked.status == Case.Status.CLOSED:
         raise ValidationError({"status": _("This case is closed already.")})
     return locked
@@ -1522,7 +1526,7 @@ def case_reopen(*, actor: Actor, case: Case, organisation: Organisation, reason:
     if reason not in Case.ReopenReason.values:
         raise ValidationError({"reason": _("Choose why the case is opened again.")})
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+        locked = _locked_case(case)
         if locked.status != Case.Status.CLOSED:
             raise ValidationError({"reason": _("This case is open already.")})
         if locked.erased_at is not None:
