@@ -48,6 +48,14 @@ def agreed_municipalities(creditor: Organisation) -> list[Municipality]:
     return list(Municipality.objects.filter(pk__in=agreed).order_by("name"))
 
 
+def deliverable_municipalities(actor: Actor, creditor: Organisation) -> list[Municipality]:
+    """The municipalities this person may deliver the creditor's signals to: those of its active
+    agreements for which they hold the role signal deliverer (the intake refuses rows about the
+    others)."""
+    granted = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
+    return [municipality for municipality in agreed_municipalities(creditor) if municipality.pk in granted]
+
+
 def deliveries_of_creditor(*, creditor: Organisation) -> QuerySet[Delivery]:
     """Every delivery of ``creditor``, newest first: for its token, which stands for the
     organisation. Receipts only."""

@@ -35,7 +35,7 @@ from meedoen.core.spreadsheets import csv_download
 from meedoen.early_signals import formats
 from meedoen.early_signals.deliveries import (
     DeliveryNotFoundError,
-    agreed_municipalities,
+    deliverable_municipalities,
     deliveries_for_deliverer,
     delivery_for_deliverer,
     require_deliverer,
@@ -43,7 +43,7 @@ from meedoen.early_signals.deliveries import (
 from meedoen.early_signals.formats import FATAL, WARNING, grouped
 from meedoen.early_signals.models import Delivery
 from meedoen.early_signals.services import ACCEPTED, DUPLICATE, REFUSED, DeliveryAnswer, signals_deliver_file
-from meedoen.organisations.models import Municipality, Organisation
+from meedoen.organisations.models import Organisation
 from meedoen.workspace.decorators import current_municipality, deliverer_view
 from meedoen.workspace.navigation import modules_for
 from meedoen.workspace.signal_delivery_forms import SignalFileForm, megabytes
@@ -212,7 +212,7 @@ def _upload_checked(request: HttpRequest, actor: Actor, organisations: Sequence[
     if form.is_valid():
         creditor = form.chosen_organisation
         require_deliverer(actor, creditor)
-        if not _deliverable(actor, creditor):
+        if not deliverable_municipalities(actor, creditor):
             form.add_error(
                 None,
                 _(
@@ -238,13 +238,6 @@ def _upload_checked(request: HttpRequest, actor: Actor, organisations: Sequence[
     return _upload_page(request, actor, organisations, form, status=status)
 
 
-def _deliverable(actor: Actor, creditor: Organisation) -> list[Municipality]:
-    """The municipalities this person may deliver the creditor's signals to: those of its active
-    agreements for which they hold the role (the intake refuses rows about the others)."""
-    granted = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
-    return [municipality for municipality in agreed_municipalities(creditor) if municipality.pk in granted]
-
-
 def _upload_page(
     request: HttpRequest,
     actor: Actor,
@@ -256,6 +249,7 @@ def _upload_page(
 ) -> HttpResponse:
     deliveries = Paginator(deliveries_for_deliverer(actor=actor, creditors=organisations), DELIVERIES_PER_PAGE)
     page = deliveries.get_page(whole_number(request.GET.get(PAGE, ""), digits=9) or 1)
+    agreements = [(organisation, deliverable_municipalities(actor, organisation)) for organisation in organisations]
     return _page(
         request,
         actor,
@@ -264,8 +258,8 @@ def _upload_page(
         status=status,
         form=form,
         refused=refused,
-        agreements=[(organisation, _deliverable(actor, organisation)) for organisation in organisations],
-        may_deliver=any(_deliverable(actor, organisation) for organisation in organisations),
+        agreements=agreements,
+        may_deliver=any(municipalities for _, municipalities in agreements),
         required_columns=formats.REQUIRED_COLUMNS,
         optional_columns=[column.name for column in formats.COLUMNS if not column.required],
         max_size=megabytes(formats.MAX_FILE_BYTES),
