@@ -26,7 +26,9 @@ At each size, in a fresh database:
   records. The shared log is sequenced by a task worker after each commit in production;
   here the tasks are held back during the intake and their work is measured after it.
 - **Sequencing.** The worker's share: the queued entries given their place in each municipality's
-  log (``sequencer.sequence_queued``).
+  log (``sequencer.sequence_queued``). With ``--worker`` a task worker (django-tasks-db, as in
+  production) runs the sequencing tasks beside the intake instead, and this step is the time the
+  worker takes to finish after the intake.
 
 Memory is the peak resident size of the process (``ru_maxrss``) after each step and how much it
 grew. ``python -m bench early_signals`` runs it from the suite; ``python -m bench.early_signals
@@ -899,6 +901,66 @@ def copy_stored_again() -> tuple[float, float | None]:
     return taken, server if readable else None
 
 
+WORKER_INTERVAL = 1.0  # seconds between a worker's polls of an empty queue: db_worker's default
+
+
+class TaskWorker:
+    """With ``wanted``, a django-tasks-db worker in a process of its own for as long as the block
+    runs, as production runs one beside its web processes; else nothing. Forked from this process,
+    so it works on the scratch database under the backend set by the caller."""
+
+    def __init__(self, wanted: bool) -> None:
+        self.wanted = wanted
+        self.process: Any = None
+        self.tasks = 0
+        self.cpu_seconds = 0.0
+
+    def __enter__(self) -> TaskWorker:
+        if self.wanted:
+            import multiprocessing
+
+            from django.db import connections
+
+            connections.close_all()  # a forked process must not share this one's connection
+            self.process = multiprocessing.get_context("fork").Process(target=_work_tasks, daemon=True)
+            self.process.start()
+        return self
+
+    def finish(self) -> None:
+        """Wait until the worker has run every queued task and every entry has its place."""
+        from django_tasks_db.models import DBTaskResult
+
+        from meedoen.ledger.models import Entry
+
+        while (
+            DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+            or Entry.objects.filter(index__isnull=True).exists()
+        ):
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None:
+            return
+        from django_tasks_db.models import DBTaskResult
+
+        self.cpu_seconds = _process_cpu(self.process.pid)
+        self.process.terminate()  # db_worker finishes its task and stops
+        self.process.join(timeout=30)
+        self.tasks = DBTaskResult.objects.count()
+
+
+def _work_tasks() -> None:
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=WORKER_INTERVAL, verbosity=0)
+
+
+def _process_cpu(pid: int) -> float:
+    """User and system CPU seconds of a running process of this machine (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sequence_all() -> None:
     """The task worker's share: every queued entry given its place in its log."""
     from meedoen.ledger.models import Log
@@ -956,7 +1018,13 @@ def _print_steps(title: str, steps: Sequence[Step]) -> None:
 
 
 def run_size(
-    size: int, database: str, directory: Path, today: date, streams: Sequence[int], naptime: float = NAPTIME
+    size: int,
+    database: str,
+    directory: Path,
+    today: date,
+    streams: Sequence[int],
+    naptime: float = NAPTIME,
+    worker: bool = False,
 ) -> None:
     """Generate ``size`` signals, then in a fresh database: the floor, parse and check; and for each
     number of ``streams``, in a database of its own: the intake by that many processes side by
@@ -988,7 +1056,7 @@ def run_size(
             checked = timed("parse and check every row (no database)", rows, lambda: parse_and_check(files))
             _print_steps("", [floor, checked])
             print(f"  parse and check / COPY: {checked.seconds / floor.seconds:.1f}x")
-        _run_intake(rows, files, count, floor, naptime)
+        _run_intake(rows, files, count, floor, naptime, worker)
     print(
         f"  load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end;"
         f" {time.perf_counter() - started:.0f} s for this size"
@@ -996,15 +1064,20 @@ def run_size(
     print()
 
 
-def _run_intake(rows: int, files: Sequence[DeliveryFile], streams: int, floor: Step, naptime: float) -> None:
+def _run_intake(
+    rows: int, files: Sequence[DeliveryFile], streams: int, floor: Step, naptime: float, worker: bool = False
+) -> None:
     """The intake of every file by ``streams`` processes (this one when 1), the sequencing after
-    it, the like-table floor of what it stored; printed with what was answered and stored. The
-    tables are analyzed as autovacuum would with ``naptime`` (``analyze_as_autovacuum``)."""
+    it (or by a task ``worker`` beside it), the like-table floor of what it stored; printed with
+    what was answered and stored. The tables are analyzed as autovacuum would with ``naptime``
+    (``analyze_as_autovacuum``)."""
     from django.test.utils import override_settings
 
     outcome = Outcome(naptime=naptime)
-    # The sequencing tasks are held back (as a queue holds them for a worker) and run after the intake.
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+    # Without a worker the sequencing tasks are held back (as a queue holds them for a worker that
+    # is busy) and their work is done after the intake.
+    backend = "django_tasks_db.DatabaseBackend" if worker else "django_tasks.backends.dummy.DummyBackend"
+    with override_settings(TASKS={"default": {"BACKEND": backend}}), TaskWorker(worker) as beside:
         if streams == 1:
             intake = timed("intake: signals_deliver_file, every file", rows, lambda: deliver(files, outcome))
             intake = replace(intake, seconds=intake.seconds - outcome.analyze_seconds)
@@ -1016,7 +1089,10 @@ def _run_intake(rows: int, files: Sequence[DeliveryFile], streams: int, floor: S
                 lambda: used.append(deliver_in_streams(files, outcome, streams)),
             )
             intake = replace(intake, main_cpu=used[0], other_cpu=0.0)
-    sequenced = timed("shared log: sequencing (the task worker's share)", rows, sequence_all)
+        if worker:
+            sequenced = timed("shared log: the worker finishing after the intake", rows, beside.finish)
+    if not worker:
+        sequenced = timed("shared log: sequencing (the task worker's share)", rows, sequence_all)
     stored_again, stored_again_server = copy_stored_again()
     like_floor = Step(
         "floor: bare COPY of the stored rows, like tables",
@@ -1043,6 +1119,11 @@ def _run_intake(rows: int, files: Sequence[DeliveryFile], streams: int, floor: S
         f"  intake / COPY: {intake.seconds / floor.seconds:.1f}x; intake and sequencing / COPY:"
         f" {both.seconds / floor.seconds:.1f}x"
     )
+    if worker:
+        print(
+            f"  the task worker beside the intake: {beside.tasks:,} sequencing tasks run,"
+            f" {beside.cpu_seconds:.1f} s of its CPU (not in the columns above)"
+        )
     autovacuum = f"as autovacuum would with a naptime of {outcome.naptime:g} s"
     analyzed = (
         f"between deliveries, {autovacuum} ({outcome.analyze_seconds:.1f} s, not counted in the intake's time)"
@@ -1070,12 +1151,13 @@ def run(
     directory: Path,
     streams: Sequence[int] = STREAMS,
     naptime: float = NAPTIME,
+    worker: bool = False,
 ) -> None:
     from django.utils import timezone
 
     begun = time.perf_counter()
     for size in sizes:
-        run_size(size, database, directory, timezone.localdate(), streams, naptime)
+        run_size(size, database, directory, timezone.localdate(), streams, naptime, worker)
     print(f"Peak resident memory {_rss_mib():.0f} MiB; {time.perf_counter() - begun:.0f} s in all")
 
 
@@ -1105,6 +1187,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="seconds at least between two analyses of the tables, as autovacuum_naptime (default %(default)s;"
         " 0: whenever autovacuum's rule holds)",
     )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="a task worker (django-tasks-db) sequences the shared log beside the intake, as in production,"
+        " instead of after it",
+    )
     options = parser.parse_args(argv)
     if options.naptime < 0:
         parser.error("--naptime: 0 seconds or more")
@@ -1130,7 +1218,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     directory = options.keep_files or Path(tempfile.mkdtemp(prefix="meedoen-bench-signals-"))
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        run(sizes, options.database, directory, streams, options.naptime)
+        run(sizes, options.database, directory, streams, options.naptime, options.worker)
     finally:
         from django.db import connections
 

@@ -34,6 +34,26 @@ class Log(models.Model):
         return self.origin
 
 
+class SequencingAsked(models.Model):
+    """A sequencing of the log has been queued and has not begun yet.
+
+    While it waits, a transaction that queues more entries in the log asks for no task of its own:
+    the waiting one will take them (``services._sequence_soon``). The task clears ``asked_at`` as
+    it begins, before it reads the queue. An ask older than ``ASK_AGAIN_AFTER`` (a task that was
+    lost, a worker that stopped) is made again, so the queue never waits on a task that will not come.
+    """
+
+    log = models.OneToOneField(Log, verbose_name=_("shared log"), on_delete=models.CASCADE, primary_key=True)
+    asked_at = models.DateTimeField(_("asked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sequencing asked for")
+        verbose_name_plural = _("sequencings asked for")
+
+    def __str__(self) -> str:
+        return f"{self.log_id}: {self.asked_at}"
+
+
 class Entry(models.Model):
     class Kind(models.TextChoices):
         SIGNAL_RECEIVED = "signal.received", _("signal received")

@@ -7,10 +7,13 @@ writer in at a time anyway), so concurrent writers queue entries freely and neve
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import connection, transaction
+from django.utils import timezone
 
 from meedoen.ledger.merkle import root_nodes, stored_hashes_for_appends, tree_root
-from meedoen.ledger.models import Checkpoint, Entry, Log, Node
+from meedoen.ledger.models import Checkpoint, Entry, Log, Node, SequencingAsked
 from meedoen.ledger.publish import checkpoint_note
 from meedoen.ledger.selectors import stored_hashes
 
@@ -23,9 +26,8 @@ def sequence_queued(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
     """Sequence everything queued in the log by now, batch by batch; returns how many.
 
     It stops after a batch that was not full: that batch took every entry committed before it
-    began, and a transaction that commits later has a sequencing task of its own (one per log and
-    transaction, see ``services``). So it never runs an extra, empty batch, whose queue scan is
-    most of the cost of a small one.
+    began, and a transaction that commits later asks for a sequencing again (``ask``). So it never
+    runs an extra, empty batch, whose queue scan is most of the cost of a small one.
     """
     total = 0
     while True:
@@ -33,6 +35,41 @@ def sequence_queued(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:
         total += taken
         if taken < batch_size:
             return total
+
+
+ASK_AGAIN_AFTER = timedelta(minutes=1)
+"""How long an ask for a sequencing stands before a writer asks again: longer than a task waits in
+a working queue, short enough that entries never wait long on a task that was lost."""
+
+
+def ask(log_id: int, *, now: datetime | None = None) -> bool:
+    """Note, after a commit that queued entries in the log, that it needs sequencing; returns
+    whether a task must be queued for it: no task is waiting, or the one asked for has waited
+    longer than ``ASK_AGAIN_AFTER``.
+
+    A waiting task has not begun (``begin``), so the queue it will read holds these entries. One
+    statement reads and writes the ask, so of writers that commit at the same time one queues a
+    task. A million signals queue about 17,000 entries in chunks; without this each chunk's commit
+    queued a task per log, and a worker that keeps up ran them all.
+    """
+    now = now or timezone.now()
+    moment, stale = (connection.ops.adapt_datetimefield_value(value) for value in (now, now - ASK_AGAIN_AFTER))
+    with connection.cursor() as cursor:
+        # The table of SequencingAsked; SQLite (3.35 and later) and PostgreSQL both read this.
+        cursor.execute(
+            "INSERT INTO ledger_sequencingasked (log_id, asked_at) VALUES (%s, %s)"
+            " ON CONFLICT (log_id) DO UPDATE SET asked_at = excluded.asked_at"
+            " WHERE ledger_sequencingasked.asked_at IS NULL OR ledger_sequencingasked.asked_at < %s"
+            " RETURNING log_id",
+            [log_id, moment, stale],
+        )
+        return cursor.fetchone() is not None
+
+
+def begin(log_id: int) -> None:
+    """A sequencing task begins: from now on a commit asks for a task of its own. Committed before
+    the task reads the queue (the task runs outside a transaction)."""
+    SequencingAsked.objects.filter(log_id=log_id).update(asked_at=None)
 
 
 def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:

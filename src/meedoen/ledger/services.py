@@ -169,8 +169,8 @@ def _append(wanted: list[NewEntry]) -> tuple[list[QueuedEntry], list[Log]]:
         signer.add(keys.organisation_key(acting), head + tail)
     queued = _insert(wanted, entry_logs, _leaves(parts, signer), queued_at)
     for log in to_sequence:
-        # One task per log and transaction, however many entries it queues: the task sequences
-        # everything queued by then.
+        # One ask per log and transaction, however many entries it queues: a task sequences
+        # everything queued by the time it begins.
         transaction.on_commit(_SequenceAfterCommit(log))
     return queued, entry_logs
 
@@ -395,9 +395,12 @@ def _pending_sequencing(municipality: Municipality) -> _SequenceAfterCommit | No
 
 
 def _sequence_soon(log_id: int) -> None:
+    """Queue a sequencing task for the log, unless one is waiting that will take these entries."""
+    from meedoen.ledger.sequencer import ask
     from meedoen.ledger.tasks import sequence_log
 
-    sequence_log.enqueue(log_id)
+    if ask(log_id):
+        sequence_log.enqueue(log_id)
 
 
 __all__ = ["NewEntry", "QueuedEntry", "entries_append", "entry_accept", "entry_append", "log_for", "origin_for"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from meedoen.ledger.sequencer import sequence_queued
+from meedoen.ledger import sequencer
 
 
 @task()
 def sequence_log(log_id: int) -> int:
     """Give queued entries their place in the tree; returns how many were sequenced."""
-    return sequence_queued(log_id)
+    sequencer.begin(log_id)
+    return sequencer.sequence_queued(log_id)

@@ -1,0 +1,100 @@
+"""A log is sequenced by a task that is asked for after a commit; while one waits, later commits
+ask for no other, and the waiting task takes their entries too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks import default_task_backend
+
+from meedoen.ledger import sequencer
+from meedoen.ledger.models import Entry, Log, SequencingAsked
+from meedoen.ledger.services import NewEntry, entries_append, log_for
+from meedoen.ledger.tasks import sequence_log
+
+pytestmark = pytest.mark.django_db
+
+HELD_BACK = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def offer(world, number: int, municipality=None) -> NewEntry:
+    return NewEntry(
+        municipality=municipality or world.waalwijk,
+        kind=Entry.Kind.OFFER_PUBLISHED,
+        acting=world.ww_foodbank,
+        receiving=world.ww_team,
+        payload={"number": number},
+        subject_ref=f"resident-{number}",
+    )
+
+
+def queued_tasks() -> list[int]:
+    return [result.args[0] for result in default_task_backend.results]
+
+
+def test_the_first_ask_queues_a_task_and_later_ones_wait_for_it_to_begin(world):
+    log = log_for(world.waalwijk)
+    assert sequencer.ask(log.pk)
+    assert not sequencer.ask(log.pk)
+    assert not sequencer.ask(log.pk)
+    sequencer.begin(log.pk)
+    assert sequencer.ask(log.pk)
+
+
+def test_each_log_is_asked_for_on_its_own(world):
+    waalwijk, meerssen = log_for(world.waalwijk), log_for(world.meerssen)
+    assert sequencer.ask(waalwijk.pk)
+    assert sequencer.ask(meerssen.pk)
+    sequencer.begin(meerssen.pk)
+    assert not sequencer.ask(waalwijk.pk)
+    assert sequencer.ask(meerssen.pk)
+
+
+def test_an_ask_that_waited_too_long_is_made_again(world):
+    log = log_for(world.waalwijk)
+    asked = timezone.now()
+    assert sequencer.ask(log.pk, now=asked)
+    assert not sequencer.ask(log.pk, now=asked + sequencer.ASK_AGAIN_AFTER - timedelta(seconds=1))
+    again = asked + sequencer.ASK_AGAIN_AFTER + timedelta(seconds=1)
+    assert sequencer.ask(log.pk, now=again)
+    assert SequencingAsked.objects.get(log=log).asked_at == again
+    # The new ask stands for its own term.
+    assert not sequencer.ask(log.pk, now=again + timedelta(seconds=1))
+
+
+def test_commits_while_a_task_waits_queue_no_other_and_it_takes_their_entries(
+    world, django_capture_on_commit_callbacks
+):
+    with override_settings(TASKS=HELD_BACK):
+        default_task_backend.clear()
+        for number in range(3):
+            with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+                entries_append([offer(world, number), offer(world, 10 + number, municipality=world.meerssen)])
+        logs = dict(Log.objects.values_list("municipality_id", "pk"))
+        assert sorted(queued_tasks()) == sorted([logs[world.waalwijk.pk], logs[world.meerssen.pk]])
+
+        assert sequence_log.call(logs[world.waalwijk.pk]) == 3
+        assert Log.objects.get(pk=logs[world.waalwijk.pk]).size == 3
+        assert Entry.objects.filter(log_id=logs[world.meerssen.pk], index__isnull=True).count() == 3
+
+        # The Waalwijk task has begun: the next commit there asks for a task of its own.
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entries_append([offer(world, 3), offer(world, 13, municipality=world.meerssen)])
+        assert sorted(queued_tasks()) == sorted(
+            [logs[world.waalwijk.pk], logs[world.meerssen.pk], logs[world.waalwijk.pk]]
+        )
+        assert sequence_log.call(logs[world.meerssen.pk]) == 4
+        default_task_backend.clear()
+
+
+def test_without_a_worker_holding_tasks_every_commit_is_sequenced_at_once(world, django_capture_on_commit_callbacks):
+    # The demo's and the tests' backend runs a task as it is queued: it begins, so nothing waits.
+    for number in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entries_append([offer(world, number)])
+        assert Log.objects.get(municipality=world.waalwijk).size == number + 1
+    assert SequencingAsked.objects.get(log__municipality=world.waalwijk).asked_at is None
