@@ -4,7 +4,11 @@ Two signals are about the same household when they name the same address (postco
 and addition, exactly, after normalising) and the same person: the same date of birth, surnames
 that differ by at most a small edit distance once diacritics, case, punctuation and Dutch surname
 prefixes are set aside, and initials that agree on the first letter (or are missing on one side).
-A BSN on both sides decides: the same pseudonym is the same person, different ones are not.
+A double surname is also the same as one of its parts written exactly: a woman reported as
+"Jansen-de Vries" by her landlord and as "de Vries" by her health insurer (the name she was born
+with, which the BRP keeps) is one person when her address, date of birth and initial agree. A part
+is not matched with a typing error: "Smid-Jansen" is not "Smit". A BSN on both sides decides: the
+same pseudonym is the same person, different ones are not.
 
 Different people at one address (partners, housemates) are not joined automatically: the brief
 links on name and date of birth, and a wrong join would show one person's debts to another.
@@ -27,6 +31,8 @@ SURNAME_PREFIXES = frozenset(
 )
 _NOT_LETTER = re.compile(r"[^a-z]+")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+# Between the parts of a double surname: a hyphen, an en dash or a minus sign, as typed.
+_DOUBLE_NAME = re.compile("[-\u2013\u2212]")
 # Names repeat: the same surnames, initials and given names come back in every delivery, so their
 # folded forms are kept (a bounded number of them) rather than worked out for every signal.
 NAMES_KEPT = 1 << 14
@@ -57,11 +63,23 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=NAMES_KEPT)
 def surname_key(surname: str, prefix: str = "") -> str:
-    """``"van der Bérg"`` and ``"Berg"`` (prefix ``"v.d."``) both give ``"berg"``."""
-    words = fold(surname).split()
-    while len(words) > 1 and words[0] in SURNAME_PREFIXES:
-        words = words[1:]
-    return "".join(words)
+    """``"van der Bérg"`` and ``"Berg"`` (prefix ``"v.d."``) both give ``"berg"``. The parts of a
+    double surname are kept apart by a hyphen, each without its prefixes, whether it was written
+    with a hyphen or not: ``"Jansen-de Vries"`` and ``"Jansen de Vries"`` give ``"jansen-vries"``."""
+    parts: list[str] = []
+    for piece in _DOUBLE_NAME.split(surname):
+        part = ""
+        for word in fold(piece).split():
+            if word not in SURNAME_PREFIXES:
+                part += word
+            elif part:  # a prefix after a name begins the next part: "Jansen de Vries"
+                parts.append(part)
+                part = ""
+        if part:
+            parts.append(part)
+    if not parts:  # a surname of prefixes alone, such as "De": its last word
+        return "".join(fold(surname).split()[-1:])
+    return "-".join(parts)
 
 
 @lru_cache(maxsize=NAMES_KEPT)
@@ -106,7 +124,18 @@ def same_person(a: Person, b: Person) -> bool:
         return False
     if not a.surname or not b.surname:
         return False
-    return edit_distance(a.surname, b.surname) <= allowed_distance(a.surname, b.surname)
+    return same_surname(a.surname, b.surname)
+
+
+def same_surname(a: str, b: str) -> bool:
+    """Two surname keys name one person: alike but for a typing error or two, or one is a part of
+    the other's double surname, exactly."""
+    whole_a, whole_b = a.replace("-", ""), b.replace("-", "")
+    if edit_distance(whole_a, whole_b) <= allowed_distance(whole_a, whole_b):
+        return True
+    if "-" not in a and "-" not in b:
+        return False
+    return not set(a.split("-")).isdisjoint(b.split("-"))
 
 
 def _pseudonym(purpose: str, *parts: str) -> str:

@@ -50,6 +50,22 @@ def test_surname_prefixes_are_set_aside(surname, prefix):
     assert surname_key(surname, prefix) == "berg"
 
 
+@pytest.mark.parametrize(
+    ("surname", "key"),
+    [
+        ("Jansen-de Vries", "jansen-vries"),
+        ("Jansen de Vries", "jansen-vries"),
+        ("Jansen \u2013 van der Berg", "jansen-berg"),
+        ("Schimmelpenninck van der Oye", "schimmelpenninck-oye"),
+        ("'s-Gravesande", "gravesande"),
+        ("Van-Dijk", "dyk"),
+        ("De", "de"),
+    ],
+)
+def test_the_parts_of_a_double_surname_are_kept_apart(surname, key):
+    assert surname_key(surname) == key
+
+
 def test_initials_come_from_initials_or_given_names():
     assert initials_of("J.P.") == "JP"
     assert initials_of("", "Jan Pieter") == "JP"
@@ -79,6 +95,10 @@ def person(surname: str, initials: str = "J", born: date = BORN, resident_ref: s
         (person("Voorbeeld", "J.P."), person("Voorbeeld", "J.")),
         (person("Voorbeeld", ""), person("Voorbeeld", "K.")),
         (person("Verzonnenhuizen"), person("Verzonenhuisen")),
+        (person("Jansen-de Vries"), person("de Vries")),
+        (person("Jansen-de Vries"), person("Jansen")),
+        (person("Jansen-de Vries"), person("Jansen de Vries")),
+        (person("Bos-van Dijk"), person("van Dyk-Bos")),
     ],
 )
 def test_spelling_variants_are_the_same_person(a, b):
@@ -91,6 +111,9 @@ def test_spelling_variants_are_the_same_person(a, b):
         (person("Voorbeeld", "J."), person("Voorbeeld", "K.")),
         (person("Voorbeeld"), person("Voorbeeld", born=date(1984, 3, 18))),
         (person("Smit"), person("Smid-Jansen")),
+        # A part is matched exactly: a typing error and another name at once is another person.
+        (person("Bos-Jansen"), person("Vos")),
+        (person("Jansen-de Vries"), person("de Vries", "K.")),
         (person("Bakker"), person("Backers")),
         (person("Voorbeeld", resident_ref="a" * 64), person("Voorbeeld", resident_ref="b" * 64)),
     ],
@@ -133,6 +156,17 @@ def test_signals_of_several_creditors_about_one_household_join_one_case(creditor
     case = Case.objects.get()
     assert (case.signal_count, case.creditor_count, case.priority) == (2, 2, 3)
     assert set(case.signals.values_list("creditor__slug", flat=True)) == {creditors.housing.slug, creditors.energy.slug}
+
+
+def test_a_double_surname_and_one_of_its_parts_join_one_case(creditors):
+    deliver_rows(creditors.housing, signal_row(surname_prefix="", surname="Voorbeeld-de Verzonnen"))
+    deliver_rows(
+        creditors.energy,
+        signal_row(creditor_reference="EV-78", surname_prefix="de", surname="Verzonnen", signal_kind="arrears"),
+    )
+
+    case = Case.objects.get()
+    assert (case.signal_count, case.creditor_count) == (2, 2)
 
 
 def test_a_repeat_signal_a_month_later_joins_the_open_case_and_raises_its_priority(creditors):
