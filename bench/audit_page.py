@@ -285,29 +285,7 @@ def print_views(title: str, views: Sequence[View]) -> None:
     print()
 
 
-CANDIDATE_INDEXES = (
-    # The records of an object (a case and its signals), within a municipality.
-    "CREATE INDEX bench_audit_of_object ON core_auditevent (municipality_id, object_type, object_id)"
-    " WHERE object_id <> ''",
-    # One person's records: the selector compares UPPER(actor_label) with = and LIKE 'NAME:%'.
-    "CREATE INDEX bench_audit_of_actor ON core_auditevent"
-    " (municipality_id, UPPER(actor_label::text) text_pattern_ops, created_at)",
-)
-
-
-def add_candidate_indexes() -> float:
-    """Build the indexes that would serve views (b) and (c); the seconds it took."""
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for statement in CANDIDATE_INDEXES:
-            cursor.execute(statement)
-        cursor.execute("ANALYZE core_auditevent")
-    return time.perf_counter() - started
-
-
-def run(sizes: Sequence[int], database: str, repeat: int, candidates: bool = False) -> None:
+def run(sizes: Sequence[int], database: str, repeat: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -331,11 +309,6 @@ def run(sizes: Sequence[int], database: str, repeat: int, candidates: bool = Fal
             f" written with COPY, vacuumed and analysed in {written:.1f} s"
         )
         print_views(f"Page views at {generated.records:,} records", measure(generated, now, repeat))
-        if candidates:
-            built = add_candidate_indexes()
-            print(f"  The candidate indexes built in {built:.1f} s")
-            title = f"Page views at {generated.records:,} records, with the candidate indexes"
-            print_views(title, measure(generated, now, repeat))
     print(f"{time.perf_counter() - begun:.0f} s in all")
 
 
@@ -352,11 +325,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="scratch database, created and dropped (default: BENCH_DATABASE, else %(default)s)",
     )
     parser.add_argument("--repeat", type=int, default=REPEAT, help="timed page views per view (default %(default)s)")
-    parser.add_argument(
-        "--candidate-indexes",
-        action="store_true",
-        help="after each size's views, build the indexes of CANDIDATE_INDEXES and measure the views again",
-    )
     options = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in options.sizes.split(",") if size]
     if not sizes or min(sizes) < 10_000:
@@ -375,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     setup_django()
     try:
-        run(sizes, options.database, options.repeat, options.candidate_indexes)
+        run(sizes, options.database, options.repeat)
     finally:
         from django.db import connections
 

@@ -156,6 +156,35 @@ def test_an_auditors_page_and_a_residents_page_are_read_through_their_own_indexe
     assert "core_audit_reads_of_subject" in _plan(reads_of_my_data(actor=resident).order_by("-created_at"))
 
 
+@pytest.mark.django_db
+def test_an_auditors_filters_by_object_and_by_person_are_read_through_their_own_indexes():
+    from meedoen.core.selectors import AuditQuery, audit_events_for_municipality
+
+    if connection.vendor != "postgresql":
+        pytest.skip("issue 5: the index of a person's records is PostgreSQL's (SQLite has no operator classes)")
+    # A municipality's log of some size, as the planner sees it: many objects, a few people.
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            kind=AuditEvent.Kind.CHANGE,
+            action="early_signals.case.move",
+            actor_label=f"consulent-{number % 20}",
+            municipality_id=1,
+            object_type="early_signals.case",
+            object_id=f"0193a1b2-0000-7000-8000-{number:012d}",
+        )
+        for number in range(5_000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE core_auditevent")
+    auditor = Actor.system("auditor")
+    case = AuditQuery(objects=(("early_signals.case", "0193a1b2-0000-7000-8000-000000000001"),))
+    assert "core_audit_of_object" in _plan(audit_events_for_municipality(actor=auditor, municipality_id=1, query=case))
+    person = AuditQuery(actor="consulent-7")
+    assert "core_audit_of_actor" in _plan(audit_events_for_municipality(actor=auditor, municipality_id=1, query=person))
+    system = AuditQuery(actor="creditor")
+    assert "core_audit_of_actor" in _plan(audit_events_for_municipality(actor=auditor, municipality_id=1, query=system))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_log_stays_append_only_when_its_indexes_are_migrated_back_and_forth():
     from django.core.management import call_command
@@ -169,7 +198,10 @@ def test_the_log_stays_append_only_when_its_indexes_are_migrated_back_and_forth(
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "core_auditevent")
     indexes = {name for name, found in constraints.items() if found["index"] and not found["primary_key"]}
-    assert indexes == {"core_audit_of_municipality", "core_audit_reads_of_subject"}
+    expected = {"core_audit_of_municipality", "core_audit_reads_of_subject", "core_audit_of_object"}
+    if connection.vendor == "postgresql":
+        expected.add("core_audit_of_actor")
+    assert indexes == expected
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent")
     assert AuditEvent.objects.filter(action="test.change").count() == 1
