@@ -441,7 +441,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "kind"; the organisations' kept its first name, so clients do not break.
-    "ENUM_NAME_OVERRIDES": {"KindEnum": "meedoen.organisations.models.Organisation.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "meedoen.organisations.models.Organisation.Kind",
+        "WithdrawalReasonEnum": "meedoen.early_signals.models.WithdrawalReason",
+    },
 }
 
 # --- background tasks: run in-process unless a worker backend is chosen --------------------

@@ -41,6 +41,19 @@ def require_deliverer(actor: Actor, creditor: Organisation) -> None:
         raise PermissionDenied("not a signal deliverer of this organisation")
 
 
+def deliverer_municipality_ids(actor: Actor, creditor: Organisation) -> frozenset[int] | None:
+    """The municipalities for which this person delivers (and withdraws) the creditor's signals: those
+    of their role signal deliverer in it. None for the creditor's token and the platform operator,
+    which reach every municipality of the creditor. A person without the role in the creditor (with a
+    second factor) may do neither: PermissionDenied."""
+    if actor.user_id is None:
+        return None
+    within = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
+    if not within or not actor.second_factor:
+        raise PermissionDenied("no role to deliver signals for this creditor")
+    return within
+
+
 def agreed_municipalities(creditor: Organisation) -> list[Municipality]:
     """The municipalities whose residents ``creditor`` may deliver signals about now. Public facts
     between the creditor and the municipality; no personal data."""
@@ -54,6 +67,13 @@ def deliverable_municipalities(actor: Actor, creditor: Organisation) -> list[Mun
     others)."""
     granted = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
     return [municipality for municipality in agreed_municipalities(creditor) if municipality.pk in granted]
+
+
+def granted_municipalities(actor: Actor, creditor: Organisation) -> list[Municipality]:
+    """The municipalities of this person's role signal deliverer in the creditor, whose residents'
+    signals they withdraw (whether an agreement is still active or not)."""
+    granted = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
+    return list(Municipality.objects.filter(pk__in=granted).order_by("name"))
 
 
 def deliveries_of_creditor(*, creditor: Organisation) -> QuerySet[Delivery]:

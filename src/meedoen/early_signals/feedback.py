@@ -5,6 +5,8 @@ progress or was closed; whether help was accepted (yes once help runs or the cas
 no once it closed without); and the day it closed.
 That is enough to pause collection while the household takes up help, and it tells nothing else
 about the household: not the tray, the attempts, the kind of help, other creditors or signals.
+A signal the creditor withdrew is answered as withdrawn, with the day and the reason it gave, and
+from then on with nothing about the case: the feedback served the collection the creditor stopped.
 
 Every answer is audited before it leaves: one access record for the call, and a read of personal
 data for every household it tells about, so the resident sees that the creditor was told.
@@ -23,8 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import DateTimeField, F, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,11 +47,21 @@ from meedoen.organisations.models import Municipality, Organisation
 RECEIVED = "received"
 IN_PROGRESS = "in_progress"
 CLOSED = "closed"
-STATUSES = (RECEIVED, IN_PROGRESS, CLOSED)
+WITHDRAWN = "withdrawn"
+STATUSES = (RECEIVED, IN_PROGRESS, CLOSED, WITHDRAWN)
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 HELP_ANSWERS = (YES, NO, UNKNOWN)
 
-CSV_COLUMNS = ("creditor_reference", "municipality", "status", "help_accepted", "closed_on", "changed_at")
+CSV_COLUMNS = (
+    "creditor_reference",
+    "municipality",
+    "status",
+    "help_accepted",
+    "closed_on",
+    "changed_at",
+    "withdrawn_on",
+    "withdrawal_reason",
+)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_CURSOR_LENGTH = 200
@@ -75,6 +87,8 @@ class FeedbackItem:
     help_accepted: str
     closed_on: date | None
     changed_at: datetime
+    withdrawn_on: date | None = None
+    withdrawal_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +98,8 @@ class FeedbackItem:
             "help_accepted": self.help_accepted,
             "closed_on": self.closed_on.isoformat() if self.closed_on else None,
             "changed_at": self.changed_at.isoformat(),
+            "withdrawn_on": self.withdrawn_on.isoformat() if self.withdrawn_on else None,
+            "withdrawal_reason": self.withdrawal_reason or None,
         }
 
 
@@ -104,6 +120,7 @@ class CreditorSummary:
     signals: int
     open: int
     closed: int
+    withdrawn: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,8 +160,13 @@ def help_answer(*, case_status: str, outcome: str) -> str:
 def _live(creditor_id: int, municipality_ids: QuerySet[Any] | Sequence[int]) -> QuerySet[Signal]:
     return (
         Signal.objects.filter(creditor_id=creditor_id, municipality_id__in=municipality_ids)
-        # A signal that joins an older case changes what the creditor sees at its receipt.
-        .annotate(changed_at=Greatest("case__updated_at", "received_at"))
+        # A signal that joins an older case changes what the creditor sees at its receipt; once
+        # withdrawn, what the creditor sees changes no more.
+        .annotate(
+            changed_at=Coalesce(
+                "withdrawn_at", Greatest("case__updated_at", "received_at"), output_field=DateTimeField()
+            )
+        )
         .select_related("municipality", "case")
         # Nothing of the signal's personal data is needed, so none of it is read.
         .only(
@@ -152,6 +174,8 @@ def _live(creditor_id: int, municipality_ids: QuerySet[Any] | Sequence[int]) -> 
             "creditor_reference",
             "received_at",
             "resident_ref",
+            "withdrawn_at",
+            "withdrawal_reason",
             "municipality",
             "case",
             "municipality__code",
@@ -185,9 +209,34 @@ def _after(queryset: QuerySet[Any], source: int, key: tuple[datetime, int, int] 
     return queryset.filter(later)
 
 
+def _withdrawn_item(
+    reference: str, municipality: str, withdrawn_at: datetime, reason: str, changed_at: datetime
+) -> FeedbackItem:
+    return FeedbackItem(
+        creditor_reference=reference,
+        municipality=municipality,
+        status=WITHDRAWN,
+        help_accepted=UNKNOWN,
+        closed_on=None,
+        changed_at=changed_at,
+        withdrawn_on=timezone.localdate(withdrawn_at),
+        withdrawal_reason=reason,
+    )
+
+
 def _live_row(signal: Signal) -> _Row:
     case = signal.case
     changed_at: datetime = signal.changed_at  # type: ignore[attr-defined]
+    if signal.withdrawn_at is not None:
+        # Nothing about the household is told: no read to record.
+        item = _withdrawn_item(
+            signal.creditor_reference,
+            signal.municipality.code,
+            signal.withdrawn_at,
+            signal.withdrawal_reason,
+            changed_at,
+        )
+        return _Row(item, (changed_at, _LIVE, signal.pk), signal.municipality_id, ())
     closed = case.status == Case.Status.CLOSED
     item = FeedbackItem(
         creditor_reference=signal.creditor_reference,
@@ -203,10 +252,19 @@ def _live_row(signal: Signal) -> _Row:
 
 def _removed_row(tombstone: SignalTombstone) -> _Row:
     changed_at: datetime = tombstone.changed_at  # type: ignore[attr-defined]
+    if tombstone.withdrawn_at is not None:
+        item = _withdrawn_item(
+            tombstone.creditor_reference,
+            tombstone.municipality.code,
+            tombstone.withdrawn_at,
+            tombstone.withdrawal_reason,
+            changed_at,
+        )
+        return _Row(item, (changed_at, _REMOVED, tombstone.pk), tombstone.municipality_id, ())
     item = FeedbackItem(
         creditor_reference=tombstone.creditor_reference,
         municipality=tombstone.municipality.code,
-        # Personal data is removed only after a case closed.
+        # Personal data is removed only after a case closed (or at once from a withdrawn signal).
         status=CLOSED,
         help_accepted=help_answer(case_status=Case.Status.CLOSED, outcome=tombstone.outcome),
         closed_on=timezone.localdate(tombstone.case_closed_at) if tombstone.case_closed_at else None,
@@ -265,7 +323,8 @@ def _audit(
                     "creditor": creditor.slug,
                     "via": via,
                     "items": len(told_here),
-                    "removed": sum(1 for row in told_here if not row.subject_refs),
+                    "removed": sum(1 for row in told_here if row.key[1] == _REMOVED),
+                    "withdrawn": sum(1 for row in told_here if row.item.status == WITHDRAWN),
                 },
                 municipality_id=municipality_id,
                 organisation_id=organisation_id,
@@ -361,18 +420,20 @@ def creditors_of_municipality(*, actor: Actor, municipality: Municipality) -> li
     for agreement in agreements:
         creditor = agreement.organisation
         live = Signal.objects.filter(creditor=creditor, municipality=municipality)
-        removed = SignalTombstone.objects.filter(creditor=creditor, municipality=municipality).count()
-        total = live.count()
-        still_open = live.exclude(case__status=Case.Status.CLOSED).count()
+        removed = SignalTombstone.objects.filter(creditor=creditor, municipality=municipality)
+        total, removed_total = live.count(), removed.count()
+        withdrawn = live.filter(withdrawn_at__isnull=False).count() + removed.filter(withdrawn_at__isnull=False).count()
+        still_open = live.filter(withdrawn_at__isnull=True).exclude(case__status=Case.Status.CLOSED).count()
         summaries.append(
             CreditorSummary(
                 slug=creditor.slug,
                 name=creditor.name,
                 kind=str(Organisation.Kind(creditor.kind).label),
                 active=agreement.active,
-                signals=total + removed,
+                signals=total + removed_total,
                 open=still_open,
-                closed=total - still_open + removed,
+                closed=total + removed_total - still_open - withdrawn,
+                withdrawn=withdrawn,
             )
         )
     return summaries
@@ -447,8 +508,12 @@ def describe_columns() -> dict[str, str]:
     return {
         "creditor_reference": _("Your reference of the signal."),
         "municipality": _("CBS code of the municipality."),
-        "status": _("received, in_progress or closed."),
-        "help_accepted": _("yes or no once the case is closed; unknown while it is open."),
-        "closed_on": _("The day the case was closed; empty while it is open."),
+        "status": _("received, in_progress, closed, or withdrawn (you withdrew the signal)."),
+        "help_accepted": _("yes or no once the case is closed; unknown while it is open, and for a withdrawn signal."),
+        "closed_on": _("The day the case was closed; empty while it is open, and for a withdrawn signal."),
         "changed_at": _("When this feedback last changed."),
+        "withdrawn_on": _("The day you withdrew the signal; empty for a signal that stands."),
+        "withdrawal_reason": _(
+            "Why you withdrew it: paid, arrangement or sent_in_error; empty for a signal that stands."
+        ),
     }

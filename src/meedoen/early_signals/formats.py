@@ -366,29 +366,33 @@ def _no_constant(text: str) -> Any:
     raise _NotANumberError(text)
 
 
+def _json_body(content: bytes, parsed: ParsedDelivery) -> Any:
+    """The JSON value of a request body; None, with a fatal problem in ``parsed``, when the body is
+    too large or cannot be read as JSON (the problem says where and why)."""
+    if (problem := too_large(len(content), MAX_JSON_BYTES)) is not None:
+        parsed.problems.append(problem)
+        return None
+    try:
+        # A byte order mark before the JSON is ignored, as RFC 8259 allows (and CSV files get).
+        return json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
+    except UnicodeDecodeError as exc:
+        message = _("The body is not UTF-8 text: byte %(byte)s cannot be read.") % {"byte": grouped(exc.start)}
+    except json.JSONDecodeError as exc:
+        message = _("The body is not valid JSON: %(where)s.") % {"where": decode_error_text(exc)}
+    except _NotANumberError as exc:
+        message = _("The body holds %(value)s, which is not a number in JSON.") % {"value": exc.args[0]}
+    except RecursionError:
+        message = _("The JSON is nested too deeply to read.")
+    parsed.refuse("not_json", message)
+    return None
+
+
 def read_json(content: bytes) -> ParsedDelivery:
     """Read ``{"format_version": "1.0", "signals": [{...}, ...]}``: one to 1,000 signals."""
     parsed = ParsedDelivery(channel="json", format_version="")
-    if (problem := too_large(len(content), MAX_JSON_BYTES)) is not None:
-        parsed.problems.append(problem)
+    data = _json_body(content, parsed)
+    if parsed.fatal:
         return parsed
-    try:
-        # A byte order mark before the JSON is ignored, as RFC 8259 allows (and CSV files get).
-        data = json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
-    except UnicodeDecodeError as exc:
-        return parsed.refuse(
-            "not_json", _("The body is not UTF-8 text: byte %(byte)s cannot be read.") % {"byte": grouped(exc.start)}
-        )
-    except json.JSONDecodeError as exc:
-        return parsed.refuse(
-            "not_json", _("The body is not valid JSON: %(where)s.") % {"where": decode_error_text(exc)}
-        )
-    except _NotANumberError as exc:
-        return parsed.refuse(
-            "not_json", _("The body holds %(value)s, which is not a number in JSON.") % {"value": exc.args[0]}
-        )
-    except RecursionError:
-        return parsed.refuse("not_json", _("The JSON is nested too deeply to read."))
     if not isinstance(data, dict):
         return parsed.refuse("batch_shape", _("Send an object with format_version and a list of signals."))
     version = data.get("format_version")
@@ -434,5 +438,52 @@ def read_json(content: bytes) -> ParsedDelivery:
             for key in sorted(set(item) - set(COLUMN_NAMES))
         )
         values = {name: item.get(name) for name in COLUMN_NAMES}
+        parsed.rows.append(RawRow(number=number, values=values, problems=problems))
+    return parsed
+
+
+# --- withdrawals --------------------------------------------------------------------------------------
+
+WITHDRAWAL_FIELDS = ("reference", "reason")
+
+
+def read_withdrawals(content: bytes) -> ParsedDelivery:
+    """Read ``{"withdrawals": [{"reference": "WL-2026-0412", "reason": "paid"}, ...]}``: one to
+    1,000 withdrawals of signals, each a row (its place in the list, from 1) whose fields are
+    checked by ``rows.check_withdrawal``."""
+    parsed = ParsedDelivery(channel="json", format_version="")
+    data = _json_body(content, parsed)
+    if parsed.fatal:
+        return parsed
+    if not isinstance(data, dict):
+        return parsed.refuse("batch_shape", _("Send an object with a list of withdrawals."))
+    for key in sorted(set(data) - {"withdrawals"}):
+        parsed.problems.append(
+            Problem(WARNING, "unknown_field", _("Not a field of the batch; ignored."), field=shown(key))
+        )
+    withdrawals = data.get("withdrawals")
+    if withdrawals is not None and not isinstance(withdrawals, list):
+        return parsed.refuse("batch_shape", _("Give the withdrawals as a list: [{...}, {...}]."), column="withdrawals")
+    if not withdrawals:
+        return parsed.refuse("no_rows", _("Give a list of one or more withdrawals."), column="withdrawals")
+    if len(withdrawals) > MAX_BATCH:
+        return parsed.refuse(
+            "batch_too_large",
+            _("A batch holds at most %(limit)s withdrawals; this one has %(count)s. Split it.")
+            % {"limit": grouped(MAX_BATCH), "count": grouped(len(withdrawals))},
+            column="withdrawals",
+        )
+    for number, item in enumerate(withdrawals, start=1):
+        if not isinstance(item, dict):
+            problem = Problem(
+                ERROR, "not_an_object", _("A withdrawal must be an object with a reference and a reason."), row=number
+            )
+            parsed.rows.append(RawRow(number=number, values={}, problems=(problem,)))
+            continue
+        problems = tuple(
+            Problem(WARNING, "unknown_field", _("Not a field of a withdrawal; ignored."), row=number, field=shown(key))
+            for key in sorted(set(item) - set(WITHDRAWAL_FIELDS))
+        )
+        values = {name: item.get(name) for name in WITHDRAWAL_FIELDS}
         parsed.rows.append(RawRow(number=number, values=values, problems=problems))
     return parsed

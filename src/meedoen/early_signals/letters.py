@@ -118,7 +118,8 @@ p { margin-block: 0 4mm; }
 
 
 class LetterUnavailableError(Exception):
-    """The case holds no signal with personal data any more (removed after the retention term)."""
+    """The case holds no signal that stands with personal data (removed after the retention term, or
+    withdrawn by its creditor)."""
 
 
 @dataclass(frozen=True)
@@ -321,13 +322,15 @@ def offer_letter(*, actor: Actor, municipality: Municipality, case_id: uuid.UUID
     it, and the read of the personal data in it is recorded first (purpose "offer letter")."""
     case_of_municipality(actor=actor, municipality_id=municipality.pk, case_id=case_id)
     detail = case_detail(actor=actor, case_id=case_id, purpose=OFFER_LETTER_PURPOSE)
-    if not detail.signals:
+    # A signal its creditor withdrew is no reason to write: the letter speaks of those that stand.
+    signals = detail.standing
+    if not signals:
         raise LetterUnavailableError(str(case_id))
     # The signals come in the order they were received: the last is the most recent.
-    addressee = addressee_of(detail.signals[-1])
+    addressee = addressee_of(signals[-1])
     urgent = detail.case.threatening
     if urgent:
-        threat = next((s for s in reversed(detail.signals) if s.kind in THREATENING_KINDS), detail.signals[-1])
+        threat = next((s for s in reversed(signals) if s.kind in THREATENING_KINDS), signals[-1])
         addressee = replace(addressee, creditor=threat.creditor)
     return compose(
         text=letter_text_of(municipality),

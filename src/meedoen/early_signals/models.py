@@ -232,6 +232,10 @@ class Case(models.Model):
         REFERRED_PARTNER = "referred_partner", _("contact: referred to another partner")
         SELF_RESOLVED = "self_resolved", _("contact: solves it themselves")
         DECLINED = "declined", _("contact: declines help")
+        # Set only when the creditors withdrew every signal of a case the team had not yet tried to
+        # reach (early_signals.withdrawals); the team never chooses them.
+        WITHDRAWN = "withdrawn", _("withdrawn by the creditor")
+        WITHDRAWN_IN_ERROR = "withdrawn_in_error", _("withdrawn by the creditor: sent in error")
 
     class ReopenReason(models.TextChoices):
         """Why a closed case is opened again: a choice, so that the audit log and the shared log
@@ -320,6 +324,15 @@ class Case(models.Model):
         if self.status != self.Status.CLOSED:
             return None
         return self.outcome in HELP_ACCEPTED
+
+
+class WithdrawalReason(models.TextChoices):
+    """Why a creditor withdrew a signal it delivered: a choice, never free text, which could hold
+    personal data."""
+
+    PAID = "paid", _("arrears paid")
+    ARRANGEMENT = "arrangement", _("payment arrangement made with the creditor")
+    SENT_IN_ERROR = "sent_in_error", _("sent in error")
 
 
 class PlaceInLog(models.Model):
@@ -412,6 +425,12 @@ class Signal(PlaceInLog):
     # The codes of the warnings of its row that the team should know of: a value read otherwise
     # than delivered, or left out (rows.NOTED_WARNINGS), separated by spaces. Codes only, no values.
     receipt_warnings = models.CharField(_("warnings on receipt"), max_length=100, blank=True)
+    # Set when the creditor withdrew the signal (early_signals.withdrawals): only the creditor that
+    # delivered it withdraws it, so the creditor is who withdrew. Both empty while it stands.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(
+        _("why it was withdrawn"), max_length=20, choices=WithdrawalReason.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("signal")
@@ -433,6 +452,10 @@ class Signal(PlaceInLog):
     def threatening(self) -> bool:
         return self.kind in THREATENING_KINDS
 
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
 
 THREATENING_KINDS = frozenset({Signal.Kind.END_OF_SUPPLY.value, Signal.Kind.THREAT.value})
 OPEN_STATUSES = tuple(status for status in Case.Status.values if status != Case.Status.CLOSED)
@@ -445,6 +468,9 @@ HELP_ACCEPTED = frozenset(
         Case.Outcome.REFERRED_PARTNER.value,
     }
 )
+# The outcomes a withdrawal sets; the team closes a case with one of the others (TEAM_OUTCOMES).
+WITHDRAWAL_OUTCOMES = frozenset({Case.Outcome.WITHDRAWN.value, Case.Outcome.WITHDRAWN_IN_ERROR.value})
+TEAM_OUTCOMES = tuple(outcome for outcome in Case.Outcome.values if outcome not in WITHDRAWAL_OUTCOMES)
 
 
 class ContactAttempt(models.Model):
@@ -519,6 +545,9 @@ class SignalTombstone(PlaceInLog):
 
     class Reason(models.TextChoices):
         RETENTION = "retention", _("retention term passed")
+        # The creditor withdrew the signal as sent in error: its data goes at once, and with it the
+        # data of a case that the withdrawal closed.
+        SENT_IN_ERROR = "sent_in_error", _("withdrawn by the creditor as sent in error")
 
     signal_uuid = models.UUIDField(_("signal id"), unique=True)
     case_uuid = models.UUIDField(_("case id"))
@@ -535,6 +564,11 @@ class SignalTombstone(PlaceInLog):
     outcome = models.CharField(_("outcome"), max_length=30, choices=Case.Outcome.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     removed_at = models.DateTimeField(_("personal data removed at"), default=timezone.now)
+    # As the signal had them: a withdrawn signal stays withdrawn once its data is removed.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(
+        _("why it was withdrawn"), max_length=20, choices=WithdrawalReason.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("removed signal")
@@ -544,6 +578,15 @@ class SignalTombstone(PlaceInLog):
             models.UniqueConstraint(
                 fields=["creditor", "creditor_reference"], name="early_signals_tombstone_reference"
             ),
+        ]
+        # The case page names the withdrawn signals whose data is gone: only those are indexed by
+        # case, so the retention run, which writes the others, writes no index for it.
+        indexes = [
+            models.Index(
+                fields=["case_uuid"],
+                condition=models.Q(withdrawn_at__isnull=False),
+                name="early_signals_withdrawn_case",
+            )
         ]
 
     def __str__(self) -> str:

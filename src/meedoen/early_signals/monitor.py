@@ -30,7 +30,16 @@ from meedoen.core import small_counts
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.indicators import Compute, OperationalIndicator, Period, register
 from meedoen.core.small_counts import Shown
-from meedoen.early_signals.models import CREDITOR_KINDS, HELP_ACCEPTED, Case, ContactAttempt, Signal, SignalTombstone
+from meedoen.early_signals.models import (
+    CREDITOR_KINDS,
+    HELP_ACCEPTED,
+    WITHDRAWAL_OUTCOMES,
+    Case,
+    ContactAttempt,
+    Signal,
+    SignalTombstone,
+    WithdrawalReason,
+)
 from meedoen.early_signals.selectors import NO_DISTRICT
 from meedoen.organisations.models import Municipality, Organisation
 
@@ -43,6 +52,12 @@ PER_RESIDENTS = 1000
 
 # (first day of the month, district code); the code is "" for cases whose district is not known.
 Key = tuple[date, str]
+# A signal its creditor withdrew as sent in error was never a signal: it counts nowhere. A case
+# closed because its creditors withdrew every signal before anyone tried to reach the household was
+# never the team's: it counts in no measure of cases (its other signals still count as signals).
+IN_ERROR = WithdrawalReason.SENT_IN_ERROR.value
+# The outcomes the monitor splits the closed cases by: the team's.
+OUTCOMES = tuple((outcome, label) for outcome, label in Case.Outcome.choices if outcome not in WITHDRAWAL_OUTCOMES)
 
 
 # --- months --------------------------------------------------------------------------------------------
@@ -152,7 +167,9 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
     # (month, id of the case's district, creditor id) -> [closed cases, cases with help accepted]
     by_creditor: defaultdict[tuple[date, int | None, int], list[int]] = defaultdict(lambda: [0, 0])
 
-    signals = Signal.objects.filter(municipality_id=municipality_id, received_at__gte=since, received_at__lt=until)
+    signals = Signal.objects.filter(
+        municipality_id=municipality_id, received_at__gte=since, received_at__lt=until
+    ).exclude(withdrawal_reason=IN_ERROR)
     for row in (
         signals.order_by().values(month=_month("received_at"), area=F("case__district_id")).annotate(n=Count("id"))
     ):
@@ -160,7 +177,7 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
 
     removed = SignalTombstone.objects.filter(
         municipality_id=municipality_id, received_at__gte=since, received_at__lt=until
-    )
+    ).exclude(withdrawal_reason=IN_ERROR)
     for row in (
         removed.order_by()
         .annotate(area=_district_of_tombstone())
@@ -169,7 +186,9 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
     ):
         by_area[(row["month"], row["area"])].signals += row["n"]
 
-    opened = Case.objects.filter(municipality_id=municipality_id, opened_at__gte=since, opened_at__lt=until)
+    opened = Case.objects.filter(municipality_id=municipality_id, opened_at__gte=since, opened_at__lt=until).exclude(
+        outcome__in=WITHDRAWAL_OUTCOMES
+    )
     for row in (
         opened.order_by()
         .values("district_id", month=_month("opened_at"))
@@ -217,7 +236,7 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
 
     closed = Case.objects.filter(
         municipality_id=municipality_id, status=Case.Status.CLOSED, closed_at__gte=since, closed_at__lt=until
-    )
+    ).exclude(outcome__in=WITHDRAWAL_OUTCOMES)
     for row in closed.order_by().values("outcome", "district_id", month=_month("closed_at")).annotate(n=Count("id")):
         by_area[(row["month"], row["district_id"])].outcomes[row["outcome"]] += row["n"]
 
@@ -232,6 +251,8 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
             case__closed_at__gte=since,
             case__closed_at__lt=until,
         )
+        .exclude(case__outcome__in=WITHDRAWAL_OUTCOMES)
+        .exclude(withdrawal_reason=IN_ERROR)
         .order_by()
         .values("creditor_id", month=_month("case__closed_at"), area=F("case__district_id"))
         .annotate(closed=Count("case_id", distinct=True), accepted=Count("case_id", distinct=True, filter=accepted))
@@ -243,6 +264,8 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
         SignalTombstone.objects.filter(
             municipality_id=municipality_id, case_closed_at__gte=since, case_closed_at__lt=until
         )
+        .exclude(outcome__in=WITHDRAWAL_OUTCOMES)
+        .exclude(withdrawal_reason=IN_ERROR)
         .order_by()
         .annotate(area=_district_of_tombstone())
         .values("area", "creditor_id", month=_month("case_closed_at"))
@@ -420,7 +443,7 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
     )
     attempts, attempts_reached = sum(tally.attempts.values()), sum(tally.attempts_reached.values())
 
-    quiet_outcomes = _hidden_rows({outcome: [tally.outcomes[outcome]] for outcome in Case.Outcome.values})
+    quiet_outcomes = _hidden_rows({outcome: [tally.outcomes[outcome]] for outcome, _label in OUTCOMES})
     outcomes = tuple(
         OutcomeFigures(
             outcome=outcome,
@@ -428,7 +451,7 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
             help_accepted=outcome in HELP_ACCEPTED,
             cases=small_counts.HIDDEN if outcome in quiet_outcomes else small_counts.count(tally.outcomes[outcome]),
         )
-        for outcome, label in Case.Outcome.choices
+        for outcome, label in OUTCOMES
     )
     kinds = tuple(
         KindFigures(

@@ -25,7 +25,7 @@ show as well (:func:`selectors.reached_without_activity`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -61,10 +61,16 @@ ACTOR = Actor.system("early_signals_retention")
 BATCH_CASES = 200
 """Cases removed per transaction: every statement of a batch covers all its cases and signals."""
 ERASE_ACTION = "early_signals.case.erase"
-# Why a case's data was removed, in its audit record, by the term that passed.
-WITHOUT_HELP, AFTER_HELP = "without_help", "after_help"
-REASONS = {WITHOUT_HELP: "retention term passed", AFTER_HELP: "retention term after help passed"}
-# The fields of a signal its tombstone keeps: ids and dates, never personal data or a pseudonym.
+# Why a case's data was removed, in its audit record: the term that passed, or the creditor's
+# withdrawal of a signal as sent in error, which closed the case (early_signals.withdrawals).
+WITHOUT_HELP, AFTER_HELP, SENT_IN_ERROR = "without_help", "after_help", "sent_in_error"
+REASONS = {
+    WITHOUT_HELP: "retention term passed",
+    AFTER_HELP: "retention term after help passed",
+    SENT_IN_ERROR: "withdrawn by the creditor as sent in error",
+}
+# The fields of a signal its tombstone keeps: ids, dates and its withdrawal, never personal data or
+# a pseudonym.
 TOMBSTONE_FIELDS = (
     "uuid",
     "creditor_reference",
@@ -73,6 +79,8 @@ TOMBSTONE_FIELDS = (
     "received_at",
     "ledger_entry_id",
     "ledger_position",
+    "withdrawn_at",
+    "withdrawal_reason",
 )
 
 
@@ -177,7 +185,7 @@ def _municipality_run(
     closed = _closed_without_help(municipality.pk, before)
     helped = _closed_with_help(municipality.pk, before_after_help)
     unreached = _open_past_term(municipality.pk, before).filter(first_contact_at__isnull=True)
-    team = _signing_team(municipality) if unreached.exists() else None
+    team = signing_team(municipality) if unreached.exists() else None
     counts = Counter(
         open_reached_without_activity=reached_without_activity(
             Case.objects.filter(municipality_id=municipality.pk), before
@@ -234,8 +242,9 @@ def _close_and_erase(unreached: QuerySet[Case], team: Organisation, *, term_days
     return counts
 
 
-def _signing_team(municipality: Municipality) -> Organisation | None:
-    """Who signs the closing of a case nobody reached: the organisation of the municipality's
+def signing_team(municipality: Municipality) -> Organisation | None:
+    """Who signs the closing of a case that no officer closed (nobody reached it in its term, or its
+    creditors withdrew every signal before anyone tried): the organisation of the municipality's
     early-signalling officers (the first, should there be several), else its municipality team."""
     officers = (
         Organisation.objects.filter(
@@ -266,51 +275,29 @@ def _batches(cases: QuerySet[Case]) -> Iterator[list[int]]:
 
 
 def _erase(cases: list[Case], term: str, term_days: int, now: datetime) -> Counter[str]:
+    return erase_cases(cases, actor=ACTOR, term=term, term_days=term_days, now=now)
+
+
+def erase_cases(
+    cases: list[Case], *, actor: Actor, term: str, now: datetime, term_days: int | None = None
+) -> Counter[str]:
     """Replace the signals of closed ``cases`` by tombstones, clear their contact notes and their
-    pseudonyms, and record it, with the ``term`` (``WITHOUT_HELP`` or ``AFTER_HELP``) that passed: a
-    statement per table for all of them, however many signals. Call inside the transaction that
-    locked the cases. Returns what it removed."""
+    pseudonyms, and record it, with why (``term``: ``WITHOUT_HELP`` or ``AFTER_HELP`` that passed,
+    or ``SENT_IN_ERROR``): a statement per table for all of them, however many signals. Call inside
+    the transaction that locked the cases. Returns what it removed."""
     if not cases:
         return Counter()
     by_id = {case.pk: case for case in cases}
-    # Only what a tombstone keeps is read: none of the personal data.
-    signals = list(
-        Signal.objects.filter(case_id__in=by_id)
-        .select_related("delivery")
-        .only(*TOMBSTONE_FIELDS, "case_id", "municipality_id", "creditor_id", "delivery__uuid")
-        .order_by("pk")
-    )
-    SignalTombstone.objects.bulk_create(
-        [
-            SignalTombstone(
-                signal_uuid=signal.uuid,
-                case_uuid=by_id[signal.case_id].uuid,
-                delivery_uuid=signal.delivery.uuid,
-                municipality_id=signal.municipality_id,
-                creditor_id=signal.creditor_id,
-                creditor_reference=signal.creditor_reference,
-                kind=signal.kind,
-                signal_date=signal.signal_date,
-                received_at=signal.received_at,
-                case_closed_at=by_id[signal.case_id].closed_at,
-                outcome=by_id[signal.case_id].outcome,
-                reason=SignalTombstone.Reason.RETENTION,
-                ledger_entry_id=signal.ledger_entry_id,
-                ledger_position=signal.ledger_position,
-                removed_at=now,
-            )
-            for signal in signals
-        ],
-        batch_size=500,
-    )
-    Signal.objects.filter(case_id__in=by_id).delete()
+    reason = SignalTombstone.Reason.SENT_IN_ERROR if term == SENT_IN_ERROR else SignalTombstone.Reason.RETENTION
+    signals = remove_signals(Signal.objects.filter(case_id__in=by_id), by_id, reason=reason, now=now)
     noted = ContactAttempt.objects.filter(case_id__in=by_id).exclude(note="")
     notes = Counter(noted.values_list("case_id", flat=True))
     noted.update(note="")
     Case.objects.filter(pk__in=by_id).update(household_ref="", address_ref="", erased_at=now, updated_at=now)
     per_case = Counter(signal.case_id for signal in signals)
+    term_of: dict[str, object] = {"term": term} if term_days is None else {"term": term, "term_days": term_days}
     record_changes(
-        actor=ACTOR,
+        actor=actor,
         changes=[
             Change(
                 action=ERASE_ACTION,
@@ -318,8 +305,7 @@ def _erase(cases: list[Case], term: str, term_days: int, now: datetime) -> Count
                 municipality_id=case.municipality_id,
                 reason=REASONS[term],
                 details={
-                    "term": term,
-                    "term_days": term_days,
+                    **term_of,
                     "outcome": case.outcome,
                     "signals": per_case[case.pk],
                     "notes_cleared": notes[case.pk],
@@ -329,3 +315,41 @@ def _erase(cases: list[Case], term: str, term_days: int, now: datetime) -> Count
         ],
     )
     return Counter(cases_erased=len(cases), signals_removed=len(signals), notes_cleared=notes.total())
+
+
+def remove_signals(signals: QuerySet[Signal], cases: Mapping[int, Case], *, reason: str, now: datetime) -> list[Signal]:
+    """Replace ``signals`` by tombstones (``cases`` holds their cases by key): a statement per table,
+    however many. Only what a tombstone keeps is read, none of the personal data. Call inside the
+    transaction that locked the cases. Returns the signals as read, with those fields only."""
+    removed = list(
+        signals.select_related("delivery")
+        .only(*TOMBSTONE_FIELDS, "case_id", "municipality_id", "creditor_id", "delivery__uuid")
+        .order_by("pk")
+    )
+    SignalTombstone.objects.bulk_create(
+        [
+            SignalTombstone(
+                signal_uuid=signal.uuid,
+                case_uuid=cases[signal.case_id].uuid,
+                delivery_uuid=signal.delivery.uuid,
+                municipality_id=signal.municipality_id,
+                creditor_id=signal.creditor_id,
+                creditor_reference=signal.creditor_reference,
+                kind=signal.kind,
+                signal_date=signal.signal_date,
+                received_at=signal.received_at,
+                case_closed_at=cases[signal.case_id].closed_at,
+                outcome=cases[signal.case_id].outcome,
+                reason=reason,
+                ledger_entry_id=signal.ledger_entry_id,
+                ledger_position=signal.ledger_position,
+                removed_at=now,
+                withdrawn_at=signal.withdrawn_at,
+                withdrawal_reason=signal.withdrawal_reason,
+            )
+            for signal in removed
+        ],
+        batch_size=500,
+    )
+    Signal.objects.filter(pk__in=[signal.pk for signal in removed]).delete()
+    return removed

@@ -33,7 +33,7 @@ from meedoen.accounts.pseudonyms import resident_ref_for_bsn
 from meedoen.core.spreadsheets import CELL_BREAK, FORMULA_STARTS, formula_start
 from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow, grouped, shown
 from meedoen.early_signals.linking import fold
-from meedoen.early_signals.models import THREATENING_KINDS, Signal
+from meedoen.early_signals.models import THREATENING_KINDS, Signal, WithdrawalReason
 
 MUNICIPALITY_CODE = re.compile(r"^GM[0-9]{4}$")
 # Four digits, the first not 0, and two letters; SA, SD and SS are not used.
@@ -514,6 +514,18 @@ def _resident_ref(row: _Row) -> str:
 def noted_warnings(problems: Iterable[Problem]) -> str:
     """The codes of ``problems`` that a signal keeps (``NOTED_WARNINGS``), in the order found."""
     return " ".join(problem.code for problem in problems if problem.code in NOTED_WARNINGS)
+
+
+def check_withdrawal(raw: RawRow) -> tuple[str, str, list[Problem]]:
+    """The reference and the reason of a withdrawal, read as the intake reads a reference (the same
+    text that was delivered finds the signal), and every problem found; with an error among them the
+    withdrawal is refused."""
+    row = _Row(raw)
+    if any(problem.severity == ERROR for problem in raw.problems) and not raw.values:
+        return "", "", row.problems
+    reference = row.text("reference", max_length=REFERENCE_LENGTH, required=True, formula_check=False)
+    reason = row.choice("reason", list(WithdrawalReason.values))
+    return reference, reason, row.problems
 
 
 def check_row(raw: RawRow, *, today: date) -> tuple[SignalInput | None, list[Problem]]:

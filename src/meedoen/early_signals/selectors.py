@@ -150,6 +150,22 @@ class SignalDetail:
     signal_date: date
     # Codes of the warnings its row had (rows.NOTED_WARNINGS): a value read otherwise, or left out.
     receipt_warnings: tuple[str, ...] = ()
+    # When and why its creditor withdrew it (models.WithdrawalReason); None while it stands.
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RemovedWithdrawal:
+    """A signal of the case its creditor withdrew as sent in error, whose personal data is gone:
+    what its tombstone says."""
+
+    creditor: str
+    creditor_reference: str
+    kind: str
+    received_at: datetime
+    withdrawn_at: datetime
+    withdrawal_reason: str
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,16 @@ class CaseDetail:
     case: CaseSummary
     signals: tuple[SignalDetail, ...]
     attempts: tuple[AttemptDetail, ...]
+    removed_withdrawals: tuple[RemovedWithdrawal, ...] = ()
+
+    @property
+    def standing(self) -> tuple[SignalDetail, ...]:
+        """The signals that stand: those their creditor did not withdraw."""
+        return tuple(signal for signal in self.signals if signal.withdrawn_at is None)
+
+    @property
+    def withdrawn(self) -> tuple[SignalDetail, ...]:
+        return tuple(signal for signal in self.signals if signal.withdrawn_at is not None)
 
 
 @dataclass(frozen=True)
@@ -272,6 +298,12 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
         raise CaseNotFoundError(str(case_id))
     signals = list(Signal.objects.filter(case=case).select_related("creditor").order_by("received_at", "id"))
     attempts = list(ContactAttempt.objects.filter(case=case).order_by("attempted_at", "id"))
+    # Only withdrawn tombstones are indexed by case (and a case's other tombstones hold nothing to show).
+    removed = list(
+        SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
+        .select_related("creditor")
+        .order_by("received_at", "id")
+    )
     organisations = actor.organisation_ids(case.municipality_id, Role.EARLY_SIGNALS_OFFICER)
     organisation_id = min(organisations) if len(organisations) == 1 else None
     # A case whose personal data the retention term removed has no pseudonym and shows none: no read.
@@ -298,6 +330,18 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
                 note=attempt.note,
             )
             for attempt in attempts
+        ),
+        removed_withdrawals=tuple(
+            RemovedWithdrawal(
+                creditor=tombstone.creditor.name,
+                creditor_reference=tombstone.creditor_reference,
+                kind=tombstone.kind,
+                received_at=tombstone.received_at,
+                withdrawn_at=tombstone.withdrawn_at,
+                withdrawal_reason=tombstone.withdrawal_reason,
+            )
+            for tombstone in removed
+            if tombstone.withdrawn_at is not None
         ),
     )
 
@@ -326,6 +370,8 @@ def _signal_detail(signal: Signal) -> SignalDetail:
         reminder_date=signal.reminder_date,
         signal_date=signal.signal_date,
         receipt_warnings=tuple(signal.receipt_warnings.split()),
+        withdrawn_at=signal.withdrawn_at,
+        withdrawal_reason=signal.withdrawal_reason,
     )
 
 

@@ -41,6 +41,7 @@ from meedoen.core.audit import Change, record_change, record_changes
 from meedoen.core.copying import column_types
 from meedoen.early_signals import formats, letters
 from meedoen.early_signals.deadlines import first_offer_due
+from meedoen.early_signals.deliveries import deliverer_municipality_ids
 from meedoen.early_signals.formats import ERROR, WARNING, ParsedDelivery, Problem
 from meedoen.early_signals.linking import (
     Person,
@@ -55,6 +56,7 @@ from meedoen.early_signals.linking import (
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
     OPEN_STATUSES,
+    TEAM_OUTCOMES,
     THREATENING_KINDS,
     Case,
     ContactAttempt,
@@ -78,11 +80,13 @@ DUPLICATE = "duplicate"
 REFUSED = "refused"
 # In the shared log (ledger.models.Entry.Kind), the signals a chunk of a delivery stored about one
 # municipality are one entry of the first kind, each signal an item of it of the second kind (ADR
-# 0010); a closed case is an entry of the third kind.
+# 0010); a closed case is an entry of the third kind, and a signal its creditor withdrew
+# (early_signals.withdrawals) one of the last.
 LEDGER_SIGNALS_RECEIVED = "signals.received"
 LEDGER_SIGNAL_ITEM = "signal.received"
 LEDGER_CASE_CLOSED = "signal.case_closed"
 LEDGER_CASE_REOPENED = "signal.case_reopened"
+LEDGER_SIGNAL_WITHDRAWN = "signal.withdrawn"
 CHUNK_ROWS = 500
 TOKEN_START = "mes_"  # noqa: S105  (the visible start of every token, not a secret)
 
@@ -209,7 +213,7 @@ def signals_deliver_file(
     """Receive a CSV or XLSX file of signals (format ``format_version``): from the creditor's token
     (``creditor_actor``), the platform operator, or a person with the role signal deliverer in the
     creditor, who delivers to the municipalities of their role only."""
-    within = _deliverer_municipalities(actor, creditor)
+    within = deliverer_municipality_ids(actor, creditor)
     with _collecting_less():
         return _deliver(
             actor=actor,
@@ -220,21 +224,9 @@ def signals_deliver_file(
         )
 
 
-def _deliverer_municipalities(actor: Actor, creditor: Organisation) -> frozenset[int] | None:
-    """The municipalities a person may deliver the creditor's signals to; None for the creditor's
-    token and the operator, which reach every municipality of its agreements. A person without the
-    role in the creditor (with a second factor) may not deliver at all."""
-    if actor.user_id is None:
-        return None
-    within = actor.municipality_ids_in(creditor.pk, Role.CREDITOR_DELIVERER)
-    if not within or not actor.second_factor:
-        raise PermissionDenied("no role to deliver signals for this creditor")
-    return within
-
-
 def signals_deliver_json(*, actor: Actor, creditor: Organisation, content: bytes) -> DeliveryAnswer:
     """Receive a JSON batch of signals, as the API does (who may: see ``signals_deliver_file``)."""
-    within = _deliverer_municipalities(actor, creditor)
+    within = deliverer_municipality_ids(actor, creditor)
     with _collecting_less():
         return _deliver(
             actor=actor, creditor=creditor, content=content, parsed=formats.read_json(content), within=within
@@ -786,11 +778,12 @@ def _admission_problems(intake: _Intake, place: _Place, item: SignalInput, row: 
 @dataclass(frozen=True)
 class _Earlier:
     """A signal the creditor delivered before under the same reference, or what remains of it
-    after its personal data was removed (``removed``)."""
+    after its personal data was removed (``removed``); ``withdrawn_at`` when the creditor withdrew it."""
 
     content_sha256: str
     received_at: datetime
     removed: bool = False
+    withdrawn_at: datetime | None = None
 
 
 def _known(creditor: Organisation, item: SignalInput, content_sha256: str, row: int) -> tuple[str, Problem | None]:
@@ -803,23 +796,23 @@ def _known(creditor: Organisation, item: SignalInput, content_sha256: str, row: 
 def _earlier(creditor: Organisation, references: list[str]) -> dict[str, _Earlier]:
     """What the creditor delivered before under these references: two queries, however many."""
     found = {
-        reference: _Earlier(content_sha256, received_at)
-        for reference, content_sha256, received_at in Signal.objects.filter(
+        reference: _Earlier(content_sha256, received_at, withdrawn_at=withdrawn_at)
+        for reference, content_sha256, received_at, withdrawn_at in Signal.objects.filter(
             _one_of("creditor_reference", references), creditor=creditor
         )
         .order_by()
-        .values_list("creditor_reference", "content_sha256", "received_at")
+        .values_list("creditor_reference", "content_sha256", "received_at", "withdrawn_at")
     }
     missing = [reference for reference in references if reference not in found]
     if missing:
         # A signal whose personal data was removed keeps its reference: the same reference again is
         # told apart neither from a repeat nor from reuse, so it is refused with its own reason.
-        for reference, received_at in (
+        for reference, received_at, withdrawn_at in (
             SignalTombstone.objects.filter(_one_of("creditor_reference", missing), creditor=creditor)
             .order_by()
-            .values_list("creditor_reference", "received_at")
+            .values_list("creditor_reference", "received_at", "withdrawn_at")
         ):
-            found[reference] = _Earlier("", received_at, removed=True)
+            found[reference] = _Earlier("", received_at, removed=True, withdrawn_at=withdrawn_at)
     return found
 
 
@@ -860,6 +853,19 @@ def _known_answer(earlier: _Earlier | None, content_sha256: str, row: int) -> tu
     if earlier is None:
         return ACCEPTED, None
     received = timezone.localdate(earlier.received_at).isoformat()
+    if earlier.withdrawn_at is not None:
+        # Taken back for good: sent again, it would neither stand again nor be a mere repeat.
+        return REFUSED, Problem(
+            ERROR,
+            "reference_withdrawn",
+            _(
+                "You withdrew the signal with this reference on %(date)s; for arrears that stand, send a new signal "
+                "with a new reference."
+            )
+            % {"date": timezone.localdate(earlier.withdrawn_at).isoformat()},
+            row=row,
+            field="creditor_reference",
+        )
     if earlier.removed:
         return REFUSED, Problem(
             ERROR,
@@ -1123,10 +1129,10 @@ def _open_cases_at(rows: list[_Checked]) -> dict[tuple[int, str], list[_OpenCase
         .order_by()
         .values_list(
             "case_id", "creditor_id", "surname", "surname_prefix", "initials", "given_name", "date_of_birth",
-            "resident_ref",
+            "resident_ref", "withdrawn_at",
         )
     )  # fmt: skip
-    for case_id, creditor_id, surname, prefix, initials, given_name, date_of_birth, resident_ref in stored:
+    for case_id, creditor_id, surname, prefix, initials, given_name, date_of_birth, resident_ref, withdrawn in stored:
         known = by_id[case_id]
         known.persons.append(
             Person(
@@ -1136,7 +1142,9 @@ def _open_cases_at(rows: list[_Checked]) -> dict[tuple[int, str], list[_OpenCase
                 resident_ref=resident_ref,
             )
         )
-        known.creditor_ids.add(creditor_id)
+        # A withdrawn signal still names the household, but its creditor counts only by a standing one.
+        if withdrawn is None:
+            known.creditor_ids.add(creditor_id)
     found: dict[tuple[int, str], list[_OpenCase]] = {}
     for case in cases:
         found.setdefault((case.municipality_id, case.address_ref), []).append(by_id[case.pk])
@@ -1335,7 +1343,7 @@ def _count_signal(
 ) -> None:
     """Raise the case's counts and priority; a threatening signal can bring its deadline forward."""
     # The signal is stored already: it is the creditor's first on this case when it is its only one.
-    new_creditor = first or Signal.objects.filter(case=case, creditor=creditor).count() == 1
+    new_creditor = first or Signal.objects.filter(case=case, creditor=creditor, withdrawn_at__isnull=True).count() == 1
     _raise_counts(case, item, _due(municipality_settings, item, received_at), new_creditor=new_creditor)
     case.save(update_fields=list(COUNT_FIELDS))
 
@@ -1476,7 +1484,8 @@ def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome:
     that reached the household; "no contact" needs an attempt to reach them, except when the
     retention run closes a case nobody reached within its term (a system actor)."""
     _require_officer(actor, case, organisation)
-    if outcome not in Case.Outcome.values:
+    # The outcomes of a withdrawal are the creditors' to set (early_signals.withdrawals), not the team's.
+    if outcome not in TEAM_OUTCOMES:
         raise ValidationError({"outcome": _("Unknown outcome.")})
     with transaction.atomic():
         locked = _locked_open_case(case)

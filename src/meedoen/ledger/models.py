@@ -61,6 +61,7 @@ class Entry(models.Model):
         SIGNALS_RECEIVED = "signals.received", _("signals received")
         SIGNAL_CASE_CLOSED = "signal.case_closed", _("signal case closed")
         SIGNAL_CASE_REOPENED = "signal.case_reopened", _("signal case reopened")
+        SIGNAL_WITHDRAWN = "signal.withdrawn", _("signal withdrawn by the creditor")
         OFFER_PUBLISHED = "offer.published", _("offer published")
         ACCEPTED = "accepted", _("accepted by the receiving organisation")
 

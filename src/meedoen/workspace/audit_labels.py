@@ -9,9 +9,10 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from meedoen.early_signals.feedback import PURPOSE as FEEDBACK_PURPOSE
 from meedoen.early_signals.letters import OFFER_LETTER_PURPOSE
-from meedoen.early_signals.retention import AFTER_HELP, ERASE_ACTION, WITHOUT_HELP
+from meedoen.early_signals.retention import AFTER_HELP, ERASE_ACTION, SENT_IN_ERROR, WITHOUT_HELP
 from meedoen.early_signals.retention import REASONS as RETENTION_REASONS
 from meedoen.early_signals.selectors import CASE_PURPOSE, PROOF_ACTION
+from meedoen.early_signals.withdrawals import WITHDRAW_ACTION
 from meedoen.socialmap.hsds.importer import AUDIT_ACTION as HSDS_IMPORT_ACTION
 
 EXPORT_ACTION = "audit_log.export"
@@ -29,11 +30,12 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
             ("early_signals.delivery.receive", pgettext_lazy("audit log", "Delivery of signals received")),
             ("early_signals.delivery.complete", pgettext_lazy("audit log", "Delivery of signals completed")),
             ("early_signals.signal.receive", pgettext_lazy("audit log", "Signal received")),
+            (WITHDRAW_ACTION, pgettext_lazy("audit log", "Signal withdrawn by the creditor")),
             ("early_signals.case.attempt", pgettext_lazy("audit log", "Attempt to reach the household recorded")),
             ("early_signals.case.move", pgettext_lazy("audit log", "Case moved to another tray")),
             ("early_signals.case.close", pgettext_lazy("audit log", "Case closed")),
             ("early_signals.case.reopen", pgettext_lazy("audit log", "Case opened again")),
-            (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed (retention term)")),
+            (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed")),
             ("early_signals.case.search", pgettext_lazy("audit log", "Cases searched for")),
             ("early_signals.feedback.read", pgettext_lazy("audit log", "Feedback asked for by a creditor")),
             (PROOF_ACTION, pgettext_lazy("audit log", "Proof of receipt asked for by a creditor")),
@@ -157,6 +159,7 @@ REASONS: dict[str, Promise] = {
     ),
     RETENTION_REASONS[WITHOUT_HELP]: pgettext_lazy("audit log", "The retention term has passed"),
     RETENTION_REASONS[AFTER_HELP]: pgettext_lazy("audit log", "The retention term after help has passed"),
+    RETENTION_REASONS[SENT_IN_ERROR]: pgettext_lazy("audit log", "The creditor withdrew a signal as sent in error"),
 }
 
 SYSTEM, CREDITOR = "system", "creditor"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meedoen.early_signals.letters import PLACEHOLDERS, LetterText, placeholder_problems
-from meedoen.early_signals.models import OPEN_STATUSES, Case, ContactAttempt, LetterTemplate
+from meedoen.early_signals.models import OPEN_STATUSES, TEAM_OUTCOMES, Case, ContactAttempt, LetterTemplate
 from meedoen.early_signals.selectors import ThresholdSetting
 from meedoen.workspace.socialmap_forms import RADIO, SELECT, TEXTAREA, TEXTBOX
 
@@ -114,7 +114,8 @@ class CloseForm(forms.Form):
             "An outcome after contact needs a recorded attempt that reached the household; "
             "“no contact” needs at least one recorded attempt."
         ),
-        choices=Case.Outcome.choices,
+        # The outcomes of a withdrawal are set by the creditors' withdrawals, never chosen here.
+        choices=[(outcome, label) for outcome, label in Case.Outcome.choices if outcome in TEAM_OUTCOMES],
         widget=_radio(),
     )
 

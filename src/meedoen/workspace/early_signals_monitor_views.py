@@ -22,10 +22,11 @@ from meedoen.core import small_counts
 from meedoen.core.access import Actor, require_role
 from meedoen.core.small_counts import Shown
 from meedoen.core.spreadsheets import csv_download
-from meedoen.early_signals.models import CREDITOR_KINDS, Case, ContactAttempt
+from meedoen.early_signals.models import CREDITOR_KINDS, ContactAttempt
 from meedoen.early_signals.monitor import (
     MAX_MONTHS,
     MONITOR_READERS,
+    OUTCOMES,
     AreaMonitor,
     Figures,
     Monitor,
@@ -253,7 +254,7 @@ def monitor_tables() -> list[Table]:
             _("Outcomes of the cases closed (by the month the case closed)"),
             tuple(
                 Column("closed_outcome", outcome, str(label), _outcome(index))
-                for index, (outcome, label) in enumerate(Case.Outcome.choices)
+                for index, (outcome, label) in enumerate(OUTCOMES)
             ),
         ),
         Table(

@@ -47,6 +47,7 @@ from meedoen.early_signals.selectors import (
     tray_counts,
     tray_page,
 )
+from meedoen.early_signals.withdrawals import reason_label
 from meedoen.organisations.models import Municipality, Organisation
 from meedoen.organisations.selectors import partner_organisations
 from meedoen.workspace.decorators import staff_view
@@ -274,8 +275,9 @@ def _case_page(
     found = _case(actor, municipality, case_id)
     detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE)
     services.case_seen(actor=actor, case=found)
-    # The signals after the first ``seen`` came in since the team last opened the case.
-    seen = detail.case.signals_seen if detail.case.new_signals else len(detail.signals)
+    standing = detail.standing
+    # The standing signals after the first ``seen`` came in since the team last opened the case.
+    seen = detail.case.signals_seen if detail.case.new_signals else len(standing)
     invalid = any(form is not None and form.errors for form in (attempt_form, move_form, close_form, reopen_form))
     return _page(
         request,
@@ -286,7 +288,16 @@ def _case_page(
         row=_row(detail.case),
         signals=[
             (signal, Signal.Kind(signal.kind).label, _receipt_notes(signal), index >= seen)
-            for index, signal in enumerate(detail.signals)
+            for index, signal in enumerate(standing)
+        ],
+        # Which signals their creditors withdrew, when and why: the team decides what that changes.
+        withdrawn=[
+            (signal, Signal.Kind(signal.kind).label, _receipt_notes(signal), reason_label(signal.withdrawal_reason))
+            for signal in detail.withdrawn
+        ],
+        removed_withdrawals=[
+            (item, Signal.Kind(item.kind).label, reason_label(item.withdrawal_reason))
+            for item in detail.removed_withdrawals
         ],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
         is_open=detail.case.status != Case.Status.CLOSED,

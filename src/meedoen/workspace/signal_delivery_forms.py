@@ -1,4 +1,4 @@
-"""The form with which a creditor's staff upload a file of signals."""
+"""The forms with which a creditor's staff upload a file of signals and withdraw a signal."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from meedoen.early_signals import formats
 from meedoen.early_signals.formats import grouped
+from meedoen.early_signals.models import WithdrawalReason
 from meedoen.organisations.models import Organisation
+from meedoen.workspace.socialmap_forms import RADIO, SELECT, TEXTBOX
 
 # What the browser offers to choose; the intake tells CSV and XLSX apart by their content, not by name.
 ACCEPTED_FILES = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,3 +74,41 @@ class SignalFileForm(forms.Form):
     @property
     def too_large(self) -> bool:
         return any(error.code == "too_large" for error in self.errors.as_data().get("file", []))
+
+
+class WithdrawalForm(forms.Form):
+    """Withdraw one signal of the organisation by its reference, for a reason from the fixed choice
+    (never free text, which could hold personal data)."""
+
+    organisation = forms.TypedChoiceField(label=gettext_lazy("Withdraw for"), coerce=int)
+    reference = forms.CharField(
+        label=gettext_lazy("Reference of the signal (creditor_reference)"),
+        help_text=gettext_lazy("Exactly as your organisation delivered it."),
+        # Longer text is refused by the withdrawal itself, with the reason; this only keeps a form
+        # from sending a book.
+        max_length=1000,
+        strip=False,
+        widget=forms.TextInput(attrs={"class": TEXTBOX, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Why do you withdraw the signal?"),
+        choices=WithdrawalReason.choices,
+        widget=forms.RadioSelect(attrs={"class": RADIO}),
+    )
+
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = {organisation.pk: organisation for organisation in organisations}
+        if len(organisations) == 1:
+            del self.fields["organisation"]
+        else:
+            choice = self.fields["organisation"]
+            assert isinstance(choice, forms.TypedChoiceField)
+            choice.choices = [(organisation.pk, organisation.name) for organisation in organisations]
+            choice.widget.attrs["class"] = SELECT
+
+    @property
+    def chosen_organisation(self) -> Organisation:
+        if "organisation" not in self.fields:
+            return next(iter(self.organisations.values()))
+        return self.organisations[self.cleaned_data["organisation"]]

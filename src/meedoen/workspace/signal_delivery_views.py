@@ -1,6 +1,6 @@
 """Pages where a creditor's staff deliver signals of payment arrears by hand: upload a CSV or XLSX
-file, read the receipt and the answer per row, download that answer as CSV, and find the
-organisation's deliveries again.
+file, read the receipt and the answer per row, download that answer as CSV, find the
+organisation's deliveries again, and withdraw a signal (``early_signals.withdrawals``).
 
 The file goes to the same service as a file sent to the API (``signals_deliver_file``). The answer
 per row is not stored with the delivery (it repeats values of the rows, also of refused rows that
@@ -19,11 +19,13 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -38,15 +40,17 @@ from meedoen.early_signals.deliveries import (
     deliverable_municipalities,
     deliveries_for_deliverer,
     delivery_for_deliverer,
+    granted_municipalities,
     require_deliverer,
 )
-from meedoen.early_signals.formats import FATAL, WARNING, grouped
-from meedoen.early_signals.models import Delivery
+from meedoen.early_signals.formats import ERROR, FATAL, WARNING, grouped
+from meedoen.early_signals.models import Delivery, WithdrawalReason
 from meedoen.early_signals.services import ACCEPTED, DUPLICATE, REFUSED, DeliveryAnswer, signals_deliver_file
+from meedoen.early_signals.withdrawals import ALREADY_WITHDRAWN, WITHDRAWN, reason_label, signal_withdraw
 from meedoen.organisations.models import Organisation
 from meedoen.workspace.decorators import current_municipality, deliverer_view
 from meedoen.workspace.navigation import modules_for
-from meedoen.workspace.signal_delivery_forms import SignalFileForm, megabytes
+from meedoen.workspace.signal_delivery_forms import SignalFileForm, WithdrawalForm, megabytes
 
 ANSWERS_KEPT_SECONDS = 60 * 60
 ANSWERS_PER_PAGE = 100
@@ -351,3 +355,50 @@ def _document(path: Path, content_type: str, *, attachment: bool) -> HttpRespons
     if attachment:
         response["Content-Disposition"] = f'attachment; filename="{path.name}"'
     return response
+
+
+# --- withdrawing a signal ---------------------------------------------------------------------------------
+
+
+@never_cache
+@deliverer_view
+def withdraw(request: HttpRequest, actor: Actor, organisations: Sequence[Organisation]) -> HttpResponse:
+    """Withdraw one signal of the organisation by its reference and a reason, through the same
+    service as the API's batch: a signal about a resident of a municipality of the person's role."""
+    form = WithdrawalForm(request.POST if request.method == "POST" else None, organisations=organisations)
+    if form.is_bound and form.is_valid():
+        creditor = form.chosen_organisation
+        answer = signal_withdraw(
+            actor=actor,
+            creditor=creditor,
+            reference=form.cleaned_data["reference"],
+            reason=form.cleaned_data["reason"],
+        )
+        values = {"reference": answer.reference, "reason": reason_label(answer.reason)}
+        if answer.outcome == WITHDRAWN:
+            message = _("Signal %(reference)s is withdrawn (%(reason)s). The municipality no longer uses it.") % values
+            if answer.reason == WithdrawalReason.SENT_IN_ERROR:
+                message += " " + _("Its personal data has been removed.")
+            messages.success(request, message)
+            return redirect("workspace:signal-withdrawal")
+        if answer.outcome == ALREADY_WITHDRAWN:
+            assert answer.withdrawn_at is not None
+            values["date"] = date_format(timezone.localtime(answer.withdrawn_at), "j F Y")
+            messages.info(
+                request,
+                _("Signal %(reference)s was already withdrawn on %(date)s (%(reason)s); nothing changed.") % values,
+            )
+            return redirect("workspace:signal-withdrawal")
+        for problem in answer.problems:
+            if problem.severity == ERROR:
+                form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+    return _page(
+        request,
+        actor,
+        organisations,
+        "workspace/signal_delivery/withdraw.html",
+        status=400 if form.errors else 200,
+        form=form,
+        granted=[(organisation, granted_municipalities(actor, organisation)) for organisation in organisations],
+        several=len(organisations) > 1,
+    )

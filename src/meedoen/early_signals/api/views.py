@@ -46,7 +46,7 @@ from meedoen.core.numbers import whole_number
 from meedoen.early_signals import feedback, formats, selectors
 from meedoen.early_signals.api.auth import CreditorTokenAuthentication, IsCreditor
 from meedoen.early_signals.formats import FATAL, Problem
-from meedoen.early_signals.models import CreditorToken, Signal
+from meedoen.early_signals.models import CreditorToken, Signal, WithdrawalReason
 from meedoen.early_signals.rows import MAX_AMOUNT, REFERENCE_LENGTH, read_reference
 from meedoen.early_signals.services import (
     ACCEPTED,
@@ -313,14 +313,25 @@ class EarlySignalFeedbackSerializer(serializers.Serializer[object]):
     municipality = serializers.CharField(help_text="CBS code of the municipality, e.g. GM0867.")
     status = serializers.ChoiceField(
         choices=feedback.STATUSES,
-        help_text="received (not yet taken up), in_progress (the team is offering help) or closed.",
+        help_text="received (not yet taken up), in_progress (the team is offering help), closed, or withdrawn "
+        "(you withdrew the signal: nothing more is told about it).",
     )
     help_accepted = serializers.ChoiceField(
         choices=feedback.HELP_ANSWERS,
-        help_text="yes or no once the case is closed; unknown while it is open.",
+        help_text="yes or no once the case is closed; unknown while it is open, and for a withdrawn signal.",
     )
-    closed_on = serializers.DateField(allow_null=True, help_text="The day the case was closed; null while open.")
+    closed_on = serializers.DateField(
+        allow_null=True, help_text="The day the case was closed; null while open, and for a withdrawn signal."
+    )
     changed_at = serializers.DateTimeField(help_text="When this feedback last changed; use it as the next `since`.")
+    withdrawn_on = serializers.DateField(
+        allow_null=True, help_text="The day you withdrew the signal; null for a signal that stands."
+    )
+    withdrawal_reason = serializers.ChoiceField(
+        choices=WithdrawalReason.choices,
+        allow_null=True,
+        help_text="Why you withdrew it: paid, arrangement or sent_in_error; null for a signal that stands.",
+    )
 
 
 class EarlySignalFeedbackPageSerializer(serializers.Serializer[object]):
@@ -387,8 +398,9 @@ class FeedbackView(_CreditorView):
             "whether the case was received, is in progress or was closed, whether help was accepted, and the day "
             "it closed. Nothing else about the household. Only signals whose feedback changed at or after `since`, "
             "oldest change first, a page at a time: follow `next` (also given as a `Link` header) until it is "
-            "null. Signals whose personal data was removed after the retention term are still answered. As CSV "
-            "with `?format=csv` or `Accept: text/csv`."
+            "null. Signals whose personal data was removed after the retention term are still answered. A signal "
+            "you withdrew is answered as withdrawn, with the day and your reason, and nothing about its case. As "
+            "CSV with `?format=csv` or `Accept: text/csv`."
         ),
         parameters=[
             OpenApiParameter(

@@ -19,7 +19,10 @@ from meedoen.early_signals.tests.conftest import AMSTERDAM
 ROOT = Path(__file__).resolve().parents[4]
 DOC = ROOT / "docs" / "early-signals-format.md"
 EXAMPLE = ROOT / "docs" / "early-signals-example.csv"
-SOURCES = [Path(formats.__file__).parent / name for name in ("formats.py", "rows.py", "services.py", "api/views.py")]
+SOURCES = [
+    Path(formats.__file__).parent / name
+    for name in ("formats.py", "rows.py", "services.py", "withdrawals.py", "api/views.py", "api/withdrawals.py")
+]
 CODE_PATTERNS = [
     re.compile(r"\.(?:error|warn)\(\s*(?:field|\"[a-z_]+\"),\s*\"([a-z_0-9]+)\""),
     re.compile(r"refuse\(\s*\"([a-z_0-9]+)\""),

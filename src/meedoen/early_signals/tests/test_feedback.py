@@ -130,6 +130,8 @@ def test_the_creditor_learns_status_help_accepted_and_the_closing_day_and_nothin
             "help_accepted": "unknown",
             "closed_on": None,
             "changed_at": changed,
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
         "REF-002": {
             "creditor_reference": "REF-002",
@@ -138,6 +140,8 @@ def test_the_creditor_learns_status_help_accepted_and_the_closing_day_and_nothin
             "help_accepted": "unknown",
             "closed_on": None,
             "changed_at": changed,
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
         "REF-003": {
             "creditor_reference": "REF-003",
@@ -146,6 +150,8 @@ def test_the_creditor_learns_status_help_accepted_and_the_closing_day_and_nothin
             "help_accepted": "yes",
             "closed_on": "2026-03-20",
             "changed_at": changed,
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
         "REF-004": {
             "creditor_reference": "REF-004",
@@ -154,6 +160,8 @@ def test_the_creditor_learns_status_help_accepted_and_the_closing_day_and_nothin
             "help_accepted": "no",
             "closed_on": "2026-03-20",
             "changed_at": changed,
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
         "REF-005": {
             "creditor_reference": "REF-005",
@@ -162,6 +170,8 @@ def test_the_creditor_learns_status_help_accepted_and_the_closing_day_and_nothin
             "help_accepted": "no",
             "closed_on": "2026-03-20",
             "changed_at": changed,
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
     }
 
@@ -256,6 +266,8 @@ def test_since_gives_only_the_signals_whose_feedback_changed_from_that_moment(cr
         "help_accepted": "yes",
         "closed_on": "2026-03-23",
         "changed_at": None,
+        "withdrawn_on": None,
+        "withdrawal_reason": None,
     }
     assert datetime.fromisoformat(found["REF-002"]["changed_at"]) == later
     # The moment itself is included: the last change seen can be the next since.
@@ -387,8 +399,17 @@ def test_the_feedback_comes_as_csv_on_request(creditors, housing):
         assert response.content.endswith(b"\r\n") and b";" not in response.content
         rows = list(csv.reader(io.StringIO(response.content.decode())))
         assert rows == [
-            ["creditor_reference", "municipality", "status", "help_accepted", "closed_on", "changed_at"],
-            ["REF-001", "GM0867", "closed", "yes", "2026-03-20", "2026-03-20T09:00:00+00:00"],
+            [
+                "creditor_reference",
+                "municipality",
+                "status",
+                "help_accepted",
+                "closed_on",
+                "changed_at",
+                "withdrawn_on",
+                "withdrawal_reason",
+            ],
+            ["REF-001", "GM0867", "closed", "yes", "2026-03-20", "2026-03-20T09:00:00+00:00", "", ""],
         ]
 
 
@@ -469,6 +490,8 @@ def test_a_signal_whose_data_was_removed_is_still_answered_with_its_outcome(cred
             "help_accepted": "yes",
             "closed_on": "2026-03-20",
             "changed_at": "2027-04-24T08:00:00+00:00",
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
         "REF-002": {
             "creditor_reference": "REF-002",
@@ -477,6 +500,8 @@ def test_a_signal_whose_data_was_removed_is_still_answered_with_its_outcome(cred
             "help_accepted": "no",
             "closed_on": "2026-03-20",
             "changed_at": "2027-04-24T08:00:00+00:00",
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
         },
     }
 
@@ -534,8 +559,8 @@ def test_every_call_is_audited_and_each_household_told_about_sees_a_read(credito
 
     calls = AuditEvent.objects.filter(action="early_signals.feedback.read").order_by("id")
     assert [(event.kind, event.details) for event in calls] == [
-        ("access", {"creditor": creditors.housing.slug, "via": "api:csv", "items": 2, "removed": 1}),
-        ("access", {"creditor": creditors.housing.slug, "via": "api:json", "items": 0, "removed": 0}),
+        ("access", {"creditor": creditors.housing.slug, "via": "api:csv", "items": 2, "removed": 1, "withdrawn": 0}),
+        ("access", {"creditor": creditors.housing.slug, "via": "api:json", "items": 0, "removed": 0, "withdrawn": 0}),
     ]
     assert all(event.actor_label.startswith(f"creditor:{creditors.housing.slug}:") for event in calls)
     # The municipality's auditors see a call that told about its residents; one without items

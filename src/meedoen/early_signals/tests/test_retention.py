@@ -278,6 +278,8 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
         "outcome",
         "reason",
         "removed_at",
+        "withdrawn_at",
+        "withdrawal_reason",
     ]
     for reference, creditor, kind in (
         ("WS-0001", creditors.housing, "arrears"),
@@ -303,6 +305,9 @@ def test_a_tombstone_holds_ids_dates_and_the_outcome_and_no_personal_data_remain
             "ledger_entry_id": signal.ledger_entry_id,
             "ledger_position": signal.ledger_position,
             "removed_at": moment,
+            # Neither signal was withdrawn by its creditor.
+            "withdrawn_at": None,
+            "withdrawal_reason": "",
         }
         assert signal.ledger_entry_id is not None
 

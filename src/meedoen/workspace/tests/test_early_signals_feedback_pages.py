@@ -195,9 +195,9 @@ def test_the_download_holds_the_feedback_on_the_creditors_signals_in_the_municip
     rows = rows_of(response)
     assert rows[0] == list(CSV_COLUMNS)
     assert sorted(rows[1:]) == [
-        ["'=1+1", "GM0867", "received", "unknown", "", "2026-03-20T09:00:00+00:00"],
-        ["REF-001", "GM0867", "received", "unknown", "", "2026-03-20T09:00:00+00:00"],
-        ["REF-002", "GM0867", "closed", "yes", "2026-03-20", "2026-03-20T09:00:00+00:00"],
+        ["'=1+1", "GM0867", "received", "unknown", "", "2026-03-20T09:00:00+00:00", "", ""],
+        ["REF-001", "GM0867", "received", "unknown", "", "2026-03-20T09:00:00+00:00", "", ""],
+        ["REF-002", "GM0867", "closed", "yes", "2026-03-20", "2026-03-20T09:00:00+00:00", "", ""],
     ]
 
 
@@ -217,7 +217,7 @@ def test_the_period_selects_by_the_day_the_feedback_changed(client_en, creditors
     first_day = rows_of(client.get(url, {"van": "2026-03-20", "tot": "2026-03-20"}))
     everything = rows_of(client.get(url, {"van": "", "tot": ""}))
 
-    assert later[1:] == [["REF-001", "GM0867", "closed", "no", "2026-03-25", "2026-03-25T09:00:00+00:00"]]
+    assert later[1:] == [["REF-001", "GM0867", "closed", "no", "2026-03-25", "2026-03-25T09:00:00+00:00", "", ""]]
     assert sorted(row[0] for row in first_day[1:]) == ["'=1+1", "REF-002"]
     assert len(everything) == 4
 
@@ -265,7 +265,13 @@ def test_every_download_is_audited_with_a_read_per_household(client_en, creditor
 
     call = AuditEvent.objects.get(action="early_signals.feedback.read")
     assert call.actor_id == personas["ww_early_signals"].pk
-    assert call.details == {"creditor": creditors["housing"].slug, "via": "workspace", "items": 3, "removed": 0}
+    assert call.details == {
+        "creditor": creditors["housing"].slug,
+        "via": "workspace",
+        "items": 3,
+        "removed": 0,
+        "withdrawn": 0,
+    }
     reads = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ)
     households = set(Signal.objects.filter(creditor=creditors["housing"]).values_list("case__household_ref", flat=True))
     assert {read.subject_ref for read in reads} == households

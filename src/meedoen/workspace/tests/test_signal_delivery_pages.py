@@ -559,7 +559,7 @@ def _an_address(pattern: URLPattern) -> str:
 def test_the_deliverer_opens_no_other_workspace_page(client_as, world):
     client = client_as("ww_signal_deliverer")
     own = {name for name in ("signal-delivery", "signal-delivery-format", "signal-delivery-example")}
-    own |= {"signal-delivery-receipt", "signal-delivery-answer-csv", "home"}
+    own |= {"signal-delivery-receipt", "signal-delivery-answer-csv", "signal-withdrawal", "home"}
     checked = 0
     before = AuditEvent.objects.count()
 

@@ -1,0 +1,381 @@
+"""A creditor withdraws a signal it delivered, by its own reference and for a reason from a fixed
+choice: the arrears were paid, a payment arrangement was made with the creditor, or the signal was
+sent in error. Through the API a batch of them, answered per item as the intake answers per row;
+on the signal deliverer's page one at a time.
+
+What a withdrawal does, in one transaction per signal, with the case locked first:
+
+- the signal is marked withdrawn (when and why; the creditor that delivered it is who withdrew);
+- the case's counts, priority and threat follow the signals that still stand;
+- a case whose every signal is withdrawn and that the team has not yet tried to reach (no attempt,
+  still in the tray "new" or "to contact") is closed as withdrawn by the creditor, signed in the
+  shared log as the retention run signs a closing; a case the team is working on stays where it
+  is, and its page says which signal was withdrawn, when and why, so the team decides;
+- a signal withdrawn as sent in error keeps no personal data: it is replaced by its tombstone at
+  once, as the retention run does, and a case the withdrawal closed loses its personal data too;
+- the shared log gets an entry signed by the creditor that names no household, the audit log a
+  record of the change.
+
+Only the creditor's own signals are found: another creditor's reference is answered as an unknown
+one. A person withdraws only signals about residents of the municipalities of their role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meedoen.core.access import Actor
+from meedoen.core.audit import record_change
+from meedoen.early_signals import formats, retention
+from meedoen.early_signals.deliveries import deliverer_municipality_ids
+from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow
+from meedoen.early_signals.linking import case_priority
+from meedoen.early_signals.models import (
+    THREATENING_KINDS,
+    Case,
+    ContactAttempt,
+    Signal,
+    SignalTombstone,
+    WithdrawalReason,
+)
+from meedoen.early_signals.rows import check_withdrawal
+from meedoen.early_signals.services import LEDGER_CASE_CLOSED, LEDGER_SIGNAL_WITHDRAWN
+from meedoen.ledger.services import entry_append
+from meedoen.organisations.models import Municipality, Organisation
+
+log = structlog.get_logger(__name__)
+
+WITHDRAWN = "withdrawn"
+ALREADY_WITHDRAWN = "already_withdrawn"
+REFUSED = "refused"
+OUTCOMES = (WITHDRAWN, ALREADY_WITHDRAWN, REFUSED)
+WITHDRAW_ACTION = "early_signals.signal.withdraw"
+# The trays of a case nobody has begun to work on: a case moved on by hand is the team's.
+UNTOUCHED = (Case.Status.NEW, Case.Status.TO_CONTACT)
+
+
+@dataclass(frozen=True)
+class WithdrawalAnswer:
+    """The answer to one withdrawal: ``row`` is its place in the batch (from 1), ``reason`` and
+    ``withdrawn_at`` those recorded for the signal (once withdrawn, also before this request)."""
+
+    row: int
+    reference: str
+    outcome: str
+    reason: str = ""
+    withdrawn_at: datetime | None = None
+    problems: tuple[Problem, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "reference": self.reference,
+            "outcome": self.outcome,
+            "reason": self.reason or None,
+            "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class WithdrawalsAnswer:
+    """The answer to a batch of withdrawals: one per item, and the problems of the batch as a whole
+    (a fatal one refuses it whole, and nothing is withdrawn)."""
+
+    items: tuple[WithdrawalAnswer, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def fatal(self) -> bool:
+        return any(problem.severity == formats.FATAL for problem in self.problems)
+
+    def counts(self) -> dict[str, int]:
+        return {outcome: sum(1 for item in self.items if item.outcome == outcome) for outcome in OUTCOMES}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "summary": {"items": len(self.items), **self.counts(), "fatal": self.fatal},
+            "problems": [problem.as_dict() for problem in self.problems],
+            "results": [item.as_dict() for item in self.items],
+        }
+
+
+def reason_label(reason: str) -> str:
+    return str(WithdrawalReason(reason).label) if reason in WithdrawalReason.values else reason
+
+
+# --- the services ----------------------------------------------------------------------------------------
+
+
+def signals_withdraw_json(*, actor: Actor, creditor: Organisation, content: bytes) -> WithdrawalsAnswer:
+    """Withdraw the signals a JSON batch names, each on its own (``formats.read_withdrawals``): from
+    the creditor's token, the platform operator, or a person with the role signal deliverer in the
+    creditor, who withdraws signals about residents of the municipalities of their role only."""
+    within = deliverer_municipality_ids(actor, creditor)
+    parsed = formats.read_withdrawals(content)
+    if parsed.fatal:
+        answer = WithdrawalsAnswer(problems=tuple(parsed.problems))
+    else:
+        answer = WithdrawalsAnswer(
+            items=tuple(_withdraw_row(actor, creditor, raw, within) for raw in parsed.rows),
+            problems=tuple(parsed.problems),
+        )
+    log.info(
+        "early_signals.withdrawals", creditor=creditor.slug, size_bytes=len(content), **answer.as_dict()["summary"]
+    )
+    return answer
+
+
+def signal_withdraw(*, actor: Actor, creditor: Organisation, reference: str, reason: str) -> WithdrawalAnswer:
+    """Withdraw one signal of ``creditor`` by its reference (who may: see ``signals_withdraw_json``),
+    checked and answered as an item of a batch."""
+    within = deliverer_municipality_ids(actor, creditor)
+    answer = _withdraw_row(actor, creditor, RawRow(number=1, values={"reference": reference, "reason": reason}), within)
+    log.info("early_signals.withdrawal", creditor=creditor.slug, outcome=answer.outcome)
+    return answer
+
+
+def _withdraw_row(actor: Actor, creditor: Organisation, raw: RawRow, within: frozenset[int] | None) -> WithdrawalAnswer:
+    reference, reason, problems = check_withdrawal(raw)
+    if any(problem.severity == ERROR for problem in problems):
+        shown = reference or _reference_shown(raw)
+        return WithdrawalAnswer(raw.number, shown, REFUSED, problems=tuple(problems))
+    with transaction.atomic():
+        return _withdraw(actor, creditor, raw.number, reference, reason, tuple(problems), within)
+
+
+def _reference_shown(raw: RawRow) -> str:
+    value = raw.values.get("reference")
+    return formats.shown(value).strip()[:64] if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def _withdraw(
+    actor: Actor,
+    creditor: Organisation,
+    row: int,
+    reference: str,
+    reason: str,
+    warnings: tuple[Problem, ...],
+    within: frozenset[int] | None,
+) -> WithdrawalAnswer:
+    found = (
+        Signal.objects.filter(creditor=creditor, creditor_reference=reference)
+        .values_list("pk", "case_id", "municipality_id")
+        .first()
+    )
+    if found is None:
+        return _without_signal(creditor, row, reference, warnings)
+    signal_id, case_id, municipality_id = found
+    if within is not None and municipality_id not in within:
+        return _refused(row, reference, warnings, _not_granted(row, municipality_id))
+    # The case first, as every service that changes it locks it; then the signal, read again: the
+    # retention run may have removed it, or another request withdrawn it, before the lock.
+    case = Case.objects.select_for_update().select_related("municipality").get(pk=case_id)
+    signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
+    if signal is None:
+        return _without_signal(creditor, row, reference, warnings)
+    if signal.withdrawn_at is not None:
+        return _already(row, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
+
+    now = timezone.now()
+    _seen_before(case, signal)
+    signal.withdrawn_at, signal.withdrawal_reason = now, reason
+    signal.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    live = _recount(case)
+    closes = live == 0 and case.status in UNTOUCHED and case.first_offer_at is None
+    in_error = reason == WithdrawalReason.SENT_IN_ERROR
+    entry_append(
+        municipality=case.municipality,
+        kind=LEDGER_SIGNAL_WITHDRAWN,
+        acting=creditor,
+        # Like the signal's own item, it names no household: the creditor could find the household's
+        # other entries in the log by it.
+        payload={
+            "creditor_reference": reference,
+            "reason": reason,
+            "withdrawn_on": timezone.localdate(now).isoformat(),
+        },
+    )
+    record_change(
+        actor=actor,
+        action=WITHDRAW_ACTION,
+        obj=signal,
+        municipality_id=case.municipality_id,
+        organisation_id=creditor.pk,
+        subject_ref=signal.resident_ref or case.household_ref,
+        details={"reason": reason, "case": str(case.uuid), "case_closed": closes, "personal_data_removed": in_error},
+    )
+    closed = closes and _close(actor, case, signal, now)
+    if in_error and closed:
+        retention.erase_cases([case], actor=actor, term=retention.SENT_IN_ERROR, now=now)
+    elif in_error:
+        retention.remove_signals(
+            Signal.objects.filter(pk=signal.pk), {case.pk: case}, reason=SignalTombstone.Reason.SENT_IN_ERROR, now=now
+        )
+    return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
+
+
+def _seen_before(case: Case, signal: Signal) -> None:
+    """Keep the count of signals the team has seen right: the team saw the case's first
+    ``signals_seen`` standing signals, in the order they came in; one of them is now withdrawn."""
+    standing_before = (
+        Signal.objects.filter(case_id=case.pk, withdrawn_at__isnull=True)
+        .filter(Q(received_at__lt=signal.received_at) | Q(received_at=signal.received_at, pk__lt=signal.pk))
+        .count()
+    )
+    if standing_before < case.signals_seen:
+        case.signals_seen -= 1
+
+
+def _recount(case: Case) -> int:
+    """Count the case's standing signals again, with its creditors, threat and priority, and save
+    them; returns how many signals stand. Its term for the first offer stays as it was (the team
+    keeps the term it had); a new threat's term goes when no standing threat is left to answer."""
+    standing = Signal.objects.filter(case_id=case.pk, withdrawn_at__isnull=True)
+    counts = standing.aggregate(
+        signals=Count("id"),
+        creditors=Count("creditor_id", distinct=True),
+        threats=Count("id", filter=Q(kind__in=THREATENING_KINDS)),
+    )
+    case.signal_count, case.creditor_count = counts["signals"], counts["creditors"]
+    case.threatening = counts["threats"] > 0
+    case.priority = case_priority(
+        creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
+    )
+    if case.threat_due is not None:
+        last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
+        threats = standing.filter(kind__in=THREATENING_KINDS)
+        if last_attempt is not None:
+            threats = threats.filter(received_at__gt=last_attempt)
+        if not threats.exists():
+            case.threat_due = None
+    case.save(
+        update_fields=[
+            "signal_count",
+            "creditor_count",
+            "threatening",
+            "priority",
+            "threat_due",
+            "signals_seen",
+            "updated_at",
+        ]
+    )
+    return case.signal_count
+
+
+def _close(actor: Actor, case: Case, signal: Signal, now: datetime) -> bool:
+    """Close a case whose creditors withdrew every signal before the team tried to reach the
+    household: as sent in error when every signal was, else as withdrawn. The closing is written to
+    the shared log signed by the municipality's team, as the retention run signs a closing it makes
+    (a creditor's signature would tie the household to the creditor in the log). A municipality
+    without a team to sign keeps the case open, as the retention run does. Whether it closed."""
+    team = retention.signing_team(case.municipality)
+    if team is None:
+        log.warning("early_signals.withdrawal.no_team_to_close", case=str(case.uuid))
+        return False
+    in_error = WithdrawalReason.SENT_IN_ERROR
+    # A case's tombstones, while it is open, are those of its signals withdrawn as sent in error
+    # (the retention run removes only closed cases): the index holds those.
+    all_in_error = not (
+        Signal.objects.filter(case_id=case.pk).exclude(withdrawal_reason=in_error).exists()
+        or SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
+        .exclude(withdrawal_reason=in_error)
+        .exists()
+    )
+    outcome = Case.Outcome.WITHDRAWN_IN_ERROR if all_in_error else Case.Outcome.WITHDRAWN
+    case.status, case.outcome, case.closed_at, case.threat_due = Case.Status.CLOSED, outcome, now, None
+    case.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
+    entry_append(
+        municipality=case.municipality,
+        kind=LEDGER_CASE_CLOSED,
+        acting=team,
+        payload={"outcome": outcome, "closed_on": timezone.localdate(now).isoformat()},
+        subject_ref=case.household_ref,
+    )
+    record_change(
+        actor=actor,
+        action="early_signals.case.close",
+        obj=case,
+        municipality_id=case.municipality_id,
+        organisation_id=team.pk,
+        subject_ref=case.household_ref,
+        details={"outcome": outcome, "withdrawn_signal": str(signal.uuid)},
+    )
+    return True
+
+
+# --- the answers ------------------------------------------------------------------------------------------
+
+
+def _without_signal(
+    creditor: Organisation, row: int, reference: str, warnings: tuple[Problem, ...]
+) -> WithdrawalAnswer:
+    """The answer for a reference without a signal: withdrawn before (as sent in error, so only its
+    tombstone is left), its data removed after the retention term, or never delivered by this
+    creditor (another creditor's reference is not looked for)."""
+    tombstone = SignalTombstone.objects.filter(creditor=creditor, creditor_reference=reference).first()
+    if tombstone is not None and tombstone.withdrawn_at is not None:
+        return _already(row, reference, tombstone.withdrawn_at, tombstone.withdrawal_reason, warnings)
+    if tombstone is not None:
+        problem = Problem(
+            ERROR,
+            "reference_removed",
+            _(
+                "The personal data of this signal was removed on %(date)s, after the retention term; there is "
+                "nothing left to withdraw."
+            )
+            % {"date": timezone.localdate(tombstone.removed_at).isoformat()},
+            row=row,
+            field="reference",
+        )
+        return _refused(row, reference, warnings, problem)
+    problem = Problem(
+        ERROR,
+        "unknown_reference",
+        _("Your organisation delivered no signal with this reference."),
+        row=row,
+        field="reference",
+    )
+    return _refused(row, reference, warnings, problem)
+
+
+def _already(
+    row: int, reference: str, withdrawn_at: datetime, reason: str, warnings: tuple[Problem, ...]
+) -> WithdrawalAnswer:
+    problem = Problem(
+        WARNING,
+        "already_withdrawn",
+        _("Already withdrawn on %(date)s (%(reason)s); nothing changed.")
+        % {"date": timezone.localdate(withdrawn_at).isoformat(), "reason": reason_label(reason)},
+        row=row,
+        field="reference",
+    )
+    return WithdrawalAnswer(row, reference, ALREADY_WITHDRAWN, reason, withdrawn_at, (*warnings, problem))
+
+
+def _refused(row: int, reference: str, warnings: Sequence[Problem], problem: Problem) -> WithdrawalAnswer:
+    return WithdrawalAnswer(row, reference, REFUSED, problems=(*warnings, problem))
+
+
+def _not_granted(row: int, municipality_id: int) -> Problem:
+    municipality = Municipality.objects.get(pk=municipality_id)
+    return Problem(
+        ERROR,
+        "not_granted",
+        _(
+            "This signal is about a resident of %(name)s (%(code)s). You may not withdraw it yourself: your role "
+            "as signal deliverer is for other municipalities. Ask whoever manages your access."
+        )
+        % {"name": municipality.name, "code": municipality.code},
+        row=row,
+        field="reference",
+    )
