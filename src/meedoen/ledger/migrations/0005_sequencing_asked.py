@@ -5,21 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0004_case_reopened'),
+        ("ledger", "0004_case_reopened"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SequencingAsked',
+            name="SequencingAsked",
             fields=[
-                ('log', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, serialize=False, to='ledger.log', verbose_name='shared log')),
-                ('asked_at', models.DateTimeField(blank=True, null=True, verbose_name='asked at')),
+                (
+                    "log",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        serialize=False,
+                        to="ledger.log",
+                        verbose_name="shared log",
+                    ),
+                ),
+                ("asked_at", models.DateTimeField(blank=True, null=True, verbose_name="asked at")),
             ],
             options={
-                'verbose_name': 'sequencing asked for',
-                'verbose_name_plural': 'sequencings asked for',
+                "verbose_name": "sequencing asked for",
+                "verbose_name_plural": "sequencings asked for",
             },
         ),
     ]
