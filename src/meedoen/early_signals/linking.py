@@ -4,11 +4,14 @@ Two signals are about the same household when they name the same address (postco
 and addition, exactly, after normalising) and the same person: the same date of birth, surnames
 that differ by at most a small edit distance once diacritics, case, punctuation and Dutch surname
 prefixes are set aside, and initials that agree on the first letter (or are missing on one side).
-A double surname is also the same as one of its parts written exactly: a woman reported as
-"Jansen-de Vries" by her landlord and as "de Vries" by her health insurer (the name she was born
-with, which the BRP keeps) is one person when her address, date of birth and initial agree. A part
-is not matched with a typing error: "Smid-Jansen" is not "Smit". A BSN on both sides decides: the
-same pseudonym is the same person, different ones are not.
+A double surname is also the same as one of its parts written exactly, when both signals give
+initials and they agree in full: a woman reported as "J.M. Jansen-de Vries" by her landlord and as
+"J.M. de Vries" by her health insurer (the name she was born with, which the BRP keeps) is one
+person when her address and date of birth agree too. The stricter initials are there because her
+partner, at the same address, may carry one of the parts. A part is not matched with a typing
+error ("Smid-Jansen" is not "Smit"), and two double surnames must have the same parts ("Bos-Jansen"
+is not "Bos-Pietersen"). A BSN on both sides decides: the same pseudonym is the same person,
+different ones are not.
 
 Different people at one address (partners, housemates) are not joined automatically: the brief
 links on name and date of birth, and a wrong join would show one person's debts to another.
@@ -31,8 +34,9 @@ SURNAME_PREFIXES = frozenset(
 )
 _NOT_LETTER = re.compile(r"[^a-z]+")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
-# Between the parts of a double surname: a hyphen, an en dash or a minus sign, as typed.
-_DOUBLE_NAME = re.compile("[-\u2013\u2212]")
+# Between the parts of a double surname: any dash a keyboard or a word processor makes (the hyphen,
+# the non-breaking hyphen, the en and em dashes, the minus sign, their small and full-width forms).
+_DOUBLE_NAME = re.compile("[-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 # Names repeat: the same surnames, initials and given names come back in every delivery, so their
 # folded forms are kept (a bounded number of them) rather than worked out for every signal.
 NAMES_KEPT = 1 << 14
@@ -63,22 +67,32 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=NAMES_KEPT)
 def surname_key(surname: str, prefix: str = "") -> str:
-    """``"van der Bérg"`` and ``"Berg"`` (prefix ``"v.d."``) both give ``"berg"``. The parts of a
-    double surname are kept apart by a hyphen, each without its prefixes, whether it was written
-    with a hyphen or not: ``"Jansen-de Vries"`` and ``"Jansen de Vries"`` give ``"jansen-vries"``."""
+    """``"van der Bérg"`` and ``"Berg"`` (prefix ``"v.d."``) both give ``"berg"``.
+
+    The parts of a double surname are kept apart by a hyphen, each without its leading prefixes:
+    ``"Jansen-de Vries"`` gives ``"jansen-vries"``. Written without the hyphen, a prefix after a
+    name begins the next part (``"Jansen de Vries"`` gives the same), but prefixes that end the
+    name belong to it (``"Nguyen Le"`` gives ``"nguyenle"``). A part of prefixes alone introduces
+    the next part (``"'s-Gravesande"`` gives ``"gravesande"``) or, at the end, keeps its last word
+    (``"Tran-Le"`` gives ``"tran-le"``); so does a name of prefixes alone (``"De"``)."""
+    pieces = [fold(piece).split() for piece in _DOUBLE_NAME.split(surname)]
+    pieces = [words for words in pieces if words]
     parts: list[str] = []
-    for piece in _DOUBLE_NAME.split(surname):
-        part = ""
-        for word in fold(piece).split():
+    for number, words in enumerate(pieces):
+        if all(word in SURNAME_PREFIXES for word in words):
+            if number == len(pieces) - 1:
+                parts.append(words[-1])
+            continue
+        part, after = "", ""
+        for word in words:
             if word not in SURNAME_PREFIXES:
+                if after:  # prefixes between two names: the next part begins
+                    parts.append(part)
+                    part, after = "", ""
                 part += word
-            elif part:  # a prefix after a name begins the next part: "Jansen de Vries"
-                parts.append(part)
-                part = ""
-        if part:
-            parts.append(part)
-    if not parts:  # a surname of prefixes alone, such as "De": its last word
-        return "".join(fold(surname).split()[-1:])
+            elif part:
+                after += word
+        parts.append(part + after)
     return "-".join(parts)
 
 
@@ -124,18 +138,26 @@ def same_person(a: Person, b: Person) -> bool:
         return False
     if not a.surname or not b.surname:
         return False
-    return same_surname(a.surname, b.surname)
+    if alike_surnames(a.surname, b.surname):
+        return True
+    # A part of a double surname may be the partner's, who lives at the same address.
+    return bool(a.initials) and a.initials == b.initials and one_is_part_of_the_other(a.surname, b.surname)
 
 
-def same_surname(a: str, b: str) -> bool:
-    """Two surname keys name one person: alike but for a typing error or two, or one is a part of
-    the other's double surname, exactly."""
+def alike_surnames(a: str, b: str) -> bool:
+    """Two surname keys alike but for a typing error or two, or the same parts in another order."""
     whole_a, whole_b = a.replace("-", ""), b.replace("-", "")
     if edit_distance(whole_a, whole_b) <= allowed_distance(whole_a, whole_b):
         return True
-    if "-" not in a and "-" not in b:
-        return False
-    return not set(a.split("-")).isdisjoint(b.split("-"))
+    return "-" in a and sorted(a.split("-")) == sorted(b.split("-"))
+
+
+def one_is_part_of_the_other(a: str, b: str) -> bool:
+    """One surname key is a single name that is, exactly, a part of the other's double name."""
+    parts_a, parts_b = a.split("-"), b.split("-")
+    if len(parts_a) == 1:
+        return len(parts_b) > 1 and parts_a[0] in parts_b
+    return len(parts_b) == 1 and parts_b[0] in parts_a
 
 
 def _pseudonym(purpose: str, *parts: str) -> str:
