@@ -285,7 +285,19 @@ def print_views(title: str, views: Sequence[View]) -> None:
     print()
 
 
-def run(sizes: Sequence[int], database: str, repeat: int) -> None:
+INDEXES_OF_THE_PAGE = ("core_audit_of_object", "core_audit_of_actor")  # migration core/0004
+
+
+def drop_indexes_of_the_page() -> None:
+    """The baseline: the table as it was before the audit log page had indexes of its own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for name in INDEXES_OF_THE_PAGE:
+            cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+
+
+def run(sizes: Sequence[int], database: str, repeat: int, baseline: bool = False) -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -309,6 +321,10 @@ def run(sizes: Sequence[int], database: str, repeat: int) -> None:
             f" written with COPY, vacuumed and analysed in {written:.1f} s"
         )
         print_views(f"Page views at {generated.records:,} records", measure(generated, now, repeat))
+        if baseline:
+            drop_indexes_of_the_page()
+            title = f"Page views at {generated.records:,} records, without the page's indexes (the baseline)"
+            print_views(title, measure(generated, now, repeat))
     print(f"{time.perf_counter() - begun:.0f} s in all")
 
 
@@ -325,6 +341,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="scratch database, created and dropped (default: BENCH_DATABASE, else %(default)s)",
     )
     parser.add_argument("--repeat", type=int, default=REPEAT, help="timed page views per view (default %(default)s)")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="after each size's views, drop the indexes of the page's filters (migration core/0004) and"
+        " measure the views again",
+    )
     options = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in options.sizes.split(",") if size]
     if not sizes or min(sizes) < 10_000:
@@ -343,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     setup_django()
     try:
-        run(sizes, options.database, options.repeat)
+        run(sizes, options.database, options.repeat, options.baseline)
     finally:
         from django.db import connections
 
