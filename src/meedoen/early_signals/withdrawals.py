@@ -98,12 +98,14 @@ class WithdrawalsAnswer:
     def fatal(self) -> bool:
         return any(problem.severity == formats.FATAL for problem in self.problems)
 
-    def counts(self) -> dict[str, int]:
-        return {outcome: sum(1 for item in self.items if item.outcome == outcome) for outcome in OUTCOMES}
+    def summary(self) -> dict[str, Any]:
+        """How many items, and how many of each outcome: counts only, for the answer and the log."""
+        counts = {outcome: sum(1 for item in self.items if item.outcome == outcome) for outcome in OUTCOMES}
+        return {"items": len(self.items), **counts, "fatal": self.fatal}
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "summary": {"items": len(self.items), **self.counts(), "fatal": self.fatal},
+            "summary": self.summary(),
             "problems": [problem.as_dict() for problem in self.problems],
             "results": [item.as_dict() for item in self.items],
         }
@@ -129,9 +131,7 @@ def signals_withdraw_json(*, actor: Actor, creditor: Organisation, content: byte
             items=tuple(_withdraw_row(actor, creditor, raw, within) for raw in parsed.rows),
             problems=tuple(parsed.problems),
         )
-    log.info(
-        "early_signals.withdrawals", creditor=creditor.slug, size_bytes=len(content), **answer.as_dict()["summary"]
-    )
+    log.info("early_signals.withdrawals", creditor=creditor.slug, size_bytes=len(content), **answer.summary())
     return answer
 
 

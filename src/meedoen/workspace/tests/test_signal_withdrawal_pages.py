@@ -308,3 +308,28 @@ def test_the_team_sees_in_dutch_which_signal_was_withdrawn_when_and_why(personas
     assert "Aanbiedingsbrief downloaden" not in page
     tray = officer.get(reverse("workspace:early_signals"), {"bak": "to_contact"}).content.decode()
     assert "alles ingetrokken" in tray
+
+
+def test_the_team_s_feedback_for_a_creditor_counts_and_lists_its_withdrawn_signals(personas, creditors, world):
+    deliver_rows(creditors["housing"], signal_row())
+    deliver_rows(creditors["housing"], signal_row(creditor_reference="WS-0002", surname="Anders", house_number="40"))
+    deliver_rows(creditors["housing"], signal_row(creditor_reference="WS-0003", surname="Derde", house_number="60"))
+    signal_withdraw(actor=SYSTEM, creditor=creditors["housing"], reference="WS-0001", reason="arrangement")
+    signal_withdraw(actor=SYSTEM, creditor=creditors["housing"], reference="WS-0002", reason="sent_in_error")
+    officer = english(log_in(Client(), personas["ww_early_signals"]))
+
+    overview = officer.get(reverse("workspace:early-signals-feedback")).content.decode()
+    row = overview[
+        overview.index("Woonstichting Langstraat") : overview.index("</tr>", overview.index("Woonstichting"))
+    ]
+    # Signals 3: open 1, closed 0, withdrawn 2.
+    cells = [cell.split(">")[-1] for cell in row.split("</td>") if "numeric" in cell]
+    assert cells == ["3", "1", "0", "2"]
+    download = officer.get(reverse("workspace:early-signals-feedback-csv", args=[creditors["housing"].slug]))
+    lines = download.content.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith(";withdrawn_on;withdrawal_reason")
+    withdrawn = sorted(line.split(";")[0:5] + line.split(";")[6:] for line in lines[1:] if ";withdrawn;" in line)
+    assert withdrawn == [
+        ["WS-0001", "GM0867", "withdrawn", "unknown", "", "2026-03-20", "arrangement"],
+        ["WS-0002", "GM0867", "withdrawn", "unknown", "", "2026-03-20", "sent_in_error"],
+    ]
