@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 from structlog.testing import capture_logs
 
 from meedoen.core.access import Actor, Grant, Role
@@ -710,3 +712,74 @@ def test_the_monitor_counts_no_signal_sent_in_error_and_no_case_the_creditors_wi
     # Cases: the two the creditors withdrew before anyone tried are counted nowhere.
     assert (after.cases_opened, after.single, after.multiple, after.closed) == (1, 1, 0, 0)
     assert refresh(kept).status == Case.Status.NEW
+
+
+# --- at the same time -----------------------------------------------------------------------------------------
+
+
+def at_once(*calls) -> list[object]:
+    """Run ``calls`` in threads that start together; their results, in order."""
+    results: list[object] = [None] * len(calls)
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(calls))
+
+    def run(index: int, call) -> None:
+        try:
+            start.wait()
+            results[index] = call()
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+CONCURRENT = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="issue 7: concurrent withdrawals need a database server; SQLite lets one writer in at a time",
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@CONCURRENT
+def test_the_last_two_signals_of_a_case_withdrawn_at_once_close_it_once(creditors):
+    case = receive(creditors.housing)
+    receive(creditors.energy, creditor_reference="EN-1")
+
+    answers = at_once(
+        lambda: withdraw(creditors.housing, "WS-0001"),
+        lambda: withdraw(creditors.energy, "EN-1", reason=IN_ERROR),
+    )
+
+    assert [answer.outcome for answer in answers] == [WITHDRAWN, WITHDRAWN]
+    case = refresh(case)
+    # The case is locked while each withdrawal counts what stands: the second sees the first.
+    assert (case.status, case.outcome, case.signal_count, case.creditor_count) == (
+        Case.Status.CLOSED,
+        Case.Outcome.WITHDRAWN,
+        0,
+        0,
+    )
+    assert Entry.objects.filter(kind="signal.case_closed").count() == 1
+    assert Entry.objects.filter(kind="signal.withdrawn").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@CONCURRENT
+def test_the_same_signal_withdrawn_twice_at_once_is_withdrawn_once(creditors):
+    receive(creditors.housing)
+
+    answers = at_once(
+        lambda: withdraw(creditors.housing, reason=PAID), lambda: withdraw(creditors.housing, reason=IN_ERROR)
+    )
+
+    assert sorted(answer.outcome for answer in answers) == [ALREADY_WITHDRAWN, WITHDRAWN]
+    assert Entry.objects.filter(kind="signal.withdrawn").count() == 1
+    assert AuditEvent.objects.filter(action=withdrawals.WITHDRAW_ACTION).count() == 1
