@@ -902,6 +902,7 @@ def copy_stored_again() -> tuple[float, float | None]:
 
 
 WORKER_INTERVAL = 1.0  # seconds between a worker's polls of an empty queue: db_worker's default
+FINISH_WITHIN = 600.0  # seconds the worker may take after the intake before the benchmark gives up
 
 
 class TaskWorker:
@@ -927,15 +928,23 @@ class TaskWorker:
         return self
 
     def finish(self) -> None:
-        """Wait until the worker has run every queued task and every entry has its place."""
+        """Wait until the worker has run every queued task and every entry has its place; raise if
+        a task failed, the worker stopped or it takes longer than FINISH_WITHIN."""
         from django_tasks_db.models import DBTaskResult
 
         from meedoen.ledger.models import Entry
 
+        deadline = time.monotonic() + FINISH_WITHIN
         while (
             DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
             or Entry.objects.filter(index__isnull=True).exists()
         ):
+            if DBTaskResult.objects.filter(status="FAILED").exists():
+                raise RuntimeError("a sequencing task failed in the worker")
+            if not self.process.is_alive():
+                raise RuntimeError(f"the task worker stopped (exit code {self.process.exitcode})")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not finish within {FINISH_WITHIN:.0f} s after the intake")
             time.sleep(0.05)
 
     def __exit__(self, *exc: object) -> None:
@@ -952,7 +961,9 @@ class TaskWorker:
 def _work_tasks() -> None:
     from django.core.management import call_command
 
-    call_command("db_worker", interval=WORKER_INTERVAL, verbosity=0)
+    # No reloading on code changes (DEBUG's default) and no random delay at the start, which would
+    # count in the intake's time.
+    call_command("db_worker", interval=WORKER_INTERVAL, reload=False, startup_delay=False, verbosity=0)
 
 
 def _process_cpu(pid: int) -> float:

@@ -67,9 +67,23 @@ def ask(log_id: int, *, now: datetime | None = None) -> bool:
 
 
 def begin(log_id: int) -> None:
-    """A sequencing task begins: from now on a commit asks for a task of its own. Committed before
-    the task reads the queue (the task runs outside a transaction)."""
+    """A sequencing task begins: from now on a commit asks for a task of its own. Committed at
+    once, before the task reads the queue; inside a longer transaction a writer's ask would wait
+    for it, and find the ask standing again if it rolled back."""
+    with transaction.atomic(durable=True):
+        SequencingAsked.objects.filter(log_id=log_id).update(asked_at=None)
+
+
+def withdraw(log_id: int) -> None:
+    """Take back an ask whose task could not be queued, so the next commit asks again."""
     SequencingAsked.objects.filter(log_id=log_id).update(asked_at=None)
+
+
+def logs_waiting(older_than: timedelta, *, now: datetime | None = None) -> list[int]:
+    """The logs with an entry queued longer ago than ``older_than`` and still without its place."""
+    queued_before = (now or timezone.now()) - older_than
+    waiting = Entry.objects.filter(index__isnull=True, queued_at__lt=queued_before)
+    return sorted(set(waiting.values_list("log_id", flat=True)))
 
 
 def sequence(log_id: int, *, batch_size: int = BATCH_SIZE) -> int:

@@ -396,11 +396,15 @@ def _pending_sequencing(municipality: Municipality) -> _SequenceAfterCommit | No
 
 def _sequence_soon(log_id: int) -> None:
     """Queue a sequencing task for the log, unless one is waiting that will take these entries."""
-    from meedoen.ledger.sequencer import ask
+    from meedoen.ledger.sequencer import ask, withdraw
     from meedoen.ledger.tasks import sequence_log
 
     if ask(log_id):
-        sequence_log.enqueue(log_id)
+        try:
+            sequence_log.enqueue(log_id)
+        except BaseException:
+            withdraw(log_id)
+            raise
 
 
 __all__ = ["NewEntry", "QueuedEntry", "entries_append", "entry_accept", "entry_append", "log_for", "origin_for"]

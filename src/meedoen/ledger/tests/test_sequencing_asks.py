@@ -3,10 +3,14 @@ ask for no other, and the waiting task takes their entries too."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.db import transaction
+import time_machine
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -98,3 +102,78 @@ def test_without_a_worker_holding_tasks_every_commit_is_sequenced_at_once(world,
             entries_append([offer(world, number)])
         assert Log.objects.get(municipality=world.waalwijk).size == number + 1
     assert SequencingAsked.objects.get(log__municipality=world.waalwijk).asked_at is None
+
+
+def test_the_task_clears_the_ask_before_it_reads_the_queue(world, django_capture_on_commit_callbacks):
+    """A commit made while the task runs must ask for a task of its own: the running one may have
+    read the queue before that commit."""
+    original = sequencer.sequence_queued
+
+    def commit_meanwhile(log_id: int) -> int:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entries_append([offer(world, 99)])
+        return original(log_id)
+
+    with override_settings(TASKS=HELD_BACK):
+        default_task_backend.clear()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entries_append([offer(world, 1)])
+        log_id = Log.objects.get(municipality=world.waalwijk).pk
+        assert queued_tasks() == [log_id]
+        with mock.patch.object(sequencer, "sequence_queued", side_effect=commit_meanwhile):
+            sequence_log.call(log_id)
+        assert queued_tasks() == [log_id, log_id]
+        default_task_backend.clear()
+
+
+def test_an_ask_whose_task_could_not_be_queued_is_taken_back(world, django_capture_on_commit_callbacks):
+    with (
+        mock.patch("meedoen.ledger.tasks.sequence_log") as task,
+        pytest.raises(ConnectionError),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        task.enqueue.side_effect = ConnectionError("queue unreachable")
+        entries_append([offer(world, 1)])
+    log = Log.objects.get(municipality=world.waalwijk)
+    assert SequencingAsked.objects.get(log=log).asked_at is None
+    assert sequencer.ask(log.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_begins_outside_any_transaction(world):
+    log = log_for(world.waalwijk)
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable"):
+        sequencer.begin(log.pk)
+
+
+def test_the_command_sequences_what_waited_too_long(world, django_capture_on_commit_callbacks):
+    with override_settings(TASKS=HELD_BACK):
+        default_task_backend.clear()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entries_append([offer(world, 1), offer(world, 2, municipality=world.meerssen)])
+        default_task_backend.clear()  # the tasks are lost
+    out = io.StringIO()
+    call_command("ledger_sequence", "--older-than", "60", stdout=out)
+    assert out.getvalue() == "No entries waiting.\n"
+    assert Log.objects.get(municipality=world.waalwijk).size == 0
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        call_command("ledger_sequence", "--older-than", "60", stdout=out)
+    assert Log.objects.get(municipality=world.waalwijk).size == 1
+    assert Log.objects.get(municipality=world.meerssen).size == 1
+    assert "1 entries sequenced that had waited" in out.getvalue()
+    # And the next commit asks for a task again.
+    assert sequencer.ask(Log.objects.get(municipality=world.waalwijk).pk)
+
+
+def test_an_old_sqlite_is_refused_by_the_checks():
+    from meedoen.ledger import apps
+
+    with mock.patch.object(apps.sqlite3, "sqlite_version_info", (3, 31, 1)):
+        errors = apps.sqlite_can_return(databases=["default"])
+    if connection.vendor == "sqlite":
+        assert [error.id for error in errors] == ["ledger.E001"]
+    else:
+        assert errors == []
+    assert apps.sqlite_can_return(databases=["default"]) == []
