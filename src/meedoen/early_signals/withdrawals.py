@@ -183,6 +183,8 @@ def _withdraw(
     signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
     if signal is None:
         return _without_signal(creditor, row, reference, warnings)
+    if signal.withdrawn_at is not None and reason == WithdrawalReason.SENT_IN_ERROR != signal.withdrawal_reason:
+        return _correct_to_error(actor, creditor, case, signal, row, reference, warnings)
     if signal.withdrawn_at is not None:
         return _already(row, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
 
@@ -222,6 +224,83 @@ def _withdraw(
             Signal.objects.filter(pk=signal.pk), {case.pk: case}, reason=SignalTombstone.Reason.SENT_IN_ERROR, now=now
         )
     return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
+
+
+def _correct_to_error(
+    actor: Actor,
+    creditor: Organisation,
+    case: Case,
+    signal: Signal,
+    row: int,
+    reference: str,
+    warnings: tuple[Problem, ...],
+) -> WithdrawalAnswer:
+    """A signal withdrawn before as paid or arranged is withdrawn again as sent in error: the
+    creditor found it was about the wrong person, whose data must not wait for the retention term.
+    The reason changes and the personal data goes at once; a case closed by the withdrawals whose
+    every signal is now one sent in error is closed as such and loses its personal data too."""
+    now = timezone.now()
+    before = signal.withdrawal_reason
+    in_error = WithdrawalReason.SENT_IN_ERROR
+    signal.withdrawal_reason = in_error
+    signal.save(update_fields=["withdrawal_reason"])
+    whole_case = case.outcome == Case.Outcome.WITHDRAWN and case.erased_at is None and _every_signal_in_error(case)
+    entry_append(
+        municipality=case.municipality,
+        kind=LEDGER_SIGNAL_WITHDRAWN,
+        acting=creditor,
+        payload={
+            "creditor_reference": reference,
+            "reason": in_error,
+            "reason_before": before,
+            "withdrawn_on": timezone.localdate(signal.withdrawn_at).isoformat(),
+        },
+    )
+    record_change(
+        actor=actor,
+        action=WITHDRAW_ACTION,
+        obj=signal,
+        municipality_id=case.municipality_id,
+        organisation_id=creditor.pk,
+        subject_ref=signal.resident_ref or case.household_ref,
+        details={
+            "reason": in_error,
+            "reason_before": before,
+            "case": str(case.uuid),
+            "case_outcome_now": Case.Outcome.WITHDRAWN_IN_ERROR if whole_case else case.outcome,
+            "personal_data_removed": True,
+        },
+    )
+    if whole_case:
+        case.outcome = Case.Outcome.WITHDRAWN_IN_ERROR
+        case.save(update_fields=["outcome", "updated_at"])
+        retention.erase_cases([case], actor=actor, term=retention.SENT_IN_ERROR, now=now)
+    else:
+        retention.remove_signals(
+            Signal.objects.filter(pk=signal.pk), {case.pk: case}, reason=SignalTombstone.Reason.SENT_IN_ERROR, now=now
+        )
+    problem = Problem(
+        WARNING,
+        "reason_corrected",
+        _("Withdrawn before on %(date)s (%(reason)s); now as sent in error, and its personal data is removed.")
+        % {"date": timezone.localdate(signal.withdrawn_at).isoformat(), "reason": reason_label(before)},
+        row=row,
+        field="reason",
+    )
+    return WithdrawalAnswer(row, reference, WITHDRAWN, in_error, signal.withdrawn_at, (*warnings, problem))
+
+
+def _every_signal_in_error(case: Case) -> bool:
+    """Every signal of the case was withdrawn as sent in error: those that stand as signals, and
+    those already replaced by their tombstones (while a case is open, its tombstones are those of
+    its signals withdrawn as sent in error; the index holds those)."""
+    in_error = WithdrawalReason.SENT_IN_ERROR
+    return not (
+        Signal.objects.filter(case_id=case.pk).exclude(withdrawal_reason=in_error).exists()
+        or SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
+        .exclude(withdrawal_reason=in_error)
+        .exists()
+    )
 
 
 def _seen_before(case: Case, signal: Signal) -> None:
@@ -282,16 +361,7 @@ def _close(actor: Actor, case: Case, signal: Signal, now: datetime) -> bool:
     if team is None:
         log.warning("early_signals.withdrawal.no_team_to_close", case=str(case.uuid))
         return False
-    in_error = WithdrawalReason.SENT_IN_ERROR
-    # A case's tombstones, while it is open, are those of its signals withdrawn as sent in error
-    # (the retention run removes only closed cases): the index holds those.
-    all_in_error = not (
-        Signal.objects.filter(case_id=case.pk).exclude(withdrawal_reason=in_error).exists()
-        or SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
-        .exclude(withdrawal_reason=in_error)
-        .exists()
-    )
-    outcome = Case.Outcome.WITHDRAWN_IN_ERROR if all_in_error else Case.Outcome.WITHDRAWN
+    outcome = Case.Outcome.WITHDRAWN_IN_ERROR if _every_signal_in_error(case) else Case.Outcome.WITHDRAWN
     case.status, case.outcome, case.closed_at, case.threat_due = Case.Status.CLOSED, outcome, now, None
     case.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
     entry_append(

@@ -335,6 +335,96 @@ def test_the_same_withdrawal_twice_is_answered_already_withdrawn_and_changes_not
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("first", [PAID, ARRANGEMENT])
+def test_a_withdrawal_as_paid_corrected_to_sent_in_error_removes_the_data_of_it_and_its_case(creditors, world, first):
+    case = receive(creditors.housing, bsn="111222333")
+    withdraw(creditors.housing, reason=first)
+    household_ref = refresh(case).household_ref
+    entries_before = Entry.objects.count()
+
+    with time_machine.travel(TODAY + timedelta(days=2), tick=False):
+        answer = withdraw(creditors.housing, reason=IN_ERROR)
+
+    assert (answer.outcome, answer.reason, answer.withdrawn_at) == (WITHDRAWN, IN_ERROR, TODAY)
+    assert codes(answer) == [("warning", "reason", "reason_corrected")]
+    label = {PAID: "arrears paid", ARRANGEMENT: "payment arrangement made with the creditor"}[first]
+    assert answer.problems[0].message == (
+        f"Withdrawn before on 2026-03-20 ({label}); now as sent in error, and its personal data is removed."
+    )
+    assert not Signal.objects.exists()
+    tombstone = SignalTombstone.objects.get()
+    assert (tombstone.withdrawal_reason, tombstone.withdrawn_at, tombstone.reason) == (
+        IN_ERROR,
+        TODAY,
+        SignalTombstone.Reason.SENT_IN_ERROR,
+    )
+    case = refresh(case)
+    assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.WITHDRAWN_IN_ERROR)
+    assert (case.erased_at, case.household_ref, case.address_ref) == (TODAY + timedelta(days=2), "", "")
+    stored = rows_of(Signal, SignalTombstone, Case)
+    for value in (*PERSONAL_VALUES, household_ref):
+        assert value not in stored, value
+    # The shared log tells the correction, signed by the creditor, naming no household.
+    assert Entry.objects.count() == entries_before + 1
+    entry = Entry.objects.latest("pk")
+    assert entry.kind == "signal.withdrawn"
+    leaf = read_leaf(bytes(entry.leaf))
+    assert leaf["subject"] == ""
+    payload = {
+        "creditor_reference": "WS-0001",
+        "reason": IN_ERROR,
+        "reason_before": first,
+        "withdrawn_on": "2026-03-20",
+    }
+    assert leaf["payload_sha256"] == hashlib.sha256(canonical(payload)).hexdigest()
+    withdrawal = AuditEvent.objects.filter(action=withdrawals.WITHDRAW_ACTION).latest("pk")
+    assert withdrawal.details["reason_before"] == first
+    assert withdrawal.details["case_outcome_now"] == Case.Outcome.WITHDRAWN_IN_ERROR
+    # Asked once more: already withdrawn, as sent in error.
+    again = withdraw(creditors.housing, reason=IN_ERROR)
+    assert (again.outcome, again.reason) == (ALREADY_WITHDRAWN, IN_ERROR)
+
+
+def test_a_correction_to_sent_in_error_on_a_case_the_team_works_on_removes_only_that_signal(creditors, world):
+    case = receive(creditors.housing)
+    receive(creditors.energy, creditor_reference="EN-1")
+    withdraw(creditors.energy, "EN-1", reason=PAID)
+
+    answer = withdraw(creditors.energy, "EN-1", reason=IN_ERROR)
+
+    assert answer.outcome == WITHDRAWN
+    case = refresh(case)
+    assert (case.status, case.erased_at, case.signal_count) == (Case.Status.NEW, None, 1)
+    assert list(Signal.objects.values_list("creditor_reference", flat=True)) == ["WS-0001"]
+    assert SignalTombstone.objects.get().creditor_reference == "EN-1"
+
+
+def test_a_case_closed_as_withdrawn_keeps_its_outcome_when_another_of_its_signals_stays_paid(creditors):
+    case = receive(creditors.housing)
+    receive(creditors.energy, creditor_reference="EN-1")
+    withdraw(creditors.housing, reason=PAID)
+    withdraw(creditors.energy, "EN-1", reason=PAID)
+    assert refresh(case).outcome == Case.Outcome.WITHDRAWN
+
+    withdraw(creditors.energy, "EN-1", reason=IN_ERROR)
+
+    case = refresh(case)
+    assert (case.outcome, case.erased_at) == (Case.Outcome.WITHDRAWN, None)
+    assert list(Signal.objects.values_list("creditor_reference", flat=True)) == ["WS-0001"]
+
+
+def test_paid_after_sent_in_error_changes_nothing(creditors):
+    receive(creditors.housing)
+    receive(creditors.energy, creditor_reference="EN-1")
+    withdraw(creditors.energy, "EN-1", reason=IN_ERROR)
+    before = snapshot()
+
+    again = withdraw(creditors.energy, "EN-1", reason=PAID)
+
+    assert (again.outcome, again.reason) == (ALREADY_WITHDRAWN, IN_ERROR)
+    assert snapshot() == before
+
+
 def test_an_unknown_reference_and_another_creditor_s_reference_are_answered_alike(creditors):
     receive(creditors.energy, creditor_reference="EN-1")
     before = snapshot()
@@ -424,7 +514,7 @@ def test_a_batch_is_answered_per_item_in_order_and_the_same_reference_twice_once
     answer = batch(
         creditors.housing,
         {"reference": "WS-0001", "reason": "paid"},
-        {"reference": "WS-0001", "reason": "sent_in_error"},
+        {"reference": "WS-0001", "reason": "arrangement"},
         {"reference": "NOBODY", "reason": "paid"},
         {"reference": "RT-001", "reason": "nope"},
         {"reference": "RT-001", "reason": "arrangement"},
