@@ -129,4 +129,5 @@ def receipt_of(delivery: Delivery) -> dict[str, Any]:
         "refused": delivery.refused,
         "warnings": delivery.warnings,
         "fatal": delivery.fatal,
+        "delivered_by": delivery.delivered_by or None,
     }

@@ -182,6 +182,9 @@ class Delivery(models.Model):
     refused = models.PositiveIntegerField(_("refused"), default=0)
     warnings = models.PositiveIntegerField(_("warnings"), default=0)
     fatal = models.BooleanField(_("refused as a whole"), default=False)
+    # Who sent it, as the audit log names them: a clerk's login name, ``creditor:<slug>:<key>`` for
+    # an API key, ``system:<name>`` for the platform operator.
+    delivered_by = models.CharField(_("delivered by"), max_length=150, blank=True)
 
     class Meta:
         verbose_name = _("delivery")

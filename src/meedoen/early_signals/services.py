@@ -353,6 +353,7 @@ def _deliver(
             rows=len(parsed.rows),
             fatal=parsed.fatal,
             completed_at=timezone.now() if parsed.fatal else None,
+            delivered_by=actor.label,
         )
         record_change(
             actor=actor,

@@ -41,6 +41,12 @@ class EarlySignalDeliverySerializer(EarlySignalReceiptSerializer):
         help_text="When every row was answered; null while the delivery is taken in, or when it was cut off "
         "(send it again: rows already received are answered as duplicates).",
     )
+    delivered_by = serializers.CharField(
+        allow_null=True,
+        help_text="Who sent it: the login name of a colleague on the workspace's upload page, "
+        "`creditor:<organisation>:<key prefix>` for one of your API keys, `system:<name>` for the platform "
+        "operator; null for deliveries from before this was recorded.",
+    )
 
 
 class EarlySignalDeliveryPageSerializer(serializers.Serializer[object]):

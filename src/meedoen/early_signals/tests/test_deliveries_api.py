@@ -10,7 +10,7 @@ from django.test import Client
 
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals.api import deliveries as deliveries_api
-from meedoen.early_signals.models import Delivery
+from meedoen.early_signals.models import CreditorToken, Delivery
 from meedoen.early_signals.tests.factories import csv_bytes, deliver_file, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_api import english, issue_token
 
@@ -59,7 +59,19 @@ def test_a_receipt_is_read_back_by_its_id(housing_api, creditors):
         "refused": 1,
         "warnings": 0,
         "fatal": False,
+        "delivered_by": "system:test",
     }
+
+
+def test_a_receipt_says_which_of_the_organisations_keys_sent_it(housing_api, creditors):
+    token = CreditorToken.objects.get(organisation=creditors.housing)
+    batch = {"format_version": "1.0", "signals": [signal_row()]}
+    sent = housing_api.post("/api/v1/early-signals/", batch, content_type="application/json")
+    assert sent.status_code == 200
+
+    body = housing_api.get(LIST).json()
+
+    assert body["results"][0]["delivered_by"] == f"creditor:{creditors.housing.slug}:{token.prefix}"
 
 
 def test_a_file_refused_as_a_whole_is_read_back_as_such(housing_api, creditors):

@@ -143,6 +143,9 @@ def test_a_csv_file_is_delivered_and_answered_on_its_receipt(clerk, creditors):
     # The write is recorded as the person's, through the intake's own audit record.
     received = AuditEvent.objects.get(action="early_signals.delivery.receive")
     assert (received.actor_label, received.organisation_id) == ("aanlevering-housing", creditors["housing"].pk)
+    # And the receipt says who delivered it, for the colleagues who read it later.
+    assert delivery.delivered_by == "aanlevering-housing"
+    assert "<dt>Delivered by</dt><dd>aanlevering-housing</dd>" in page
 
 
 def test_an_xlsx_file_is_delivered_the_same_way(clerk, creditors):
@@ -448,6 +451,9 @@ def test_the_list_shows_the_organisations_deliveries_through_every_channel(clerk
     energy = Delivery.objects.get(creditor=creditors["energy"])
     assert str(energy.uuid) not in page
     assert energy.sha256[:12] not in page
+    # Who delivered each: the clerk by login name, the API delivery's sender in words.
+    assert '<td class="utrecht-table__cell">aanlevering-housing</td>' in page
+    assert '<td class="utrecht-table__cell">Meedoen itself (test)</td>' in page
 
 
 def test_another_organisations_delivery_is_not_found(clerk, creditors):
