@@ -1,7 +1,8 @@
 """The demo's early signalling: creditors of every kind with agreements and an API token each, and
 about sixty synthetic signals per municipality, delivered over the last five months through the
 intake itself, so that cases, links, shared-log entries and audit records are real; the team's work
-on them (letters, calls, visits, outcomes) is recorded through the services too.
+on them (letters, calls, visits, outcomes) is recorded through the services too, as are two
+signals their creditors withdrew.
 
 Every person, street and reference here is invented; the postcode areas are those of the real
 villages, so each case lands in its district. The tokens are derived from a fixed text and are
@@ -40,6 +41,7 @@ from meedoen.early_signals.models import (
     MunicipalitySettings,
     Signal,
     SignalTombstone,
+    WithdrawalReason,
 )
 from meedoen.early_signals.services import (
     TOKEN_START,
@@ -53,6 +55,7 @@ from meedoen.early_signals.services import (
     token_create,
     token_digest,
 )
+from meedoen.early_signals.withdrawals import WITHDRAWN, signal_withdraw
 from meedoen.organisations.models import Municipality, Organisation
 
 # The demo's creditors, by their key in demo.personas: the local housing corporation and the
@@ -343,6 +346,7 @@ def _load_municipality(
         _backdate_delivery(answer.receipt.delivery, received)
     _backdate_cases(municipality)
     _work(actor, municipality, team, households, now, rng)
+    _withdraw(actor, municipality, creditors, households, now)
 
 
 # --- history ---------------------------------------------------------------------------------------------
@@ -395,6 +399,33 @@ def _work(
         last=Max("signals__received_at")
     ):
         Case.objects.filter(pk=case.pk).update(updated_at=case.last)
+
+
+def _withdraw(
+    actor: Actor,
+    municipality: Municipality,
+    creditors: dict[str, Organisation],
+    households: list[_Household],
+    now: datetime,
+) -> None:
+    """Two creditors take a signal back: one the team already works on (the arrears were paid; the
+    case stays, and its page says so), and the only signal of a case nobody began on (a payment
+    arrangement; the case closes as withdrawn)."""
+    worked_on = next(household for household in households if household.plan == "contacted")
+    untouched = next(household for household in reversed(households) if household.plan == "new")
+    for household, reason in ((worked_on, WithdrawalReason.PAID), (untouched, WithdrawalReason.ARRANGEMENT)):
+        creditor, received, _kind = household.signals[0]
+        reference = household.references[0]
+        answer = signal_withdraw(actor=actor, creditor=creditors[creditor], reference=reference, reason=reason)
+        if answer.outcome != WITHDRAWN:
+            raise RuntimeError(f"the demo withdrawal of {reference} was answered {answer.outcome}")
+        last = max(moment for _creditor, moment, _kind in household.signals)
+        at = min(now - timedelta(hours=1), max(last, received) + timedelta(days=2, hours=3))
+        Signal.objects.filter(creditor=creditors[creditor], creditor_reference=reference).update(withdrawn_at=at)
+        closed = Case.objects.filter(
+            municipality=municipality, signals__creditor_reference=reference, status=Case.Status.CLOSED
+        )
+        closed.update(closed_at=at, updated_at=at)
 
 
 @dataclass

@@ -76,9 +76,15 @@ def test_every_municipality_gets_signals_of_every_kind_of_creditor_with_cases_in
         assert any(timezone.localdate(c.first_offer_at) > c.first_offer_due for c in cases if c.first_offer_at)
         assert {case.opened_at for case in cases} <= set(received)
         closed = cases.filter(status=Case.Status.CLOSED)
-        # Every outcome the team closes with; the demo's creditors withdraw no signal.
-        assert {case.outcome for case in closed} == set(TEAM_OUTCOMES)
-        assert all(case.opened_at <= case.first_offer_at <= case.closed_at <= timezone.now() for case in closed)
+        # Every outcome the team closes with, and a case its creditor withdrew before anyone began.
+        assert {case.outcome for case in closed} == {*TEAM_OUTCOMES, Case.Outcome.WITHDRAWN}
+        by_team = closed.filter(outcome__in=TEAM_OUTCOMES)
+        assert all(case.opened_at <= case.first_offer_at <= case.closed_at <= timezone.now() for case in by_team)
+        withdrawn = closed.get(outcome=Case.Outcome.WITHDRAWN)
+        assert withdrawn.first_offer_at is None and withdrawn.opened_at < withdrawn.closed_at < timezone.now()
+        # And a signal withdrawn as paid on a case the team works on, which stays.
+        paid = signals.get(withdrawal_reason="paid")
+        assert paid.case.status == Case.Status.CONTACTED and paid.received_at < paid.withdrawn_at < timezone.now()
         # Every case lies in a district, by its postcode.
         assert not cases.filter(district__isnull=True).exists()
         assert set(cases.values_list("district__parent__code", flat=True)) == {municipality.code}
