@@ -95,7 +95,7 @@ def test_a_creditors_clerk_withdraws_a_signal_and_the_team_reads_why(page: Page,
     assert_no_axe_violations(page, "the withdrawal form after a withdrawal, on a phone")
 
     page.get_by_label("Kenmerk van het signaal (creditor_reference)").fill("EZ-INTREK-1")
-    page.get_by_label("Ten onrechte gemeld").check()
+    page.get_by_label("Achterstand betaald").check()
     withdraw.click()
     expect(page.locator("main [role=status]")).to_contain_text("Signaal EZ-INTREK-1 was al ingetrokken op")
     expect(page.locator("main [role=status]")).to_contain_text("er is niets veranderd")

@@ -1371,7 +1371,7 @@ def _raise_counts(case: Case | _CaseRow, item: SignalInput, due_on: date, *, new
 
 
 def _locked_case(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("municipality").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=case.pk)
 
 
 def _locked_open_case(case: Case) -> Case:

@@ -173,28 +173,29 @@ def _withdraw(
         .first()
     )
     if found is None:
-        return _without_signal(creditor, row, reference, warnings)
+        return _without_signal(creditor, row, reference, warnings, within)
     signal_id, case_id, municipality_id = found
     if within is not None and municipality_id not in within:
         return _refused(row, reference, warnings, _not_granted(row, municipality_id))
     # The case first, as every service that changes it locks it; then the signal, read again: the
     # retention run may have removed it, or another request withdrawn it, before the lock.
-    case = Case.objects.select_for_update().select_related("municipality").get(pk=case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=case_id)
     signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
     if signal is None:
-        return _without_signal(creditor, row, reference, warnings)
-    if signal.withdrawn_at is not None and reason == WithdrawalReason.SENT_IN_ERROR != signal.withdrawal_reason:
+        return _without_signal(creditor, row, reference, warnings, within)
+    corrects = reason == WithdrawalReason.SENT_IN_ERROR and signal.withdrawal_reason != reason
+    if signal.withdrawn_at is not None and corrects:
         return _correct_to_error(actor, creditor, case, signal, row, reference, warnings)
     if signal.withdrawn_at is not None:
         return _already(row, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
 
     now = timezone.now()
+    # The team has begun on the case once it moved it on, made an offer, or opened its page.
+    begun = case.status not in UNTOUCHED or case.first_offer_at is not None or case.signals_seen > 0
     _seen_before(case, signal)
     signal.withdrawn_at, signal.withdrawal_reason = now, reason
     signal.save(update_fields=["withdrawn_at", "withdrawal_reason"])
     live = _recount(case)
-    closes = live == 0 and case.status in UNTOUCHED and case.first_offer_at is None
-    in_error = reason == WithdrawalReason.SENT_IN_ERROR
     entry_append(
         municipality=case.municipality,
         kind=LEDGER_SIGNAL_WITHDRAWN,
@@ -214,16 +215,38 @@ def _withdraw(
         municipality_id=case.municipality_id,
         organisation_id=creditor.pk,
         subject_ref=signal.resident_ref or case.household_ref,
-        details={"reason": reason, "case": str(case.uuid), "case_closed": closes, "personal_data_removed": in_error},
+        details={"reason": reason, "case": str(case.uuid)},
     )
-    closed = closes and _close(actor, case, signal, now)
-    if in_error and closed:
-        retention.erase_cases([case], actor=actor, term=retention.SENT_IN_ERROR, now=now)
-    elif in_error:
+    _follow(actor, case, signal, now, live=live, begun=begun)
+    return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
+
+
+def _follow(actor: Actor, case: Case, signal: Signal, now: datetime, *, live: int, begun: bool) -> None:
+    """What the case does now that ``signal`` is withdrawn (or its reason corrected), one rule
+    whatever the order of the withdrawals:
+
+    - no signal stands and every one was sent in error: no arrears ever stood, so the case keeps none
+      of the household's data, whatever its tray. It is closed as sent in error (one the team closed
+      keeps its outcome) and its personal data removed, contact notes included;
+    - else no signal stands and nobody began on it: closed as withdrawn, its data kept for the
+      retention term like any case without help (a signal sent in error among them goes at once);
+    - else the case stays as it is, and its page says what was withdrawn; a signal sent in error
+      loses its personal data at once.
+    """
+    if live == 0 and _every_signal_in_error(case):
+        if case.status != Case.Status.CLOSED:
+            _close(actor, case, signal, now, Case.Outcome.WITHDRAWN_IN_ERROR)
+        elif case.outcome == Case.Outcome.WITHDRAWN:
+            _outcome_corrected(actor, case, signal)
+        if case.status == Case.Status.CLOSED and case.erased_at is None:
+            retention.erase_cases([case], actor=actor, term=retention.SENT_IN_ERROR, now=now)
+            return
+    elif live == 0 and not begun and case.status != Case.Status.CLOSED:
+        _close(actor, case, signal, now, Case.Outcome.WITHDRAWN)
+    if signal.withdrawal_reason == WithdrawalReason.SENT_IN_ERROR:
         retention.remove_signals(
             Signal.objects.filter(pk=signal.pk), {case.pk: case}, reason=SignalTombstone.Reason.SENT_IN_ERROR, now=now
         )
-    return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
 
 
 def _correct_to_error(
@@ -237,14 +260,12 @@ def _correct_to_error(
 ) -> WithdrawalAnswer:
     """A signal withdrawn before as paid or arranged is withdrawn again as sent in error: the
     creditor found it was about the wrong person, whose data must not wait for the retention term.
-    The reason changes and the personal data goes at once; a case closed by the withdrawals whose
-    every signal is now one sent in error is closed as such and loses its personal data too."""
+    The reason changes, and the case follows the same rule as after any withdrawal (``_follow``)."""
     now = timezone.now()
     before = signal.withdrawal_reason
     in_error = WithdrawalReason.SENT_IN_ERROR
     signal.withdrawal_reason = in_error
     signal.save(update_fields=["withdrawal_reason"])
-    whole_case = case.outcome == Case.Outcome.WITHDRAWN and case.erased_at is None and _every_signal_in_error(case)
     entry_append(
         municipality=case.municipality,
         kind=LEDGER_SIGNAL_WITHDRAWN,
@@ -263,22 +284,9 @@ def _correct_to_error(
         municipality_id=case.municipality_id,
         organisation_id=creditor.pk,
         subject_ref=signal.resident_ref or case.household_ref,
-        details={
-            "reason": in_error,
-            "reason_before": before,
-            "case": str(case.uuid),
-            "case_outcome_now": Case.Outcome.WITHDRAWN_IN_ERROR if whole_case else case.outcome,
-            "personal_data_removed": True,
-        },
+        details={"reason": in_error, "reason_before": before, "case": str(case.uuid)},
     )
-    if whole_case:
-        case.outcome = Case.Outcome.WITHDRAWN_IN_ERROR
-        case.save(update_fields=["outcome", "updated_at"])
-        retention.erase_cases([case], actor=actor, term=retention.SENT_IN_ERROR, now=now)
-    else:
-        retention.remove_signals(
-            Signal.objects.filter(pk=signal.pk), {case.pk: case}, reason=SignalTombstone.Reason.SENT_IN_ERROR, now=now
-        )
+    _follow(actor, case, signal, now, live=case.signal_count, begun=True)
     problem = Problem(
         WARNING,
         "reason_corrected",
@@ -288,6 +296,20 @@ def _correct_to_error(
         field="reason",
     )
     return WithdrawalAnswer(row, reference, WITHDRAWN, in_error, signal.withdrawn_at, (*warnings, problem))
+
+
+def _outcome_corrected(actor: Actor, case: Case, signal: Signal) -> None:
+    """A case closed as withdrawn whose every signal turns out to be sent in error is closed as such."""
+    case.outcome = Case.Outcome.WITHDRAWN_IN_ERROR
+    case.save(update_fields=["outcome", "updated_at"])
+    record_change(
+        actor=actor,
+        action="early_signals.case.outcome_corrected",
+        obj=case,
+        municipality_id=case.municipality_id,
+        subject_ref=case.household_ref,
+        details={"outcome": case.outcome, "outcome_before": Case.Outcome.WITHDRAWN, "signal": str(signal.uuid)},
+    )
 
 
 def _every_signal_in_error(case: Case) -> bool:
@@ -351,17 +373,17 @@ def _recount(case: Case) -> int:
     return case.signal_count
 
 
-def _close(actor: Actor, case: Case, signal: Signal, now: datetime) -> bool:
-    """Close a case whose creditors withdrew every signal before the team tried to reach the
-    household: as sent in error when every signal was, else as withdrawn. The closing is written to
-    the shared log signed by the municipality's team, as the retention run signs a closing it makes
-    (a creditor's signature would tie the household to the creditor in the log). A municipality
-    without a team to sign keeps the case open, as the retention run does. Whether it closed."""
+def _close(actor: Actor, case: Case, signal: Signal, now: datetime, outcome: str) -> bool:
+    """Close a case whose creditors withdrew every signal (``_follow`` says when, and with which
+    outcome). The closing is written to the shared log signed by the municipality's team, as the
+    retention run signs a closing it makes, and naming no household: right after the creditor's
+    own entry, a pseudonym would tell the creditor which household its reference was about, and
+    let it follow that household's later entries. A municipality without a team to sign keeps the
+    case open, as the retention run does. Whether it closed."""
     team = retention.signing_team(case.municipality)
     if team is None:
         log.warning("early_signals.withdrawal.no_team_to_close", case=str(case.uuid))
         return False
-    outcome = Case.Outcome.WITHDRAWN_IN_ERROR if _every_signal_in_error(case) else Case.Outcome.WITHDRAWN
     case.status, case.outcome, case.closed_at, case.threat_due = Case.Status.CLOSED, outcome, now, None
     case.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
     entry_append(
@@ -369,7 +391,6 @@ def _close(actor: Actor, case: Case, signal: Signal, now: datetime) -> bool:
         kind=LEDGER_CASE_CLOSED,
         acting=team,
         payload={"outcome": outcome, "closed_on": timezone.localdate(now).isoformat()},
-        subject_ref=case.household_ref,
     )
     record_change(
         actor=actor,
@@ -387,12 +408,18 @@ def _close(actor: Actor, case: Case, signal: Signal, now: datetime) -> bool:
 
 
 def _without_signal(
-    creditor: Organisation, row: int, reference: str, warnings: tuple[Problem, ...]
+    creditor: Organisation,
+    row: int,
+    reference: str,
+    warnings: tuple[Problem, ...],
+    within: frozenset[int] | None,
 ) -> WithdrawalAnswer:
     """The answer for a reference without a signal: withdrawn before (as sent in error, so only its
     tombstone is left), its data removed after the retention term, or never delivered by this
     creditor (another creditor's reference is not looked for)."""
     tombstone = SignalTombstone.objects.filter(creditor=creditor, creditor_reference=reference).first()
+    if tombstone is not None and within is not None and tombstone.municipality_id not in within:
+        return _refused(row, reference, warnings, _not_granted(row, tombstone.municipality_id))
     if tombstone is not None and tombstone.withdrawn_at is not None:
         return _already(row, reference, tombstone.withdrawn_at, tombstone.withdrawal_reason, warnings)
     if tombstone is not None:

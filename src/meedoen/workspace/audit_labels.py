@@ -34,6 +34,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
             ("early_signals.case.attempt", pgettext_lazy("audit log", "Attempt to reach the household recorded")),
             ("early_signals.case.move", pgettext_lazy("audit log", "Case moved to another tray")),
             ("early_signals.case.close", pgettext_lazy("audit log", "Case closed")),
+            (
+                "early_signals.case.outcome_corrected",
+                pgettext_lazy("audit log", "Outcome of a closed case corrected: every signal sent in error"),
+            ),
             ("early_signals.case.reopen", pgettext_lazy("audit log", "Case opened again")),
             (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed")),
             ("early_signals.case.search", pgettext_lazy("audit log", "Cases searched for")),

@@ -377,7 +377,10 @@ def withdraw(request: HttpRequest, actor: Actor, organisations: Sequence[Organis
         values = {"reference": answer.reference, "reason": reason_label(answer.reason)}
         if answer.outcome == WITHDRAWN:
             message = _("Signal %(reference)s is withdrawn (%(reason)s). The municipality no longer uses it.") % values
-            if answer.reason == WithdrawalReason.SENT_IN_ERROR:
+            corrected = next((problem for problem in answer.problems if problem.code == "reason_corrected"), None)
+            if corrected is not None:
+                message = corrected.message
+            elif answer.reason == WithdrawalReason.SENT_IN_ERROR:
                 message += " " + _("Its personal data has been removed.")
             messages.success(request, message)
             return redirect("workspace:signal-withdrawal")

@@ -53,8 +53,8 @@ class EarlySignalWithdrawalResultSerializer(serializers.Serializer[object]):
     reason = serializers.ChoiceField(
         choices=WithdrawalReason.choices,
         allow_null=True,
-        help_text="The reason recorded for the signal (the first one, for a signal withdrawn before); null when "
-        "refused.",
+        help_text="The reason recorded for the signal now (for a signal withdrawn before, the reason then, "
+        "unless this withdrawal corrected it to sent_in_error); null when refused.",
     )
     withdrawn_at = serializers.DateTimeField(allow_null=True, help_text="When it was withdrawn; null when refused.")
     problems = EarlySignalProblemSerializer(many=True)

@@ -23,6 +23,7 @@ from meedoen.core.models import AuditEvent
 from meedoen.early_signals import feedback, letters, retention, withdrawals
 from meedoen.early_signals.models import (
     Case,
+    ContactAttempt,
     CreditorAgreement,
     Signal,
     SignalTombstone,
@@ -120,10 +121,12 @@ def test_the_withdrawal_is_in_the_shared_log_signed_by_the_creditor_naming_no_ho
     assert leaf["subject"] == ""
     payload = {"creditor_reference": "WS-0001", "reason": "paid", "withdrawn_on": "2026-03-20"}
     assert leaf["payload_sha256"] == hashlib.sha256(canonical(payload)).hexdigest()
-    # The closing that followed is the municipality's, signed by its team as any closing nobody made by hand.
+    # The closing that followed is the municipality's, signed by its team as any closing nobody made by
+    # hand, and names no household either: right after the creditor's entry, it would tell the creditor
+    # which household its reference was about.
     closed = Entry.objects.get(kind="signal.case_closed")
     assert closed.acting_organisation == world.ww_team
-    assert read_leaf(bytes(closed.leaf))["subject"] != ""
+    assert read_leaf(bytes(closed.leaf))["subject"] == ""
     expected = {"outcome": "withdrawn", "closed_on": "2026-03-20"}
     assert read_leaf(bytes(closed.leaf))["payload_sha256"] == hashlib.sha256(canonical(expected)).hexdigest()
     text = bytes(withdrawn.leaf).decode() + bytes(closed.leaf).decode()
@@ -154,8 +157,6 @@ def test_the_withdrawal_is_in_the_audit_log_as_the_creditor_s_change_without_per
     assert record.details == {
         "reason": "paid",
         "case": str(case.uuid),
-        "case_closed": True,
-        "personal_data_removed": False,
     }
     closing = AuditEvent.objects.get(action="early_signals.case.close")
     assert (closing.actor_label, closing.organisation_id) == (actor.label, world.ww_team.pk)
@@ -286,20 +287,75 @@ def test_a_signal_sent_in_error_on_a_case_that_stays_loses_only_its_own_data(cre
     assert refresh(case).outcome == Case.Outcome.WITHDRAWN
 
 
-def test_the_last_signal_withdrawn_in_error_removes_the_data_of_the_case_it_closed(creditors):
+@pytest.mark.parametrize(
+    "order",
+    [
+        (("housing", PAID), ("energy", IN_ERROR)),
+        (("energy", IN_ERROR), ("housing", PAID)),
+    ],
+)
+def test_a_case_with_a_paid_signal_and_one_sent_in_error_ends_alike_in_either_order(creditors, order):
     case = receive(creditors.housing)
     receive(creditors.energy, creditor_reference="EN-1")
-    withdraw(creditors.housing, reason=PAID)
+    references = {"housing": "WS-0001", "energy": "EN-1"}
 
+    for creditor, reason in order:
+        withdraw(getattr(creditors, creditor), references[creditor], reason=reason)
+
+    # Arrears stood once (the paid signal): closed as withdrawn, its data kept for the retention
+    # term; the signal sent in error is gone at once.
+    case = refresh(case)
+    assert (case.status, case.outcome, case.erased_at) == (Case.Status.CLOSED, Case.Outcome.WITHDRAWN, None)
+    assert list(Signal.objects.values_list("creditor_reference", "withdrawal_reason")) == [("WS-0001", PAID)]
+    assert list(SignalTombstone.objects.values_list("creditor_reference", "withdrawal_reason")) == [("EN-1", IN_ERROR)]
+
+
+def test_a_case_the_team_works_on_whose_every_signal_was_sent_in_error_is_closed_and_erased(creditors, world):
+    case = receive(creditors.housing)
+    receive(creditors.energy, creditor_reference="EN-1")
+    reach(case, note="Gebeld, terugbellen na vrijdag.")  # the team reached the household, with a note
+    assert ContactAttempt.objects.filter(case=case).exclude(note="").exists()
+    household_ref = refresh(case).household_ref
+
+    withdraw(creditors.housing, reason=IN_ERROR)
+    assert refresh(case).status == Case.Status.CONTACTED  # another signal stands
     withdraw(creditors.energy, "EN-1", reason=IN_ERROR)
 
+    # No arrears ever stood: nothing of the household stays, whatever the team did.
     case = refresh(case)
-    assert (case.status, case.outcome) == (Case.Status.CLOSED, Case.Outcome.WITHDRAWN)
-    assert case.erased_at == TODAY
+    assert (case.status, case.outcome, case.erased_at) == (
+        Case.Status.CLOSED,
+        Case.Outcome.WITHDRAWN_IN_ERROR,
+        TODAY,
+    )
+    assert (case.household_ref, case.address_ref) == ("", "")
     assert not Signal.objects.exists()
-    kept = dict(SignalTombstone.objects.values_list("creditor_reference", "withdrawal_reason"))
-    assert kept == {"WS-0001": PAID, "EN-1": IN_ERROR}
-    assert set(SignalTombstone.objects.values_list("reason", flat=True)) == {SignalTombstone.Reason.SENT_IN_ERROR}
+    assert not ContactAttempt.objects.filter(case=case).exclude(note="").exists()
+    stored = rows_of(Signal, SignalTombstone, Case)
+    for value in (*PERSONAL_VALUES, household_ref):
+        assert value not in stored, value
+
+
+def test_a_case_the_team_closed_whose_every_signal_was_sent_in_error_keeps_its_outcome_and_is_erased(creditors, world):
+    case = receive(creditors.housing)
+    reach(case)
+    close(case, Case.Outcome.DECLINED)
+
+    withdraw(creditors.housing, reason=IN_ERROR)
+
+    case = refresh(case)
+    assert (case.status, case.outcome, case.erased_at) == (Case.Status.CLOSED, Case.Outcome.DECLINED, TODAY)
+    assert not Signal.objects.exists()
+
+
+def test_a_case_the_team_opened_stays_when_its_signal_is_withdrawn_as_paid(creditors, world):
+    case = receive(creditors.housing)
+    case_seen(actor=officer_actor(world), case=refresh(case))  # the offer letter may be on its way
+
+    withdraw(creditors.housing, reason=PAID)
+
+    case = refresh(case)
+    assert (case.status, case.signal_count) == (Case.Status.NEW, 0)
 
 
 def test_a_case_closed_as_withdrawn_is_removed_after_the_retention_term_as_one_without_help(creditors, settings):
@@ -379,7 +435,8 @@ def test_a_withdrawal_as_paid_corrected_to_sent_in_error_removes_the_data_of_it_
     assert leaf["payload_sha256"] == hashlib.sha256(canonical(payload)).hexdigest()
     withdrawal = AuditEvent.objects.filter(action=withdrawals.WITHDRAW_ACTION).latest("pk")
     assert withdrawal.details["reason_before"] == first
-    assert withdrawal.details["case_outcome_now"] == Case.Outcome.WITHDRAWN_IN_ERROR
+    corrected = AuditEvent.objects.get(action="early_signals.case.outcome_corrected")
+    assert corrected.details["outcome_before"] == Case.Outcome.WITHDRAWN
     # Asked once more: already withdrawn, as sent in error.
     again = withdraw(creditors.housing, reason=IN_ERROR)
     assert (again.outcome, again.reason) == (ALREADY_WITHDRAWN, IN_ERROR)
@@ -627,6 +684,18 @@ def test_a_person_withdraws_only_signals_about_residents_of_the_municipalities_o
     assert AuditEvent.objects.get(action=withdrawals.WITHDRAW_ACTION).actor_label == "aanlevering"
 
 
+def test_a_person_hears_nothing_of_a_removed_signal_of_another_municipality(creditors, world):
+    CreditorAgreement.objects.create(organisation=creditors.housing, municipality=world.meerssen)
+    receive(creditors.housing, creditor_reference="MS-1", municipality="GM0938", postcode="6241 ZT")
+    withdraw(creditors.housing, "MS-1", reason=IN_ERROR)  # by the token: only its tombstone is left
+    clerk = deliverer(creditors.housing, world.waalwijk)
+
+    answer = withdraw(creditors.housing, "MS-1", actor=clerk)
+
+    assert (answer.outcome, answer.withdrawn_at, answer.reason) == (REFUSED, None, "")
+    assert codes(answer) == [("error", "reference", "not_granted")]
+
+
 @pytest.mark.parametrize(
     "who",
     ["deliverer of another creditor", "deliverer without a second factor", "officer", "nobody"],
@@ -867,9 +936,28 @@ def test_the_same_signal_withdrawn_twice_at_once_is_withdrawn_once(creditors):
     receive(creditors.housing)
 
     answers = at_once(
-        lambda: withdraw(creditors.housing, reason=PAID), lambda: withdraw(creditors.housing, reason=IN_ERROR)
+        lambda: withdraw(creditors.housing, reason=PAID), lambda: withdraw(creditors.housing, reason=ARRANGEMENT)
     )
 
     assert sorted(answer.outcome for answer in answers) == [ALREADY_WITHDRAWN, WITHDRAWN]
     assert Entry.objects.filter(kind="signal.withdrawn").count() == 1
     assert AuditEvent.objects.filter(action=withdrawals.WITHDRAW_ACTION).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@CONCURRENT
+def test_paid_and_sent_in_error_at_once_end_as_sent_in_error_whichever_comes_first(creditors):
+    case = receive(creditors.housing)
+
+    answers = at_once(
+        lambda: withdraw(creditors.housing, reason=PAID), lambda: withdraw(creditors.housing, reason=IN_ERROR)
+    )
+
+    outcomes = sorted(answer.outcome for answer in answers)
+    # Paid first: sent in error corrects it (two withdrawals); sent in error first: paid changes nothing.
+    assert outcomes in ([WITHDRAWN, WITHDRAWN], [ALREADY_WITHDRAWN, WITHDRAWN])
+    assert Entry.objects.filter(kind="signal.withdrawn").count() == outcomes.count(WITHDRAWN)
+    assert not Signal.objects.exists()
+    assert SignalTombstone.objects.get().withdrawal_reason == IN_ERROR
+    case = refresh(case)
+    assert (case.outcome, case.erased_at is not None) == (Case.Outcome.WITHDRAWN_IN_ERROR, True)

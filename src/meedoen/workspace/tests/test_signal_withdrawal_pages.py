@@ -150,6 +150,18 @@ def test_the_same_withdrawal_again_says_it_was_withdrawn_before_and_changes_noth
     assert snapshot() == before
 
 
+def test_a_signal_withdrawn_as_paid_and_then_as_sent_in_error_is_said_to_be_corrected(clerk, delivered):
+    withdraw(clerk)
+    clerk.get(WITHDRAW)
+
+    response = withdraw(clerk, reason="sent_in_error")
+
+    assert said(response) == [
+        "Withdrawn before on 2026-03-20 (arrears paid); now as sent in error, and its personal data is removed."
+    ]
+    assert not Signal.objects.filter(creditor_reference="WS-0001").exists()
+
+
 @pytest.mark.parametrize(
     ("reference", "message"),
     [
