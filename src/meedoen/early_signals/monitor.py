@@ -186,8 +186,10 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
     ):
         by_area[(row["month"], row["area"])].signals += row["n"]
 
+    # A case its creditors withdrew before anyone tried is left out, but only when that came within
+    # the term of the first offer: a term already missed stays missed (counted, not within the term).
     opened = Case.objects.filter(municipality_id=municipality_id, opened_at__gte=since, opened_at__lt=until).exclude(
-        outcome__in=WITHDRAWAL_OUTCOMES
+        outcome__in=WITHDRAWAL_OUTCOMES, closed_at__date__lte=F("first_offer_due")
     )
     for row in (
         opened.order_by()

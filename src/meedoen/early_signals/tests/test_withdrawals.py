@@ -873,6 +873,20 @@ def test_the_monitor_counts_no_signal_sent_in_error_and_no_case_the_creditors_wi
     assert refresh(kept).status == Case.Status.NEW
 
 
+def test_a_term_missed_before_the_withdrawal_stays_missed_in_the_monitor(creditors, world):
+    case = receive(creditors.housing)
+    due = refresh(case).first_offer_due
+    month = (date(2026, 3, 1), "")
+
+    with time_machine.travel(datetime.combine(due + timedelta(days=3), datetime.min.time(), AMSTERDAM), tick=False):
+        withdraw(creditors.housing, reason=PAID)
+        late = tallies(world.waalwijk.pk, date(2026, 3, 1), date(2026, 4, 1))[month]
+
+    assert refresh(case).outcome == Case.Outcome.WITHDRAWN
+    # Opened, its term decided and not met: the withdrawal came after the team should have offered help.
+    assert (late.cases_opened, late.term_decided, late.within_term) == (1, 1, 0)
+
+
 # --- at the same time -----------------------------------------------------------------------------------------
 
 
