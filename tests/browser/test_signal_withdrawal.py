@@ -83,9 +83,16 @@ def test_a_creditors_clerk_withdraws_a_signal_and_the_team_reads_why(page: Page,
         "Je organisatie heeft geen signaal met dit kenmerk aangeleverd."
     )
 
+    # A withdrawal cannot be undone: the page first shows what it would take, nothing of the person.
     page.get_by_label("Kenmerk van het signaal (creditor_reference)").fill("EZ-INTREK-1")
     page.get_by_label("Achterstand betaald").check()
     withdraw.click()
+    expect(page.locator("h1")).to_have_text("Controleer voordat je intrekt")
+    expect(page.locator("main")).to_contain_text("Er is nog niets ingetrokken.")
+    assert Signal.objects.get(creditor_reference="EZ-INTREK-1").withdrawn_at is None
+    assert page.evaluate(OVERFLOW) == [], "the check before a withdrawal on a phone"
+    assert_no_axe_violations(page, "the check before a withdrawal, on a phone")
+    page.get_by_role("button", name="Ja, trek het signaal in").click()
     expect(page.locator("main [role=status]")).to_have_text(
         "Signaal EZ-INTREK-1 is ingetrokken (achterstand betaald). De gemeente gebruikt het niet meer."
     )

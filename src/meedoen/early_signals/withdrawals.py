@@ -111,6 +111,20 @@ class WithdrawalsAnswer:
         }
 
 
+@dataclass(frozen=True)
+class WithdrawalPreview:
+    """What a withdrawal would take, before it is made: the signal's kind, when it came in and about a
+    resident of which municipality (nothing of the person), and the reason it was withdrawn for
+    before, when this withdrawal would correct that to sent in error."""
+
+    reference: str
+    reason: str
+    kind: str
+    received_at: datetime
+    municipality: Municipality
+    reason_before: str = ""
+
+
 def reason_label(reason: str) -> str:
     return str(WithdrawalReason(reason).label) if reason in WithdrawalReason.values else reason
 
@@ -142,6 +156,41 @@ def signal_withdraw(*, actor: Actor, creditor: Organisation, reference: str, rea
     answer = _withdraw_row(actor, creditor, RawRow(number=1, values={"reference": reference, "reason": reason}), within)
     log.info("early_signals.withdrawal", creditor=creditor.slug, outcome=answer.outcome)
     return answer
+
+
+def withdrawal_preview(
+    *, actor: Actor, creditor: Organisation, reference: str, reason: str
+) -> WithdrawalPreview | WithdrawalAnswer:
+    """What withdrawing the signal would take, read without changing anything, for the web page to
+    ask the clerk to confirm; or, when there is nothing to confirm, the answer the withdrawal would
+    give now (refused, or withdrawn before). Who may: as ``signal_withdraw``."""
+    within = deliverer_municipality_ids(actor, creditor)
+    raw = RawRow(number=1, values={"reference": reference, "reason": reason})
+    reference, reason, problems = check_withdrawal(raw)
+    warnings = tuple(problems)
+    if any(problem.severity == ERROR for problem in problems):
+        return WithdrawalAnswer(1, reference or _reference_shown(raw), REFUSED, problems=warnings)
+    signal = (
+        Signal.objects.filter(creditor=creditor, creditor_reference=reference)
+        .select_related("municipality")
+        .only("kind", "received_at", "withdrawn_at", "withdrawal_reason", "municipality")
+        .first()
+    )
+    if signal is None:
+        return _without_signal(creditor, 1, reference, warnings, within)
+    if within is not None and signal.municipality_id not in within:
+        return _refused(1, reference, warnings, _not_granted(1, signal.municipality_id))
+    corrects = reason == WithdrawalReason.SENT_IN_ERROR and signal.withdrawal_reason != reason
+    if signal.withdrawn_at is not None and not corrects:
+        return _already(1, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
+    return WithdrawalPreview(
+        reference=reference,
+        reason=reason,
+        kind=signal.get_kind_display(),
+        received_at=signal.received_at,
+        municipality=signal.municipality,
+        reason_before=signal.withdrawal_reason if signal.withdrawn_at is not None else "",
+    )
 
 
 def _withdraw_row(actor: Actor, creditor: Organisation, raw: RawRow, within: frozenset[int] | None) -> WithdrawalAnswer:

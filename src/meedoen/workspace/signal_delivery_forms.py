@@ -95,6 +95,8 @@ class WithdrawalForm(forms.Form):
         choices=WithdrawalReason.choices,
         widget=forms.RadioSelect(attrs={"class": RADIO}),
     )
+    # Sent by the page that showed what would be withdrawn: a withdrawal cannot be undone.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

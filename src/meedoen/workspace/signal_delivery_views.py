@@ -46,7 +46,14 @@ from meedoen.early_signals.deliveries import (
 from meedoen.early_signals.formats import ERROR, FATAL, WARNING, grouped
 from meedoen.early_signals.models import Delivery, WithdrawalReason
 from meedoen.early_signals.services import ACCEPTED, DUPLICATE, REFUSED, DeliveryAnswer, signals_deliver_file
-from meedoen.early_signals.withdrawals import ALREADY_WITHDRAWN, WITHDRAWN, reason_label, signal_withdraw
+from meedoen.early_signals.withdrawals import (
+    ALREADY_WITHDRAWN,
+    WITHDRAWN,
+    WithdrawalPreview,
+    reason_label,
+    signal_withdraw,
+    withdrawal_preview,
+)
 from meedoen.organisations.models import Organisation
 from meedoen.workspace.decorators import current_municipality, deliverer_view
 from meedoen.workspace.navigation import modules_for
@@ -364,16 +371,29 @@ def _document(path: Path, content_type: str, *, attachment: bool) -> HttpRespons
 @deliverer_view
 def withdraw(request: HttpRequest, actor: Actor, organisations: Sequence[Organisation]) -> HttpResponse:
     """Withdraw one signal of the organisation by its reference and a reason, through the same
-    service as the API's batch: a signal about a resident of a municipality of the person's role."""
+    service as the API's batch: a signal about a resident of a municipality of the person's role.
+    The form first shows what would be withdrawn, and withdraws once that is confirmed."""
     form = WithdrawalForm(request.POST if request.method == "POST" else None, organisations=organisations)
     if form.is_bound and form.is_valid():
         creditor = form.chosen_organisation
-        answer = signal_withdraw(
-            actor=actor,
-            creditor=creditor,
-            reference=form.cleaned_data["reference"],
-            reason=form.cleaned_data["reason"],
-        )
+        asked = {"actor": actor, "creditor": creditor, "reference": form.cleaned_data["reference"]}
+        if form.cleaned_data["confirmed"]:
+            answer = signal_withdraw(**asked, reason=form.cleaned_data["reason"])
+        else:
+            seen = withdrawal_preview(**asked, reason=form.cleaned_data["reason"])
+            if isinstance(seen, WithdrawalPreview):
+                return _page(
+                    request,
+                    actor,
+                    organisations,
+                    "workspace/signal_delivery/withdraw_confirm.html",
+                    preview=seen,
+                    creditor=creditor,
+                    several=len(organisations) > 1,
+                    reason_shown=reason_label(seen.reason),
+                    reason_before_shown=reason_label(seen.reason_before) if seen.reason_before else "",
+                )
+            answer = seen
         values = {"reference": answer.reference, "reason": reason_label(answer.reason)}
         if answer.outcome == WITHDRAWN:
             message = _("Signal %(reference)s is withdrawn (%(reason)s). The municipality no longer uses it.") % values

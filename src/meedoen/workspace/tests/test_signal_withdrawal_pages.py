@@ -80,6 +80,12 @@ def delivered(creditors):
 
 
 def withdraw(client: Client, reference: str = "WS-0001", reason: str = "paid", **data: str):
+    """The withdrawal as confirmed on the page that showed what it would take."""
+    return client.post(WITHDRAW, {"reference": reference, "reason": reason, "confirmed": "True", **data})
+
+
+def check(client: Client, reference: str = "WS-0001", reason: str = "paid", **data: str):
+    """The form sent the first time: the page shows what would be withdrawn."""
     return client.post(WITHDRAW, {"reference": reference, "reason": reason, **data})
 
 
@@ -97,6 +103,52 @@ def snapshot() -> tuple[object, ...]:
 
 
 # --- withdrawing -----------------------------------------------------------------------------------------
+
+
+def test_the_form_first_shows_what_would_be_withdrawn_and_withdraws_nothing(clerk, delivered):
+    before = snapshot()
+
+    response = check(clerk, reason="arrangement")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Check before you withdraw" in page
+    assert "<code>WS-0001</code>" in page
+    assert "payment arrears" in page  # the kind
+    assert "20 March 2026" in page
+    assert "Waalwijk (GM0867)" in page
+    assert "payment arrangement made with the creditor" in page
+    assert 'name="confirmed" value="True"' in page
+    # Nothing of the person, and nothing changed.
+    assert "Voorbeeld" not in page
+    assert snapshot() == before
+
+
+def test_the_check_of_a_signal_sent_in_error_says_its_data_goes_at_once(clerk, delivered):
+    page = check(clerk, reason="sent_in_error").content.decode()
+
+    assert "The personal data of this signal is removed at once. This cannot be undone." in page
+    assert "first deliver the right signal with a new reference" in page
+    assert Signal.objects.filter(creditor_reference="WS-0001").exists()
+
+
+def test_the_check_of_a_correction_says_what_it_was_withdrawn_for_before(clerk, delivered):
+    withdraw(clerk)
+
+    page = check(clerk, reason="sent_in_error").content.decode()
+
+    assert "You withdrew this signal before (arrears paid). It will now be withdrawn as sent in error." in page
+
+
+def test_the_check_refuses_what_the_withdrawal_would_refuse_and_says_what_was_withdrawn_before(clerk, delivered):
+    unknown = check(clerk, reference="NIET-BESTAAND")
+    assert unknown.status_code == 400
+    assert "Your organisation delivered no signal with this reference." in unknown.content.decode()
+
+    withdraw(clerk)
+    clerk.get(WITHDRAW)
+    again = check(clerk, reason="arrangement")
+    assert said(again) == ["Signal WS-0001 was already withdrawn on 20 March 2026 (arrears paid); nothing changed."]
 
 
 def test_the_page_shows_the_form_and_the_municipalities_of_the_clerk_s_role(clerk):
