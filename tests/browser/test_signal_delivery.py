@@ -82,8 +82,11 @@ def test_a_creditors_clerk_uploads_signals_and_reads_the_answer_per_row(page: Pa
     page.get_by_role("link", name="Terug naar signalen aanleveren").click()
     newest = page.locator("table", has=page.locator("#deliveries-caption")).locator("tbody tr").first
     anything = re.compile(".")
-    # Received (the link to the receipt), file, channel, rows, accepted, received before, refused, warnings.
-    expect(newest.locator("td")).to_have_text([anything, anything, anything, "2", "1", "0", "1", re.compile(r"^\d+$")])
+    # Received (the link to the receipt), file, channel, who delivered it, rows, accepted, received
+    # before, refused, warnings.
+    expect(newest.locator("td")).to_have_text(
+        [anything, anything, anything, "zuid-aanlevering", "2", "1", "0", "1", re.compile(r"^\d+$")]
+    )
     expect(newest.get_by_role("link")).to_have_attribute(
         "href", reverse("workspace:signal-delivery-receipt", args=[delivery.uuid])
     )
