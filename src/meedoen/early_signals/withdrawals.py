@@ -245,16 +245,28 @@ def _withdraw(
     signal.withdrawn_at, signal.withdrawal_reason = now, reason
     signal.save(update_fields=["withdrawn_at", "withdrawal_reason"])
     live = _recount(case)
+    _record_withdrawal(actor, creditor, case, signal, reference)
+    _follow(actor, case, signal, now, live=live, begun=begun)
+    return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
+
+
+def _record_withdrawal(
+    actor: Actor, creditor: Organisation, case: Case, signal: Signal, reference: str, *, reason_before: str = ""
+) -> None:
+    """The withdrawal, or its correction to sent in error, in the shared log and the audit log. The
+    log's entry is signed by the creditor and, like the signal's own item, names no household: the
+    creditor could find the household's other entries in the log by it."""
+    assert signal.withdrawn_at is not None
+    before = {"reason_before": reason_before} if reason_before else {}
     entry_append(
         municipality=case.municipality,
         kind=LEDGER_SIGNAL_WITHDRAWN,
         acting=creditor,
-        # Like the signal's own item, it names no household: the creditor could find the household's
-        # other entries in the log by it.
         payload={
             "creditor_reference": reference,
-            "reason": reason,
-            "withdrawn_on": timezone.localdate(now).isoformat(),
+            "reason": signal.withdrawal_reason,
+            **before,
+            "withdrawn_on": timezone.localdate(signal.withdrawn_at).isoformat(),
         },
     )
     record_change(
@@ -264,10 +276,8 @@ def _withdraw(
         municipality_id=case.municipality_id,
         organisation_id=creditor.pk,
         subject_ref=signal.resident_ref or case.household_ref,
-        details={"reason": reason, "case": str(case.uuid)},
+        details={"reason": signal.withdrawal_reason, **before, "case": str(case.uuid)},
     )
-    _follow(actor, case, signal, now, live=live, begun=begun)
-    return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
 
 
 def _follow(actor: Actor, case: Case, signal: Signal, now: datetime, *, live: int, begun: bool) -> None:
@@ -315,26 +325,7 @@ def _correct_to_error(
     in_error = WithdrawalReason.SENT_IN_ERROR
     signal.withdrawal_reason = in_error
     signal.save(update_fields=["withdrawal_reason"])
-    entry_append(
-        municipality=case.municipality,
-        kind=LEDGER_SIGNAL_WITHDRAWN,
-        acting=creditor,
-        payload={
-            "creditor_reference": reference,
-            "reason": in_error,
-            "reason_before": before,
-            "withdrawn_on": timezone.localdate(signal.withdrawn_at).isoformat(),
-        },
-    )
-    record_change(
-        actor=actor,
-        action=WITHDRAW_ACTION,
-        obj=signal,
-        municipality_id=case.municipality_id,
-        organisation_id=creditor.pk,
-        subject_ref=signal.resident_ref or case.household_ref,
-        details={"reason": in_error, "reason_before": before, "case": str(case.uuid)},
-    )
+    _record_withdrawal(actor, creditor, case, signal, reference, reason_before=before)
     _follow(actor, case, signal, now, live=case.signal_count, begun=True)
     problem = Problem(
         WARNING,
