@@ -29,6 +29,9 @@ At each size, in a fresh database:
   log (``sequencer.sequence_queued``). With ``--worker`` a task worker (django-tasks-db, as in
   production) runs the sequencing tasks beside the intake instead, and this step is the time the
   worker takes to finish after the intake.
+- **Withdrawals.** After the intake creditors withdraw 2,000 signals through the API's service
+  (``signals_withdraw_json``, batches of up to 1,000 per creditor, a third sent in error), next to a
+  bare UPDATE that marks as many other signals withdrawn.
 
 Memory is the peak resident size of the process (``ru_maxrss``) after each step and how much it
 grew. ``python -m bench early_signals`` runs it from the suite; ``python -m bench.early_signals
@@ -43,6 +46,7 @@ import argparse
 import csv
 import functools
 import gc
+import json
 import os
 import random
 import re
@@ -1154,6 +1158,69 @@ def _run_intake(
         raise RuntimeError("every accepted signal must be an item in the log and have one audit record")
     if result.sequenced != result.entries:
         raise RuntimeError("every entry must be sequenced")
+    _run_withdrawals(rows)
+
+
+WITHDRAWALS = 2_000  # signals withdrawn after the intake, at every size
+WITHDRAWAL_REASONS = ("paid", "arrangement", "sent_in_error")
+
+
+def _run_withdrawals(rows: int) -> None:
+    """Creditors withdraw signals after the intake: WITHDRAWALS of them, in API batches of up to
+    1,000 per creditor (``signals_withdraw_json``), the reasons in turn (a third sent in error,
+    whose data goes at once), next to the floor: a bare UPDATE that marks as many other signals
+    withdrawn, a statement per batch."""
+    from django.db import connection, transaction
+
+    from meedoen.core.access import Actor
+    from meedoen.early_signals.formats import MAX_BATCH
+    from meedoen.early_signals.models import Signal
+    from meedoen.early_signals.withdrawals import signals_withdraw_json
+    from meedoen.organisations.models import Organisation
+
+    count = min(WITHDRAWALS, rows // 10)
+    # Every fifth signal in the order they came, half of them withdrawn, half for the floor.
+    chosen = list(Signal.objects.order_by("pk").values_list("pk", "creditor_id", "creditor_reference")[::5])
+    withdrawn, other = chosen[0 : 2 * count : 2], chosen[1 : 2 * count : 2]
+    by_creditor: dict[int, list[dict[str, str]]] = {}
+    for number, (_pk, creditor_id, reference) in enumerate(withdrawn):
+        reason = WITHDRAWAL_REASONS[number % len(WITHDRAWAL_REASONS)]
+        by_creditor.setdefault(creditor_id, []).append({"reference": reference, "reason": reason})
+    creditors = Organisation.objects.in_bulk(list(by_creditor))
+    batches = [
+        (creditors[creditor_id], items[first : first + MAX_BATCH])
+        for creditor_id, items in sorted(by_creditor.items())
+        for first in range(0, len(items), MAX_BATCH)
+    ]
+    actor = Actor.system("bench")
+    answered: list[int] = []
+
+    def withdraw_all() -> None:
+        for creditor, items in batches:
+            answer = signals_withdraw_json(
+                actor=actor, creditor=creditor, content=json.dumps({"withdrawals": items}).encode()
+            )
+            answered.append(answer.summary()["withdrawn"])
+
+    def update_others() -> None:
+        ids = [pk for pk, _creditor, _reference in other]
+        for first in range(0, len(ids), MAX_BATCH):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE early_signals_signal SET withdrawn_at = now(), withdrawal_reason = 'paid'"
+                    " WHERE id = ANY(%s)",
+                    [ids[first : first + MAX_BATCH]],
+                )
+
+    product = timed(f"withdrawals: {len(batches)} API batches of up to {MAX_BATCH:,}", len(withdrawn), withdraw_all)
+    floor = timed("floor: a bare UPDATE of as many other signals", len(other), update_others)
+    _print_steps("  creditors withdraw signals after the intake", [floor, product])
+    print(
+        f"  withdrawals / bare UPDATE: {product.seconds / floor.seconds:.0f}x; {sum(answered):,} of"
+        f" {len(withdrawn):,} withdrawn (a third sent in error: their data removed at once)"
+    )
+    if sum(answered) != len(withdrawn):
+        raise RuntimeError("every chosen signal must be withdrawn")
 
 
 def run(
