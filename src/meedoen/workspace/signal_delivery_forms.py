@@ -24,7 +24,31 @@ def megabytes(size: int) -> str:
     return f"{grouped(size // (1024 * 1024))} MB"
 
 
-class SignalFileForm(forms.Form):
+class _ForAnOrganisation(forms.Form):
+    """A form a person sends for one of the organisations they deliver for: with one, nothing to
+    choose (the field goes); with several, a choice of them."""
+
+    organisation = forms.TypedChoiceField(coerce=int)
+
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = {organisation.pk: organisation for organisation in organisations}
+        if len(organisations) == 1:
+            del self.fields["organisation"]
+        else:
+            choice = self.fields["organisation"]
+            assert isinstance(choice, forms.TypedChoiceField)
+            choice.choices = [(organisation.pk, organisation.name) for organisation in organisations]
+            choice.widget.attrs["class"] = SELECT
+
+    @property
+    def chosen_organisation(self) -> Organisation:
+        if "organisation" not in self.fields:
+            return next(iter(self.organisations.values()))
+        return self.organisations[self.cleaned_data["organisation"]]
+
+
+class SignalFileForm(_ForAnOrganisation):
     organisation = forms.TypedChoiceField(label=gettext_lazy("Deliver for"), coerce=int)
     file = forms.FileField(
         label=gettext_lazy("File with signals (CSV or XLSX)"),
@@ -36,15 +60,7 @@ class SignalFileForm(forms.Form):
     )
 
     def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organisations = {organisation.pk: organisation for organisation in organisations}
-        if len(organisations) == 1:
-            # Nothing to choose: the form delivers for the one organisation.
-            del self.fields["organisation"]
-        else:
-            choice = self.fields["organisation"]
-            assert isinstance(choice, forms.TypedChoiceField)
-            choice.choices = [(organisation.pk, organisation.name) for organisation in organisations]
+        super().__init__(*args, organisations=organisations, **kwargs)
         versions = self.fields["format_version"]
         assert isinstance(versions, forms.ChoiceField)
         versions.choices = [(version, version) for version in sorted(formats.SUPPORTED_VERSIONS)]
@@ -66,17 +82,11 @@ class SignalFileForm(forms.Form):
         return upload
 
     @property
-    def chosen_organisation(self) -> Organisation:
-        if "organisation" not in self.fields:
-            return next(iter(self.organisations.values()))
-        return self.organisations[self.cleaned_data["organisation"]]
-
-    @property
     def too_large(self) -> bool:
         return any(error.code == "too_large" for error in self.errors.as_data().get("file", []))
 
 
-class WithdrawalForm(forms.Form):
+class WithdrawalForm(_ForAnOrganisation):
     """Withdraw one signal of the organisation by its reference, for a reason from the fixed choice
     (never free text, which could hold personal data)."""
 
@@ -97,20 +107,3 @@ class WithdrawalForm(forms.Form):
     )
     # Sent by the page that showed what would be withdrawn: a withdrawal cannot be undone.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organisations = {organisation.pk: organisation for organisation in organisations}
-        if len(organisations) == 1:
-            del self.fields["organisation"]
-        else:
-            choice = self.fields["organisation"]
-            assert isinstance(choice, forms.TypedChoiceField)
-            choice.choices = [(organisation.pk, organisation.name) for organisation in organisations]
-            choice.widget.attrs["class"] = SELECT
-
-    @property
-    def chosen_organisation(self) -> Organisation:
-        if "organisation" not in self.fields:
-            return next(iter(self.organisations.values()))
-        return self.organisations[self.cleaned_data["organisation"]]
