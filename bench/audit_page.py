@@ -56,21 +56,7 @@ CASE_PURPOSE = "early signalling: offer of help"
 FEEDBACK_PURPOSE = "feedback to the creditor that delivered the signal (Wgs)"
 CASE_FIELDS = '{"fields": ["date_of_birth", "given_name", "initials", "surname", "surname_prefix"]}'
 FEEDBACK_FIELDS = '{"fields": ["case_status", "closed_on", "help_accepted"]}'
-COLUMNS = (
-    "created_at",
-    "kind",
-    "action",
-    "actor_id",
-    "actor_label",
-    "municipality_id",
-    "organisation_id",
-    "object_type",
-    "object_id",
-    "subject_ref",
-    "reason",
-    "details",
-    "request_id",
-)
+# A record as ``core.audit.record_changes`` writes it: its values in the order of RECORD_COLUMNS.
 Row = tuple[datetime, str, str, int | None, str, int | None, int | None, str, str, str, str, str, str]
 
 
@@ -172,6 +158,8 @@ def generate(size: int, now: datetime, seed: int = SEED) -> Generated:
     """Write a year of both municipalities' records, about ``size`` in all, in time order."""
     from django.db import connection, transaction
 
+    from meedoen.core.audit import RECORD_COLUMNS
+
     rng = random.Random(seed)
     places = []
     for number, share in ((HERE, 1 - NEIGHBOUR_SHARE), (NEIGHBOUR, NEIGHBOUR_SHARE)):
@@ -182,7 +170,7 @@ def generate(size: int, now: datetime, seed: int = SEED) -> Generated:
         places.append((place, records))
     happenings = [rows for place, records in places for rows in _happenings(rng, place, records, now)]
     happenings.sort(key=lambda rows: rows[0][0])
-    columns = ", ".join(COLUMNS)
+    columns = ", ".join(RECORD_COLUMNS)
     written = here = 0
     with transaction.atomic(), connection.cursor() as cursor, cursor.copy(
         f"COPY core_auditevent ({columns}) FROM STDIN"

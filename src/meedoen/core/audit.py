@@ -92,7 +92,7 @@ def record_changes(*, actor: Actor, changes: Sequence[Change]) -> list[int]:
     request_id = current_request_id.get()
     now = timezone.now()
     kind = AuditEvent.Kind.CHANGE.value
-    # Each record's values in the order of _COLUMNS, as tuples: a dictionary per record cost more
+    # Each record's values in the order of RECORD_COLUMNS, as tuples: a dictionary per record cost more
     # than the rest of writing it.
     records = [
         (
@@ -113,10 +113,10 @@ def record_changes(*, actor: Actor, changes: Sequence[Change]) -> list[int]:
     ]
     if connection.vendor != "postgresql" or len(records) < COPY_FROM:
         made = AuditEvent.objects.bulk_create(
-            AuditEvent(**dict(zip(_COLUMNS, record, strict=True))) for record in records
+            AuditEvent(**dict(zip(RECORD_COLUMNS, record, strict=True))) for record in records
         )
         return [event.pk for event in made]
-    columns = ", ".join(["id", *(connection.ops.quote_name(name) for name in _COLUMNS)])
+    columns = ", ".join(["id", *(connection.ops.quote_name(name) for name in RECORD_COLUMNS)])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(sequence) FROM CAST(pg_get_serial_sequence('core_auditevent', 'id') AS regclass)"
@@ -130,14 +130,14 @@ def record_changes(*, actor: Actor, changes: Sequence[Change]) -> list[int]:
         ):
             # Typed as its jsonb column, the details go as JSON without a wrapper.
             fields = {field.attname: field for field in AuditEvent._meta.concrete_fields}
-            copy.set_types(["bigint", *column_types([fields[name] for name in _COLUMNS], connection)])
+            copy.set_types(["bigint", *column_types([fields[name] for name in RECORD_COLUMNS], connection)])
             write = copy.write_row
             for key, record in zip(keys, records, strict=True):
                 write((key, *record))
     return keys
 
 
-_COLUMNS = (
+RECORD_COLUMNS = (
     "created_at",
     "kind",
     "action",

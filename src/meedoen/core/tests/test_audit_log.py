@@ -262,4 +262,4 @@ def test_changes_written_at_once_fill_every_column_of_a_record():
     from meedoen.core import audit
 
     columns = [field.attname for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-    assert sorted(audit._COLUMNS) == sorted(columns)
+    assert sorted(audit.RECORD_COLUMNS) == sorted(columns)
