@@ -165,11 +165,10 @@ def withdrawal_preview(
     ask the clerk to confirm; or, when there is nothing to confirm, the answer the withdrawal would
     give now (refused, or withdrawn before). Who may: as ``signal_withdraw``."""
     within = deliverer_municipality_ids(actor, creditor)
-    raw = RawRow(number=1, values={"reference": reference, "reason": reason})
-    reference, reason, problems = check_withdrawal(raw)
-    warnings = tuple(problems)
-    if any(problem.severity == ERROR for problem in problems):
-        return WithdrawalAnswer(1, reference or _reference_shown(raw), REFUSED, problems=warnings)
+    checked = _checked(RawRow(number=1, values={"reference": reference, "reason": reason}))
+    if isinstance(checked, WithdrawalAnswer):
+        return checked
+    reference, reason, warnings = checked
     signal = (
         Signal.objects.filter(creditor=creditor, creditor_reference=reference)
         .select_related("municipality")
@@ -180,8 +179,7 @@ def withdrawal_preview(
         return _without_signal(creditor, 1, reference, warnings, within)
     if within is not None and signal.municipality_id not in within:
         return _refused(1, reference, warnings, _not_granted(1, signal.municipality_id))
-    corrects = reason == WithdrawalReason.SENT_IN_ERROR and signal.withdrawal_reason != reason
-    if signal.withdrawn_at is not None and not corrects:
+    if signal.withdrawn_at is not None and not _corrects(signal, reason):
         return _already(1, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
     return WithdrawalPreview(
         reference=reference,
@@ -194,12 +192,27 @@ def withdrawal_preview(
 
 
 def _withdraw_row(actor: Actor, creditor: Organisation, raw: RawRow, within: frozenset[int] | None) -> WithdrawalAnswer:
+    checked = _checked(raw)
+    if isinstance(checked, WithdrawalAnswer):
+        return checked
+    reference, reason, warnings = checked
+    with transaction.atomic():
+        return _withdraw(actor, creditor, raw.number, reference, reason, warnings, within)
+
+
+def _checked(raw: RawRow) -> tuple[str, str, tuple[Problem, ...]] | WithdrawalAnswer:
+    """The reference and reason of a withdrawal as read, with their warnings; or its refusal."""
     reference, reason, problems = check_withdrawal(raw)
     if any(problem.severity == ERROR for problem in problems):
-        shown = reference or _reference_shown(raw)
-        return WithdrawalAnswer(raw.number, shown, REFUSED, problems=tuple(problems))
-    with transaction.atomic():
-        return _withdraw(actor, creditor, raw.number, reference, reason, tuple(problems), within)
+        return WithdrawalAnswer(raw.number, reference or _reference_shown(raw), REFUSED, problems=tuple(problems))
+    return reference, reason, tuple(problems)
+
+
+def _corrects(signal: Signal, reason: str) -> bool:
+    """Whether withdrawing ``signal`` for ``reason`` corrects an earlier withdrawal as paid or as an
+    arrangement to one as sent in error."""
+    in_error = WithdrawalReason.SENT_IN_ERROR
+    return signal.withdrawn_at is not None and reason == in_error and signal.withdrawal_reason != in_error
 
 
 def _reference_shown(raw: RawRow) -> str:
@@ -232,8 +245,7 @@ def _withdraw(
     signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
     if signal is None:
         return _without_signal(creditor, row, reference, warnings, within)
-    corrects = reason == WithdrawalReason.SENT_IN_ERROR and signal.withdrawal_reason != reason
-    if signal.withdrawn_at is not None and corrects:
+    if _corrects(signal, reason):
         return _correct_to_error(actor, creditor, case, signal, row, reference, warnings)
     if signal.withdrawn_at is not None:
         return _already(row, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
