@@ -66,17 +66,25 @@ def ask(log_id: int, *, now: datetime | None = None) -> bool:
         return cursor.fetchone() is not None
 
 
+def clear(log_id: int) -> None:
+    """No task waits for the log any more: the next commit asks for one (``ask``). For a task that
+    begins (``begin``), and for an ask whose task could not be queued."""
+    SequencingAsked.objects.filter(log_id=log_id).update(asked_at=None)
+
+
 def begin(log_id: int) -> None:
     """A sequencing task begins: from now on a commit asks for a task of its own. Committed at
     once, before the task reads the queue; inside a longer transaction a writer's ask would wait
     for it, and find the ask standing again if it rolled back."""
     with transaction.atomic(durable=True):
-        SequencingAsked.objects.filter(log_id=log_id).update(asked_at=None)
+        clear(log_id)
 
 
-def withdraw(log_id: int) -> None:
-    """Take back an ask whose task could not be queued, so the next commit asks again."""
-    SequencingAsked.objects.filter(log_id=log_id).update(asked_at=None)
+def sequence_asked(log_id: int) -> int:
+    """What a sequencing task does: it begins, then sequences everything queued by then; returns
+    how many entries it sequenced."""
+    begin(log_id)
+    return sequence_queued(log_id)
 
 
 def logs_waiting(older_than: timedelta, *, now: datetime | None = None) -> list[int]:

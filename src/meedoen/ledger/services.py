@@ -396,14 +396,14 @@ def _pending_sequencing(municipality: Municipality) -> _SequenceAfterCommit | No
 
 def _sequence_soon(log_id: int) -> None:
     """Queue a sequencing task for the log, unless one is waiting that will take these entries."""
-    from meedoen.ledger.sequencer import ask, withdraw
+    from meedoen.ledger.sequencer import ask, clear
     from meedoen.ledger.tasks import sequence_log
 
     if ask(log_id):
         try:
             sequence_log.enqueue(log_id)
         except BaseException:
-            withdraw(log_id)
+            clear(log_id)
             raise
 
 

@@ -31,8 +31,7 @@ class Command(BaseCommand):
         waiting = sequencer.logs_waiting(timedelta(seconds=options["older_than"]))
         origins = dict(Log.objects.filter(pk__in=waiting).values_list("pk", "origin"))
         for log_id in waiting:
-            sequencer.begin(log_id)
-            sequenced = sequencer.sequence_queued(log_id)
+            sequenced = sequencer.sequence_asked(log_id)
             self.stdout.write(f"{origins[log_id]}: {sequenced} entries sequenced that had waited")
         if not waiting:
             self.stdout.write("No entries waiting.")
