@@ -51,11 +51,19 @@ def ask(log_id: int, *, now: datetime | None = None) -> bool:
     statement reads and writes the ask, so of writers that commit at the same time one queues a
     task. A million signals queue about 17,000 entries in chunks; without this each chunk's commit
     queued a task per log, and a worker that keeps up ran them all.
+
+    Most commits find an ask standing, and only read it: writing (or merely locking) the row would
+    make the ask a transaction of its own that PostgreSQL flushes to disk, several milliseconds for
+    every chunk an intake commits. Reading is enough. These entries were committed before the read;
+    a task that begins after it clears the ask after that, and reads the queue after clearing.
     """
     now = now or timezone.now()
     moment, stale = (connection.ops.adapt_datetimefield_value(value) for value in (now, now - ASK_AGAIN_AFTER))
     with connection.cursor() as cursor:
         # The table of SequencingAsked; SQLite (3.35 and later) and PostgreSQL both read this.
+        cursor.execute("SELECT 1 FROM ledger_sequencingasked WHERE log_id = %s AND asked_at >= %s", [log_id, stale])
+        if cursor.fetchone() is not None:
+            return False
         cursor.execute(
             "INSERT INTO ledger_sequencingasked (log_id, asked_at) VALUES (%s, %s)"
             " ON CONFLICT (log_id) DO UPDATE SET asked_at = excluded.asked_at"

@@ -49,6 +49,18 @@ def test_the_first_ask_queues_a_task_and_later_ones_wait_for_it_to_begin(world):
     assert sequencer.ask(log.pk)
 
 
+def test_an_ask_that_stands_is_only_read(world, django_assert_num_queries):
+    """A commit that finds a task waiting writes nothing: on PostgreSQL a write (or a lock) would be
+    a transaction of its own, flushed to disk, for every chunk an intake commits."""
+    log = log_for(world.waalwijk)
+    asked = timezone.now()
+    assert sequencer.ask(log.pk, now=asked)
+    with django_assert_num_queries(1) as queries:
+        assert not sequencer.ask(log.pk, now=asked + timedelta(seconds=5))
+    assert queries.captured_queries[0]["sql"].lstrip().upper().startswith("SELECT")
+    assert SequencingAsked.objects.get(log=log).asked_at == asked
+
+
 def test_each_log_is_asked_for_on_its_own(world):
     waalwijk, meerssen = log_for(world.waalwijk), log_for(world.meerssen)
     assert sequencer.ask(waalwijk.pk)
