@@ -650,8 +650,8 @@ def fresh_database(name: str) -> None:
 
 
 def create_world() -> None:
-    """The twelve municipalities with their districts and postcode areas, the creditors, their
-    agreements with the municipalities they serve, and the floor table."""
+    """The twelve municipalities with their districts, postcode areas and teams, the creditors,
+    their agreements with the municipalities they serve, and the floor table."""
     from django.db import connection
 
     from meedoen.areas.models import Area, PostcodeArea
@@ -673,6 +673,11 @@ def create_world() -> None:
         )
         slug = re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
         municipalities[code] = Municipality.objects.create(code=code, name=name, slug=slug)
+        # The team that signs the closing of a case whose creditors withdrew every signal.
+        team = Organisation.objects.create(
+            name=f"Gemeente {name}", kind=Organisation.Kind.MUNICIPALITY_TEAM, slug=f"gemeente-{slug}"
+        )
+        team.municipalities.set([municipalities[code]])
     for creditor in CREDITORS:
         organisation = Organisation.objects.create(name=creditor.name, kind=creditor.kind, slug=creditor.slug)
         serves = [

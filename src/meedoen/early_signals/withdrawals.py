@@ -23,13 +23,13 @@ one. A person withdraws only signals about residents of the municipalities of th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import structlog
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,6 +129,30 @@ def reason_label(reason: str) -> str:
     return str(WithdrawalReason(reason).label) if reason in WithdrawalReason.values else reason
 
 
+@dataclass
+class _Withdrawing:
+    """Who withdraws: the actor for the creditor, the municipalities they may reach (None: all of
+    the creditor's), and the organisation that signs a closing in each municipality, looked up once
+    per request however many of its cases close."""
+
+    actor: Actor
+    creditor: Organisation
+    within: frozenset[int] | None
+    teams: dict[int, Organisation | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, actor: Actor, creditor: Organisation) -> _Withdrawing:
+        return cls(actor, creditor, deliverer_municipality_ids(actor, creditor))
+
+    def may_reach(self, municipality_id: int) -> bool:
+        return self.within is None or municipality_id in self.within
+
+    def signing_team(self, municipality: Municipality) -> Organisation | None:
+        if municipality.pk not in self.teams:
+            self.teams[municipality.pk] = retention.signing_team(municipality)
+        return self.teams[municipality.pk]
+
+
 # --- the services ----------------------------------------------------------------------------------------
 
 
@@ -136,13 +160,13 @@ def signals_withdraw_json(*, actor: Actor, creditor: Organisation, content: byte
     """Withdraw the signals a JSON batch names, each on its own (``formats.read_withdrawals``): from
     the creditor's token, the platform operator, or a person with the role signal deliverer in the
     creditor, who withdraws signals about residents of the municipalities of their role only."""
-    within = deliverer_municipality_ids(actor, creditor)
+    withdrawing = _Withdrawing.of(actor, creditor)
     parsed = formats.read_withdrawals(content)
     if parsed.fatal:
         answer = WithdrawalsAnswer(problems=tuple(parsed.problems))
     else:
         answer = WithdrawalsAnswer(
-            items=tuple(_withdraw_row(actor, creditor, raw, within) for raw in parsed.rows),
+            items=tuple(_withdraw_row(withdrawing, raw) for raw in parsed.rows),
             problems=tuple(parsed.problems),
         )
     log.info("early_signals.withdrawals", creditor=creditor.slug, size_bytes=len(content), **answer.summary())
@@ -152,8 +176,8 @@ def signals_withdraw_json(*, actor: Actor, creditor: Organisation, content: byte
 def signal_withdraw(*, actor: Actor, creditor: Organisation, reference: str, reason: str) -> WithdrawalAnswer:
     """Withdraw one signal of ``creditor`` by its reference (who may: see ``signals_withdraw_json``),
     checked and answered as an item of a batch."""
-    within = deliverer_municipality_ids(actor, creditor)
-    answer = _withdraw_row(actor, creditor, RawRow(number=1, values={"reference": reference, "reason": reason}), within)
+    raw = RawRow(number=1, values={"reference": reference, "reason": reason})
+    answer = _withdraw_row(_Withdrawing.of(actor, creditor), raw)
     log.info("early_signals.withdrawal", creditor=creditor.slug, outcome=answer.outcome)
     return answer
 
@@ -164,7 +188,7 @@ def withdrawal_preview(
     """What withdrawing the signal would take, read without changing anything, for the web page to
     ask the clerk to confirm; or, when there is nothing to confirm, the answer the withdrawal would
     give now (refused, or withdrawn before). Who may: as ``signal_withdraw``."""
-    within = deliverer_municipality_ids(actor, creditor)
+    withdrawing = _Withdrawing.of(actor, creditor)
     checked = _checked(RawRow(number=1, values={"reference": reference, "reason": reason}))
     if isinstance(checked, WithdrawalAnswer):
         return checked
@@ -176,8 +200,8 @@ def withdrawal_preview(
         .first()
     )
     if signal is None:
-        return _without_signal(creditor, 1, reference, warnings, within)
-    if within is not None and signal.municipality_id not in within:
+        return _without_signal(withdrawing, 1, reference, warnings)
+    if not withdrawing.may_reach(signal.municipality_id):
         return _refused(1, reference, warnings, _not_granted(1, signal.municipality_id))
     if signal.withdrawn_at is not None and not _corrects(signal, reason):
         return _already(1, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
@@ -191,13 +215,13 @@ def withdrawal_preview(
     )
 
 
-def _withdraw_row(actor: Actor, creditor: Organisation, raw: RawRow, within: frozenset[int] | None) -> WithdrawalAnswer:
+def _withdraw_row(withdrawing: _Withdrawing, raw: RawRow) -> WithdrawalAnswer:
     checked = _checked(raw)
     if isinstance(checked, WithdrawalAnswer):
         return checked
     reference, reason, warnings = checked
     with transaction.atomic():
-        return _withdraw(actor, creditor, raw.number, reference, reason, warnings, within)
+        return _withdraw(withdrawing, raw.number, reference, reason, warnings)
 
 
 def _checked(raw: RawRow) -> tuple[str, str, tuple[Problem, ...]] | WithdrawalAnswer:
@@ -221,49 +245,44 @@ def _reference_shown(raw: RawRow) -> str:
 
 
 def _withdraw(
-    actor: Actor,
-    creditor: Organisation,
-    row: int,
-    reference: str,
-    reason: str,
-    warnings: tuple[Problem, ...],
-    within: frozenset[int] | None,
+    withdrawing: _Withdrawing, row: int, reference: str, reason: str, warnings: tuple[Problem, ...]
 ) -> WithdrawalAnswer:
     found = (
-        Signal.objects.filter(creditor=creditor, creditor_reference=reference)
+        Signal.objects.filter(creditor=withdrawing.creditor, creditor_reference=reference)
         .values_list("pk", "case_id", "municipality_id")
         .first()
     )
     if found is None:
-        return _without_signal(creditor, row, reference, warnings, within)
+        return _without_signal(withdrawing, row, reference, warnings)
     signal_id, case_id, municipality_id = found
-    if within is not None and municipality_id not in within:
+    if not withdrawing.may_reach(municipality_id):
         return _refused(row, reference, warnings, _not_granted(row, municipality_id))
     # The case first, as every service that changes it locks it; then the signal, read again: the
     # retention run may have removed it, or another request withdrawn it, before the lock.
     case = Case.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=case_id)
     signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
     if signal is None:
-        return _without_signal(creditor, row, reference, warnings, within)
+        return _without_signal(withdrawing, row, reference, warnings)
     if _corrects(signal, reason):
-        return _correct_to_error(actor, creditor, case, signal, row, reference, warnings)
+        return _correct_to_error(withdrawing, case, signal, row, reference, warnings)
     if signal.withdrawn_at is not None:
         return _already(row, reference, signal.withdrawn_at, signal.withdrawal_reason, warnings)
 
     now = timezone.now()
     # The team has begun on the case once it moved it on, made an offer, or opened its page.
     begun = case.status not in UNTOUCHED or case.first_offer_at is not None or case.signals_seen > 0
-    _seen_before(case, signal)
     signal.withdrawn_at, signal.withdrawal_reason = now, reason
     signal.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    live = _recount(case)
-    _record_withdrawal(actor, creditor, case, signal, reference)
-    _follow(actor, case, signal, now, live=live, begun=begun)
+    signals = _signals_of(case)
+    _seen_before(case, signal, signals)
+    _recount(case, signals)
+    _record_withdrawal(withdrawing, case, signal, reference)
+    _follow(withdrawing, case, signal, now, signals, begun=begun)
     return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
 
 
 def _record_withdrawal(
-    actor: Actor, creditor: Organisation, case: Case, signal: Signal, reference: str, *, reason_before: str = ""
+    withdrawing: _Withdrawing, case: Case, signal: Signal, reference: str, *, reason_before: str = ""
 ) -> None:
     """The withdrawal, or its correction to sent in error, in the shared log and the audit log. The
     log's entry is signed by the creditor and, like the signal's own item, names no household: the
@@ -273,7 +292,7 @@ def _record_withdrawal(
     entry_append(
         municipality=case.municipality,
         kind=LEDGER_SIGNAL_WITHDRAWN,
-        acting=creditor,
+        acting=withdrawing.creditor,
         payload={
             "creditor_reference": reference,
             "reason": signal.withdrawal_reason,
@@ -282,17 +301,19 @@ def _record_withdrawal(
         },
     )
     record_change(
-        actor=actor,
+        actor=withdrawing.actor,
         action=WITHDRAW_ACTION,
         obj=signal,
         municipality_id=case.municipality_id,
-        organisation_id=creditor.pk,
+        organisation_id=withdrawing.creditor.pk,
         subject_ref=signal.resident_ref or case.household_ref,
         details={"reason": signal.withdrawal_reason, **before, "case": str(case.uuid)},
     )
 
 
-def _follow(actor: Actor, case: Case, signal: Signal, now: datetime, *, live: int, begun: bool) -> None:
+def _follow(
+    withdrawing: _Withdrawing, case: Case, signal: Signal, now: datetime, signals: list[_Read], *, begun: bool
+) -> None:
     """What the case does now that ``signal`` is withdrawn (or its reason corrected), one rule
     whatever the order of the withdrawals:
 
@@ -304,16 +325,17 @@ def _follow(actor: Actor, case: Case, signal: Signal, now: datetime, *, live: in
     - else the case stays as it is, and its page says what was withdrawn; a signal sent in error
       loses its personal data at once.
     """
-    if live == 0 and _every_signal_in_error(case):
+    live = sum(1 for other in signals if other.standing)
+    if live == 0 and _every_signal_in_error(case, signals):
         if case.status != Case.Status.CLOSED:
-            _close(actor, case, signal, now, Case.Outcome.WITHDRAWN_IN_ERROR)
+            _close(withdrawing, case, signal, now, Case.Outcome.WITHDRAWN_IN_ERROR)
         elif case.outcome == Case.Outcome.WITHDRAWN:
-            _outcome_corrected(actor, case, signal)
+            _outcome_corrected(withdrawing.actor, case, signal)
         if case.status == Case.Status.CLOSED and case.erased_at is None:
-            retention.erase_cases([case], actor=actor, term=retention.SENT_IN_ERROR, now=now)
+            retention.erase_cases([case], actor=withdrawing.actor, term=retention.SENT_IN_ERROR, now=now)
             return
     elif live == 0 and not begun and case.status != Case.Status.CLOSED:
-        _close(actor, case, signal, now, Case.Outcome.WITHDRAWN)
+        _close(withdrawing, case, signal, now, Case.Outcome.WITHDRAWN)
     if signal.withdrawal_reason == WithdrawalReason.SENT_IN_ERROR:
         retention.remove_signals(
             Signal.objects.filter(pk=signal.pk), {case.pk: case}, reason=SignalTombstone.Reason.SENT_IN_ERROR, now=now
@@ -321,8 +343,7 @@ def _follow(actor: Actor, case: Case, signal: Signal, now: datetime, *, live: in
 
 
 def _correct_to_error(
-    actor: Actor,
-    creditor: Organisation,
+    withdrawing: _Withdrawing,
     case: Case,
     signal: Signal,
     row: int,
@@ -337,8 +358,8 @@ def _correct_to_error(
     in_error = WithdrawalReason.SENT_IN_ERROR
     signal.withdrawal_reason = in_error
     signal.save(update_fields=["withdrawal_reason"])
-    _record_withdrawal(actor, creditor, case, signal, reference, reason_before=before)
-    _follow(actor, case, signal, now, live=case.signal_count, begun=True)
+    _record_withdrawal(withdrawing, case, signal, reference, reason_before=before)
+    _follow(withdrawing, case, signal, now, _signals_of(case), begun=True)
     problem = Problem(
         WARNING,
         "reason_corrected",
@@ -364,52 +385,65 @@ def _outcome_corrected(actor: Actor, case: Case, signal: Signal) -> None:
     )
 
 
-def _every_signal_in_error(case: Case) -> bool:
+@dataclass(frozen=True)
+class _Read:
+    """A signal of the case as the rules after a withdrawal read it."""
+
+    pk: int
+    kind: str
+    creditor_id: int
+    received_at: datetime
+    standing: bool
+    withdrawal_reason: str
+
+
+def _signals_of(case: Case) -> list[_Read]:
+    """The case's signals as they are now, the withdrawn one included: one query (a case holds a
+    few), which counting, the signals seen and the rule for closing all read."""
+    found = Signal.objects.filter(case_id=case.pk).values_list(
+        "pk", "kind", "creditor_id", "received_at", "withdrawn_at", "withdrawal_reason"
+    )
+    return [
+        _Read(pk, kind, creditor_id, received_at, withdrawn_at is None, reason)
+        for pk, kind, creditor_id, received_at, withdrawn_at, reason in found
+    ]
+
+
+def _every_signal_in_error(case: Case, signals: list[_Read]) -> bool:
     """Every signal of the case was withdrawn as sent in error: those that stand as signals, and
     those already replaced by their tombstones (while a case is open, its tombstones are those of
     its signals withdrawn as sent in error; the index holds those)."""
     in_error = WithdrawalReason.SENT_IN_ERROR
-    return not (
-        Signal.objects.filter(case_id=case.pk).exclude(withdrawal_reason=in_error).exists()
-        or SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
+    return all(other.withdrawal_reason == in_error for other in signals) and not (
+        SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
         .exclude(withdrawal_reason=in_error)
         .exists()
     )
 
 
-def _seen_before(case: Case, signal: Signal) -> None:
+def _seen_before(case: Case, signal: Signal, signals: list[_Read]) -> None:
     """Keep the count of signals the team has seen right: the team saw the case's first
-    ``signals_seen`` standing signals, in the order they came in; one of them is now withdrawn."""
-    standing_before = (
-        Signal.objects.filter(case_id=case.pk, withdrawn_at__isnull=True)
-        .filter(Q(received_at__lt=signal.received_at) | Q(received_at=signal.received_at, pk__lt=signal.pk))
-        .count()
-    )
+    ``signals_seen`` standing signals, in the order they came in; ``signal`` is now withdrawn."""
+    came_before = (signal.received_at, signal.pk)
+    standing_before = sum(1 for other in signals if other.standing and (other.received_at, other.pk) < came_before)
     if standing_before < case.signals_seen:
         case.signals_seen -= 1
 
 
-def _recount(case: Case) -> int:
+def _recount(case: Case, signals: list[_Read]) -> None:
     """Count the case's standing signals again, with its creditors, threat and priority, and save
-    them; returns how many signals stand. Its term for the first offer stays as it was (the team
-    keeps the term it had); a new threat's term goes when no standing threat is left to answer."""
-    standing = Signal.objects.filter(case_id=case.pk, withdrawn_at__isnull=True)
-    counts = standing.aggregate(
-        signals=Count("id"),
-        creditors=Count("creditor_id", distinct=True),
-        threats=Count("id", filter=Q(kind__in=THREATENING_KINDS)),
-    )
-    case.signal_count, case.creditor_count = counts["signals"], counts["creditors"]
-    case.threatening = counts["threats"] > 0
+    them. Its term for the first offer stays as it was (the team keeps the term it had); a new
+    threat's term goes when no standing threat is left to answer."""
+    standing = [other for other in signals if other.standing]
+    threats = [other for other in standing if other.kind in THREATENING_KINDS]
+    case.signal_count, case.creditor_count = len(standing), len({other.creditor_id for other in standing})
+    case.threatening = bool(threats)
     case.priority = case_priority(
         creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
     )
     if case.threat_due is not None:
         last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
-        threats = standing.filter(kind__in=THREATENING_KINDS)
-        if last_attempt is not None:
-            threats = threats.filter(received_at__gt=last_attempt)
-        if not threats.exists():
+        if not any(last_attempt is None or threat.received_at > last_attempt for threat in threats):
             case.threat_due = None
     case.save(
         update_fields=[
@@ -422,17 +456,16 @@ def _recount(case: Case) -> int:
             "updated_at",
         ]
     )
-    return case.signal_count
 
 
-def _close(actor: Actor, case: Case, signal: Signal, now: datetime, outcome: str) -> bool:
+def _close(withdrawing: _Withdrawing, case: Case, signal: Signal, now: datetime, outcome: str) -> bool:
     """Close a case whose creditors withdrew every signal (``_follow`` says when, and with which
     outcome). The closing is written to the shared log signed by the municipality's team, as the
     retention run signs a closing it makes, and naming no household: right after the creditor's
     own entry, a pseudonym would tell the creditor which household its reference was about, and
     let it follow that household's later entries. A municipality without a team to sign keeps the
     case open, as the retention run does. Whether it closed."""
-    team = retention.signing_team(case.municipality)
+    team = withdrawing.signing_team(case.municipality)
     if team is None:
         log.warning("early_signals.withdrawal.no_team_to_close", case=str(case.uuid))
         return False
@@ -445,7 +478,7 @@ def _close(actor: Actor, case: Case, signal: Signal, now: datetime, outcome: str
         payload={"outcome": outcome, "closed_on": timezone.localdate(now).isoformat()},
     )
     record_change(
-        actor=actor,
+        actor=withdrawing.actor,
         action="early_signals.case.close",
         obj=case,
         municipality_id=case.municipality_id,
@@ -460,17 +493,14 @@ def _close(actor: Actor, case: Case, signal: Signal, now: datetime, outcome: str
 
 
 def _without_signal(
-    creditor: Organisation,
-    row: int,
-    reference: str,
-    warnings: tuple[Problem, ...],
-    within: frozenset[int] | None,
+    withdrawing: _Withdrawing, row: int, reference: str, warnings: tuple[Problem, ...]
 ) -> WithdrawalAnswer:
     """The answer for a reference without a signal: withdrawn before (as sent in error, so only its
     tombstone is left), its data removed after the retention term, or never delivered by this
     creditor (another creditor's reference is not looked for)."""
-    tombstone = SignalTombstone.objects.filter(creditor=creditor, creditor_reference=reference).first()
-    if tombstone is not None and within is not None and tombstone.municipality_id not in within:
+    found = SignalTombstone.objects.filter(creditor=withdrawing.creditor, creditor_reference=reference)
+    tombstone = found.first()
+    if tombstone is not None and not withdrawing.may_reach(tombstone.municipality_id):
         return _refused(row, reference, warnings, _not_granted(row, tombstone.municipality_id))
     if tombstone is not None and tombstone.withdrawn_at is not None:
         return _already(row, reference, tombstone.withdrawn_at, tombstone.withdrawal_reason, warnings)

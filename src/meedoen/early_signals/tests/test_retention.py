@@ -21,6 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import retention
 from meedoen.early_signals.models import (
@@ -40,7 +41,8 @@ from meedoen.early_signals.tests.test_access import actor_for
 from meedoen.early_signals.tests.test_feedback import URL as FEEDBACK_URL
 from meedoen.early_signals.tests.test_feedback import client_of
 from meedoen.ledger.models import Batch, Entry
-from meedoen.organisations.tests.factories import MunicipalityFactory
+from meedoen.organisations.models import Organisation
+from meedoen.organisations.tests.factories import MembershipFactory, MunicipalityFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -802,3 +804,20 @@ def test_the_task_runs_the_same_retention(creditors):
         "open_without_team": 0,
     }
     assert SignalTombstone.objects.count() == 2
+
+
+def test_the_closing_nobody_made_is_signed_by_the_officers_organisation_else_by_the_team(world):
+    """``signing_team``: the organisation of the municipality's early-signalling officers (the
+    first of several), else its municipality team; an officer or a team of another municipality,
+    or another role, does not count."""
+    assert retention.signing_team(world.waalwijk) == world.ww_team
+    MembershipFactory(organisation=world.ww_foodbank, municipality=world.waalwijk, role=Role.CASEWORKER)
+    MembershipFactory(organisation=world.ms_team, municipality=world.meerssen, role=Role.EARLY_SIGNALS_OFFICER)
+    assert retention.signing_team(world.waalwijk) == world.ww_team
+    bureau = OrganisationFactory(kind=Organisation.Kind.DEBT_HELP, municipalities=[world.waalwijk])
+    later = OrganisationFactory(kind=Organisation.Kind.DEBT_HELP, municipalities=[world.waalwijk])
+    for organisation in (later, bureau, bureau):
+        MembershipFactory(organisation=organisation, municipality=world.waalwijk, role=Role.EARLY_SIGNALS_OFFICER)
+    assert retention.signing_team(world.waalwijk) == bureau
+    nowhere = MunicipalityFactory(code="GM0001", name="Nergens", slug="nergens")
+    assert retention.signing_team(nowhere) is None
