@@ -1502,28 +1502,42 @@ def case_close(*, actor: Actor, case: Case, organisation: Organisation, outcome:
                     )
                 }
             )
-        locked.status = Case.Status.CLOSED
-        locked.outcome = outcome
-        locked.closed_at = timezone.now()
-        locked.threat_due = None  # a closed case has nothing left to respond to, also once reopened
-        locked.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
-        entry_append(
-            municipality=locked.municipality,
-            kind=LEDGER_CASE_CLOSED,
-            acting=organisation,
-            payload={"outcome": outcome, "closed_on": timezone.localdate(locked.closed_at).isoformat()},
-            subject_ref=locked.household_ref,
-        )
-        record_change(
-            actor=actor,
-            action="early_signals.case.close",
-            obj=locked,
-            municipality_id=locked.municipality_id,
-            organisation_id=organisation.pk,
-            subject_ref=locked.household_ref,
-            details={"outcome": outcome},
-        )
+        case_closing_write(actor=actor, case=locked, outcome=outcome, signed_by=organisation, at=timezone.now())
     return locked
+
+
+def case_closing_write(
+    *,
+    actor: Actor,
+    case: Case,
+    outcome: str,
+    signed_by: Organisation,
+    at: datetime,
+    names_household: bool = True,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Write the closing of a locked open case whoever closes it (``case_close``, a withdrawal by
+    its creditors): its outcome and time, an entry in the shared log signed by ``signed_by``, and
+    the audit record. The entry names the household unless ``names_household`` is false."""
+    case.status, case.outcome, case.closed_at = Case.Status.CLOSED, outcome, at
+    case.threat_due = None  # a closed case has nothing left to respond to, also once reopened
+    case.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
+    entry_append(
+        municipality=case.municipality,
+        kind=LEDGER_CASE_CLOSED,
+        acting=signed_by,
+        payload={"outcome": outcome, "closed_on": timezone.localdate(at).isoformat()},
+        subject_ref=case.household_ref if names_household else "",
+    )
+    record_change(
+        actor=actor,
+        action="early_signals.case.close",
+        obj=case,
+        municipality_id=case.municipality_id,
+        organisation_id=signed_by.pk,
+        subject_ref=case.household_ref,
+        details={"outcome": outcome, **(details or {})},
+    )
 
 
 def case_reopen(*, actor: Actor, case: Case, organisation: Organisation, reason: str) -> Case:

@@ -48,7 +48,7 @@ from meedoen.early_signals.models import (
     WithdrawalReason,
 )
 from meedoen.early_signals.rows import check_withdrawal
-from meedoen.early_signals.services import LEDGER_CASE_CLOSED, LEDGER_SIGNAL_WITHDRAWN
+from meedoen.early_signals.services import LEDGER_SIGNAL_WITHDRAWN, case_closing_write
 from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
 
@@ -469,22 +469,14 @@ def _close(withdrawing: _Withdrawing, case: Case, signal: Signal, now: datetime,
     if team is None:
         log.warning("early_signals.withdrawal.no_team_to_close", case=str(case.uuid))
         return False
-    case.status, case.outcome, case.closed_at, case.threat_due = Case.Status.CLOSED, outcome, now, None
-    case.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])
-    entry_append(
-        municipality=case.municipality,
-        kind=LEDGER_CASE_CLOSED,
-        acting=team,
-        payload={"outcome": outcome, "closed_on": timezone.localdate(now).isoformat()},
-    )
-    record_change(
+    case_closing_write(
         actor=withdrawing.actor,
-        action="early_signals.case.close",
-        obj=case,
-        municipality_id=case.municipality_id,
-        organisation_id=team.pk,
-        subject_ref=case.household_ref,
-        details={"outcome": outcome, "withdrawn_signal": str(signal.uuid)},
+        case=case,
+        outcome=outcome,
+        signed_by=team,
+        at=now,
+        names_household=False,
+        details={"withdrawn_signal": str(signal.uuid)},
     )
     return True
 
