@@ -21,6 +21,7 @@ from typing import Any
 
 from meedoen.areas.cbs import CODE, CbsFileError, column_stem
 from meedoen.compass.suppression import LARGEST_VALUE, OutOfRangeError, in_range
+from meedoen.core.json_input import TooManyDigitsError, json_int
 from meedoen.core.numbers import whole_number
 
 NUMERIC_TYPES = frozenset({"Long", "Integer", "Short", "Double", "Float", "Decimal"})
@@ -183,11 +184,14 @@ def read_rows(raw: bytes, *, file_name: str) -> list[tuple[str, Mapping[str, Any
     if file_name.lower().endswith(".csv"):
         return _csv_rows(text, file_name)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=json_int)
     except json.JSONDecodeError as exc:
         raise KwbFileError(
             [f"{file_name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
         ) from None
+    except (TooManyDigitsError, RecursionError) as exc:
+        why = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+        raise KwbFileError([f"{file_name}: not read, {why}"]) from None
     return json_rows(data)
 
 

@@ -1,5 +1,6 @@
-"""JSON that arrives from outside: why it cannot be read, in the reader's language, and a parser
-for the API that answers a body nested too deeply with 400 instead of failing.
+"""JSON that arrives from outside: why it cannot be read, in the reader's language, whole numbers
+read with a bound on their digits, and a parser for the API that answers a body nested too deeply
+with 400 instead of failing.
 
 Python's decoder gives its reason in English (``Expecting ',' delimiter``); the reasons are a
 fixed set, so each has a translation here. A reason not in the set (a newer Python) is shown as
@@ -12,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +43,33 @@ def decode_error_text(error: json.JSONDecodeError) -> str:
         "column": error.colno,
         "reason": reason,
     }
+
+
+MAX_DIGITS = 100
+"""The most digits of a whole number read from outside: more than any field holds (a reference or an
+amount has at most a few dozen), far fewer than the 4,300 beyond which Python refuses to convert one
+with a bare ``ValueError``, and few enough that converting one costs nothing."""
+
+
+class TooManyDigitsError(ValueError):
+    """A whole number in JSON with more than ``MAX_DIGITS`` digits."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.digits = len(text.lstrip("-"))
+
+    def __str__(self) -> str:
+        return _("a whole number of %(digits)s digits; at most %(limit)s are read") % {
+            "digits": number_format(self.digits, force_grouping=True),
+            "limit": MAX_DIGITS,
+        }
+
+
+def json_int(text: str) -> int:
+    """``parse_int`` for ``json.loads`` of JSON from outside (see ``MAX_DIGITS``)."""
+    if len(text) > MAX_DIGITS + 1 and len(text.lstrip("-")) > MAX_DIGITS:
+        raise TooManyDigitsError(text)
+    return int(text)
 
 
 class JSONParser(RestJSONParser):

@@ -19,7 +19,7 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from meedoen.core.json_input import decode_error_text
+from meedoen.core.json_input import TooManyDigitsError, decode_error_text, json_int
 from meedoen.core.tables import TableError, blank, csv_layout, decode, is_xlsx, open_workbook
 
 FORMAT_VERSION = "1.0"
@@ -374,13 +374,15 @@ def _json_body(content: bytes, parsed: ParsedDelivery) -> Any:
         return None
     try:
         # A byte order mark before the JSON is ignored, as RFC 8259 allows (and CSV files get).
-        return json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
+        return json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant, parse_int=json_int)
     except UnicodeDecodeError as exc:
         message = _("The body is not UTF-8 text: byte %(byte)s cannot be read.") % {"byte": grouped(exc.start)}
     except json.JSONDecodeError as exc:
         message = _("The body is not valid JSON: %(where)s.") % {"where": decode_error_text(exc)}
     except _NotANumberError as exc:
         message = _("The body holds %(value)s, which is not a number in JSON.") % {"value": exc.args[0]}
+    except TooManyDigitsError as exc:
+        message = _("The body holds %(what)s.") % {"what": exc}
     except RecursionError:
         message = _("The JSON is nested too deeply to read.")
     parsed.refuse("not_json", message)

@@ -211,7 +211,7 @@ def read_canonical(text: bytes, *, version: int, what: str) -> dict[str, Any]:
     naming ``what`` was expected, when it is anything else."""
     try:
         data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # ValueError: JSONDecodeError, a number too long
         raise EntryError(f"not an {what}: invalid JSON") from error
     if not isinstance(data, dict) or data.get("v") != version:
         raise EntryError(f"not an {what} of a known version")

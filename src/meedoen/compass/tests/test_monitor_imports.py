@@ -174,6 +174,13 @@ def test_the_command_reads_the_period_from_the_file_name_and_reports_problems(tm
     bad.write_text("{not json")
     with pytest.raises(CommandError, match="not valid JSON"):
         call_command("import_cbs_kwb", str(bad), stdout=io.StringIO())
+    for text, why in (
+        ('{"GM0938": {"AantalInwoners_5": ' + "9" * 5_000 + "}}", "5,000 digits"),
+        ("[" * 100_000, "nested"),
+    ):
+        bad.write_text(text)
+        with pytest.raises(CommandError, match=why):
+            call_command("import_cbs_kwb", str(bad), stdout=io.StringIO())
     undated = tmp_path / "kwb.json"
     undated.write_text("{}")
     with pytest.raises(CommandError, match="--period"):

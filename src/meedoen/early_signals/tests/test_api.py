@@ -312,8 +312,12 @@ def test_a_version_that_cannot_be_shown_is_answered_and_kept_as_question_marks(a
         ),
         (b'{"x": "\xff"}', "The body is not UTF-8 text: byte 7 cannot be read."),
         (b'{"signals": ' + b"[" * 100_000, "The JSON is nested too deeply to read."),
+        (
+            b'{"format_version": "1.0", "signals": [{"house_number": 1' + b"0" * 5_000 + b"}]}",
+            "The body holds a whole number of 5,001 digits; at most 100 are read.",
+        ),
     ],
-    ids=["cut off", "trailing comma", "NaN", "not utf-8", "nested too deeply"],
+    ids=["cut off", "trailing comma", "NaN", "not utf-8", "nested too deeply", "a number of 5,001 digits"],
 )
 def test_a_body_that_is_not_json_says_where_and_why(api, body, message):
     response = api.post(URL, body, content_type="application/json")

@@ -602,6 +602,7 @@ def test_a_batch_is_answered_per_item_in_order_and_the_same_reference_twice_once
         (b"\xff\xfe{", "not_json"),
         (b'{"withdrawals": [', "not_json"),
         (b'{"withdrawals": [{"reference": NaN}]}', "not_json"),
+        (b'{"withdrawals": [{"reference": -' + b"9" * 5_000 + b"}]}", "not_json"),
         (b"[" * 100_000, "not_json"),
         (b"[]", "batch_shape"),
         (b'{"withdrawals": {"reference": "WS-0001"}}', "batch_shape"),

@@ -70,7 +70,9 @@ def test_an_item_is_the_canonical_json_of_its_fields_for_any_text(kind, payload,
     assert batches.split(batches.joined([item, item])) == [item, item]
 
 
-@pytest.mark.parametrize("bad", [b"not json", b'{"v":2}', b'{"kind": "x", "v": 1}', b"\xff"])
+@pytest.mark.parametrize(
+    "bad", [b"not json", b'{"v":2}', b'{"kind": "x", "v": 1}', b"\xff", b'{"v":' + b"1" * 5_000 + b"}", b"[" * 100_000]
+)
 def test_what_is_not_an_item_in_canonical_form_is_refused(bad):
     with pytest.raises(EntryError):
         batches.read_item(bad)

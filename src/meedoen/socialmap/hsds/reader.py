@@ -34,7 +34,7 @@ from jsonschema import (  # type: ignore[import-untyped]
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from meedoen.core.json_input import decode_error_text
+from meedoen.core.json_input import decode_error_text, json_int
 
 # Refuse any single file larger than this before reading it (tests make it small).
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -440,7 +440,7 @@ def _no_constant(text: str) -> Any:
 
 def parse_json(text: str, name: str, problems: list[Problem]) -> Any:
     try:
-        return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+        return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant, parse_int=json_int)
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(

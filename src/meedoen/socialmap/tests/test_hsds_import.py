@@ -585,6 +585,10 @@ def test_every_problem_is_reported_at_once(world, tmp_path):
         (b'{"id": "x",}', "aanbod.json: not valid JSON at line 1, column 12"),
         (b'{"minimum_age": NaN}', "aanbod.json: NaN is not a number JSON allows"),
         (b'{"minimum_age": 1e400}', "aanbod.json: the number '1e400' is out of range"),
+        (
+            b'{"minimum_age": ' + b"7" * 4_301 + b"}",
+            "aanbod.json: a whole number of 4,301 digits; at most 100 are read",
+        ),
         (b'"een tekst"', "aanbod.json: expected an HSDS object, a list of objects or a page with contents"),
         (b"[1]", "aanbod.json $[0]: expected an object, got 1"),
         (b'{"colour": "blue"}', "aanbod.json $: not an HSDS organization, service, location"),
