@@ -509,7 +509,10 @@ def describe_columns() -> dict[str, str]:
         "creditor_reference": _("Your reference of the signal."),
         "municipality": _("CBS code of the municipality."),
         "status": _("received, in_progress, closed, or withdrawn (you withdrew the signal)."),
-        "help_accepted": _("yes or no once the case is closed; unknown while it is open, and for a withdrawn signal."),
+        "help_accepted": _(
+            "yes once the household has taken up help (the case is in help, or closed with help); no once it "
+            "is closed without help; unknown before either, and for a withdrawn signal."
+        ),
         "closed_on": _("The day the case was closed; empty while it is open, and for a withdrawn signal."),
         "changed_at": _("When this feedback last changed."),
         "withdrawn_on": _("The day you withdrew the signal; empty for a signal that stands."),

@@ -318,7 +318,8 @@ class EarlySignalFeedbackSerializer(serializers.Serializer[object]):
     )
     help_accepted = serializers.ChoiceField(
         choices=feedback.HELP_ANSWERS,
-        help_text="yes or no once the case is closed; unknown while it is open, and for a withdrawn signal.",
+        help_text="yes once the household has taken up help (the case is in help, or closed with help); no once "
+        "it is closed without help; unknown before either, and for a withdrawn signal.",
     )
     closed_on = serializers.DateField(
         allow_null=True, help_text="The day the case was closed; null while open, and for a withdrawn signal."
