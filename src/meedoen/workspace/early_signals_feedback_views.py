@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,11 +37,18 @@ class PeriodForm(forms.Form):
         label=gettext_lazy("up to and including"), required=False, input_formats=["%Y-%m-%d"], validators=BOUNDS
     )
 
+    def __init__(self, data: QueryDict, *, today: date) -> None:
+        super().__init__(data)
+        self.today = today
+
     def clean(self) -> dict[str, object]:
+        # Both refusals concern the first day, and are shown beside it.
         cleaned = super().clean() or {}
         start, end = cleaned.get("van"), cleaned.get("tot")
-        if isinstance(start, date) and isinstance(end, date) and start > end:
-            raise ValidationError(_("The first day comes after the last day; swap them."))
+        if isinstance(start, date) and start > self.today:
+            self.add_error("van", _("The first day is after today; nothing can have changed since then."))
+        elif isinstance(start, date) and isinstance(end, date) and start > end:
+            self.add_error("van", _("The first day comes after the last day; swap them."))
         return cleaned
 
 
@@ -77,7 +83,7 @@ def overview(request: HttpRequest, actor: Actor, municipality: Municipality) -> 
 
 @staff_view
 def download(request: HttpRequest, actor: Actor, municipality: Municipality, creditor: str) -> HttpResponse:
-    form = PeriodForm(request.GET)
+    form = PeriodForm(request.GET, today=timezone.localdate())
     if not form.is_valid():
         # The overview checks the role before it shows the refusal.
         return _overview(request, actor, municipality, form=form, failed=creditor, status=400)

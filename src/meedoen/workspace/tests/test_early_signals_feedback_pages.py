@@ -15,6 +15,7 @@ from conftest import log_in, staff
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
@@ -208,14 +209,13 @@ def test_the_download_of_a_creditor_for_two_municipalities_holds_only_this_ones(
 
 
 def test_the_period_selects_by_the_day_the_feedback_changed(client_en, creditors, signals):
+    url = download_url(creditors["housing"].slug)
     with time_machine.travel(TODAY + timedelta(days=5), tick=False):
         close("REF-001", "declined", creditors["housing"])
-    client = client_en("ww_early_signals")
-    url = download_url(creditors["housing"].slug)
-
-    later = rows_of(client.get(url, {"van": "2026-03-21", "tot": "2026-03-31"}))
-    first_day = rows_of(client.get(url, {"van": "2026-03-20", "tot": "2026-03-20"}))
-    everything = rows_of(client.get(url, {"van": "", "tot": ""}))
+        client = client_en("ww_early_signals")
+        later = rows_of(client.get(url, {"van": "2026-03-21", "tot": "2026-03-31"}))
+        first_day = rows_of(client.get(url, {"van": "2026-03-20", "tot": "2026-03-20"}))
+        everything = rows_of(client.get(url, {"van": "", "tot": ""}))
 
     assert later[1:] == [["REF-001", "GM0867", "closed", "no", "2026-03-25", "2026-03-25T09:00:00+00:00", "", ""]]
     assert sorted(row[0] for row in first_day[1:]) == ["'=1+1", "REF-002"]
@@ -225,12 +225,13 @@ def test_the_period_selects_by_the_day_the_feedback_changed(client_en, creditors
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"van": "2026-03-25", "tot": "2026-03-01"}, "The first day comes after the last day; swap them."),
+        ({"van": "2026-03-19", "tot": "2026-03-01"}, "The first day comes after the last day; swap them."),
         ({"van": "20-03-2026"}, "Enter a valid date."),
         ({"tot": "<script>alert(1)</script>"}, "Enter a valid date."),
         ({"van": "2026-02-30"}, "Enter a valid date."),
         ({"van": "0001-01-01"}, "Ensure this value is greater than or equal to 2000-01-01."),
         ({"tot": "9999-12-31"}, "Ensure this value is less than or equal to 2100-12-31."),
+        ({"van": "2026-03-21"}, "The first day is after today; nothing can have changed since then."),
     ],
 )
 def test_a_period_that_cannot_be_used_is_refused_with_the_reason(client_en, creditors, signals, query, message):
@@ -241,6 +242,11 @@ def test_a_period_that_cannot_be_used_is_refused_with_the_reason(client_en, cred
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page
+    # Beside the field it is about, which points at it, as well as in the summary at the top.
+    field = "tot" if set(query) == {"tot"} else "van"
+    slug = creditors["housing"].slug
+    assert f'id="{field}-{slug}-error">{escape(message)}</span>' in page
+    assert f'aria-invalid="true" aria-describedby="{field}-{slug}-error"' in page
     assert "<script>alert(1)</script>" not in page
     assert AuditEvent.objects.count() == events
 
