@@ -395,18 +395,23 @@ def withdraw(request: HttpRequest, actor: Actor, organisations: Sequence[Organis
                 )
             answer = seen
         values = {"reference": answer.reference, "reason": reason_label(answer.reason)}
+        if answer.withdrawn_at is not None:
+            values["date"] = date_format(timezone.localtime(answer.withdrawn_at), "j F Y")
         if answer.outcome == WITHDRAWN:
             message = _("Signal %(reference)s is withdrawn (%(reason)s). The municipality no longer uses it.") % values
-            corrected = next((problem for problem in answer.problems if problem.code == "reason_corrected"), None)
-            if corrected is not None:
-                message = corrected.message
+            if any(problem.code == "reason_corrected" for problem in answer.problems):
+                message = (
+                    _(
+                        "Signal %(reference)s, withdrawn on %(date)s, is now withdrawn as sent in error. Its personal "
+                        "data has been removed."
+                    )
+                    % values
+                )
             elif answer.reason == WithdrawalReason.SENT_IN_ERROR:
                 message += " " + _("Its personal data has been removed.")
             messages.success(request, message)
             return redirect("workspace:signal-withdrawal")
         if answer.outcome == ALREADY_WITHDRAWN:
-            assert answer.withdrawn_at is not None
-            values["date"] = date_format(timezone.localtime(answer.withdrawn_at), "j F Y")
             messages.info(
                 request,
                 _("Signal %(reference)s was already withdrawn on %(date)s (%(reason)s); nothing changed.") % values,

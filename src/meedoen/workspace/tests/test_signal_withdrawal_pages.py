@@ -209,7 +209,8 @@ def test_a_signal_withdrawn_as_paid_and_then_as_sent_in_error_is_said_to_be_corr
     response = withdraw(clerk, reason="sent_in_error")
 
     assert said(response) == [
-        "Withdrawn before on 2026-03-20 (arrears paid); now as sent in error, and its personal data is removed."
+        "Signal WS-0001, withdrawn on 20 March 2026, is now withdrawn as sent in error. Its personal data has been "
+        "removed."
     ]
     assert not Signal.objects.filter(creditor_reference="WS-0001").exists()
 
