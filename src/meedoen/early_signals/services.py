@@ -343,16 +343,18 @@ def _deliver(
     within: frozenset[int] | None = None,
 ) -> DeliveryAnswer:
     sha256 = hashlib.sha256(content).hexdigest()
+    received_at = timezone.now()
     with transaction.atomic():
         delivery = Delivery.objects.create(
             creditor=creditor,
+            received_at=received_at,
             channel=parsed.channel,
             format_version=formats.shown(parsed.format_version)[:10],
             sha256=sha256,
             size_bytes=len(content),
             rows=len(parsed.rows),
             fatal=parsed.fatal,
-            completed_at=timezone.now() if parsed.fatal else None,
+            completed_at=received_at if parsed.fatal else None,  # refused whole: done as it came in
             delivered_by=actor.label,
         )
         record_change(

@@ -4,8 +4,10 @@ receipt by its id, only its own organisation's, whichever way the delivery came.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.test import Client
 
 from meedoen.core.models import AuditEvent
@@ -81,6 +83,14 @@ def test_a_file_refused_as_a_whole_is_read_back_as_such(housing_api, creditors):
 
     assert body["count"] == 1
     assert (body["results"][0]["fatal"], body["results"][0]["rows"]) == (True, 0)
+
+
+def test_a_file_refused_as_a_whole_was_completed_when_it_was_received(creditors):
+    with time_machine.travel(datetime(2026, 3, 20, 9, tzinfo=UTC), tick=True):  # a clock that moves on
+        deliver_file(creditors.housing, b"not;a;header\n")
+
+    delivery = Delivery.objects.get()
+    assert delivery.completed_at == delivery.received_at
 
 
 def test_the_list_holds_only_the_tokens_organisation_newest_first(housing_api, energy_api, creditors):
