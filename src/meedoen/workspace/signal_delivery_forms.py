@@ -57,6 +57,7 @@ class SignalFileForm(_ForAnOrganisation):
     format_version = forms.ChoiceField(
         label=gettext_lazy("Format version"),
         help_text=gettext_lazy("The version of the format your file follows. The format description names it."),
+        widget=forms.Select(attrs={"class": SELECT}),
     )
 
     def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -309,6 +310,8 @@ def test_the_size_limit_and_the_format_are_shown_with_the_form(clerk):
     assert "Waalwijk (GM0867)" in page
     for column in formats.REQUIRED_COLUMNS:
         assert f"<code>{column}</code>" in page
+    # The choice of version has the design system's look, as every choice on the workspace's forms.
+    assert re.search(r'<select name="format_version" class="utrecht-select utrecht-select--html-select"', page)
 
 
 def test_the_format_description_and_the_example_file_can_be_read(clerk):
