@@ -1404,6 +1404,10 @@ def case_move(*, actor: Actor, case: Case, organisation: Organisation, status: s
         raise ValidationError({"status": _("Choose one of the trays of open cases.")})
     with transaction.atomic():
         locked = _locked_open_case(case)
+        if status == Case.Status.NEW and locked.first_offer_at is not None:
+            raise ValidationError(
+                {"status": _("Someone has tried to reach this household; the case is no longer new.")}
+            )
         before = locked.status
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])

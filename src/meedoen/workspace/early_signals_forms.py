@@ -94,15 +94,16 @@ ATTEMPT_ALIASES = {"attempted_at": "attempted_on"}
 class MoveForm(forms.Form):
     status = forms.ChoiceField(label=_("Move to tray"))
 
-    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: str, attempted: bool, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "move")
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
         assert isinstance(field, forms.ChoiceField)
+        # A case someone tried to reach is no longer new (services.case_move refuses it too).
         field.choices = [
             (value, str(label).capitalize())
             for value, label in Case.Status.choices
-            if value in OPEN_STATUSES and value != current
+            if value in OPEN_STATUSES and value != current and not (attempted and value == Case.Status.NEW)
         ]
         field.widget.attrs["class"] = SELECT
 

@@ -305,7 +305,7 @@ def _case_page(
             letters.letter_text_of(municipality), urgent=detail.case.threatening
         ),
         attempt_form=attempt_form or AttemptForm(),
-        move_form=move_form or MoveForm(current=detail.case.status),
+        move_form=move_form or MoveForm(current=detail.case.status, attempted=detail.case.first_offer_at is not None),
         close_form=close_form or CloseForm(),
         reopen_form=reopen_form or ReopenForm(),
         can_reopen=found.status == Case.Status.CLOSED and found.erased_at is None,
@@ -354,7 +354,7 @@ def attempt(request: HttpRequest, actor: Actor, municipality: Municipality, case
 @staff_view
 def move(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     found = _case(actor, municipality, case)
-    form = MoveForm(request.POST, current=found.status)
+    form = MoveForm(request.POST, current=found.status, attempted=found.first_offer_at is not None)
 
     def save() -> Saved:
         moved = services.case_move(

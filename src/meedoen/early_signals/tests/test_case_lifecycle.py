@@ -302,3 +302,16 @@ def test_only_the_municipalitys_officers_mark_a_case_seen(creditors, world, offi
 
     case.refresh_from_db()
     assert (case.signal_count, case.signals_seen) == (2, 1)
+
+
+def test_a_case_someone_tried_to_reach_is_no_longer_new(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    case = Case.objects.get()
+    case_move(actor=officer, case=case, organisation=world.ww_team, status=Case.Status.IN_HELP)
+    case_move(actor=officer, case=case, organisation=world.ww_team, status=Case.Status.NEW)  # nobody tried yet
+    letter_sent(case, officer, world)
+
+    with pytest.raises(ValidationError, match="no longer new"):
+        case_move(actor=officer, case=case, organisation=world.ww_team, status=Case.Status.NEW)
+    case_move(actor=officer, case=case, organisation=world.ww_team, status=Case.Status.TO_CONTACT)
+    assert Case.objects.get().status == Case.Status.TO_CONTACT

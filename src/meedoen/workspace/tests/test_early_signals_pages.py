@@ -501,6 +501,24 @@ def test_an_officer_moves_a_case_to_another_tray(client_en, cases):
     assert AuditEvent.objects.get(action="early_signals.case.move").details == {"from": "new", "to": "in_help"}
 
 
+def test_a_case_someone_tried_to_reach_cannot_go_back_to_new(client_en, cases):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    data = attempt_data(**{"attempt-channel": "phone", "attempt-reached": "yes", "attempt-note": ""})
+    client.post(case_url(case, "workspace:early-signals-attempt"), data)
+    case.refresh_from_db()
+    assert case.status == Case.Status.CONTACTED
+
+    page = client.get(case_url(case)).content.decode()
+    choices = re.findall(r'<option value="([a-z_]+)"', page.split('name="move-status"')[1].split("</select>")[0])
+    assert choices == ["to_contact", "in_help"]
+
+    response = client.post(case_url(case, "workspace:early-signals-move"), {"move-status": "new"})
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.status == Case.Status.CONTACTED
+
+
 @pytest.mark.parametrize(
     ("page", "data", "field"),
     [
