@@ -198,7 +198,8 @@ class Delivery(models.Model):
 CASE_NUMBER_DIGITS = 8
 
 
-_CASE_NUMBER = re.compile(r"(?P<first>[0-9A-F]{4})-?(?P<last>[0-9A-F]{4})", re.IGNORECASE)
+# As printed (9F3A-C21D), and as typed: without the dash, or with a space for it.
+_CASE_NUMBER = re.compile(r"(?P<first>[0-9A-F]{4})[- ]?(?P<last>[0-9A-F]{4})", re.IGNORECASE)
 
 
 def case_number(case_uuid: uuid.UUID) -> str:
@@ -209,7 +210,7 @@ def case_number(case_uuid: uuid.UUID) -> str:
 
 
 def case_number_end(text: str) -> str | None:
-    """The end of the ids of the cases with the case number ``text`` (``9f3a-C21D``, ``9F3AC21D``),
+    """The end of the ids of the cases with the case number ``text`` (``9f3a-C21D``, ``9F3AC21D``, ``9f3a c21d``),
     to look them up with ``uuid__iendswith``; None when ``text`` is no case number."""
     number = _CASE_NUMBER.fullmatch(text.strip())
     return f"{number['first']}{number['last']}".lower() if number else None

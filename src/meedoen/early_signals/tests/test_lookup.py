@@ -36,6 +36,7 @@ def officer(world) -> Actor:
         (" 5141 ZX, 12-a ", ((BY_ADDRESS, "5141ZX|12|A"), (BY_REFERENCE, "5141 ZX, 12-a"))),
         ("NL-5141 ZX 12 bis", ((BY_ADDRESS, "5141ZX|12|BIS"), (BY_REFERENCE, "NL-5141 ZX 12 bis"))),
         ("9f3a-c21d", ((BY_NUMBER, "9f3ac21d"), (BY_REFERENCE, "9f3a-c21d"))),
+        (" 635C  F8D0", ((BY_NUMBER, "635cf8d0"), (BY_REFERENCE, "635C F8D0"))),
         # Both a case number and a postcode with house number: looked for both ways.
         ("5141ab12", ((BY_NUMBER, "5141ab12"), (BY_ADDRESS, "5141AB|12|"), (BY_REFERENCE, "5141ab12"))),
         ("1234-AB12", ((BY_NUMBER, "1234ab12"), (BY_ADDRESS, "1234AB|12|"), (BY_REFERENCE, "1234-AB12"))),
