@@ -61,15 +61,16 @@ REFUSALS = {
 }
 
 
-def _number(request: Request, name: str, default: int, maximum: int) -> int:
+def _number(request: Request, name: str, default: int, maximum: int, refused: dict[str, list[str]]) -> int:
+    """The whole number ``name`` of the query, from 1 to ``maximum``; ``default`` when it is not
+    given, or when it cannot be used, and then the reason is added to ``refused``."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
     number = whole_number(raw, digits=9)
     if number is None or not 1 <= number <= maximum:
-        raise ValidationError(
-            {name: [_("Give %(name)s as a whole number from 1 to %(max)s.") % {"name": name, "max": maximum}]}
-        )
+        refused[name] = [_("Give %(name)s as a whole number from 1 to %(max)s.") % {"name": name, "max": maximum}]
+        return default
     return number
 
 
@@ -100,9 +101,12 @@ class DeliveryListView(_CreditorView):
     )
     def get(self, request: Request) -> Response:
         token = self.token(request)
-        limit = _number(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
+        refused: dict[str, list[str]] = {}  # both are checked, so a query is told all that is wrong with it
+        limit = _number(request, "limit", DEFAULT_LIMIT, MAX_LIMIT, refused)
         paginator = Paginator(deliveries_of_creditor(creditor=token.organisation), limit)
-        number = _number(request, "page", 1, max(paginator.num_pages, 1))
+        number = _number(request, "page", 1, max(paginator.num_pages, 1), refused)
+        if refused:
+            raise ValidationError(refused)
         page = paginator.page(number)
         next_url = None
         if page.has_next():

@@ -147,6 +147,7 @@ def test_the_list_comes_a_page_at_a_time(housing_api, creditors):
         ({"page": "0"}, "page"),
         ({"page": "2"}, "page"),
         ({"page": "99999999999999999999"}, "page"),
+        ({"limit": "abc", "page": "0"}, "limit page"),  # both told at once
     ],
 )
 def test_a_query_that_cannot_be_read_is_refused_with_its_reason(housing_api, creditors, query, field):
@@ -155,7 +156,7 @@ def test_a_query_that_cannot_be_read_is_refused_with_its_reason(housing_api, cre
     response = housing_api.get(LIST, query)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(response.json()) == field.split()
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer mes_not_a_token", "Basic abc"])
