@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -29,7 +29,7 @@ from meedoen.areas.selectors import area_by_code, districts_of
 from meedoen.core import small_counts
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.indicators import Compute, OperationalIndicator, Period, register
-from meedoen.core.small_counts import Shown
+from meedoen.core.small_counts import Shown, is_small
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
     HELP_ACCEPTED,
@@ -333,6 +333,119 @@ def median(histogram: Mapping[int, int]) -> float | None:
     return sum(found) / len(found)
 
 
+# --- which counts a table hides ---------------------------------------------------------------------------
+
+# A table is what the monitor shows of one area: a row per month and one for the whole period, each
+# holding every count below by name. Every count adds up over the months to the whole period's.
+CHANNELS = tuple(ContactAttempt.Channel.values)
+ACCEPTED_OUTCOMES = tuple(outcome for outcome, _label in OUTCOMES if outcome in HELP_ACCEPTED)
+DECLINED_OUTCOMES = tuple(outcome for outcome, _label in OUTCOMES if outcome not in HELP_ACCEPTED)
+
+
+def counts_of(tally: Tally) -> dict[str, int]:
+    """The counts of ``tally`` the monitor shows, by name: one row of a table."""
+    counts = {
+        "signals": tally.signals,
+        "cases_opened": tally.cases_opened,
+        "single": tally.single,
+        "multiple": tally.multiple,
+        "multiple_creditors": tally.multiple_creditors,
+        "cases_reached": tally.cases_reached,
+        "term_decided": tally.term_decided,
+        "within_term": tally.within_term,
+        "attempts": sum(tally.attempts.values()),
+        "attempts_reached": sum(tally.attempts_reached.values()),
+        "closed": tally.closed,
+        "help_accepted": tally.help_accepted,
+    }
+    for channel in CHANNELS:
+        counts[f"attempts:{channel}"] = tally.attempts[channel]
+        counts[f"attempts_reached:{channel}"] = tally.attempts_reached[channel]
+    for outcome, _label in OUTCOMES:
+        counts[f"outcome:{outcome}"] = tally.outcomes[outcome]
+    for kind in CREDITOR_KINDS:
+        counts[f"closed:{kind.value}"] = tally.closed_by_kind[kind.value]
+        counts[f"help_accepted:{kind.value}"] = tally.accepted_by_kind[kind.value]
+    return counts
+
+
+# The counts of a row that add up to another count of the row, that total last. The outcomes come in
+# two steps before all of them together, so that a small one takes a neighbour of its own step along.
+ROW_LINES: tuple[tuple[str, ...], ...] = (
+    ("single", "multiple", "cases_opened"),
+    (*(f"attempts:{channel}" for channel in CHANNELS), "attempts"),
+    (*(f"attempts_reached:{channel}" for channel in CHANNELS), "attempts_reached"),
+    (*(f"outcome:{outcome}" for outcome in ACCEPTED_OUTCOMES), "help_accepted"),
+    (*(f"outcome:{outcome}" for outcome in DECLINED_OUTCOMES), "help_accepted", "closed"),
+    (*(f"outcome:{outcome}" for outcome, _label in OUTCOMES), "closed"),
+)
+# (part, whole): the rest, whole minus part, is not shown, but the two shown together would give it.
+PARTS: tuple[tuple[str, str], ...] = (
+    ("multiple_creditors", "multiple"),
+    ("cases_reached", "cases_opened"),
+    ("within_term", "term_decided"),
+    ("attempts_reached", "attempts"),
+    *((f"attempts_reached:{channel}", f"attempts:{channel}") for channel in CHANNELS),
+    ("help_accepted", "closed"),
+    *((f"help_accepted:{kind.value}", f"closed:{kind.value}") for kind in CREDITOR_KINDS),
+)
+# Counts that hide together: a way of contact is one row of its breakdown, shown whole or not at all.
+TOGETHER: tuple[tuple[str, ...], ...] = tuple(
+    (f"attempts:{channel}", f"attempts_reached:{channel}") for channel in CHANNELS
+)
+# The totals: hidden because they are small, they read "< 10"; every other hidden count "not shown".
+TOTALS = frozenset(
+    {
+        "signals",
+        "cases_opened",
+        "attempts",
+        "closed",
+        "term_decided",
+        *(f"closed:{kind.value}" for kind in CREDITOR_KINDS),
+    }
+)
+
+# (row of the table, name of the count)
+Cell = tuple[int, str]
+
+
+def hidden_counts(rows: Sequence[Mapping[str, int]]) -> set[Cell]:
+    """The counts of a table to hide. ``rows`` are the months and, last, the whole period, whose counts
+    are the months' added up; or a single row, a table of its own.
+
+    Every count below 10 hides. Then, until nothing changes: when the rest of a part (whole minus
+    part) is small, the part hides (it is never larger than its whole); both counts of a way of
+    contact hide when one does; and no line may hold exactly one hidden count, since the line's
+    other counts would give it away. A line is a set of counts that add up: the breakdowns of a row
+    with their total (``ROW_LINES``), and each count down the months with the whole period as their
+    sum. A line with one hidden count hides its smallest other count too (on a tie the earlier one:
+    a part before its total, a month before the whole period)."""
+    hidden = {(row, name) for row, counts in enumerate(rows) for name, count in counts.items() if is_small(count)}
+    lines = [[(row, name) for name in line] for row in range(len(rows)) for line in ROW_LINES]
+    if len(rows) > 1:
+        lines += [[(row, name) for row in range(len(rows))] for name in rows[0]]
+    while True:
+        before = len(hidden)
+        for row, counts in enumerate(rows):
+            for part, whole in PARTS:
+                if is_small(counts[whole] - counts[part]) and (row, whole) not in hidden:
+                    hidden.add((row, part))
+            for together in TOGETHER:
+                if any((row, name) in hidden for name in together):
+                    hidden.update((row, name) for name in together)
+        for line in lines:
+            # (count, place in the line, cell) of the counts still shown, so min() takes the smallest
+            shown = [
+                (rows[row][name], place, (row, name))
+                for place, (row, name) in enumerate(line)
+                if (row, name) not in hidden
+            ]
+            if len(shown) == len(line) - 1:
+                hidden.add(min(shown)[2])
+        if len(hidden) == before:
+            return hidden
+
+
 # --- figures as they may be shown -------------------------------------------------------------------------
 
 
@@ -340,28 +453,31 @@ def _share(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
-def _built_on(value: float | None, *counts: int) -> Shown:
-    """A figure built on ``counts``: hidden when any of them is small, even when there is nothing to
-    divide by, since a figure left empty would tell that a count is zero."""
-    if any(small_counts.is_small(count) for count in counts):
+@dataclass(frozen=True)
+class _Row:
+    """One row of a table and which of its counts hide, to make its figures from."""
+
+    counts: Mapping[str, int]
+    hidden: frozenset[str]
+
+    def count(self, name: str) -> Shown:
+        if name not in self.hidden:
+            return Shown(self.counts[name])
+        if name in TOTALS and is_small(self.counts[name]):
+            return small_counts.SMALL
         return small_counts.HIDDEN
-    return small_counts.built_on(value, *counts)
 
+    def built_on(self, value: float | None, *names: str) -> Shown:
+        """A figure computed from the counts ``names``: hidden when any of them is, even when there is
+        nothing to divide by (a figure left empty would tell that a count is zero); else unknown
+        when it cannot be computed."""
+        if any(name in self.hidden for name in names):
+            return small_counts.HIDDEN
+        return small_counts.built_on(value)
 
-def _fraction(part: int, whole: int) -> Shown:
-    """``part`` as a percentage of ``whole``, hidden when the part, the whole or the rest is small
-    (the rest is the whole minus the part: shown together, any two give the third)."""
-    return _built_on(_share(part, whole), part, whole, whole - part)
-
-
-def _hidden_rows(rows: Mapping[str, Iterable[int]]) -> set[str]:
-    """The rows of a breakdown to hide: those holding a small count; and when that is just one row,
-    the smallest other row too, so the hidden one cannot be worked out from the total."""
-    hidden = {code for code, counts in rows.items() if any(small_counts.is_small(n) for n in counts)}
-    if len(hidden) == 1 and len(rows) > 1:
-        rest = sorted((sum(counts), code) for code, counts in rows.items() if code not in hidden)
-        hidden.add(rest[0][1])
-    return hidden
+    def share(self, part: str, whole: str, *others: str) -> Shown:
+        """``part`` as a percentage of ``whole``; hidden when either is, or any of ``others``."""
+        return self.built_on(_share(self.counts[part], self.counts[whole]), part, whole, *others)
 
 
 @dataclass(frozen=True)
@@ -419,39 +535,55 @@ class Figures:
     share_within_term: Shown
 
 
-def figures_of(tally: Tally, *, population: int | None, months: float) -> Figures:
-    """The figures of ``tally`` with the small-count rule applied. ``months`` is how many months
-    the tally covers, for the signals per 1,000 residents per month."""
-    per_1000 = tally.signals / population * PER_RESIDENTS / months if population and months > 0 else None
-    split = _hidden_rows({"single": [tally.single], "multiple": [tally.multiple]})
+@dataclass(frozen=True)
+class CountedRow:
+    """A row of a table before the rule: the counts of a month (or of the whole period), and how many
+    months it covers, for the signals per 1,000 residents per month."""
 
-    channel_counts = {
-        channel: [tally.attempts[channel], tally.attempts_reached[channel]] for channel in ContactAttempt.Channel.values
-    }
-    quiet_channels = _hidden_rows(
-        {code: [attempts, reached, attempts - reached] for code, (attempts, reached) in channel_counts.items()}
-    )
+    tally: Tally
+    months: float
+
+
+def table_figures(rows: Sequence[CountedRow], *, population: int | None) -> list[Figures]:
+    """The figures of a table (``rows`` as for :func:`hidden_counts`), with the counts it hides hidden,
+    and every figure built on one of them."""
+    counts = [counts_of(row.tally) for row in rows]
+    hidden = hidden_counts(counts)
+    return [
+        _figures(
+            _Row(counts[index], frozenset(name for at, name in hidden if at == index)),
+            row.tally,
+            population=population,
+            months=row.months,
+        )
+        for index, row in enumerate(rows)
+    ]
+
+
+def figures_of(tally: Tally, *, population: int | None, months: float) -> Figures:
+    """The figures of ``tally`` as a table of one row. ``months`` is how many months the tally
+    covers, for the signals per 1,000 residents per month."""
+    return table_figures([CountedRow(tally, months)], population=population)[0]
+
+
+def _figures(row: _Row, tally: Tally, *, population: int | None, months: float) -> Figures:
+    per_1000 = tally.signals / population * PER_RESIDENTS / months if population and months > 0 else None
     channels = tuple(
         ChannelFigures(
             channel=channel,
             label=str(label),
-            attempts=small_counts.HIDDEN if channel in quiet_channels else small_counts.count(attempts),
-            reached=small_counts.HIDDEN if channel in quiet_channels else small_counts.count(reached),
-            share_reached=small_counts.HIDDEN if channel in quiet_channels else _fraction(reached, attempts),
+            attempts=row.count(f"attempts:{channel}"),
+            reached=row.count(f"attempts_reached:{channel}"),
+            share_reached=row.share(f"attempts_reached:{channel}", f"attempts:{channel}"),
         )
-        for (channel, label), (attempts, reached) in zip(
-            ContactAttempt.Channel.choices, channel_counts.values(), strict=True
-        )
+        for channel, label in ContactAttempt.Channel.choices
     )
-    attempts, attempts_reached = sum(tally.attempts.values()), sum(tally.attempts_reached.values())
-
-    quiet_outcomes = _hidden_rows({outcome: [tally.outcomes[outcome]] for outcome, _label in OUTCOMES})
     outcomes = tuple(
         OutcomeFigures(
             outcome=outcome,
             label=str(label),
             help_accepted=outcome in HELP_ACCEPTED,
-            cases=small_counts.HIDDEN if outcome in quiet_outcomes else small_counts.count(tally.outcomes[outcome]),
+            cases=row.count(f"outcome:{outcome}"),
         )
         for outcome, label in OUTCOMES
     )
@@ -459,42 +591,35 @@ def figures_of(tally: Tally, *, population: int | None, months: float) -> Figure
         KindFigures(
             kind=kind.value,
             label=str(kind.label),
-            closed=small_counts.count(tally.closed_by_kind[kind.value]),
-            help_accepted=_built_on(
-                tally.accepted_by_kind[kind.value],
-                tally.accepted_by_kind[kind.value],
-                tally.closed_by_kind[kind.value] - tally.accepted_by_kind[kind.value],
-            ),
-            share_help_accepted=_fraction(tally.accepted_by_kind[kind.value], tally.closed_by_kind[kind.value]),
+            closed=row.count(f"closed:{kind.value}"),
+            help_accepted=row.count(f"help_accepted:{kind.value}"),
+            share_help_accepted=row.share(f"help_accepted:{kind.value}", f"closed:{kind.value}"),
         )
         for kind in CREDITOR_KINDS
     )
-    contacted = sum(tally.days_to_contact.values())
     return Figures(
-        signals=small_counts.count(tally.signals),
-        signals_per_1000=_built_on(per_1000, tally.signals),
-        cases_opened=small_counts.count(tally.cases_opened),
-        single=small_counts.HIDDEN if "single" in split else small_counts.count(tally.single),
-        multiple=small_counts.HIDDEN if "multiple" in split else small_counts.count(tally.multiple),
-        multiple_creditors=_built_on(
-            tally.multiple_creditors, tally.multiple_creditors, tally.multiple - tally.multiple_creditors
-        ),
-        share_multiple=_fraction(tally.multiple, tally.cases_opened),
-        cases_reached=_built_on(tally.cases_reached, tally.cases_reached, tally.cases_opened - tally.cases_reached),
-        share_reached=_fraction(tally.cases_reached, tally.cases_opened),
-        attempts=small_counts.count(attempts),
-        attempts_reached=_built_on(attempts_reached, attempts_reached, attempts - attempts_reached),
-        share_attempts_reached=_fraction(attempts_reached, attempts),
+        signals=row.count("signals"),
+        signals_per_1000=row.built_on(per_1000, "signals"),
+        cases_opened=row.count("cases_opened"),
+        single=row.count("single"),
+        multiple=row.count("multiple"),
+        multiple_creditors=row.count("multiple_creditors"),
+        share_multiple=row.share("multiple", "cases_opened", "single"),
+        cases_reached=row.count("cases_reached"),
+        share_reached=row.share("cases_reached", "cases_opened"),
+        attempts=row.count("attempts"),
+        attempts_reached=row.count("attempts_reached"),
+        share_attempts_reached=row.share("attempts_reached", "attempts"),
         channels=channels,
-        closed=small_counts.count(tally.closed),
-        help_accepted=_built_on(tally.help_accepted, tally.help_accepted, tally.closed - tally.help_accepted),
-        share_help_accepted=_fraction(tally.help_accepted, tally.closed),
+        closed=row.count("closed"),
+        help_accepted=row.count("help_accepted"),
+        share_help_accepted=row.share("help_accepted", "closed"),
         outcomes=outcomes,
         kinds=kinds,
-        median_days_to_contact=_built_on(median(tally.days_to_contact), contacted),
-        term_decided=small_counts.count(tally.term_decided),
-        within_term=_built_on(tally.within_term, tally.within_term, tally.term_decided - tally.within_term),
-        share_within_term=_fraction(tally.within_term, tally.term_decided),
+        median_days_to_contact=row.built_on(median(tally.days_to_contact), "cases_reached"),
+        term_decided=row.count("term_decided"),
+        within_term=row.count("within_term"),
+        share_within_term=row.share("within_term", "term_decided"),
     )
 
 
@@ -594,26 +719,27 @@ def monitor_of(
     return Monitor(
         first_month=months[0],
         last_month=months[-1],
-        areas=tuple(
-            AreaMonitor(
-                area=area,
-                months=tuple(
-                    MonitorRow(
-                        month=month,
-                        figures=figures_of(
-                            _sum(buckets, area, [month]),
-                            population=area.population,
-                            months=months_covered(month, add_months(month, 1), today),
-                        ),
-                    )
-                    for month in months
-                ),
-                whole_period=MonitorRow(
-                    month=None, figures=figures_of(_sum(buckets, area), population=area.population, months=covered)
-                ),
-            )
-            for area in areas
+        areas=tuple(_area_monitor(buckets, area, months, today=today, covered=covered) for area in areas),
+    )
+
+
+def _area_monitor(
+    buckets: Mapping[Key, Tally], area: MonitorArea, months: list[date], *, today: date, covered: float
+) -> AreaMonitor:
+    """The table of ``area``: a row per month and the whole period, their sum, suppressed together."""
+    rows = [
+        CountedRow(_sum(buckets, area, [month]), months_covered(month, add_months(month, 1), today)) for month in months
+    ]
+    whole = Tally()
+    for row in rows:
+        whole.add(row.tally)
+    *per_month, whole_period = table_figures([*rows, CountedRow(whole, covered)], population=area.population)
+    return AreaMonitor(
+        area=area,
+        months=tuple(
+            MonitorRow(month=month, figures=figures) for month, figures in zip(months, per_month, strict=True)
         ),
+        whole_period=MonitorRow(month=None, figures=whole_period),
     )
 
 

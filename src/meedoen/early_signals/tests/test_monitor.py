@@ -1,6 +1,7 @@
 """The early-signalling monitor: every figure against a hand count of cases built through the
 services across months; signals whose personal data was removed still count; other municipalities
-never do; counts below 10 and the figures built on them are hidden; the compass gets the published
+never do; counts below 10 and the figures built on them are hidden, and so are the counts from which
+one could be worked out, across the months of a table too; the compass gets the published
 indicators; and the work in the database does not grow with the number of signals."""
 
 from __future__ import annotations
@@ -22,8 +23,26 @@ from meedoen.core import small_counts
 from meedoen.core.access import Actor, Role, grants_from
 from meedoen.core.indicators import Period, operational_indicator
 from meedoen.early_signals import monitor
-from meedoen.early_signals.models import Case, ContactAttempt, Signal, SignalTombstone
-from meedoen.early_signals.monitor import Tally, figures_of, median, monitor_of, months_covered, tallies
+from meedoen.early_signals.models import (
+    CREDITOR_KINDS,
+    HELP_ACCEPTED,
+    TEAM_OUTCOMES,
+    Case,
+    ContactAttempt,
+    Signal,
+    SignalTombstone,
+)
+from meedoen.early_signals.monitor import (
+    CountedRow,
+    Figures,
+    Tally,
+    figures_of,
+    median,
+    monitor_of,
+    months_covered,
+    table_figures,
+    tallies,
+)
 from meedoen.early_signals.selectors import NO_DISTRICT
 from meedoen.early_signals.services import attempt_record, case_close
 from meedoen.early_signals.tests.conftest import AMSTERDAM
@@ -490,7 +509,7 @@ def test_nothing_to_divide_by_hides_rather_than_tells_it_is_zero():
     assert figures_of(Tally(signals=12), population=None, months=1).signals_per_1000 == small_counts.UNKNOWN
 
 
-def test_one_small_row_of_a_breakdown_takes_the_next_smallest_with_it():
+def test_one_small_row_of_a_breakdown_takes_the_next_smallest_of_its_line_with_it():
     outcomes = Counter({"quick_fix": 30, "payment_arrangement": 12, "declined": 20, "no_contact": 40})
     outcomes.update({"self_resolved": 3, "referred_debt_help": 15, "referred_partner": 25})
     shown = {
@@ -498,14 +517,16 @@ def test_one_small_row_of_a_breakdown_takes_the_next_smallest_with_it():
         for row in figures_of(tally(outcomes=outcomes), population=None, months=1).outcomes
     }
 
+    # 145 closed, 82 with help accepted, both shown: the 63 without help are no contact, solves it
+    # themselves and declines help. With "declines help" shown, the 3 would be 63 - 40 - 20.
     assert shown == {
         "no_contact": "40",
         "quick_fix": "30",
-        "payment_arrangement": HIDDEN,  # the smallest of the rest: 3 alone could be worked out
+        "payment_arrangement": "12",
         "referred_debt_help": "15",
         "referred_partner": "25",
         "self_resolved": HIDDEN,
-        "declined": "20",
+        "declined": HIDDEN,  # the smallest of the rest of its line
     }
 
 
@@ -519,6 +540,7 @@ def tallies_drawn(draw: st.DrawFn) -> Tally:
     reached = draw(st.integers(0, opened))
     decided = draw(st.integers(0, opened))
     attempts = Counter({channel: draw(COUNT) for channel in ContactAttempt.Channel.values})
+    closed_by_kind = Counter({kind.value: draw(COUNT) for kind in CREDITOR_KINDS})
     return Tally(
         signals=draw(COUNT),
         cases_opened=opened,
@@ -531,7 +553,10 @@ def tallies_drawn(draw: st.DrawFn) -> Tally:
         within_term=draw(st.integers(0, decided)),
         attempts=attempts,
         attempts_reached=Counter({c: draw(st.integers(0, n)) for c, n in attempts.items()}),
-        outcomes=Counter({outcome: draw(COUNT) for outcome in Case.Outcome.values}),
+        # The team's outcomes: the monitor counts no case its creditors withdrew.
+        outcomes=Counter({outcome: draw(COUNT) for outcome in TEAM_OUTCOMES}),
+        closed_by_kind=closed_by_kind,
+        accepted_by_kind=Counter({kind: draw(st.integers(0, n)) for kind, n in closed_by_kind.items()}),
     )
 
 
@@ -606,3 +631,163 @@ def test_no_shown_figure_rests_on_a_count_below_10(drawn: Tally):
     for row in figures.outcomes:
         if known(row.cases):
             assert drawn.outcomes[row.outcome] >= small_counts.SMALL_COUNT
+
+
+# --- a table: the months and the whole period together ---------------------------------------------------
+
+
+def test_a_small_month_takes_the_smallest_other_month_of_its_column_with_it():
+    """As in the demo: July "< 10", August to November 14, 20, 15 and 22 signals, the whole period 77.
+    With August shown, July would be 77 - 71 = 6."""
+    signals = [6, 14, 20, 15, 22]
+    opened = [30, 25, 35, 30, 40]
+    reached = [5, 12, 20, 18, 25]  # not reached: 25, 13, 15, 12, 15
+    months = [
+        Tally(signals=s, cases_opened=o, cases_reached=r, days_to_contact=Counter({3: r}))
+        for s, o, r in zip(signals, opened, reached, strict=True)
+    ]
+    whole = Tally()
+    for month in months:
+        whole.add(month)
+
+    *per_month, whole_period = table_figures(
+        [*(CountedRow(month, 1) for month in months), CountedRow(whole, 5)], population=20000
+    )
+
+    assert [f.signals.text() for f in per_month] == [SMALL, HIDDEN, "20", "15", "22"]
+    assert [f.signals_per_1000.text(2) for f in per_month] == [HIDDEN, HIDDEN, "1.00", "0.75", "1.10"]
+    assert (whole_period.signals.text(), whole_period.signals_per_1000.text(2)) == ("77", "0.77")
+    # July's 5 reached hides, and so August's 12, the smallest other; with them their shares and medians.
+    assert [f.cases_reached.text() for f in per_month] == [HIDDEN, HIDDEN, "20", "18", "25"]
+    assert [f.share_reached.text(1) for f in per_month] == [HIDDEN, HIDDEN, "57.1", "60.0", "62.5"]
+    assert [f.median_days_to_contact.text() for f in per_month] == [HIDDEN, HIDDEN, "3", "3", "3"]
+    assert [f.cases_opened.text() for f in per_month] == ["30", "25", "35", "30", "40"]
+    assert (whole_period.cases_reached.text(), whole_period.share_reached.text(1)) == ("80", "50.0")
+
+
+def test_a_range_of_one_month_reads_as_that_month_on_its_own(scenario, world):
+    result = monitor_of(actor=officer(world), municipality=world.waalwijk, first_month=JAN, last_month=JAN)
+    buckets = tallies(world.waalwijk.pk, JAN, FEB)
+
+    for area in result.areas:
+        (january,) = area.months
+        alone = figures_of(monitor._sum(buckets, area.area), population=area.area.population, months=1)
+        assert january.figures == area.whole_period.figures == alone
+
+
+@settings(max_examples=200)
+@given(tallies_drawn())
+def test_a_table_of_one_month_hides_what_the_month_on_its_own_hides(drawn: Tally):
+    assert (
+        table_figures([CountedRow(drawn, 1), CountedRow(drawn, 1)], population=5000)
+        == [figures_of(drawn, population=5000, months=1)] * 2
+    )
+
+
+def counts_shown(figures: Figures, drawn: Tally) -> dict[str, tuple[small_counts.Shown, int]]:
+    """Every count of a row, as shown and as counted, by a name of the test's own."""
+    found = {
+        "signals": (figures.signals, drawn.signals),
+        "opened": (figures.cases_opened, drawn.cases_opened),
+        "single": (figures.single, drawn.single),
+        "multiple": (figures.multiple, drawn.multiple),
+        "multiple creditors": (figures.multiple_creditors, drawn.multiple_creditors),
+        "reached": (figures.cases_reached, drawn.cases_reached),
+        "attempts": (figures.attempts, sum(drawn.attempts.values())),
+        "attempts reached": (figures.attempts_reached, sum(drawn.attempts_reached.values())),
+        "closed": (figures.closed, drawn.closed),
+        "help accepted": (figures.help_accepted, drawn.help_accepted),
+        "term decided": (figures.term_decided, drawn.term_decided),
+        "within term": (figures.within_term, drawn.within_term),
+    }
+    for way in figures.channels:
+        found[f"attempts {way.channel}"] = (way.attempts, drawn.attempts[way.channel])
+        found[f"attempts reached {way.channel}"] = (way.reached, drawn.attempts_reached[way.channel])
+    for outcome in figures.outcomes:
+        found[f"outcome {outcome.outcome}"] = (outcome.cases, drawn.outcomes[outcome.outcome])
+    for kind in figures.kinds:
+        found[f"closed {kind.kind}"] = (kind.closed, drawn.closed_by_kind[kind.kind])
+        found[f"help accepted {kind.kind}"] = (kind.help_accepted, drawn.accepted_by_kind[kind.kind])
+    return found
+
+
+CHANNELS = ContactAttempt.Channel.values
+KINDS = [kind.value for kind in CREDITOR_KINDS]
+# The totals, which read "< 10" when small; every other hidden count reads "not shown".
+TOTALS = {"signals", "opened", "attempts", "closed", "term decided", *(f"closed {kind}" for kind in KINDS)}
+WITH_HELP = [f"outcome {outcome}" for outcome in TEAM_OUTCOMES if outcome in HELP_ACCEPTED]
+WITHOUT_HELP = [f"outcome {outcome}" for outcome in TEAM_OUTCOMES if outcome not in HELP_ACCEPTED]
+# Counts of a row that add up, the total last.
+ROW_LINES = [
+    ["single", "multiple", "opened"],
+    [*(f"attempts {channel}" for channel in CHANNELS), "attempts"],
+    [*(f"attempts reached {channel}" for channel in CHANNELS), "attempts reached"],
+    [*WITH_HELP, *WITHOUT_HELP, "closed"],
+    [*WITH_HELP, "help accepted"],
+    [*WITHOUT_HELP, "help accepted", "closed"],
+]
+# (part, whole): the rest is not shown, but the two would give it.
+PARTS = [
+    ("multiple creditors", "multiple"),
+    ("reached", "opened"),
+    ("within term", "term decided"),
+    ("attempts reached", "attempts"),
+    *((f"attempts reached {channel}", f"attempts {channel}") for channel in CHANNELS),
+    ("help accepted", "closed"),
+    *((f"help accepted {kind}", f"closed {kind}") for kind in KINDS),
+]
+
+
+def figures_built_on(figures: Figures) -> list[tuple[small_counts.Shown, list[str]]]:
+    """Every figure computed from counts, with the counts of its row it is computed from."""
+    return [
+        (figures.signals_per_1000, ["signals"]),
+        (figures.share_multiple, ["multiple", "opened"]),
+        (figures.share_reached, ["reached", "opened"]),
+        (figures.median_days_to_contact, ["reached"]),
+        (figures.share_attempts_reached, ["attempts reached", "attempts"]),
+        (figures.share_help_accepted, ["help accepted", "closed"]),
+        (figures.share_within_term, ["within term", "term decided"]),
+        *(
+            (way.share_reached, [f"attempts reached {way.channel}", f"attempts {way.channel}"])
+            for way in figures.channels
+        ),
+        *((kind.share_help_accepted, [f"help accepted {kind.kind}", f"closed {kind.kind}"]) for kind in figures.kinds),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(tallies_drawn(), min_size=1, max_size=4))
+def test_no_line_of_a_table_holds_exactly_one_hidden_count(months: list[Tally]):
+    whole = Tally()
+    for month in months:
+        whole.add(month)
+    tallies_of_rows = [*months, whole]
+    figures = table_figures(
+        [*(CountedRow(month, 1) for month in months), CountedRow(whole, len(months))], population=5000
+    )
+    rows = [counts_shown(row, drawn) for row, drawn in zip(figures, tallies_of_rows, strict=True)]
+    small = small_counts.is_small
+
+    def hidden(cells: list[tuple[small_counts.Shown, int]]) -> int:
+        return sum(shown.hidden for shown, _value in cells)
+
+    for name in rows[0]:
+        column = [row[name] for row in rows]
+        assert sum(value for _shown, value in column[:-1]) == column[-1][1], name  # the column adds up
+        assert hidden(column) != 1, (name, column)
+    for row, row_figures in zip(rows, figures, strict=True):
+        for name, (shown, value) in row.items():
+            assert shown.hidden or not small(value), (name, value)
+            if shown.hidden:
+                assert shown.text() == (SMALL if name in TOTALS and small(value) else HIDDEN), (name, value)
+        for line in ROW_LINES:
+            cells = [row[name] for name in line]
+            assert sum(value for _shown, value in cells[:-1]) == cells[-1][1], line  # the line adds up
+            assert hidden(cells) != 1, (line, cells)
+        for part, whole_name in PARTS:
+            if small(row[whole_name][1] - row[part][1]):
+                assert row[part][0].hidden or row[whole_name][0].hidden, (part, whole_name)
+        for shown, names in figures_built_on(row_figures):
+            if known(shown):
+                assert not any(row[name][0].hidden for name in names), (shown, names)

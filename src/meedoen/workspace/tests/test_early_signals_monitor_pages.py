@@ -153,9 +153,11 @@ def test_the_district_filter_and_month_range(client_en, signals):
     assert f"Wijk 00 (WK086700), January 2026 {DASH} February 2026" in text
     assert "Residents (CBS): 5,000." in text
     assert "December 2025" not in text
-    assert cells(text, "signals", "January 2026") == ["12", "2.40"]
-    # 16 signals among 5,000 residents in two months.
+    # 16 signals among 5,000 residents in two months, 4 of them in February: January's 12 hides too,
+    # or February's would be 16 - 12.
     assert cells(text, "signals", "Whole period") == ["16", "1.60"]
+    assert cells(text, "signals", "February 2026") == [SMALL, HIDDEN]
+    assert cells(text, "signals", "January 2026") == [HIDDEN, HIDDEN]
 
 
 def test_the_cases_whose_district_is_not_known_have_their_own_choice(client_en, signals):
