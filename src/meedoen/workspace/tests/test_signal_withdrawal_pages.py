@@ -375,6 +375,23 @@ def test_the_team_sees_in_dutch_which_signal_was_withdrawn_when_and_why(personas
     assert "alles ingetrokken" in tray
 
 
+def test_the_tray_says_how_many_signals_of_a_case_that_stays_were_withdrawn(personas, creditors, world):
+    deliver_rows(creditors["housing"], signal_row())
+    deliver_rows(creditors["energy"], signal_row(creditor_reference="EN-1"))
+    deliver_rows(creditors["energy"], signal_row(creditor_reference="EN-2", signal_date="2026-03-17"))
+    officer = log_in(Client(), personas["ww_early_signals"])
+    tray = reverse("workspace:early_signals")
+    assert "ingetrokken" not in officer.get(tray, {"bak": "new"}).content.decode()
+
+    signal_withdraw(actor=SYSTEM, creditor=creditors["energy"], reference="EN-1", reason="paid")
+    signal_withdraw(actor=SYSTEM, creditor=creditors["energy"], reference="EN-2", reason="sent_in_error")
+
+    page = officer.get(tray, {"bak": "new"}).content.decode()
+    # One withdrawn signal stands, the one sent in error is a tombstone: both count.
+    assert '<span class="utrecht-status-badge">2 ingetrokken</span>' in page
+    assert "alles ingetrokken" not in page
+
+
 def test_the_team_s_feedback_for_a_creditor_counts_and_lists_its_withdrawn_signals(personas, creditors, world):
     deliver_rows(creditors["housing"], signal_row())
     deliver_rows(creditors["housing"], signal_row(creditor_reference="WS-0002", surname="Anders", house_number="40"))
