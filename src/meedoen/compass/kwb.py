@@ -21,7 +21,7 @@ from typing import Any
 
 from meedoen.areas.cbs import CODE, CbsFileError, column_stem
 from meedoen.compass.suppression import LARGEST_VALUE, OutOfRangeError, in_range
-from meedoen.core.json_input import TooManyDigitsError, json_int
+from meedoen.core.json_input import MAX_DIGITS, TooManyDigitsError, json_int
 from meedoen.core.numbers import whole_number
 
 NUMERIC_TYPES = frozenset({"Long", "Integer", "Short", "Double", "Float", "Decimal"})
@@ -189,9 +189,12 @@ def read_rows(raw: bytes, *, file_name: str) -> list[tuple[str, Mapping[str, Any
         raise KwbFileError(
             [f"{file_name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
         ) from None
-    except (TooManyDigitsError, RecursionError) as exc:
-        why = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
-        raise KwbFileError([f"{file_name}: not read, {why}"]) from None
+    except TooManyDigitsError as exc:  # in English, as the command's other messages
+        raise KwbFileError(
+            [f"{file_name}: not read, a whole number of {exc.digits:,} digits; at most {MAX_DIGITS} are read"]
+        ) from None
+    except RecursionError:
+        raise KwbFileError([f"{file_name}: not read, nested too deeply"]) from None
     return json_rows(data)
 
 

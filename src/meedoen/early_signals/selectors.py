@@ -84,7 +84,7 @@ class CaseSummary:
     outcome: str
     threat_due: date | None = None
     signals_seen: int = 0
-    withdrawn_signals: int = 0  # counted for the trays only
+    withdrawn_signals: int | None = None  # counted for the trays only (None: not counted)
 
     @property
     def new_signals(self) -> int:
@@ -200,7 +200,7 @@ def _visible_cases(actor: Actor) -> QuerySet[Case]:
     return scope_to_municipalities(Case.objects.all(), actor, Role.EARLY_SIGNALS_OFFICER)
 
 
-def case_summary(case: Case, *, withdrawn_signals: int = 0) -> CaseSummary:
+def case_summary(case: Case, *, withdrawn_signals: int | None = None) -> CaseSummary:
     """What the team sees of a case in a list: no personal data."""
     return CaseSummary(
         uuid=case.uuid,

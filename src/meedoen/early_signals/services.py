@@ -1397,8 +1397,9 @@ def case_seen(*, actor: Actor, case: Case) -> None:
 
 
 def case_move(*, actor: Actor, case: Case, organisation: Organisation, status: str) -> Case:
-    """Put an open case in another tray (new, to contact, contacted, in help). Closing a case
-    takes an outcome: see :func:`case_close`."""
+    """Put an open case in another tray (new, to contact, contacted, in help); a case someone tried
+    to reach is no longer new, and cannot go back there. Closing a case takes an outcome: see
+    :func:`case_close`."""
     _require_officer(actor, case, organisation)
     if status not in OPEN_STATUSES:
         raise ValidationError({"status": _("Choose one of the trays of open cases.")})
@@ -1522,9 +1523,10 @@ def case_closing_write(
     names_household: bool = True,
     details: dict[str, str] | None = None,
 ) -> None:
-    """Write the closing of a locked open case whoever closes it (``case_close``, a withdrawal by
-    its creditors): its outcome and time, an entry in the shared log signed by ``signed_by``, and
-    the audit record. The entry names the household unless ``names_household`` is false."""
+    """Write the closing of an open case whoever closes it (``case_close``, a withdrawal by its
+    creditors): its outcome and time, an entry in the shared log signed by ``signed_by``, and the
+    audit record. Call it inside the transaction that locked the case. The entry names the household
+    unless ``names_household`` is false."""
     case.status, case.outcome, case.closed_at = Case.Status.CLOSED, outcome, at
     case.threat_due = None  # a closed case has nothing left to respond to, also once reopened
     case.save(update_fields=["status", "outcome", "closed_at", "threat_due", "updated_at"])

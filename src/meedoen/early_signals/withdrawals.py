@@ -490,8 +490,7 @@ def _without_signal(
     """The answer for a reference without a signal: withdrawn before (as sent in error, so only its
     tombstone is left), its data removed after the retention term, or never delivered by this
     creditor (another creditor's reference is not looked for)."""
-    found = SignalTombstone.objects.filter(creditor=withdrawing.creditor, creditor_reference=reference)
-    tombstone = found.first()
+    tombstone = SignalTombstone.objects.filter(creditor=withdrawing.creditor, creditor_reference=reference).first()
     if tombstone is not None and not withdrawing.may_reach(tombstone.municipality_id):
         return _refused(row, reference, warnings, _not_granted(row, tombstone.municipality_id))
     if tombstone is not None and tombstone.withdrawn_at is not None:

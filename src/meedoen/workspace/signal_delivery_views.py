@@ -398,18 +398,17 @@ def withdraw(request: HttpRequest, actor: Actor, organisations: Sequence[Organis
         if answer.withdrawn_at is not None:
             values["date"] = date_format(timezone.localtime(answer.withdrawn_at), "j F Y")
         if answer.outcome == WITHDRAWN:
-            message = _("Signal %(reference)s is withdrawn (%(reason)s). The municipality no longer uses it.") % values
+            withdrawn = _("Signal %(reference)s is withdrawn (%(reason)s). The municipality no longer uses it.")
             if any(problem.code == "reason_corrected" for problem in answer.problems):
-                message = (
-                    _(
-                        "Signal %(reference)s, withdrawn on %(date)s, is now withdrawn as sent in error. Its personal "
-                        "data has been removed."
-                    )
-                    % values
+                message = _(
+                    "Signal %(reference)s, withdrawn on %(date)s, is now withdrawn as sent in error. Its personal "
+                    "data has been removed."
                 )
             elif answer.reason == WithdrawalReason.SENT_IN_ERROR:
-                message += " " + _("Its personal data has been removed.")
-            messages.success(request, message)
+                message = f"{withdrawn} {_('Its personal data has been removed.')}"
+            else:
+                message = withdrawn
+            messages.success(request, message % values)
             return redirect("workspace:signal-withdrawal")
         if answer.outcome == ALREADY_WITHDRAWN:
             messages.info(

@@ -175,7 +175,10 @@ def test_the_command_reads_the_period_from_the_file_name_and_reports_problems(tm
     with pytest.raises(CommandError, match="not valid JSON"):
         call_command("import_cbs_kwb", str(bad), stdout=io.StringIO())
     for text, why in (
-        ('{"GM0938": {"AantalInwoners_5": ' + "9" * 5_000 + "}}", "5,000 digits"),
+        (
+            '{"GM0938": {"AantalInwoners_5": ' + "9" * 5_000 + "}}",
+            "not read, a whole number of 5,000 digits; at most 100 are read",
+        ),
         ("[" * 100_000, "nested"),
     ):
         bad.write_text(text)

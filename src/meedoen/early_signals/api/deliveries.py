@@ -31,6 +31,7 @@ from meedoen.early_signals.deliveries import (
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_PAGES = 999_999_999  # the most a page number of nine digits can say
 
 
 class EarlySignalDeliverySerializer(EarlySignalReceiptSerializer):
@@ -104,7 +105,9 @@ class DeliveryListView(_CreditorView):
         refused: dict[str, list[str]] = {}  # both are checked, so a query is told all that is wrong with it
         limit = _number(request, "limit", DEFAULT_LIMIT, MAX_LIMIT, refused)
         paginator = Paginator(deliveries_of_creditor(creditor=token.organisation), limit)
-        number = _number(request, "page", 1, max(paginator.num_pages, 1), refused)
+        # The last page depends on the limit: with the limit refused, only "a whole number" is checked.
+        last = max(paginator.num_pages, 1) if not refused else MAX_PAGES
+        number = _number(request, "page", 1, last, refused)
         if refused:
             raise ValidationError(refused)
         page = paginator.page(number)

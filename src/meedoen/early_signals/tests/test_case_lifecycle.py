@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from meedoen.accounts.tests.factories import UserFactory
@@ -27,6 +29,7 @@ from meedoen.early_signals.services import (
     token_create,
 )
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
+from meedoen.early_signals.withdrawals import signal_withdraw
 from meedoen.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -315,3 +318,25 @@ def test_a_case_someone_tried_to_reach_is_no_longer_new(creditors, world, office
         case_move(actor=officer, case=case, organisation=world.ww_team, status=Case.Status.NEW)
     case_move(actor=officer, case=case, organisation=world.ww_team, status=Case.Status.TO_CONTACT)
     assert Case.objects.get().status == Case.Status.TO_CONTACT
+
+
+def test_a_tray_counts_withdrawn_signals_with_queries_that_do_not_grow_with_its_cases(
+    creditors, world, officer, django_assert_num_queries
+):
+    def page_of_new():
+        return tray_page(actor=officer, municipality_id=world.waalwijk.pk, status=Case.Status.NEW)
+
+    for number in range(1, 4):
+        rows = [signal_row(creditor_reference=f"WS-{number}-{n}", house_number=number) for n in (1, 2)]
+        deliver_rows(creditors.housing, *rows)
+    signal_withdraw(actor=SYSTEM, creditor=creditors.housing, reference="WS-1-1", reason="paid")
+    signal_withdraw(actor=SYSTEM, creditor=creditors.housing, reference="WS-2-1", reason="sent_in_error")
+    with CaptureQueriesContext(connection) as three:
+        cases = page_of_new().cases
+    assert sorted(case.withdrawn_signals for case in cases) == [0, 1, 1]
+
+    Case.objects.exclude(pk=Case.objects.order_by("pk").values_list("pk", flat=True).first()).update(
+        status=Case.Status.IN_HELP
+    )
+    with django_assert_num_queries(len(three.captured_queries)):
+        page_of_new()

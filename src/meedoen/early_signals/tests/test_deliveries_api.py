@@ -148,6 +148,7 @@ def test_the_list_comes_a_page_at_a_time(housing_api, creditors):
         ({"page": "2"}, "page"),
         ({"page": "99999999999999999999"}, "page"),
         ({"limit": "abc", "page": "0"}, "limit page"),  # both told at once
+        ({"limit": "abc", "page": "3"}, "limit"),  # a page that may exist at the limit meant
     ],
 )
 def test_a_query_that_cannot_be_read_is_refused_with_its_reason(housing_api, creditors, query, field):
