@@ -274,7 +274,10 @@ def test_the_api_is_for_staff_of_the_municipality(client_as, figures):
     url = f"/api/v1/local-picture/GM0867/indicators/{registrations.pk}/figures/"
     assert client_as("anonymous").get(url).status_code == 403
     assert client_as("resident").get(url).status_code == 403
-    assert client_as("ms_application_manager").get(url).status_code == 403
+    refused = client_as("ms_application_manager").get(url, HTTP_ACCEPT_LANGUAGE="nl")
+    assert refused.status_code == 403
+    # The framework's refusal in the reader's language, not the service's reason for the log.
+    assert refused.json() == {"detail": "Je hebt geen toestemming om deze actie uit te voeren."}
     assert client_as("no_second_factor").get(url).status_code == 403
     assert client_as("ww_policy").get("/api/v1/local-picture/GM9999/indicators/").status_code == 404
 
