@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from fractions import Fraction
 
 import pytest
 import time_machine
@@ -791,3 +792,152 @@ def test_no_line_of_a_table_holds_exactly_one_hidden_count(months: list[Tally]):
         for shown, names in figures_built_on(row_figures):
             if known(shown):
                 assert not any(row[name][0].hidden for name in names), (shown, names)
+
+
+# --- no hidden count follows from the sums a table shows ---------------------------------------------------
+
+
+# The counts of the attempts per way of contact and of the outcomes, with their totals: the lines
+# among them hold no other count, so a table of them is a system of its own.
+WAYS_AND_OUTCOMES = [
+    *(f"attempts {way}" for way in CHANNELS),
+    "attempts",
+    *(f"attempts reached {way}" for way in CHANNELS),
+    "attempts reached",
+    *WITH_HELP,
+    *WITHOUT_HELP,
+    "help accepted",
+    "closed",
+]
+
+
+def table_of(months: list[Tally]) -> tuple[list[Tally], list[Figures]]:
+    """The tallies of a table's rows (the months and, last, the whole period) and its figures."""
+    whole = Tally()
+    for month in months:
+        whole.add(month)
+    figures = table_figures(
+        [*(CountedRow(month, 1) for month in months), CountedRow(whole, len(months))], population=5000
+    )
+    return [*months, whole], figures
+
+
+def another_table_for_each_hidden_count(
+    rows: list[dict[str, tuple[small_counts.Shown, int]]], names: list[str]
+) -> dict[tuple[int, str], dict[tuple[int, str], Fraction]]:
+    """For every hidden count among ``names``: the values of another table that shows the same
+    (every shown count as it is, every line still adding up) and differs in that count, or no entry
+    when the lines and the shown counts leave it only one value. Brute force over the whole table,
+    with fractions: the hidden counts are the unknowns of the lines (parts minus total is 0); the
+    solutions of the lines with the shown counts at 0 (the null space) say how the hidden counts can
+    move together."""
+    lines = [[(at, name) for name in line] for at in range(len(rows)) for line in ROW_LINES if set(line) <= set(names)]
+    lines += [[(at, name) for at in range(len(rows))] for name in names]
+    unknowns = [(at, name) for at, row in enumerate(rows) for name in names if row[name][0].hidden]
+    matrix = [
+        [
+            Fraction(sum((-1 if place == len(line) - 1 else 1) for place, c in enumerate(line) if c == cell))
+            for cell in unknowns
+        ]
+        for line in lines
+    ]
+    # Gauss-Jordan elimination of the whole matrix, then a basis of its null space from the free columns.
+    pivots: list[int] = []
+    for column in range(len(unknowns)):
+        below = [r for r in range(len(pivots), len(matrix)) if matrix[r][column]]
+        if not below:
+            continue
+        top = len(pivots)
+        matrix[top], matrix[below[0]] = matrix[below[0]], matrix[top]
+        matrix[top] = [value / matrix[top][column] for value in matrix[top]]
+        for r in range(len(matrix)):
+            if r != top and matrix[r][column]:
+                factor = matrix[r][column]
+                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[top], strict=True)]
+        pivots.append(column)
+    moves = []
+    for free in (column for column in range(len(unknowns)) if column not in pivots):
+        move = [Fraction(0)] * len(unknowns)
+        move[free] = Fraction(1)
+        for r, pivot in enumerate(pivots):
+            move[pivot] = -matrix[r][free]
+        moves.append(move)
+    others = {}
+    for index, cell in enumerate(unknowns):
+        move = next((move for move in moves if move[index]), None)
+        if move is None:
+            continue
+        values = {(at, name): Fraction(row[name][1]) for at, row in enumerate(rows) for name in names}
+        for other, step in zip(unknowns, move, strict=True):
+            values[other] += step
+        # The other table reads the same: its lines add up, and only hidden counts changed.
+        for line in lines:
+            assert sum(values[c] for c in line[:-1]) == values[line[-1]], line
+        assert all(
+            values[(at, name)] == row[name][1]
+            for at, row in enumerate(rows)
+            for name in names
+            if not row[name][0].hidden
+        )
+        others[cell] = values
+    return others
+
+
+def test_sums_across_the_months_do_not_give_a_hidden_way_of_contact_away():
+    """Nine ways of contact below 10 in a table of four months; no line holds exactly one of them, and
+    yet with only those hidden the months' totals and the whole period's give February's text
+    messages: January's hidden ones add up to 7, February's to 13, the letters to 8 and the phone
+    calls to 6, so February's texts are 7 + 13 - 8 - 6 = 6. January's 20 texts hide as well: the
+    smallest shown count of the lines through February's texts, and of the 20s the first in its line
+    (January's texts head their column)."""
+    attempts = [[3, 4, 20, 20, 20], [5, 2, 6, 20, 20], [20, 20, 7, 8, 20], [20, 20, 4, 5, 20]]
+    months = [
+        Tally(
+            attempts=Counter(dict(zip(CHANNELS, month, strict=True))),
+            attempts_reached=Counter({way: 1 if n < 10 else 10 for way, n in zip(CHANNELS, month, strict=True)}),
+        )
+        for month in attempts
+    ]
+    tallies_of_rows, figures = table_of(months)
+    rows = [counts_shown(row, drawn) for row, drawn in zip(figures, tallies_of_rows, strict=True)]
+
+    hidden = [[way for way in CHANNELS if row[f"attempts {way}"][0].hidden] for row in rows]
+    assert hidden == [
+        ["letter", "phone", "text"],  # the 20 texts: without them, February's 6 texts follow
+        ["letter", "phone", "text"],
+        ["text", "email"],
+        ["text", "email"],
+        [],
+    ]
+    assert all(
+        row[f"attempts reached {way}"][0].hidden
+        for row, ways_hidden in zip(rows, hidden, strict=True)
+        for way in ways_hidden
+    )
+    hidden_cells = {(at, name) for at, row in enumerate(rows) for name in WAYS_AND_OUTCOMES if row[name][0].hidden}
+    assert set(another_table_for_each_hidden_count(rows, WAYS_AND_OUTCOMES)) == hidden_cells
+
+
+SMALL_OR_NOT = st.one_of(st.integers(0, 9), st.integers(10, 30))
+
+
+@st.composite
+def ways_and_outcomes(draw: st.DrawFn) -> Tally:
+    """A month of attempts per way of contact and cases closed per outcome, many of them small; the
+    monitor's other counts are 0 (they share no line with these)."""
+    attempts = Counter({way: draw(SMALL_OR_NOT) for way in CHANNELS})
+    return Tally(
+        attempts=attempts,
+        attempts_reached=Counter({way: draw(st.integers(0, n)) for way, n in attempts.items()}),
+        outcomes=Counter({outcome: draw(SMALL_OR_NOT) for outcome in TEAM_OUTCOMES}),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ways_and_outcomes(), min_size=2, max_size=4))
+def test_no_hidden_count_follows_from_the_sums_a_table_shows(months: list[Tally]):
+    tallies_of_rows, figures = table_of(months)
+    rows = [counts_shown(row, drawn) for row, drawn in zip(figures, tallies_of_rows, strict=True)]
+
+    hidden = {(at, name) for at, row in enumerate(rows) for name in WAYS_AND_OUTCOMES if row[name][0].hidden}
+    assert set(another_table_for_each_hidden_count(rows, WAYS_AND_OUTCOMES)) == hidden
