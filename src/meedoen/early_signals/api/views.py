@@ -274,6 +274,10 @@ class SignalFileView(_CreditorView):
         problems: list[Problem] = []
         if not isinstance(upload, UploadedFile):
             problems.append(Problem(FATAL, "no_file", _("Send the file in the field “file”."), field="file"))
+        elif (files := len(request.FILES.getlist("file"))) > 1:
+            # Reading one of them would leave the others' signals undelivered without a word.
+            message = _("Send one file per delivery; this request holds %(count)s in the field “file”.")
+            problems.append(Problem(FATAL, "several_files", message % {"count": files}, field="file"))
         if not isinstance(version, str) or not version.strip():
             problems.append(
                 Problem(FATAL, "format_version", _("Give the format version, such as “1.0”."), field="format_version")

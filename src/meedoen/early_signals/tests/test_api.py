@@ -445,6 +445,19 @@ def test_a_file_upload_without_file_or_version_is_refused(api):
     assert Delivery.objects.count() == 0
 
 
+def test_a_file_upload_with_two_files_is_refused_and_delivers_neither(api):
+    first = SimpleUploadedFile("a.csv", csv_bytes([signal_row()]), content_type="text/csv")
+    second = SimpleUploadedFile("b.csv", csv_bytes([signal_row(creditor_reference="WS-0002")]), content_type="text/csv")
+
+    response = api.post(FILES_URL, {"file": [first, second], "format_version": "1.0"})
+
+    assert response.status_code == 400
+    assert [(p["field"], p["code"], p["message"]) for p in response.json()["problems"]] == [
+        ("file", "several_files", "Send one file per delivery; this request holds 2 in the field “file”.")
+    ]
+    assert Signal.objects.count() == 0 and Delivery.objects.count() == 0
+
+
 def test_a_file_without_version_gets_a_receipt_of_that_file(api):
     content = csv_bytes([signal_row()])
     upload = SimpleUploadedFile("signalen.csv", content, content_type="text/csv")
