@@ -210,8 +210,8 @@ def case_number(case_uuid: uuid.UUID) -> str:
 
 
 def case_number_end(text: str) -> str | None:
-    """The end of the ids of the cases with the case number ``text`` (``9f3a-C21D``, ``9F3AC21D``, ``9f3a c21d``),
-    to look them up with ``uuid__iendswith``; None when ``text`` is no case number."""
+    """The end of the ids of the cases with the case number ``text`` (``9f3a-C21D``, ``9F3AC21D``,
+    ``9f3a c21d``), to look them up with ``uuid__iendswith``; None when ``text`` is no case number."""
     number = _CASE_NUMBER.fullmatch(text.strip())
     return f"{number['first']}{number['last']}".lower() if number else None
 

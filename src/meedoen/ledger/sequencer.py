@@ -49,8 +49,8 @@ def ask(log_id: int, *, now: datetime | None = None) -> bool:
 
     A waiting task has not begun (``begin``), so the queue it will read holds these entries. One
     statement writes the ask and says whether it was standing, so of writers that commit at the same
-    time one queues a task. A million signals queue about 17,000 entries in chunks; without this each chunk's commit
-    queued a task per log, and a worker that keeps up ran them all.
+    time one queues a task. A million signals queue about 17,000 entries in chunks; without this
+    each chunk's commit queued a task per log, and a worker that keeps up ran them all.
 
     Most commits find an ask standing, and only read it: writing (or merely locking) the row would
     make the ask a transaction of its own that PostgreSQL flushes to disk, several milliseconds for
