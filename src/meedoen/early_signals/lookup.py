@@ -19,7 +19,7 @@ from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_access, record_read
 from meedoen.early_signals.linking import address_key, address_ref
 from meedoen.early_signals.models import Case, CreditorAgreement, Signal, case_number_end
-from meedoen.early_signals.selectors import CASE_PURPOSE, CaseSummary, case_summary
+from meedoen.early_signals.selectors import CASE_PURPOSE, CASE_STATUS_FIELDS, CaseSummary, case_summary, open_first
 from meedoen.organisations.models import Municipality
 
 BY_NUMBER, BY_ADDRESS, BY_REFERENCE = "case_number", "address", "creditor_reference"
@@ -36,8 +36,6 @@ _ADDRESS = re.compile(
     r"^(?:NL-?)?(?P<digits>[1-9][0-9]{3}) ?-?(?P<letters>[A-Z]{2})[ ,]*(?P<number>[0-9]{1,5})"
     r"(?:[ \-/]*(?P<addition>[A-Z0-9]{1,6}))?$"
 )
-# A case found by a search reveals that the household has one, and its tray.
-FIELDS_FOUND = ("case_status",)
 
 
 @dataclass(frozen=True)
@@ -86,8 +84,7 @@ def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseS
             )
             matches |= models.Q(pk__in=signals.values("case_id"))
     cases = Case.objects.filter(matches, municipality=municipality)
-    closed_last = models.Case(models.When(status=Case.Status.CLOSED, then=1), default=0)
-    found = list(cases.select_related("district").order_by(closed_last, "-opened_at", "-id")[: MAX_FOUND + 1])
+    found = list(open_first(cases.select_related("district"))[: MAX_FOUND + 1])
     shown = found[:MAX_FOUND]
     organisations = actor.organisation_ids(municipality.pk, Role.EARLY_SIGNALS_OFFICER)
     organisation_id = min(organisations) if len(organisations) == 1 else None
@@ -105,7 +102,7 @@ def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseS
                 actor=actor,
                 subject_ref=case.household_ref,
                 purpose=CASE_PURPOSE,
-                fields=FIELDS_FOUND,
+                fields=CASE_STATUS_FIELDS,
                 municipality_id=municipality.pk,
                 organisation_id=organisation_id,
                 obj=case,

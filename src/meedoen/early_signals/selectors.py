@@ -44,6 +44,13 @@ from meedoen.organisations.models import Organisation
 CASE_PURPOSE = "early signalling: offer of help"
 """Why the team opens a case (the purpose of the read it records)."""
 
+CASE_STATUS_FIELDS = ("case_status",)
+"""What a case listed beside another reveals of its household: that it has one, and how far it is."""
+
+SAME_ADDRESS_SHOWN = 20
+"""At most this many other cases at a case's address are listed on it (an address with more is a
+care home or a student house, where a list says nothing more)."""
+
 PERSONAL_FIELDS = (
     "initials",
     "given_name",
@@ -177,6 +184,10 @@ class CaseDetail:
     signals: tuple[SignalDetail, ...]
     attempts: tuple[AttemptDetail, ...]
     removed_withdrawals: tuple[RemovedWithdrawal, ...] = ()
+    # The municipality's other cases at the same address: a partner or housemate, or the same person
+    # under a name the linking could not join. Open ones first, then the most recently opened.
+    same_address: tuple[CaseSummary, ...] = ()
+    more_at_address: bool = False  # more cases at the address than SAME_ADDRESS_SHOWN
 
     @property
     def standing(self) -> tuple[SignalDetail, ...]:
@@ -345,6 +356,19 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
             organisation_id=organisation_id,
             obj=case,
         )
+    same_address = _same_address(case)
+    more_at_address = len(same_address) > SAME_ADDRESS_SHOWN
+    del same_address[SAME_ADDRESS_SHOWN:]
+    for other in same_address:
+        record_read(
+            actor=actor,
+            subject_ref=other.household_ref,
+            purpose=purpose,
+            fields=CASE_STATUS_FIELDS,
+            municipality_id=case.municipality_id,
+            organisation_id=organisation_id,
+            obj=other,
+        )
     return CaseDetail(
         case=case_summary(case),
         signals=tuple(_signal_detail(signal) for signal in signals),
@@ -370,7 +394,24 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
             for tombstone in removed
             if tombstone.withdrawn_at is not None
         ),
+        same_address=tuple(case_summary(other) for other in same_address),
+        more_at_address=more_at_address,
     )
+
+
+def _same_address(case: Case) -> list[Case]:
+    """The other cases of the municipality at the case's address whose data is still kept (the
+    retention term clears a case's pseudonyms): one more than are shown, to tell that there are more."""
+    if not case.address_ref:
+        return []
+    others = Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref).exclude(pk=case.pk)
+    return list(open_first(others.select_related("district"))[: SAME_ADDRESS_SHOWN + 1])
+
+
+def open_first(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Open cases before closed ones, each the most recently opened first."""
+    closed_last = models.Case(models.When(status=Case.Status.CLOSED, then=1), default=0)
+    return cases.order_by(closed_last, "-opened_at", "-id")
 
 
 def _signal_detail(signal: Signal) -> SignalDetail:

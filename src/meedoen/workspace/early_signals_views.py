@@ -300,6 +300,7 @@ def _case_page(
             for item in detail.removed_withdrawals
         ],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
+        same_address=[_row(other) for other in detail.same_address],
         is_open=detail.case.status != Case.Status.CLOSED,
         letter_lacks_contact=letters.lacks_contact(
             letters.letter_text_of(municipality), urgent=detail.case.threatening

@@ -689,6 +689,51 @@ def test_an_officer_of_another_municipality_finds_only_its_own_cases(client_en, 
     assert case_url(cases["meerssen"]) in page
 
 
+def test_a_case_lists_the_other_cases_at_its_address_without_their_personal_data(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    # Her partner, at the same address: a case of his own, which linking does not join with hers.
+    partner = another_case(
+        creditors["energy"], 1, house_number="12", initials="P.", given_name="Pieter", date_of_birth="1980-11-02"
+    )
+    another_case(creditors["energy"], 2)  # next door
+    client = client_en("ww_early_signals")
+
+    page = client.get(case_url(case)).content.decode()
+
+    assert "1 other case at this address" in page
+    assert case_url(partner) in page and partner.number in page
+    assert "Pieter" not in page and "Verzonnen1" not in page  # his case, not his data
+    assert "Verzonnen2" not in page
+    # That he has a case, and how far it is, is a read of his household's data.
+    listed = [event for event in reads(CASE_PURPOSE) if event.subject_ref == partner.household_ref]
+    assert [event.details["fields"] for event in listed] == [["case_status"]]
+    assert "1 other case at this address" in client.get(case_url(partner)).content.decode()
+
+
+def test_a_case_alone_at_its_address_lists_none_and_a_removed_one_is_not_listed(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    earlier = another_case(creditors["energy"], 1, house_number="12", given_name="Piet", date_of_birth="1980-11-02")
+    Case.objects.filter(pk=earlier.pk).update(
+        status=Case.Status.CLOSED, outcome="no_contact", address_ref="", household_ref="", erased_at=TODAY
+    )
+
+    page = client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+    assert "Other cases at this address" not in page
+    assert case_url(earlier) not in page
+
+
+def test_a_long_list_of_cases_at_one_address_is_cut_and_says_so(client_en, cases, creditors, monkeypatch):
+    monkeypatch.setattr("meedoen.early_signals.selectors.SAME_ADDRESS_SHOWN", 1)
+    for number, born in ((1, "1990-01-01"), (2, "1991-01-01")):
+        another_case(creditors["energy"], number, house_number="12", initials="K.", date_of_birth=born)
+
+    page = client_en("ww_early_signals").get(case_url(cases["waalwijk"])).content.decode()
+
+    assert "1 other case at this address" in page
+    assert "Only the 1 most recent cases are shown." in page
+
+
 def test_a_signal_that_came_in_since_the_case_was_last_opened_is_marked_new(client_en, cases, creditors):
     case = cases["waalwijk"]
     client = client_en("ww_early_signals")
