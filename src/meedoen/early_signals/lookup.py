@@ -4,7 +4,8 @@ reference, or by the household's postcode and house number.
 Cases keep no address, only its keyed pseudonym; an address is found by drawing the pseudonym of
 what the officer typed, exactly as the intake drew it. Only the municipality's early-signalling
 officers search, and every case found is recorded as a read of that household's data (that it has
-a case, and how far it is), as opening it would be.
+a case, and how far it is) and of each resident whose BSN pseudonym its signals carry, as opening it
+would be.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from meedoen.core.access import Actor, Role, require_role
-from meedoen.core.audit import record_access, record_read
+from meedoen.core.audit import record_access
 from meedoen.early_signals.linking import address_key, address_ref
 from meedoen.early_signals.models import Case, CreditorAgreement, Signal, case_number_end
-from meedoen.early_signals.selectors import CASE_PURPOSE, CASE_STATUS_FIELDS, CaseSummary, case_summary, open_first
+from meedoen.early_signals.selectors import CASE_PURPOSE, CaseSummary, case_summary, open_first, record_status_reads
 from meedoen.organisations.models import Municipality
 
 BY_NUMBER, BY_ADDRESS, BY_REFERENCE = "case_number", "address", "creditor_reference"
@@ -96,17 +97,7 @@ def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseS
         municipality_id=municipality.pk,
         organisation_id=organisation_id,
     )
-    for case in shown:
-        if case.household_ref:  # none once the retention term removed the case's data
-            record_read(
-                actor=actor,
-                subject_ref=case.household_ref,
-                purpose=CASE_PURPOSE,
-                fields=CASE_STATUS_FIELDS,
-                municipality_id=municipality.pk,
-                organisation_id=organisation_id,
-                obj=case,
-            )
+    record_status_reads(actor, shown, purpose=CASE_PURPOSE, organisation_id=organisation_id)
     return CaseSearch(
         query=query,
         searched=tuple(searched for searched, _ in readings),

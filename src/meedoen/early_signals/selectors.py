@@ -359,16 +359,7 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
     same_address = _same_address(case)
     more_at_address = len(same_address) > SAME_ADDRESS_SHOWN
     del same_address[SAME_ADDRESS_SHOWN:]
-    for other in same_address:
-        record_read(
-            actor=actor,
-            subject_ref=other.household_ref,
-            purpose=purpose,
-            fields=CASE_STATUS_FIELDS,
-            municipality_id=case.municipality_id,
-            organisation_id=organisation_id,
-            obj=other,
-        )
+    record_status_reads(actor, same_address, purpose=purpose, organisation_id=organisation_id)
     return CaseDetail(
         case=case_summary(case),
         signals=tuple(_signal_detail(signal) for signal in signals),
@@ -397,6 +388,29 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
         same_address=tuple(case_summary(other) for other in same_address),
         more_at_address=more_at_address,
     )
+
+
+def record_status_reads(actor: Actor, cases: Sequence[Case], *, purpose: str, organisation_id: int | None) -> None:
+    """Record that ``actor`` saw that each of ``cases`` exists and how far it is: a read of its
+    household, and of every resident whose BSN pseudonym one of its signals carries, so that they see
+    it under "My data" as they see an opening of their case. A case whose data the retention term
+    removed has no pseudonyms left and reveals no one's."""
+    kept = [case for case in cases if case.household_ref]
+    residents: dict[int, set[str]] = {}
+    signals = Signal.objects.filter(case__in=kept).exclude(resident_ref="").values_list("case_id", "resident_ref")
+    for case_id, resident_ref in signals.distinct():
+        residents.setdefault(case_id, set()).add(resident_ref)
+    for case in kept:
+        for subject_ref in (case.household_ref, *sorted(residents.get(case.pk, ()))):
+            record_read(
+                actor=actor,
+                subject_ref=subject_ref,
+                purpose=purpose,
+                fields=CASE_STATUS_FIELDS,
+                municipality_id=case.municipality_id,
+                organisation_id=organisation_id,
+                obj=case,
+            )
 
 
 def _same_address(case: Case) -> list[Case]:

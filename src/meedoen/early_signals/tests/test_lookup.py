@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from meedoen.accounts.pseudonyms import resident_ref_for_bsn
 from meedoen.accounts.tests.factories import UserFactory
 from meedoen.core.access import Actor, Grant, Role
 from meedoen.core.models import AuditEvent
@@ -99,6 +100,18 @@ def test_the_search_and_every_case_found_are_recorded(creditors, world, officer)
     assert "WS-0001" not in str([event.details for event in searches])  # what was typed is not kept
     (read,) = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ)
     assert (read.subject_ref, read.reason, read.actor_label) == (case.household_ref, CASE_PURPOSE, "ww-zoeker")
+
+
+def test_a_case_found_is_a_read_for_each_resident_its_signals_name_by_bsn(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row(bsn="111222333"))
+    case = Case.objects.get()
+
+    find_cases(actor=officer, municipality=world.waalwijk, query="5141 ZX 12")
+
+    recorded = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ)
+    assert sorted((event.subject_ref, event.details["fields"]) for event in recorded) == sorted(
+        [(case.household_ref, ["case_status"]), (resident_ref_for_bsn("111222333"), ["case_status"])]
+    )
 
 
 def test_another_municipalitys_cases_are_not_found_and_its_officers_may_not_search_here(creditors, world, officer):
