@@ -14,7 +14,10 @@ is not "Bos-Pietersen"). A BSN on both sides decides: the same pseudonym is the 
 different ones are not.
 
 Different people at one address (partners, housemates) are not joined automatically: the brief
-links on name and date of birth, and a wrong join would show one person's debts to another.
+links on name and date of birth, and a wrong join would show one person's debts to another. Nor is
+a name whose initials disagree on the first letter, though it may be the same person under the name
+she is called by ("Piet" for "J.P."). The team sees such cases side by side instead: a case lists the
+other cases at its address (``selectors.case_detail``), and decides whom to approach together.
 """
 
 from __future__ import annotations
