@@ -240,6 +240,9 @@ class Case(models.Model):
         # reach (early_signals.withdrawals); the team never chooses them.
         WITHDRAWN = "withdrawn", _("withdrawn by the creditor")
         WITHDRAWN_IN_ERROR = "withdrawn_in_error", _("withdrawn by the creditor: sent in error")
+        # Set only when the team joins the case with another case about the same person
+        # (services.case_join): its signals and attempts went there.
+        JOINED = "joined", _("joined with another case")
 
     class ReopenReason(models.TextChoices):
         """Why a closed case is opened again: a choice, so that the audit log and the shared log
@@ -298,6 +301,16 @@ class Case(models.Model):
     # A threatening signal that joins the case after its first offer: the team must respond to it
     # within the urgent term as well, by this day; cleared by an attempt made after that signal came.
     threat_due = models.DateField(_("respond to the new threatening signal by"), null=True, blank=True)
+    # The case this one was joined with (outcome JOINED), so that its number still leads somewhere.
+    joined_into = models.ForeignKey(
+        "self",
+        verbose_name=_("joined with"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -472,9 +485,12 @@ HELP_ACCEPTED = frozenset(
         Case.Outcome.REFERRED_PARTNER.value,
     }
 )
-# The outcomes a withdrawal sets; the team closes a case with one of the others (TEAM_OUTCOMES).
+# The outcomes a withdrawal sets; the team closes a case with one of the others (TEAM_OUTCOMES),
+# except JOINED, which joining a case sets.
 WITHDRAWAL_OUTCOMES = frozenset({Case.Outcome.WITHDRAWN.value, Case.Outcome.WITHDRAWN_IN_ERROR.value})
-TEAM_OUTCOMES = tuple(outcome for outcome in Case.Outcome.values if outcome not in WITHDRAWAL_OUTCOMES)
+TEAM_OUTCOMES = tuple(
+    outcome for outcome in Case.Outcome.values if outcome not in WITHDRAWAL_OUTCOMES and outcome != Case.Outcome.JOINED
+)
 
 
 class ContactAttempt(models.Model):

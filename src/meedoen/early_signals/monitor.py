@@ -35,6 +35,7 @@ from meedoen.core.small_counts import Shown, is_small
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
     HELP_ACCEPTED,
+    TEAM_OUTCOMES,
     WITHDRAWAL_OUTCOMES,
     Case,
     ContactAttempt,
@@ -59,7 +60,10 @@ Key = tuple[date, str]
 # never the team's: it counts in no measure of cases (its other signals still count as signals).
 IN_ERROR = WithdrawalReason.SENT_IN_ERROR.value
 # The outcomes the monitor splits the closed cases by: the team's.
-OUTCOMES = tuple((outcome, label) for outcome, label in Case.Outcome.choices if outcome not in WITHDRAWAL_OUTCOMES)
+OUTCOMES = tuple((outcome, label) for outcome, label in Case.Outcome.choices if outcome in TEAM_OUTCOMES)
+# Cases closed with these are not counted as closed: a creditor withdrew the signals, or the team
+# joined the case with another about the same person (which holds its signals and attempts now).
+NOT_CLOSED_BY_THE_TEAM = WITHDRAWAL_OUTCOMES | {Case.Outcome.JOINED.value}
 
 
 # --- months --------------------------------------------------------------------------------------------
@@ -190,8 +194,11 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
 
     # A case its creditors withdrew before anyone tried is left out, but only when that came within
     # the term of the first offer: a term already missed stays missed (counted, not within the term).
-    opened = Case.objects.filter(municipality_id=municipality_id, opened_at__gte=since, opened_at__lt=until).exclude(
-        outcome__in=WITHDRAWAL_OUTCOMES, closed_at__date__lte=F("first_offer_due")
+    # A case joined with another is counted there, from the day the first of the two was opened.
+    opened = (
+        Case.objects.filter(municipality_id=municipality_id, opened_at__gte=since, opened_at__lt=until)
+        .exclude(outcome__in=WITHDRAWAL_OUTCOMES, closed_at__date__lte=F("first_offer_due"))
+        .exclude(outcome=Case.Outcome.JOINED)
     )
     for row in (
         opened.order_by()
@@ -240,7 +247,7 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
 
     closed = Case.objects.filter(
         municipality_id=municipality_id, status=Case.Status.CLOSED, closed_at__gte=since, closed_at__lt=until
-    ).exclude(outcome__in=WITHDRAWAL_OUTCOMES)
+    ).exclude(outcome__in=NOT_CLOSED_BY_THE_TEAM)
     for row in closed.order_by().values("outcome", "district_id", month=_month("closed_at")).annotate(n=Count("id")):
         by_area[(row["month"], row["district_id"])].outcomes[row["outcome"]] += row["n"]
 
@@ -255,7 +262,7 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
             case__closed_at__gte=since,
             case__closed_at__lt=until,
         )
-        .exclude(case__outcome__in=WITHDRAWAL_OUTCOMES)
+        .exclude(case__outcome__in=NOT_CLOSED_BY_THE_TEAM)
         .exclude(withdrawal_reason=IN_ERROR)
         .order_by()
         .values("creditor_id", month=_month("case__closed_at"), area=F("case__district_id"))
@@ -268,7 +275,7 @@ def tallies(municipality_id: int, start: date, end: date) -> dict[Key, Tally]:
         SignalTombstone.objects.filter(
             municipality_id=municipality_id, case_closed_at__gte=since, case_closed_at__lt=until
         )
-        .exclude(outcome__in=WITHDRAWAL_OUTCOMES)
+        .exclude(outcome__in=NOT_CLOSED_BY_THE_TEAM)
         .exclude(withdrawal_reason=IN_ERROR)
         .order_by()
         .annotate(area=_district_of_tombstone())

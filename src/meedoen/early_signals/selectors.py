@@ -188,6 +188,7 @@ class CaseDetail:
     # under a name the linking could not join. Open ones first, then the most recently opened.
     same_address: tuple[CaseSummary, ...] = ()
     more_at_address: bool = False  # more cases at the address than SAME_ADDRESS_SHOWN
+    joined_into: uuid.UUID | None = None  # the case this one was joined with (services.case_join)
 
     @property
     def standing(self) -> tuple[SignalDetail, ...]:
@@ -331,7 +332,7 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
     """A case with its signals' personal data. The read is recorded before the data is returned."""
     if not actor.second_factor or not actor.municipality_ids(Role.EARLY_SIGNALS_OFFICER):
         raise PermissionDenied("no role that allows this")
-    case = _visible_cases(actor).filter(uuid=case_id).select_related("district").first()
+    case = _visible_cases(actor).filter(uuid=case_id).select_related("district", "joined_into").first()
     if case is None:
         raise CaseNotFoundError(str(case_id))
     signals = list(Signal.objects.filter(case=case).select_related("creditor").order_by("received_at", "id"))
@@ -387,6 +388,7 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
         ),
         same_address=tuple(case_summary(other) for other in same_address),
         more_at_address=more_at_address,
+        joined_into=case.joined_into.uuid if case.joined_into is not None else None,
     )
 
 
@@ -420,6 +422,19 @@ def _same_address(case: Case) -> list[Case]:
         return []
     others = Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref).exclude(pk=case.pk)
     return list(open_first(others.select_related("district"))[: SAME_ADDRESS_SHOWN + 1])
+
+
+def open_cases_at_address(*, actor: Actor, case: Case) -> list[CaseSummary]:
+    """The open cases of the municipality at the address of ``case``, but for ``case`` itself: those
+    the team may join with it (``services.case_join``). What the case page lists of them is a
+    recorded read (``case_detail``); this list checks the choice it offered."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id)
+    if not case.address_ref:
+        return []
+    others = Case.objects.filter(
+        municipality_id=case.municipality_id, address_ref=case.address_ref, status__in=OPEN_STATUSES
+    ).exclude(pk=case.pk)
+    return [case_summary(other) for other in open_first(others.select_related("district"))]
 
 
 def open_first(cases: QuerySet[Case]) -> QuerySet[Case]:

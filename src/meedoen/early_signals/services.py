@@ -1565,6 +1565,8 @@ def case_reopen(*, actor: Actor, case: Case, organisation: Organisation, reason:
             raise ValidationError(
                 {"reason": _("The personal data of this case has been removed; it cannot be opened again.")}
             )
+        if locked.outcome == Case.Outcome.JOINED:
+            raise ValidationError({"reason": _("This case was joined with another case; open that one instead.")})
         outcome = locked.outcome
         locked.status = Case.Status.CONTACTED if locked.first_contact_at is not None else Case.Status.TO_CONTACT
         locked.outcome = ""
@@ -1587,6 +1589,106 @@ def case_reopen(*, actor: Actor, case: Case, organisation: Organisation, reason:
             details={"reason": reason, "outcome_before": outcome, "to": locked.status},
         )
     return locked
+
+
+def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisation) -> Case:
+    """Join ``other`` with ``case``: the team has found that both are about the same person, at the
+    same address, under names linking could not join with certainty (a call name beside initials, a
+    date of birth mistyped by a creditor). Both must be open. ``case`` takes the signals of
+    ``other``, its attempts and its withdrawn signals, and is counted again as if it had had them
+    all along: opened when the first of the two was, its first offer, first contact and term the
+    earliest of the two, the tray the furthest of the two. ``other`` is closed as joined, through
+    the shared log like any closing, and points at ``case``, so that its number on a letter still
+    leads to the household."""
+    _require_officer(actor, case, organisation)
+    _require_officer(actor, other, organisation)
+    if case.pk == other.pk:
+        raise ValidationError({"other": _("A case cannot be joined with itself.")})
+    with transaction.atomic():
+        # Both locked, in the order of their keys, so that two joins of the same pair wait for each other.
+        in_order = sorted((case, other), key=operator.attrgetter("pk"))
+        locked = {found.pk: found for found in map(_locked_case, in_order)}
+        into, joined = locked[case.pk], locked[other.pk]
+        if Case.Status.CLOSED in (into.status, joined.status):
+            raise ValidationError({"other": _("Only two open cases can be joined; open a closed case again first.")})
+        same_address = into.address_ref and into.address_ref == joined.address_ref
+        if into.municipality_id != joined.municipality_id or not same_address:
+            raise ValidationError({"other": _("Only cases at the same address can be joined.")})
+        moved = Signal.objects.filter(case=joined).update(case=into)
+        ContactAttempt.objects.filter(case=joined).update(case=into)
+        SignalTombstone.objects.filter(case_uuid=joined.uuid).update(case_uuid=into.uuid)
+        _count_joined(into, joined)
+        joined.signal_count = joined.creditor_count = joined.signals_seen = 0
+        joined.threatening, joined.priority, joined.joined_into = False, 1, into
+        joined.first_offer_at = joined.first_contact_at = None
+        joined.save(
+            update_fields=[
+                "signal_count",
+                "creditor_count",
+                "signals_seen",
+                "threatening",
+                "priority",
+                "joined_into",
+                "first_offer_at",
+                "first_contact_at",
+                "updated_at",
+            ]
+        )
+        case_closing_write(
+            actor=actor,
+            case=joined,
+            outcome=Case.Outcome.JOINED,
+            signed_by=organisation,
+            at=timezone.now(),
+            details={"joined_into": str(into.uuid)},
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.case.join",
+            obj=into,
+            municipality_id=into.municipality_id,
+            organisation_id=organisation.pk,
+            subject_ref=into.household_ref,
+            details={"joined": str(joined.uuid), "signals": moved},
+        )
+    return into
+
+
+def _count_joined(into: Case, joined: Case) -> None:
+    """Count ``into`` again now that it holds the signals and attempts of ``joined``, and save it."""
+    standing = list(Signal.objects.filter(case=into, withdrawn_at__isnull=True).values_list("kind", "creditor_id"))
+    into.signal_count = into.signals_seen = len(standing)
+    into.creditor_count = len({creditor_id for _kind, creditor_id in standing})
+    into.threatening = any(kind in THREATENING_KINDS for kind, _creditor in standing)
+    into.priority = case_priority(
+        creditor_count=into.creditor_count, signal_count=into.signal_count, threatening=into.threatening
+    )
+    both = (into, joined)
+    into.opened_at = min(one.opened_at for one in both)
+    into.first_offer_due = min(one.first_offer_due for one in both)
+    into.first_offer_at = min((one.first_offer_at for one in both if one.first_offer_at), default=None)
+    into.first_contact_at = min((one.first_contact_at for one in both if one.first_contact_at), default=None)
+    into.status = max((one.status for one in both), key=OPEN_STATUSES.index)
+    # After the first offer, a threat of either case still to respond to keeps its term: the one it
+    # had as a threat after an offer, or, in a case nobody had tried to reach, that case's own term.
+    threat_terms = [one.threat_due for one in both if one.threat_due is not None]
+    threat_terms += [one.first_offer_due for one in both if one.threatening and one.first_offer_at is None]
+    into.threat_due = None
+    if into.first_offer_at is not None and into.threatening and threat_terms:
+        last_attempt = ContactAttempt.objects.filter(case=into).aggregate(last=Max("attempted_at"))["last"]
+        if last_attempt is None or last_attempt < _last_threat_at(into):
+            into.threat_due = min(threat_terms)
+    into.save(
+        update_fields=[
+            *COUNT_FIELDS,
+            "signals_seen",
+            "opened_at",
+            "first_offer_at",
+            "first_contact_at",
+            "status",
+            "updated_at",
+        ]
+    )
 
 
 # --- agreements, tokens, settings ----------------------------------------------------------------------

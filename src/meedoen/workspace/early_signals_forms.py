@@ -12,13 +12,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from meedoen.early_signals.letters import PLACEHOLDERS, LetterText, placeholder_problems
 from meedoen.early_signals.models import OPEN_STATUSES, TEAM_OUTCOMES, Case, ContactAttempt, LetterTemplate
-from meedoen.early_signals.selectors import ThresholdSetting
-from meedoen.workspace.socialmap_forms import RADIO, SELECT, TEXTAREA, TEXTBOX
+from meedoen.early_signals.selectors import CaseSummary, ThresholdSetting
+from meedoen.workspace.socialmap_forms import CHECKBOX, RADIO, SELECT, TEXTAREA, TEXTBOX
 
 YES, NO = "yes", "no"
 NOTE_LENGTH = 500
@@ -136,6 +136,42 @@ class ReopenForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "reopen")
         super().__init__(*args, **kwargs)
+
+
+class JoinForm(forms.Form):
+    """Which open case at the same address is about the same person, and that the officer checked it."""
+
+    other = forms.ChoiceField(label=_("Which case is about the same person?"), widget=_radio())
+    same_person = forms.BooleanField(
+        label=_("I have checked that both cases are about the same person."),
+        help_text=_(
+            "The signals and attempts of that case come to this one, and that case is closed as joined. "
+            "It cannot be undone."
+        ),
+        error_messages={"required": _("Check that both cases are about the same person, and tick the box.")},
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+    )
+
+    def __init__(self, *args: Any, cases: Iterable[CaseSummary] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "join")
+        super().__init__(*args, **kwargs)
+        other = self.fields["other"]
+        assert isinstance(other, forms.ChoiceField)
+        other.choices = [
+            (
+                str(case.uuid),
+                _("Case %(number)s, opened on %(date)s, tray “%(tray)s”")
+                % {
+                    "number": case.number,
+                    "date": formats.date_format(timezone.localtime(case.opened_at), "j F Y"),
+                    "tray": Case.Status(case.status).label,
+                },
+            )
+            for case in cases
+        ]
+        other.error_messages["invalid_choice"] = _(
+            "Choose one of the open cases at this address; the list may have changed since you opened the page."
+        )
 
 
 # --- the municipality's settings ---------------------------------------------------------------------------

@@ -16,5 +16,6 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:case>/verplaatsen/", views.move, name="early-signals-move"),
     path("<uuid:case>/sluiten/", views.close, name="early-signals-close"),
     path("<uuid:case>/heropenen/", views.reopen, name="early-signals-reopen"),
+    path("<uuid:case>/samenvoegen/", views.join, name="early-signals-join"),
     path("<uuid:case>/brief.pdf", views.letter, name="early-signals-letter"),
 ]

@@ -43,6 +43,7 @@ from meedoen.early_signals.selectors import (
     inactive_page,
     municipality_settings_of,
     offer_due_soon,
+    open_cases_at_address,
     threat_due_soon,
     tray_counts,
     tray_page,
@@ -55,6 +56,7 @@ from meedoen.workspace.early_signals_forms import (
     ATTEMPT_ALIASES,
     AttemptForm,
     CloseForm,
+    JoinForm,
     LetterTemplateForm,
     MoveForm,
     ReopenForm,
@@ -271,6 +273,7 @@ def _case_page(
     move_form: MoveForm | None = None,
     close_form: CloseForm | None = None,
     reopen_form: ReopenForm | None = None,
+    join_form: JoinForm | None = None,
 ) -> HttpResponse:
     found = _case(actor, municipality, case_id)
     detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE)
@@ -278,7 +281,9 @@ def _case_page(
     standing = detail.standing
     # The standing signals after the first ``seen`` came in since the team last opened the case.
     seen = detail.case.signals_seen if detail.case.new_signals else len(standing)
-    invalid = any(form is not None and form.errors for form in (attempt_form, move_form, close_form, reopen_form))
+    forms = (attempt_form, move_form, close_form, reopen_form, join_form)
+    invalid = any(form is not None and form.errors for form in forms)
+    joinable = [other for other in detail.same_address if other.status != Case.Status.CLOSED]
     return _page(
         request,
         actor,
@@ -309,7 +314,11 @@ def _case_page(
         move_form=move_form or MoveForm(current=detail.case.status, attempted=detail.case.first_offer_at is not None),
         close_form=close_form or CloseForm(),
         reopen_form=reopen_form or ReopenForm(),
-        can_reopen=found.status == Case.Status.CLOSED and found.erased_at is None,
+        join_form=join_form or JoinForm(cases=joinable),
+        can_join=bool(joinable) and found.status != Case.Status.CLOSED,
+        can_reopen=found.status == Case.Status.CLOSED
+        and found.erased_at is None
+        and found.outcome != Case.Outcome.JOINED,
         back_link=f"{reverse('workspace:early_signals')}?{urlencode({TRAY: detail.case.status})}",
         status=400 if invalid else 200,
     )
@@ -398,6 +407,27 @@ def reopen(request: HttpRequest, actor: Actor, municipality: Municipality, case:
         return Saved(_("The case is open again, in the tray “%(tray)s”.") % {"tray": label}, _saved_case_url(found))
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, reopen_form=form))
+
+
+@never_cache
+@require_POST
+@staff_view
+def join(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    """Join another open case at the same address with this one: the team found they are about the
+    same person."""
+    found = _case(actor, municipality, case)
+    form = JoinForm(request.POST, cases=open_cases_at_address(actor=actor, case=found))
+
+    def save() -> Saved:
+        other = _case(actor, municipality, UUID(form.cleaned_data["other"]))
+        services.case_join(actor=actor, case=found, other=other, organisation=_team(actor, municipality))
+        return Saved(
+            _("Case %(number)s is joined with this case: its signals and attempts are here now.")
+            % {"number": other.number},
+            _saved_case_url(found),
+        )
+
+    return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, join_form=form))
 
 
 @never_cache

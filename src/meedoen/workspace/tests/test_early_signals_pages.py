@@ -224,6 +224,7 @@ POSTS = {
     "workspace:early-signals-attempt": attempt_data(),
     "workspace:early-signals-move": {"move-status": "in_help"},
     "workspace:early-signals-close": {"close-outcome": "no_contact"},
+    "workspace:early-signals-join": {"join-other": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "join-same_person": "on"},
 }
 REFUSED_POSTS = {"default": FORBIDDEN, "ms_early_signals": NOT_FOUND}
 
@@ -545,6 +546,10 @@ def test_a_case_someone_tried_to_reach_cannot_go_back_to_new(client_en, cases):
         ("workspace:early-signals-close", {"close-outcome": "no_contact"}, "outcome"),  # nobody tried yet
         ("workspace:early-signals-reopen", {"reopen-reason": "late_contact"}, "reason"),  # it is open
         ("workspace:early-signals-close", {}, "outcome"),
+        # No other open case at this address to join with.
+        ("workspace:early-signals-join", POSTS["workspace:early-signals-join"], "other"),
+        ("workspace:early-signals-join", {"join-other": "not-a-case", "join-same_person": "on"}, "other"),
+        ("workspace:early-signals-join", {"join-same_person": "on"}, "other"),
     ],
 )
 def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, cases, page, data, field):
@@ -553,9 +558,13 @@ def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, c
 
     assert response.status_code == 400
     form = response.context[
-        {"attempt": "attempt_form", "move": "move_form", "close": "close_form", "reopen": "reopen_form"}[
-            page.split("-")[-1]
-        ]
+        {
+            "attempt": "attempt_form",
+            "move": "move_form",
+            "close": "close_form",
+            "reopen": "reopen_form",
+            "join": "join_form",
+        }[page.split("-")[-1]]
     ]
     assert form.errors.get(field), form.errors
     body = response.content.decode()
@@ -743,6 +752,53 @@ def test_a_long_list_of_cases_at_one_address_is_cut_and_says_so(client_en, cases
 
     assert "1 other case at this address" in page
     assert "Only the 1 most recent cases are shown." in page
+
+
+def the_same_person_by_her_call_name(creditor) -> Case:
+    """Jolien again, from another creditor that knows her as Lien: linking does not join the two."""
+    case = another_case(creditor, 1, house_number="12", surname="Voorbeeld", initials="", given_name="Lien")
+    assert case.signal_count == 1
+    return case
+
+
+def test_an_officer_joins_a_case_about_the_same_person_with_this_one(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    client = client_en("ww_early_signals")
+    page = client.get(case_url(case)).content.decode()
+    assert "Join a case with this one" in page and f'value="{other.uuid}"' in page
+
+    response = client.post(
+        case_url(case, "workspace:early-signals-join"), {"join-other": str(other.uuid), "join-same_person": "on"}
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert f"Case {other.number} is joined with this case" in page
+    assert "2 signals" in page and "Energie Verzonnen: payment arrears" in page
+    assert "Join a case with this one" not in page  # no other open case left at the address
+    joined = client.get(case_url(other)).content.decode()
+    assert "This case was joined with another case about the same person." in joined
+    assert case_url(case) in joined
+    assert "Open the case again" not in joined and "Close the case" not in joined
+    found = client.get(reverse("workspace:early-signals-search"), {"zoek": other.number}).content.decode()
+    assert "Closed: joined with another case" in found
+
+
+def test_a_join_without_the_check_is_refused_beside_the_box_and_changes_nothing(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    before = state()
+
+    response = client_en("ww_early_signals").post(
+        case_url(case, "workspace:early-signals-join"), {"join-other": str(other.uuid)}
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Check that both cases are about the same person, and tick the box." in body
+    assert 'id="id_join-same_person_error"' in body
+    assert state()[:-1] == before[:-1]
 
 
 def test_a_signal_that_came_in_since_the_case_was_last_opened_is_marked_new(client_en, cases, creditors):
