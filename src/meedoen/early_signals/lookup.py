@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meedoen.core.access import Actor, Role, require_role
 from meedoen.core.audit import record_access
+from meedoen.core.text import without_hidden
 from meedoen.early_signals.linking import address_key, address_ref
 from meedoen.early_signals.models import Case, CreditorAgreement, Signal, case_number_end
 from meedoen.early_signals.selectors import CASE_PURPOSE, CaseSummary, case_summary, open_first, record_status_reads
@@ -50,8 +51,14 @@ class CaseSearch:
 def read_query(query: str) -> tuple[tuple[str, str], ...]:
     """What the officer typed, read every way it can be: as (what it is, the key to look for). A
     creditor's reference can be anything, so every text is one; "1234-AB12" is a case number and a
-    postcode with a house number, "5141AB12" as well."""
-    compact = " ".join(query.split()).upper()
+    postcode with a house number, "5141AB12" as well. Characters nobody types (``core.text``) are
+    left out first: a case number or an address holds none, a reference pasted with a zero-width
+    space in it is still found, and PostgreSQL cannot compare a NUL. Nothing left is nothing to
+    look for."""
+    typed = " ".join(without_hidden(query).split())
+    if not typed:
+        return ()
+    compact = typed.upper()
     readings = []
     number = case_number_end(compact)
     if number:
@@ -60,7 +67,7 @@ def read_query(query: str) -> tuple[tuple[str, str], ...]:
     if address:
         postcode = f"{address['digits']}{address['letters']}"
         readings.append((BY_ADDRESS, address_key(postcode, int(address["number"]), address["addition"] or "")))
-    readings.append((BY_REFERENCE, " ".join(query.split())))
+    readings.append((BY_REFERENCE, typed))
     return tuple(readings)
 
 
@@ -69,6 +76,8 @@ def find_cases(*, actor: Actor, municipality: Municipality, query: str) -> CaseS
     most recently opened. The search and each case found are recorded before the answer leaves."""
     require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality.pk)
     readings = read_query(query[:MAX_QUERY])
+    if not readings:
+        return CaseSearch(query=query, searched=(), cases=(), more=False)
     matches = models.Q()
     for searched, key in readings:
         if searched == BY_NUMBER:

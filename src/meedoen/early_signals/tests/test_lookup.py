@@ -42,6 +42,10 @@ def officer(world) -> Actor:
         ("5141ab12", ((BY_NUMBER, "5141ab12"), (BY_ADDRESS, "5141AB|12|"), (BY_REFERENCE, "5141ab12"))),
         ("1234-AB12", ((BY_NUMBER, "1234ab12"), (BY_ADDRESS, "1234AB|12|"), (BY_REFERENCE, "1234-AB12"))),
         ("  ws 0001 ", ((BY_REFERENCE, "ws 0001"),)),
+        # Characters nobody types are left out: PostgreSQL cannot compare a NUL.
+        ("WS-0001\x00", ((BY_REFERENCE, "WS-0001"),)),
+        ("5141\u200bZX 12\ufeff", ((BY_ADDRESS, "5141ZX|12|"), (BY_REFERENCE, "5141ZX 12"))),
+        ("\x00 \u202e", ()),
     ],
 )
 def test_what_the_officer_types_is_read_every_way_it_can_be(typed, read):
@@ -112,6 +116,21 @@ def test_a_case_found_is_a_read_for_each_resident_its_signals_name_by_bsn(credit
     assert sorted((event.subject_ref, event.details["fields"]) for event in recorded) == sorted(
         [(case.household_ref, ["case_status"]), (resident_ref_for_bsn("111222333"), ["case_status"])]
     )
+
+
+def test_characters_nobody_types_neither_hide_a_case_nor_fail_the_search(creditors, world, officer):
+    deliver_rows(creditors.housing, signal_row())
+    case = Case.objects.get()
+    searches = AuditEvent.objects.filter(action="early_signals.case.search")
+
+    for typed in ("WS-0001\x00", "\u200bWS-0001", f"{case.number}\x00", "5141 ZX\x00 12"):
+        found = find_cases(actor=officer, municipality=world.waalwijk, query=typed)
+        assert [summary.uuid for summary in found.cases] == [case.uuid], typed
+    recorded = searches.count()
+    nothing = find_cases(actor=officer, municipality=world.waalwijk, query="\x00\u202e")
+
+    assert (nothing.searched, nothing.cases) == ((), ())
+    assert searches.count() == recorded  # nothing was looked for, so nothing was read
 
 
 def test_another_municipalitys_cases_are_not_found_and_its_officers_may_not_search_here(creditors, world, officer):
