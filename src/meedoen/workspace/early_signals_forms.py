@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from meedoen.early_signals.letters import PLACEHOLDERS, LetterText, placeholder_problems
 from meedoen.early_signals.models import OPEN_STATUSES, TEAM_OUTCOMES, Case, ContactAttempt, LetterTemplate
 from meedoen.early_signals.selectors import CaseSummary, ThresholdSetting
-from meedoen.workspace.socialmap_forms import CHECKBOX, RADIO, SELECT, TEXTAREA, TEXTBOX
+from meedoen.workspace.socialmap_forms import CHECKBOX, NO_CONTROL_IN_TEXT, RADIO, SELECT, TEXTAREA, TEXTBOX
 
 YES, NO = "yes", "no"
 NOTE_LENGTH = 500
@@ -55,6 +55,7 @@ class AttemptForm(forms.Form):
         help_text=_("Short, and only what the team needs to go on. At most 500 characters."),
         required=False,
         max_length=NOTE_LENGTH,
+        validators=NO_CONTROL_IN_TEXT,
         widget=forms.Textarea(attrs={"class": TEXTAREA, "rows": "3", "maxlength": str(NOTE_LENGTH)}),
     )
 
@@ -263,29 +264,39 @@ def _template_field(name: str) -> Any:
 
 class LetterTemplateForm(forms.Form):
     subject = forms.CharField(
-        label=_("Subject"), max_length=_template_field("subject").max_length, widget=forms.TextInput()
+        label=_("Subject"),
+        validators=NO_CONTROL_IN_TEXT,
+        max_length=_template_field("subject").max_length,
+        widget=forms.TextInput(),
     )
     body = forms.CharField(
         label=_("Text of the letter"),
+        validators=NO_CONTROL_IN_TEXT,
         max_length=_template_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": "16"}),
     )
     urgent_subject = forms.CharField(
         label=_("Subject when the situation threatens"),
+        validators=NO_CONTROL_IN_TEXT,
         max_length=_template_field("urgent_subject").max_length,
         widget=forms.TextInput(),
     )
     urgent_body = forms.CharField(
         label=_("Text of the letter when the situation threatens"),
+        validators=NO_CONTROL_IN_TEXT,
         max_length=_template_field("urgent_body").max_length,
         widget=forms.Textarea(attrs={"rows": "16"}),
     )
     sender = forms.CharField(
-        label=_("Signed by"), max_length=_template_field("sender").max_length, widget=forms.TextInput()
+        label=_("Signed by"),
+        validators=NO_CONTROL_IN_TEXT,
+        max_length=_template_field("sender").max_length,
+        widget=forms.TextInput(),
     )
     contact = forms.CharField(
         label=_("How residents reach the team"),
         help_text=_("Phone number, e-mail address or walk-in hours, in one or two short sentences."),
+        validators=NO_CONTROL_IN_TEXT,
         max_length=_template_field("contact").max_length,
         required=False,
         widget=forms.TextInput(),
