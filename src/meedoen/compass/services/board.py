@@ -110,7 +110,7 @@ def board_session_open(
     session = BoardSession(
         compass=compass,
         step=step,
-        question=" ".join(question.split()),
+        question=_one_line(question),
         opened_at=opened_at,
         expires_at=opened_at + timedelta(minutes=minutes),
     )
@@ -161,6 +161,13 @@ def board_session_close(*, actor: Actor, session: BoardSession, now: datetime | 
 # --- participants ---------------------------------------------------------------------------------------
 
 
+def _one_line(text: str) -> str:
+    """A question, a name or a target group as the board keeps it: without the characters nobody
+    types, like a note, and with its white space as single spaces. A facilitator's texts are shown
+    on the board and the compass as the participants' are, so they are cleaned the same way."""
+    return " ".join(without_hidden(text).split())
+
+
 def _clean_text(text: str) -> str:
     """A note as the board keeps it: without the characters nobody types (``core.text``), which the
     board strips rather than refuses, and with at most one empty line in a row."""
@@ -186,7 +193,7 @@ def board_note_add(
     if not participant_token:
         raise ValueError("a participant needs a token")
     cleaned = _clean_text(text)
-    name = " ".join(without_hidden(author_name).split())
+    name = _one_line(author_name)
     errors: dict[str, str] = {}
     if not cleaned:
         errors["text"] = _("Write your note.")
@@ -263,7 +270,7 @@ def board_theme_create(
     municipality_id = session.compass.municipality_id
     require_facilitator(actor, municipality_id)
     chosen = _check_notes(session, notes)
-    theme = BoardTheme(session=session, name=" ".join(name.split()), description=description.strip())
+    theme = BoardTheme(session=session, name=_one_line(name), description=_clean_text(description))
     theme.full_clean()
     with transaction.atomic():
         theme.save()
@@ -346,7 +353,7 @@ def board_theme_to_result(*, actor: Actor, theme: BoardTheme, target_group: str,
             actor=actor,
             compass=compass,
             fields={
-                "target_group": " ".join(target_group.split()),
+                "target_group": _one_line(target_group),
                 "statement": statement,
                 "domain": domain,
                 "position": position,
