@@ -115,6 +115,8 @@ SURNAMES = (
     ("", "Raaijmakers"), ("", "Schreurs"), ("", "Timmermans"), ("", "Ubachs"), ("", "Vermeulen"), ("", "Wouters"),
 )  # fmt: skip
 
+# Names people are called by, beside the initials of other given names ("Lies" for "E.", Elisabeth).
+CALL_NAMES = ("Lies", "Mien", "Toos")
 # How many households end up in which tray, and how long ago their first signal came (days).
 PLANS = (
     ("closed", 20, (55, 150)),
@@ -276,7 +278,21 @@ def _households(municipality: Municipality, now: datetime, rng: random.Random) -
             later = max(0, days_ago - rng.randint(3, 20))
             household.signals.append((creditor, _delivery_moment(creditor, now, later), "arrears"))
         households.append(household)
-    return households
+    # First, so that the case a creditor withdraws (the last household in "new") is another.
+    return [_called_by(households, now), *households]
+
+
+def _called_by(households: list[_Household], now: datetime) -> _Household:
+    """A person of a household in the tray "to contact" again, two days ago, from a creditor that
+    knows her by the name she is called by instead of the initials of her given names: linking keeps
+    the two apart, the case page shows them side by side and lets the team join them."""
+    known = next(household for household in households if household.plan == "to_contact")
+    given = known.row["given_name"]
+    called = next(name for name in CALL_NAMES if name[0] != given[0])
+    again = _Household(len(households) + 1, "new", known.row | {"initials": "", "given_name": called})
+    creditor = next((key for key in CREDITOR_KEYS if key not in {signal[0] for signal in known.signals}), "energie")
+    again.signals.append((creditor, _delivery_moment(creditor, now, 2), "arrears"))
+    return again
 
 
 def _delivery_moment(creditor: str, now: datetime, days_ago: int) -> datetime:

@@ -22,11 +22,12 @@ from meedoen.areas.selectors import area_of_postcode
 from meedoen.areas.services import postcode_areas_import
 from meedoen.core.access import Actor
 from meedoen.core.models import AuditEvent
-from meedoen.demo.early_signals import demo_token
+from meedoen.demo.early_signals import CALL_NAMES, demo_token
 from meedoen.demo.loader import DEMO_POSTCODES
 from meedoen.early_signals import letters
 from meedoen.early_signals.models import (
     CREDITOR_KINDS,
+    OPEN_STATUSES,
     TEAM_OUTCOMES,
     Case,
     ContactAttempt,
@@ -85,6 +86,10 @@ def test_every_municipality_gets_signals_of_every_kind_of_creditor_with_cases_in
         # And a signal withdrawn as paid on a case the team works on, which stays.
         paid = signals.get(withdrawal_reason="paid")
         assert paid.case.status == Case.Status.CONTACTED and paid.received_at < paid.withdrawn_at < timezone.now()
+        # A person whom a creditor knows by her call name: two open cases at her address for the team to join.
+        called = signals.get(initials="", given_name__in=CALL_NAMES)
+        at_address = cases.filter(address_ref=called.case.address_ref, status__in=OPEN_STATUSES)
+        assert {case.status for case in at_address} == {Case.Status.NEW, Case.Status.TO_CONTACT}
         # Every case lies in a district, by its postcode.
         assert not cases.filter(district__isnull=True).exists()
         assert set(cases.values_list("district__parent__code", flat=True)) == {municipality.code}
