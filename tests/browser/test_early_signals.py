@@ -173,6 +173,41 @@ def test_an_officer_finds_a_case_by_its_number_and_the_cases_that_wait(page: Pag
     assert_no_axe_violations(page, "a search that finds nothing")
 
 
+def test_an_officer_joins_two_cases_about_the_same_person(page: Page, demo_site: str):
+    """Her landlord knows her as J. Proefpersoon, her energy supplier as Lien: linking keeps the two
+    apart, the case page shows them side by side, and the officer joins them after a check."""
+    kept = a_waalwijk_case("BROWSER-5", days_ago=4, house_number="80")
+    joined = a_waalwijk_case("BROWSER-6", days_ago=1, house_number="80", initials="", given_name="Lien")
+    assert kept.pk != joined.pk
+    log_in_as_staff(page, demo_site, "ww-vroegsignalering")
+
+    page.goto(demo_site + reverse("workspace:early-signals-case", args=[kept.uuid]))
+    others = page.locator("table", has=page.locator("#same-address-caption"))
+    expect(others).to_contain_text(joined.number)
+    assert "Lien" not in others.inner_text()  # the other case, not its data
+    assert_no_axe_violations(page, "a case with another case at its address")
+
+    form = page.locator("form", has=page.locator("#id_join-same_person"))
+    form.get_by_label(joined.number, exact=False).check()
+    form.get_by_role("button", name="Samenvoegen met deze zaak").click()
+    expect(page.locator("#id_join-same_person_error")).to_contain_text("vink het vakje aan")
+    assert_no_axe_violations(page, "a join refused without the check")
+
+    form = page.locator("form", has=page.locator("#id_join-same_person"))
+    form.get_by_label(joined.number, exact=False).check()
+    form.get_by_label("Ik heb gecontroleerd dat beide zaken over dezelfde persoon gaan.").check()
+    form.get_by_role("button", name="Samenvoegen met deze zaak").click()
+    expect(page.locator("main")).to_contain_text(f"Zaak {joined.number} is samengevoegd met deze zaak")
+    expect(page.locator("main h2", has_text="2 signalen")).to_have_count(1)
+    assert_no_axe_violations(page, "a case that took the signals of another")
+
+    page.locator("table", has=page.locator("#same-address-caption")).get_by_role("link", name=joined.number).click()
+    expect(page.locator("#joined-notice")).to_contain_text("samengevoegd met een andere zaak")
+    assert_no_axe_violations(page, "a case joined with another")
+    page.locator("#joined-notice").get_by_role("link").click()
+    expect(page.locator("main h1")).to_contain_text("Zaak geopend op")
+
+
 def test_the_application_manager_previews_the_offer_letter(page: Page, demo_site: str):
     log_in_as_staff(page, demo_site, "ww-beheer")
 
