@@ -33,7 +33,7 @@ from meedoen.early_signals.models import (
     SignalTombstone,
 )
 from meedoen.early_signals.selectors import case_detail
-from meedoen.early_signals.services import attempt_record, case_close, case_move
+from meedoen.early_signals.services import attempt_record, case_close, case_join, case_move
 from meedoen.early_signals.tasks import apply_retention
 from meedoen.early_signals.tests.conftest import AMSTERDAM, TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, codes_of, deliver_rows, signal_row
@@ -184,6 +184,22 @@ def test_every_outcome_without_help_is_removed(creditors, outcome):
 
     assert refresh(case).erased_at is not None
     assert SignalTombstone.objects.get().outcome == outcome
+
+
+def test_a_case_joined_with_another_loses_its_pseudonyms_after_the_term_and_the_case_kept_stays(creditors):
+    kept = receive(creditors.housing)
+    joined = receive(creditors.energy, creditor_reference="EV-1", initials="", given_name="Lien")
+    reach(kept)
+    case_join(actor=SYSTEM, case=kept, other=joined, organisation=team_of(kept))
+
+    with on(TODAY.date() + timedelta(days=TERM + 1)):
+        report = retention.retention_run()
+
+    assert report.totals()["cases_erased"] == 1
+    erased = refresh(joined)
+    assert (erased.household_ref, erased.address_ref, erased.outcome) == ("", "", Case.Outcome.JOINED)
+    assert erased.erased_at is not None and erased.joined_into_id == kept.pk
+    assert refresh(kept).erased_at is None and Signal.objects.filter(case=kept).count() == 2
 
 
 @pytest.mark.parametrize("outcome", HELP_OUTCOMES, ids=str)
