@@ -618,9 +618,16 @@ def _lock_addresses(rows: list[_Checked]) -> None:
     transaction ends, taken in one order, so two deliveries cannot deadlock; two addresses that
     share a key only wait for each other. (On SQLite the write transaction lets one intake in at a
     time already.)"""
+    lock_addresses(row.address[1] for row in rows)
+
+
+def lock_addresses(at_addresses: Iterable[str]) -> None:
+    """Take the advisory locks of these addresses (their pseudonyms) until the transaction ends, in
+    one order: see ``_lock_addresses``. Whatever else changes which case a household's signals are
+    in takes them first too (``case_join``)."""
     if connection.vendor != "postgresql":
         return
-    keys = sorted({address_lock_key(row.address[1]) for row in rows})
+    keys = sorted({address_lock_key(at_address) for at_address in at_addresses})
     with connection.cursor() as cursor:
         # unnest gives the keys in the array's order, so they are locked in that order.
         cursor.execute(
@@ -1605,7 +1612,9 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
     if case.pk == other.pk:
         raise ValidationError({"other": _("A case cannot be joined with itself.")})
     with transaction.atomic():
-        # Both locked, in the order of their keys, so that two joins of the same pair wait for each other.
+        # The address first, as an intake takes it, so that no signal is linked to a case while it
+        # is joined; then both cases, in the order of their keys, as two joins of a pair take them.
+        lock_addresses([case.address_ref])
         in_order = sorted((case, other), key=operator.attrgetter("pk"))
         locked = {found.pk: found for found in map(_locked_case, in_order)}
         into, joined = locked[case.pk], locked[other.pk]
