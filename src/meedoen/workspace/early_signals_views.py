@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from meedoen.areas.selectors import districts_of
 from meedoen.core.access import Actor, Role, require_role
@@ -185,6 +185,7 @@ def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
 
 
 @never_cache
+@require_safe
 @staff_view
 def search(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
     """The cases that match a case number, a creditor's reference, or a postcode and house number.
@@ -192,6 +193,8 @@ def search(request: HttpRequest, actor: Actor, municipality: Municipality) -> Ht
     require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=municipality.pk)
     query = " ".join(request.GET.get(SEARCH, "").split())[: lookup.MAX_QUERY]
     found = lookup.find_cases(actor=actor, municipality=municipality, query=query) if query else None
+    if found is not None and not found.searched:
+        found = None  # only characters nobody types: nothing was looked for
     return _page(
         request,
         actor,
@@ -325,6 +328,7 @@ def _case_page(
 
 
 @never_cache
+@require_safe
 @staff_view
 def case(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     """A case with the personal data of its signals; the read is recorded before the page is built."""
@@ -431,6 +435,7 @@ def join(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
 
 
 @never_cache
+@require_safe
 @staff_view
 def letter(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     """The offer letter as PDF, for the person of the case's most recent signal (an audited read)."""

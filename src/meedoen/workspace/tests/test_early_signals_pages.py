@@ -826,6 +826,27 @@ def test_a_get_on_a_form_address_is_not_allowed(client_en, cases):
     ).status_code == (405)
 
 
+def test_a_post_to_a_page_that_shows_personal_data_is_not_allowed_and_reads_nothing(client_en, cases):
+    client = client_en("ww_early_signals")
+    before = len(reads(CASE_PURPOSE))
+
+    for url in (
+        case_url(cases["waalwijk"]),
+        case_url(cases["waalwijk"], "workspace:early-signals-letter"),
+        reverse("workspace:early-signals-search") + "?zoek=WS-0001",
+    ):
+        assert client.post(url).status_code == 405, url
+
+    assert len(reads(CASE_PURPOSE)) == before
+
+
+def test_a_search_of_characters_nobody_types_looks_for_nothing(client_en, cases):
+    page = client_en("ww_early_signals").get(reverse("workspace:early-signals-search"), {"zoek": "\u200b\u202e"})
+
+    assert page.status_code == 200
+    assert "looked for as" not in page.content.decode()
+
+
 # --- the offer letter ---------------------------------------------------------------------------------------
 
 
