@@ -1,8 +1,9 @@
 """The early-signalling team in a real browser: an officer of Waalwijk opens the trays, opens a case,
 records an attempt that reached the household, closes the case and opens it again; finds a case by
 the number a caller reads from the letter, and follows the notice to the reached cases without
-activity; joins two cases about the same person; the application manager keeps the offer letter. The trays, the list without activity, the
-search, the case (also with refused forms) and the settings pass axe."""
+activity; joins two cases about the same person; the application manager keeps the offer letter.
+The trays, the list without activity, the search, the case (also with refused forms) and the
+settings pass axe."""
 
 from __future__ import annotations
 

@@ -310,6 +310,7 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # looked up only beside the address, whose index finds the cases there
     )
 
     class Meta:

@@ -328,8 +328,10 @@ def tray_counts(*, actor: Actor, municipality_id: int, district_code: str | None
     ]
 
 
-def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail:
-    """A case with its signals' personal data. The read is recorded before the data is returned."""
+def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str, with_same_address: bool = False) -> CaseDetail:
+    """A case with its signals' personal data. The read is recorded before the data is returned.
+    ``with_same_address``: with the other cases at its address (for the case page, not for a
+    letter), each a recorded read as well."""
     if not actor.second_factor or not actor.municipality_ids(Role.EARLY_SIGNALS_OFFICER):
         raise PermissionDenied("no role that allows this")
     case = _visible_cases(actor).filter(uuid=case_id).select_related("district", "joined_into").first()
@@ -357,7 +359,7 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str) -> CaseDetail
             organisation_id=organisation_id,
             obj=case,
         )
-    same_address = _same_address(case)
+    same_address = _same_address(case) if with_same_address else []
     more_at_address = len(same_address) > SAME_ADDRESS_SHOWN
     del same_address[SAME_ADDRESS_SHOWN:]
     record_status_reads(actor, same_address, purpose=purpose, organisation_id=organisation_id)
@@ -416,11 +418,17 @@ def record_status_reads(actor: Actor, cases: Sequence[Case], *, purpose: str, or
 
 
 def _same_address(case: Case) -> list[Case]:
-    """The other cases of the municipality at the case's address whose data is still kept (the
-    retention term clears a case's pseudonyms): one more than are shown, to tell that there are more."""
+    """The other open cases of the municipality at the case's address, and the cases joined with
+    this one: one more than are shown, to tell that there are more. Closed cases are not listed: one
+    may be of someone who lived there before, and its outcome is no business of this case (a search
+    by the address finds them)."""
     if not case.address_ref:
         return []
-    others = Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref).exclude(pk=case.pk)
+    others = (
+        Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref)
+        .filter(Q(status__in=OPEN_STATUSES) | Q(joined_into=case))
+        .exclude(pk=case.pk)
+    )
     return list(open_first(others.select_related("district"))[: SAME_ADDRESS_SHOWN + 1])
 
 

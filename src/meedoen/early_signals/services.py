@@ -1619,14 +1619,21 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
         locked = {found.pk: found for found in map(_locked_case, in_order)}
         into, joined = locked[case.pk], locked[other.pk]
         if Case.Status.CLOSED in (into.status, joined.status):
-            raise ValidationError({"other": _("Only two open cases can be joined; open a closed case again first.")})
+            raise ValidationError({"other": _("Only open cases can be joined.")})
         same_address = into.address_ref and into.address_ref == joined.address_ref
         if into.municipality_id != joined.municipality_id or not same_address:
             raise ValidationError({"other": _("Only cases at the same address can be joined.")})
-        moved = Signal.objects.filter(case=joined).update(case=into)
+        seen = _seen_when_joined(into, joined)
+        # What moves is named in the audit record, so that a join made in error can be traced back.
+        moved = {
+            "signals": [str(key) for key in Signal.objects.filter(case=joined).values_list("uuid", flat=True)],
+            "attempts": [str(key) for key in ContactAttempt.objects.filter(case=joined).values_list("uuid", flat=True)],
+            "withdrawn_signals_removed": SignalTombstone.objects.filter(case_uuid=joined.uuid).count(),
+        }
+        Signal.objects.filter(case=joined).update(case=into)
         ContactAttempt.objects.filter(case=joined).update(case=into)
         SignalTombstone.objects.filter(case_uuid=joined.uuid).update(case_uuid=into.uuid)
-        _count_joined(into, joined)
+        _count_joined(into, joined, seen=seen)
         joined.signal_count = joined.creditor_count = joined.signals_seen = 0
         joined.threatening, joined.priority, joined.joined_into = False, 1, into
         joined.first_offer_at = joined.first_contact_at = None
@@ -1658,17 +1665,39 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
             municipality_id=into.municipality_id,
             organisation_id=organisation.pk,
             subject_ref=into.household_ref,
-            details={"joined": str(joined.uuid), "signals": moved},
+            details={"joined": str(joined.uuid), **moved},
         )
     return into
 
 
-def _count_joined(into: Case, joined: Case) -> None:
+def _seen_when_joined(into: Case, joined: Case) -> int:
+    """How many standing signals of the two cases together the team has seen, counted as a case
+    counts them (``Case.signals_seen``): those that came in before the first one it has not seen in
+    either case. A case's first ``signals_seen`` standing signals, in the order they came in, are the
+    ones seen; of a case never opened, none."""
+    every, unseen = [], []
+    for one in (into, joined):
+        standing = list(
+            Signal.objects.filter(case=one, withdrawn_at__isnull=True)
+            .order_by("received_at", "pk")
+            .values_list("received_at", "pk")
+        )
+        every += standing
+        unseen += standing[one.signals_seen :]
+    if not unseen:
+        return len(every)
+    first_unseen = min(unseen)
+    return sum(1 for key in every if key < first_unseen)
+
+
+def _count_joined(into: Case, joined: Case, *, seen: int) -> None:
     """Count ``into`` again now that it holds the signals and attempts of ``joined``, and save it."""
-    standing = list(Signal.objects.filter(case=into, withdrawn_at__isnull=True).values_list("kind", "creditor_id"))
-    into.signal_count = into.signals_seen = len(standing)
-    into.creditor_count = len({creditor_id for _kind, creditor_id in standing})
-    into.threatening = any(kind in THREATENING_KINDS for kind, _creditor in standing)
+    standing = list(
+        Signal.objects.filter(case=into, withdrawn_at__isnull=True).values_list("kind", "creditor_id", "received_at")
+    )
+    into.signal_count, into.signals_seen = len(standing), seen
+    into.creditor_count = len({creditor_id for _kind, creditor_id, _at in standing})
+    into.threatening = any(kind in THREATENING_KINDS for kind, _creditor, _at in standing)
     into.priority = case_priority(
         creditor_count=into.creditor_count, signal_count=into.signal_count, threatening=into.threatening
     )
@@ -1678,14 +1707,16 @@ def _count_joined(into: Case, joined: Case) -> None:
     into.first_offer_at = min((one.first_offer_at for one in both if one.first_offer_at), default=None)
     into.first_contact_at = min((one.first_contact_at for one in both if one.first_contact_at), default=None)
     into.status = max((one.status for one in both), key=OPEN_STATUSES.index)
-    # After the first offer, a threat of either case still to respond to keeps its term: the one it
-    # had as a threat after an offer, or, in a case nobody had tried to reach, that case's own term.
+    # After the first offer, a standing threat that came after the last attempt still needs a
+    # response, by the term it had: as a threat after an offer, or, in a case nobody had tried to
+    # reach, that case's term (which the threat brought forward, or an older signal before it).
     threat_terms = [one.threat_due for one in both if one.threat_due is not None]
     threat_terms += [one.first_offer_due for one in both if one.threatening and one.first_offer_at is None]
+    last_threat = max((at for kind, _creditor, at in standing if kind in THREATENING_KINDS), default=None)
     into.threat_due = None
-    if into.first_offer_at is not None and into.threatening and threat_terms:
+    if into.first_offer_at is not None and last_threat is not None and threat_terms:
         last_attempt = ContactAttempt.objects.filter(case=into).aggregate(last=Max("attempted_at"))["last"]
-        if last_attempt is None or last_attempt < _last_threat_at(into):
+        if last_attempt is None or last_attempt < last_threat:
             into.threat_due = min(threat_terms)
     into.save(
         update_fields=[

@@ -258,9 +258,11 @@ def _withdraw(
     if not withdrawing.may_reach(municipality_id):
         return _refused(row, reference, warnings, _not_granted(row, municipality_id))
     # The case first, as every service that changes it locks it; then the signal, read again: the
-    # retention run may have removed it, or another request withdrawn it, before the lock.
-    case = Case.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=case_id)
-    signal = Signal.objects.select_for_update().filter(pk=signal_id).first()
+    # retention run may have removed it, or another request withdrawn it, before the lock; or the
+    # team joined its case with another (services.case_join), and the signal is in that one now.
+    case, signal = _locked(case_id, signal_id)
+    while signal is not None and signal.case_id != case.pk:
+        case, signal = _locked(signal.case_id, signal_id)
     if signal is None:
         return _without_signal(withdrawing, row, reference, warnings)
     if _corrects(signal, reason):
@@ -279,6 +281,11 @@ def _withdraw(
     _record_withdrawal(withdrawing, case, signal, reference)
     _follow(withdrawing, case, signal, now, signals, begun=begun)
     return WithdrawalAnswer(row, reference, WITHDRAWN, reason, now, warnings)
+
+
+def _locked(case_id: int, signal_id: int) -> tuple[Case, Signal | None]:
+    case = Case.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=case_id)
+    return case, Signal.objects.select_for_update().filter(pk=signal_id).first()
 
 
 def _record_withdrawal(
@@ -414,10 +421,11 @@ def _every_signal_in_error(case: Case, signals: list[_Read]) -> bool:
     those already replaced by their tombstones (while a case is open, its tombstones are those of
     its signals withdrawn as sent in error; the index holds those)."""
     in_error = WithdrawalReason.SENT_IN_ERROR
+    withdrawn = SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
+    if not signals and not withdrawn.exists():
+        return False  # no signal at all (a case joined with another): none was sent in error
     return all(other.withdrawal_reason == in_error for other in signals) and not (
-        SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False)
-        .exclude(withdrawal_reason=in_error)
-        .exists()
+        withdrawn.exclude(withdrawal_reason=in_error).exists()
     )
 
 

@@ -39,6 +39,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
                 pgettext_lazy("audit log", "Outcome of a closed case corrected: every signal sent in error"),
             ),
             ("early_signals.case.reopen", pgettext_lazy("audit log", "Case opened again")),
+            (
+                "early_signals.case.join",
+                pgettext_lazy("audit log", "Another case about the same person joined with this one"),
+            ),
             (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed")),
             ("early_signals.case.search", pgettext_lazy("audit log", "Cases searched for")),
             ("early_signals.feedback.read", pgettext_lazy("audit log", "Feedback asked for by a creditor")),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from meedoen.core.access import Actor, Role
@@ -114,7 +115,8 @@ def identifier_in(text: str) -> str:
 def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple[str, str], ...]:
     """The (object type, object id) pairs of the objects with ``identifier`` (as
     :func:`identifier_in` gives it), as audit records name them: a case also by its case number,
-    and with its signals, whose receipt is part of the case's trail."""
+    with the cases joined with it or it with, and with their signals, whose receipt is part of the
+    case's trail."""
     wanted = _as_uuid(identifier)
     found: list[tuple[str, str]] = []
     cases: list[str] = []
@@ -136,6 +138,11 @@ def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple
         else:
             found += [(object_type, key) for key in keys]
     if cases:
+        # Cases joined with each other share a trail: the one kept holds the other's signals now.
+        joined = Case.objects.filter(municipality=municipality).filter(
+            Q(joined_into_id__in=cases) | Q(pk__in=Case.objects.filter(pk__in=cases).values("joined_into_id"))
+        )
+        cases += [str(pk) for pk in joined.values_list("pk", flat=True)[:MAX_OBJECTS]]
         found += [(CASE_TYPE, key) for key in dict.fromkeys(cases)]
         signals = Signal.objects.filter(case_id__in=cases, municipality=municipality)
         found += [(SIGNAL_TYPE, str(pk)) for pk in signals.values_list("pk", flat=True)[:MAX_OBJECTS]]

@@ -185,8 +185,8 @@ def trays(request: HttpRequest, actor: Actor, municipality: Municipality) -> Htt
 
 
 @never_cache
-@require_safe
 @staff_view
+@require_safe
 def search(request: HttpRequest, actor: Actor, municipality: Municipality) -> HttpResponse:
     """The cases that match a case number, a creditor's reference, or a postcode and house number.
     Each case found is a recorded read, as opening it is."""
@@ -279,7 +279,7 @@ def _case_page(
     join_form: JoinForm | None = None,
 ) -> HttpResponse:
     found = _case(actor, municipality, case_id)
-    detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE)
+    detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE, with_same_address=True)
     services.case_seen(actor=actor, case=found)
     standing = detail.standing
     # The standing signals after the first ``seen`` came in since the team last opened the case.
@@ -328,8 +328,8 @@ def _case_page(
 
 
 @never_cache
-@require_safe
 @staff_view
+@require_safe
 def case(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     """A case with the personal data of its signals; the read is recorded before the page is built."""
     return _case_page(request, actor, municipality, case)
@@ -435,8 +435,8 @@ def join(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
 
 
 @never_cache
-@require_safe
 @staff_view
+@require_safe
 def letter(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
     """The offer letter as PDF, for the person of the case's most recent signal (an audited read)."""
     try:

@@ -11,10 +11,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from meedoen.core.access import Actor, Grant, Role
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals import feedback, monitor
+from meedoen.early_signals import feedback, letters, monitor, withdrawals
 from meedoen.early_signals.models import Case, ContactAttempt, Signal, SignalTombstone
-from meedoen.early_signals.services import attempt_record, case_join, case_move, case_reopen
+from meedoen.early_signals.selectors import CASE_PURPOSE, case_detail, case_summary
+from meedoen.early_signals.services import attempt_record, case_join, case_move, case_reopen, case_seen
 from meedoen.early_signals.tests.conftest import TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer_of
@@ -63,7 +65,8 @@ def test_the_case_kept_takes_the_signals_attempts_and_earliest_term_of_both(cred
     first.refresh_from_db()
     assert sorted(Signal.objects.filter(case=kept).values_list("creditor_reference", flat=True)) == ["EV-1", "WS-0001"]
     assert ContactAttempt.objects.filter(case=kept).count() == 1
-    assert (kept.signal_count, kept.creditor_count, kept.signals_seen, kept.priority) == (2, 2, 2, 3)
+    assert (kept.signal_count, kept.creditor_count, kept.priority) == (2, 2, 3)
+    assert kept.signals_seen == 0  # the team opened neither case
     assert kept.opened_at == first.opened_at  # when the first of the two was opened, three days before
     assert kept.first_offer_due == date(2026, 4, 14)  # her landlord's signal came first: 28 days from 17 March
     assert kept.first_contact_at is not None and kept.status == Case.Status.CONTACTED
@@ -77,7 +80,13 @@ def test_the_joining_is_recorded_and_the_closing_is_in_the_shared_log(creditors,
     case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
 
     joined = AuditEvent.objects.get(action="early_signals.case.join")
-    assert joined.details == {"joined": str(later.uuid), "signals": 1}
+    moved = Signal.objects.get(creditor_reference="EV-1")
+    assert joined.details == {
+        "joined": str(later.uuid),
+        "signals": [str(moved.uuid)],
+        "attempts": [],
+        "withdrawn_signals_removed": 0,
+    }
     assert (joined.object_type, joined.object_id, joined.subject_ref) == (
         "early_signals.case",
         str(first.pk),
@@ -226,3 +235,114 @@ def test_a_case_joined_is_not_opened_again(creditors, world, officer):
 
     with pytest.raises(ValidationError, match="joined with another case"):
         case_reopen(actor=officer, case=later, organisation=world.ww_team, reason="closed_by_mistake")
+
+
+def test_the_signals_the_team_had_not_seen_are_new_in_the_case_kept(creditors, world, officer):
+    first, later = two_cases(creditors)
+    case_seen(actor=officer, case=first)  # her landlord's signal seen; the energy supplier's not yet
+    first.refresh_from_db()
+
+    kept = case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
+
+    kept.refresh_from_db()
+    assert (kept.signal_count, kept.signals_seen) == (2, 1)
+    assert case_summary(kept).new_signals == 1
+
+
+def test_a_threat_its_creditor_withdrew_sets_no_term_when_joined(creditors, world, officer):
+    first, later = two_cases(creditors, second={**CALLED_BY, "signal_kind": "threat"})
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
+    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="paid")
+    with time_machine.travel(TODAY - timedelta(days=1), tick=False):
+        attempt_record(
+            actor=officer,
+            case=first,
+            organisation=world.ww_team,
+            channel="letter",
+            attempted_at=timezone.now(),
+            reached=False,
+        )
+    first.refresh_from_db()
+    later.refresh_from_db()
+
+    kept = case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
+
+    kept.refresh_from_db()
+    assert (kept.threatening, kept.threat_due) == (False, None)
+
+
+def test_a_withdrawal_that_read_its_signal_before_a_join_follows_it_to_the_case_kept(
+    creditors, world, officer, monkeypatch
+):
+    """The creditor's withdrawal looks the signal up, the team joins its case meanwhile, then the
+    withdrawal locks the case it read: it finds the signal gone from there and follows it."""
+    first, later = two_cases(creditors)
+    may_reach = withdrawals._Withdrawing.may_reach
+
+    def joined_meanwhile(self, municipality_id: int) -> bool:
+        if not Case.objects.filter(outcome=Case.Outcome.JOINED).exists():
+            case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
+        return may_reach(self, municipality_id)
+
+    monkeypatch.setattr(withdrawals._Withdrawing, "may_reach", joined_meanwhile)
+
+    answer = signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
+
+    assert answer.outcome == withdrawals.WITHDRAWN
+    kept, joined = Case.objects.get(pk=first.pk), Case.objects.get(pk=later.pk)
+    assert (kept.status, kept.signal_count, kept.creditor_count, kept.priority) == (Case.Status.NEW, 1, 1, 1)
+    assert not Signal.objects.filter(creditor_reference="EV-1").exists()  # sent in error: its data went at once
+    assert SignalTombstone.objects.get().case_uuid == kept.uuid
+    assert (joined.outcome, joined.erased_at) == (Case.Outcome.JOINED, None)
+    withdrawal = AuditEvent.objects.get(action=withdrawals.WITHDRAW_ACTION)
+    assert withdrawal.details["case"] == str(kept.uuid)
+
+
+def test_a_case_of_another_municipality_is_not_joined_even_by_an_officer_of_both(creditors, world):
+    first, _later = two_cases(creditors)
+    deliver_rows(creditors.water, signal_row(creditor_reference="WB-1", municipality="GM0938", postcode="6241 ZT"))
+    elsewhere = case_of("WB-1")
+    both = Actor(
+        user_id=officer_of(world.waalwijk, world.ww_team).user_id,
+        label="vroeg",
+        grants=frozenset(
+            {
+                Grant(world.waalwijk.pk, world.ww_team.pk, Role.EARLY_SIGNALS_OFFICER),
+                Grant(world.meerssen.pk, world.ww_team.pk, Role.EARLY_SIGNALS_OFFICER),
+            }
+        ),
+        second_factor=True,
+    )
+
+    with pytest.raises(ValidationError, match="same address"):
+        case_join(actor=both, case=first, other=elsewhere, organisation=world.ww_team)
+
+    assert not Case.objects.filter(status=Case.Status.CLOSED).exists()
+
+
+def test_the_offer_letter_records_no_read_of_the_other_cases_at_the_address(creditors, world, officer):
+    # A date of birth one day off: another household pseudonym, so the reads can be told apart.
+    first, later = two_cases(creditors, second={**CALLED_BY, "date_of_birth": "1984-03-18"})
+    assert first.household_ref != later.household_ref
+
+    letters.offer_letter(actor=officer, municipality=world.waalwijk, case_id=first.uuid)
+
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.READ, subject_ref=later.household_ref).exists()
+    case_detail(actor=officer, case_id=first.uuid, purpose=CASE_PURPOSE, with_same_address=True)
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.READ, subject_ref=later.household_ref).count() == 1
+
+
+def test_a_closed_case_at_the_address_is_not_listed_but_one_joined_with_this_one_is(creditors, world, officer):
+    first, later = two_cases(creditors)
+    # Someone who lived there before, whose case is closed.
+    deliver_rows(
+        creditors.housing,
+        signal_row(creditor_reference="WS-OLD", initials="B.", given_name="Bert", date_of_birth="1950-01-01"),
+    )
+    before = case_of("WS-OLD")
+    Case.objects.filter(pk=before.pk).update(status=Case.Status.CLOSED, outcome="declined")
+    case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
+
+    detail = case_detail(actor=officer, case_id=first.uuid, purpose=CASE_PURPOSE, with_same_address=True)
+
+    assert [(other.uuid, other.outcome) for other in detail.same_address] == [(later.uuid, Case.Outcome.JOINED)]

@@ -38,6 +38,7 @@ from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, s
 from meedoen.organisations.models import Organisation
 from meedoen.organisations.tests.factories import MembershipFactory
 from meedoen.workspace import early_signals_views
+from meedoen.workspace.audit_objects import objects_named
 from meedoen.workspace.navigation import modules_for
 
 pytestmark = pytest.mark.django_db
@@ -751,7 +752,7 @@ def test_a_long_list_of_cases_at_one_address_is_cut_and_says_so(client_en, cases
     page = client_en("ww_early_signals").get(case_url(cases["waalwijk"])).content.decode()
 
     assert "1 other case at this address" in page
-    assert "Only the 1 most recent cases are shown." in page
+    assert "Only 1 of them are shown, open cases first." in page
 
 
 def the_same_person_by_her_call_name(creditor) -> Case:
@@ -783,6 +784,19 @@ def test_an_officer_joins_a_case_about_the_same_person_with_this_one(client_en, 
     assert "Open the case again" not in joined and "Close the case" not in joined
     found = client.get(reverse("workspace:early-signals-search"), {"zoek": other.number}).content.decode()
     assert "Closed: joined with another case" in found
+
+
+def test_the_audit_trail_of_either_of_two_joined_cases_holds_both(client_en, cases, creditors, world):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    joining = {"join-other": str(other.uuid), "join-same_person": "on"}
+    response = client_en("ww_early_signals").post(case_url(case, "workspace:early-signals-join"), joining)
+    assert response.status_code == 302
+
+    for either in (case, other):
+        named = set(objects_named(either.number, municipality=world.waalwijk))
+        assert {("early_signals.case", str(case.pk)), ("early_signals.case", str(other.pk))} <= named
+        assert len([kind for kind, _key in named if kind == "early_signals.signal"]) == 2
 
 
 def test_a_join_without_the_check_is_refused_beside_the_box_and_changes_nothing(client_en, cases, creditors):
