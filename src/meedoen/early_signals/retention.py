@@ -231,8 +231,13 @@ def _close_and_erase(unreached: QuerySet[Case], team: Organisation, *, term_days
     counts: Counter[str] = Counter()
     for ids in _batches(unreached):
         with transaction.atomic():
-            # Checked again under the lock: a signal may have joined, or the team reached them.
+            # Checked again under the lock: a signal may have joined, or the team reached them. And
+            # once more after it, in a statement of its own: while the lock was awaited, an intake or
+            # a join may have added signals, which the locking statement's own look at the signals
+            # does not see (PostgreSQL checks again only the locked row itself).
             locked = list(unreached.filter(pk__in=ids).select_for_update().order_by("pk"))
+            still = set(unreached.filter(pk__in=[case.pk for case in locked]).values_list("pk", flat=True))
+            locked = [case for case in locked if case.pk in still]
             closed = [
                 services.case_close(actor=ACTOR, case=case, organisation=team, outcome=Case.Outcome.NO_CONTACT)
                 for case in locked

@@ -7,6 +7,8 @@ changes nothing; a second run finds nothing to do."""
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from io import StringIO
@@ -23,7 +25,7 @@ from django.urls import reverse
 
 from meedoen.core.access import Role
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals import retention
+from meedoen.early_signals import retention, services
 from meedoen.early_signals.models import (
     Case,
     ContactAttempt,
@@ -35,6 +37,7 @@ from meedoen.early_signals.models import (
 from meedoen.early_signals.selectors import case_detail
 from meedoen.early_signals.services import attempt_record, case_close, case_join, case_move
 from meedoen.early_signals.tasks import apply_retention
+from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import AMSTERDAM, TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, codes_of, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_access import actor_for
@@ -837,3 +840,36 @@ def test_the_closing_nobody_made_is_signed_by_the_officers_organisation_else_by_
     assert retention.signing_team(world.waalwijk) == bureau
     nowhere = MunicipalityFactory(code="GM0001", name="Nergens", slug="nergens")
     assert retention.signing_team(nowhere) is None
+
+
+@pytest.mark.django_db(transaction=True)
+@CONCURRENT
+def test_a_case_past_its_term_that_a_join_gives_a_new_signal_meanwhile_is_not_closed(creditors, monkeypatch):
+    """The retention run waits for the lock on a case past its term while the team joins a case
+    with a fresh signal into it: once it has the lock, it sees the fresh signal and leaves the case."""
+    with on(TODAY.date() - timedelta(days=TERM + 5)):
+        old = receive(creditors.housing, reminder_date="2026-01-30", signal_date="2026-02-12")
+    fresh = receive(creditors.energy, creditor_reference="EV-1", initials="", given_name="Lien")
+    joining = threading.Event()
+    count_joined = services._count_joined
+
+    def slowly(*args, **kwargs) -> None:
+        count_joined(*args, **kwargs)
+        joining.set()
+        time.sleep(1)  # the join holds the lock on the old case, its signals moved, not yet committed
+
+    monkeypatch.setattr(services, "_count_joined", slowly)
+
+    def run_after_the_join_began():
+        assert joining.wait(timeout=30)
+        return retention.retention_run()
+
+    _joined, report = at_once(
+        lambda: services.case_join(actor=SYSTEM, case=old, other=fresh, organisation=team_of(old)),
+        run_after_the_join_began,
+    )
+
+    assert report.totals()["closed_without_contact"] == 0
+    kept = refresh(old)
+    assert (kept.status, kept.erased_at, kept.signal_count) == (Case.Status.NEW, None, 2)
+    assert Signal.objects.filter(case=kept).count() == 2

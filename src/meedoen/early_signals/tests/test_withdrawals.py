@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections
 from structlog.testing import capture_logs
 
 from meedoen.core.access import Actor, Grant, Role
@@ -31,6 +29,7 @@ from meedoen.early_signals.models import (
 from meedoen.early_signals.monitor import tallies
 from meedoen.early_signals.selectors import CASE_PURPOSE, case_detail
 from meedoen.early_signals.services import case_close, case_move, case_seen, creditor_actor, token_create
+from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import AMSTERDAM, TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, codes_of, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_retention import PERSONAL_VALUES, close, household, reach, rows_of
@@ -889,36 +888,6 @@ def test_a_term_missed_before_the_withdrawal_stays_missed_in_the_monitor(credito
 
 
 # --- at the same time -----------------------------------------------------------------------------------------
-
-
-def at_once(*calls) -> list[object]:
-    """Run ``calls`` in threads that start together; their results, in order."""
-    results: list[object] = [None] * len(calls)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(calls))
-
-    def run(index: int, call) -> None:
-        try:
-            start.wait()
-            results[index] = call()
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
-CONCURRENT = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="issue 7: concurrent withdrawals need a database server; SQLite lets one writer in at a time",
-)
 
 
 @pytest.mark.django_db(transaction=True)
