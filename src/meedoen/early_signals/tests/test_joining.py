@@ -4,6 +4,8 @@ counted nowhere. Only open cases at the same address, of the officer's own munic
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -13,10 +15,11 @@ from django.utils import timezone
 
 from meedoen.core.access import Actor, Grant, Role
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals import feedback, letters, monitor, withdrawals
+from meedoen.early_signals import feedback, letters, monitor, services, withdrawals
 from meedoen.early_signals.models import Case, ContactAttempt, Signal, SignalTombstone
 from meedoen.early_signals.selectors import CASE_PURPOSE, case_detail, case_summary
 from meedoen.early_signals.services import attempt_record, case_join, case_move, case_reopen, case_seen
+from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer_of
@@ -346,3 +349,63 @@ def test_a_closed_case_at_the_address_is_not_listed_but_one_joined_with_this_one
     detail = case_detail(actor=officer, case_id=first.uuid, purpose=CASE_PURPOSE, with_same_address=True)
 
     assert [(other.uuid, other.outcome) for other in detail.same_address] == [(later.uuid, Case.Outcome.JOINED)]
+
+
+def test_with_an_offer_in_both_the_earliest_counts_and_the_furthest_tray(creditors, world, officer):
+    first, later = two_cases(creditors)
+    with time_machine.travel(TODAY - timedelta(days=2), tick=False):
+        attempt_record(
+            actor=officer,
+            case=first,
+            organisation=world.ww_team,
+            channel="letter",
+            attempted_at=timezone.now(),
+            reached=False,
+        )
+    called = {"organisation": world.ww_team, "channel": "phone", "attempted_at": timezone.now(), "reached": True}
+    attempt_record(actor=officer, case=later, **called)
+    case_move(actor=officer, case=later, organisation=world.ww_team, status=Case.Status.IN_HELP)
+    first.refresh_from_db()
+    later.refresh_from_db()
+
+    kept = case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
+
+    kept.refresh_from_db()
+    assert kept.first_offer_at == first.first_offer_at  # the letter, two days before the call
+    assert kept.first_contact_at == later.first_contact_at
+    assert kept.status == Case.Status.IN_HELP
+    assert ContactAttempt.objects.filter(case=kept).count() == 2
+    tallies = monitor.tallies(world.waalwijk.pk, date(2026, 3, 1), date(2026, 4, 1))
+    total = monitor.Tally()
+    for tally in tallies.values():
+        total.add(tally)
+    assert (total.cases_opened, total.cases_reached, total.term_decided, total.within_term) == (1, 1, 1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@CONCURRENT
+def test_a_signal_delivered_while_two_cases_are_joined_lands_in_the_case_kept(creditors, world, officer, monkeypatch):
+    first, later = two_cases(creditors)
+    joining = threading.Event()
+    count_joined = services._count_joined
+
+    def slowly(*args, **kwargs) -> None:
+        count_joined(*args, **kwargs)
+        joining.set()
+        time.sleep(1)  # both cases locked, the signals moved, not yet committed
+
+    monkeypatch.setattr(services, "_count_joined", slowly)
+
+    def deliver_after_the_join_began():
+        assert joining.wait(timeout=30)
+        return deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
+
+    at_once(
+        lambda: case_join(actor=officer, case=first, other=later, organisation=world.ww_team),
+        deliver_after_the_join_began,
+    )
+
+    kept, joined = Case.objects.get(pk=first.pk), Case.objects.get(pk=later.pk)
+    assert Signal.objects.get(creditor_reference="EV-2").case_id == kept.pk
+    assert (kept.signal_count, joined.signal_count) == (3, 0)
+    assert Signal.objects.filter(case=joined).count() == 0
