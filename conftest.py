@@ -28,6 +28,34 @@ settings.register_profile("meedoen", deadline=None, suppress_health_check=[Healt
 settings.load_profile("meedoen")
 
 
+# What gives a test the database: pytest-django's mark, or a fixture that asks for it.
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server", "_django_db_helper"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="leave out the tests that use no database (a second pass on another engine repeats only those)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        # A test that may skip asks about its surroundings, often which database it runs on.
+        uses_database = (
+            item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("skipif") is not None
+            or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        )
+        (kept if uses_database else left_out).append(item)
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = kept
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _empty_the_audit_log_between_transactional_tests() -> object:
     """Tests that use real transactions empty every table afterwards, the audit log included.
