@@ -349,16 +349,8 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str, with_same_add
     organisation_id = min(organisations) if len(organisations) == 1 else None
     # A case whose personal data the retention term removed has no pseudonym and shows none: no read.
     subjects = [case.household_ref] if case.household_ref else []
-    for subject_ref in [*subjects, *sorted({s.resident_ref for s in signals if s.resident_ref})]:
-        record_read(
-            actor=actor,
-            subject_ref=subject_ref,
-            purpose=purpose,
-            fields=PERSONAL_FIELDS,
-            municipality_id=case.municipality_id,
-            organisation_id=organisation_id,
-            obj=case,
-        )
+    subjects += sorted({signal.resident_ref for signal in signals if signal.resident_ref})
+    _record_reads(actor, case, subjects, purpose=purpose, fields=PERSONAL_FIELDS, organisation_id=organisation_id)
     same_address = _same_address(case) if with_same_address else []
     more_at_address = len(same_address) > SAME_ADDRESS_SHOWN
     del same_address[SAME_ADDRESS_SHOWN:]
@@ -405,16 +397,31 @@ def record_status_reads(actor: Actor, cases: Sequence[Case], *, purpose: str, or
     for case_id, resident_ref in signals.distinct():
         residents.setdefault(case_id, set()).add(resident_ref)
     for case in kept:
-        for subject_ref in (case.household_ref, *sorted(residents.get(case.pk, ()))):
-            record_read(
-                actor=actor,
-                subject_ref=subject_ref,
-                purpose=purpose,
-                fields=CASE_STATUS_FIELDS,
-                municipality_id=case.municipality_id,
-                organisation_id=organisation_id,
-                obj=case,
-            )
+        subjects = [case.household_ref, *sorted(residents.get(case.pk, ()))]
+        status = CASE_STATUS_FIELDS
+        _record_reads(actor, case, subjects, purpose=purpose, fields=status, organisation_id=organisation_id)
+
+
+def _record_reads(
+    actor: Actor,
+    case: Case,
+    subjects: Sequence[str],
+    *,
+    purpose: str,
+    fields: Sequence[str],
+    organisation_id: int | None,
+) -> None:
+    """A read of ``fields`` of ``case`` for each of ``subjects`` (pseudonyms of its household and residents)."""
+    for subject_ref in subjects:
+        record_read(
+            actor=actor,
+            subject_ref=subject_ref,
+            purpose=purpose,
+            fields=fields,
+            municipality_id=case.municipality_id,
+            organisation_id=organisation_id,
+            obj=case,
+        )
 
 
 def _same_address(case: Case) -> list[Case]:

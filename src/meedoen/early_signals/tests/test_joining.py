@@ -40,6 +40,18 @@ def case_of(reference: str) -> Case:
     return Case.objects.get(signals__creditor_reference=reference)
 
 
+def attempt(officer, world, case: Case, channel: str, *, reached: bool) -> None:
+    """An attempt of the Waalwijk team, now (the present moment of the test)."""
+    attempt_record(
+        actor=officer,
+        case=case,
+        organisation=world.ww_team,
+        channel=channel,
+        attempted_at=timezone.now(),
+        reached=reached,
+    )
+
+
 def two_cases(creditors, *, second: dict | None = None, days_between: int = 3) -> tuple[Case, Case]:
     """Jolien's case from her landlord, and days later one from her energy supplier under her call name."""
     with time_machine.travel(TODAY - timedelta(days=days_between), tick=False):
@@ -52,14 +64,7 @@ def two_cases(creditors, *, second: dict | None = None, days_between: int = 3) -
 
 def test_the_case_kept_takes_the_signals_attempts_and_earliest_term_of_both(creditors, world, officer):
     first, later = two_cases(creditors)
-    attempt_record(
-        actor=officer,
-        case=later,
-        organisation=world.ww_team,
-        channel="phone",
-        attempted_at=timezone.now(),
-        reached=True,
-    )
+    attempt(officer, world, later, "phone", reached=True)
     later.refresh_from_db()
 
     kept = case_join(actor=officer, case=later, other=first, organisation=world.ww_team)
@@ -104,14 +109,7 @@ def test_the_joining_is_recorded_and_the_closing_is_in_the_shared_log(creditors,
 def test_a_threat_in_the_case_joined_keeps_its_term_after_the_first_offer(creditors, world, officer):
     first, later = two_cases(creditors, second={**CALLED_BY, "signal_kind": "threat"})
     with time_machine.travel(TODAY - timedelta(days=2), tick=False):
-        attempt_record(
-            actor=officer,
-            case=first,
-            organisation=world.ww_team,
-            channel="letter",
-            attempted_at=timezone.now(),
-            reached=False,
-        )
+        attempt(officer, world, first, "letter", reached=False)
     first.refresh_from_db()
     later.refresh_from_db()
     assert later.threatening and later.first_offer_at is None
@@ -127,9 +125,8 @@ def test_a_threat_in_the_case_joined_keeps_its_term_after_the_first_offer(credit
 def test_a_threat_answered_after_it_came_leaves_no_term(creditors, world, officer):
     first, later = two_cases(creditors, second={**CALLED_BY, "signal_kind": "threat"})
     with time_machine.travel(TODAY - timedelta(days=2), tick=False):
-        letter = {"organisation": world.ww_team, "channel": "letter", "reached": False}
-        attempt_record(actor=officer, case=first, attempted_at=timezone.now(), **letter)
-    attempt_record(actor=officer, case=later, attempted_at=timezone.now(), **letter)
+        attempt(officer, world, first, "letter", reached=False)
+    attempt(officer, world, later, "letter", reached=False)
     first.refresh_from_db()
     later.refresh_from_db()
 
@@ -143,14 +140,7 @@ def test_a_threat_answered_after_it_came_leaves_no_term(creditors, world, office
 def test_withdrawn_signals_go_along_with_their_tombstones(creditors, world, officer):
     first, later = two_cases(creditors)
     deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
-    attempt_record(
-        actor=officer,
-        case=later,
-        organisation=world.ww_team,
-        channel="letter",
-        attempted_at=timezone.now(),
-        reached=False,
-    )
+    attempt(officer, world, later, "letter", reached=False)
     # The team began on it, so the case stays open whatever its creditor withdraws.
     signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-2", reason="paid")
     signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
@@ -171,14 +161,7 @@ def test_the_creditor_hears_how_the_case_kept_goes(creditors, world, officer):
     case_join(actor=officer, case=first, other=later, organisation=world.ww_team)
     assert feedback_of(creditors.energy).status == feedback.RECEIVED
 
-    attempt_record(
-        actor=officer,
-        case=first,
-        organisation=world.ww_team,
-        channel="phone",
-        attempted_at=timezone.now(),
-        reached=True,
-    )
+    attempt(officer, world, first, "phone", reached=True)
     case_move(actor=officer, case=first, organisation=world.ww_team, status=Case.Status.IN_HELP)
 
     item = feedback_of(creditors.energy)
@@ -257,14 +240,7 @@ def test_a_threat_its_creditor_withdrew_sets_no_term_when_joined(creditors, worl
     deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
     signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="paid")
     with time_machine.travel(TODAY - timedelta(days=1), tick=False):
-        attempt_record(
-            actor=officer,
-            case=first,
-            organisation=world.ww_team,
-            channel="letter",
-            attempted_at=timezone.now(),
-            reached=False,
-        )
+        attempt(officer, world, first, "letter", reached=False)
     first.refresh_from_db()
     later.refresh_from_db()
 
@@ -354,16 +330,8 @@ def test_a_closed_case_at_the_address_is_not_listed_but_one_joined_with_this_one
 def test_with_an_offer_in_both_the_earliest_counts_and_the_furthest_tray(creditors, world, officer):
     first, later = two_cases(creditors)
     with time_machine.travel(TODAY - timedelta(days=2), tick=False):
-        attempt_record(
-            actor=officer,
-            case=first,
-            organisation=world.ww_team,
-            channel="letter",
-            attempted_at=timezone.now(),
-            reached=False,
-        )
-    called = {"organisation": world.ww_team, "channel": "phone", "attempted_at": timezone.now(), "reached": True}
-    attempt_record(actor=officer, case=later, **called)
+        attempt(officer, world, first, "letter", reached=False)
+    attempt(officer, world, later, "phone", reached=True)
     case_move(actor=officer, case=later, organisation=world.ww_team, status=Case.Status.IN_HELP)
     first.refresh_from_db()
     later.refresh_from_db()
