@@ -431,12 +431,8 @@ def _same_address(case: Case) -> list[Case]:
     by the address finds them)."""
     if not case.address_ref:
         return []
-    others = (
-        Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref)
-        .filter(Q(status__in=OPEN_STATUSES) | Q(joined_into=case))
-        .exclude(pk=case.pk)
-    )
-    return list(open_first(others.select_related("district"))[: SAME_ADDRESS_SHOWN + 1])
+    others = _others_at_address(case).filter(Q(status__in=OPEN_STATUSES) | Q(joined_into=case))
+    return list(others[: SAME_ADDRESS_SHOWN + 1])
 
 
 def open_cases_at_address(*, actor: Actor, case: Case) -> list[CaseSummary]:
@@ -446,10 +442,13 @@ def open_cases_at_address(*, actor: Actor, case: Case) -> list[CaseSummary]:
     require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id)
     if not case.address_ref:
         return []
-    others = Case.objects.filter(
-        municipality_id=case.municipality_id, address_ref=case.address_ref, status__in=OPEN_STATUSES
-    ).exclude(pk=case.pk)
-    return [case_summary(other) for other in open_first(others.select_related("district"))]
+    return [case_summary(other) for other in _others_at_address(case).filter(status__in=OPEN_STATUSES)]
+
+
+def _others_at_address(case: Case) -> QuerySet[Case]:
+    """The municipality's other cases at the address of ``case``, open ones first."""
+    others = Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref)
+    return open_first(others.exclude(pk=case.pk).select_related("district"))
 
 
 def open_first(cases: QuerySet[Case]) -> QuerySet[Case]:

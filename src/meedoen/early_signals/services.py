@@ -1623,7 +1623,7 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
         same_address = into.address_ref and into.address_ref == joined.address_ref
         if into.municipality_id != joined.municipality_id or not same_address:
             raise ValidationError({"other": _("Only cases at the same address can be joined.")})
-        seen = _seen_when_joined(into, joined)
+        standing = _standing_of(into, joined)
         # What moves is named in the audit record, so that a join made in error can be traced back.
         moved = {
             "signals": [str(key) for key in Signal.objects.filter(case=joined).values_list("uuid", flat=True)],
@@ -1633,7 +1633,7 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
         Signal.objects.filter(case=joined).update(case=into)
         ContactAttempt.objects.filter(case=joined).update(case=into)
         SignalTombstone.objects.filter(case_uuid=joined.uuid).update(case_uuid=into.uuid)
-        _count_joined(into, joined, seen=seen)
+        _count_joined(into, joined, standing)
         joined.signal_count = joined.creditor_count = joined.signals_seen = 0
         joined.threatening, joined.priority, joined.joined_into = False, 1, into
         joined.first_offer_at = joined.first_contact_at = None
@@ -1670,34 +1670,51 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
     return into
 
 
-def _seen_when_joined(into: Case, joined: Case) -> int:
+@dataclass(frozen=True)
+class _Standing:
+    """A standing signal of one of two cases being joined, read once before the join."""
+
+    case_id: int
+    received_at: datetime
+    pk: int
+    kind: str
+    creditor_id: int
+
+
+def _standing_of(into: Case, joined: Case) -> list[_Standing]:
+    """The standing signals of both cases, in the order they came in: one query."""
+    found = (
+        Signal.objects.filter(case__in=(into, joined), withdrawn_at__isnull=True)
+        .order_by("received_at", "pk")
+        .values_list("case_id", "received_at", "pk", "kind", "creditor_id")
+    )
+    return [_Standing(*values) for values in found]
+
+
+def _seen_when_joined(into: Case, joined: Case, standing: list[_Standing]) -> int:
     """How many standing signals of the two cases together the team has seen, counted as a case
     counts them (``Case.signals_seen``): those that came in before the first one it has not seen in
     either case. A case's first ``signals_seen`` standing signals, in the order they came in, are the
     ones seen; of a case never opened, none."""
-    every, unseen = [], []
-    for one in (into, joined):
-        standing = list(
-            Signal.objects.filter(case=one, withdrawn_at__isnull=True)
-            .order_by("received_at", "pk")
-            .values_list("received_at", "pk")
-        )
-        every += standing
-        unseen += standing[one.signals_seen :]
+    unseen = [
+        (signal.received_at, signal.pk)
+        for one in (into, joined)
+        for signal in [signal for signal in standing if signal.case_id == one.pk][one.signals_seen :]
+    ]
     if not unseen:
-        return len(every)
+        return len(standing)
     first_unseen = min(unseen)
-    return sum(1 for key in every if key < first_unseen)
+    return sum(1 for signal in standing if (signal.received_at, signal.pk) < first_unseen)
 
 
-def _count_joined(into: Case, joined: Case, *, seen: int) -> None:
-    """Count ``into`` again now that it holds the signals and attempts of ``joined``, and save it."""
-    standing = list(
-        Signal.objects.filter(case=into, withdrawn_at__isnull=True).values_list("kind", "creditor_id", "received_at")
-    )
-    into.signal_count, into.signals_seen = len(standing), seen
-    into.creditor_count = len({creditor_id for _kind, creditor_id, _at in standing})
-    into.threatening = any(kind in THREATENING_KINDS for kind, _creditor, _at in standing)
+def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
+    """Count ``into`` again now that it holds the signals and attempts of ``joined`` (``standing``:
+    the standing signals of both, read before they moved), and save it."""
+    into.signals_seen = _seen_when_joined(into, joined, standing)
+    into.signal_count = len(standing)
+    into.creditor_count = len({signal.creditor_id for signal in standing})
+    threats = [signal.received_at for signal in standing if signal.kind in THREATENING_KINDS]
+    into.threatening = bool(threats)
     into.priority = case_priority(
         creditor_count=into.creditor_count, signal_count=into.signal_count, threatening=into.threatening
     )
@@ -1712,7 +1729,7 @@ def _count_joined(into: Case, joined: Case, *, seen: int) -> None:
     # reach, that case's term (which the threat brought forward, or an older signal before it).
     threat_terms = [one.threat_due for one in both if one.threat_due is not None]
     threat_terms += [one.first_offer_due for one in both if one.threatening and one.first_offer_at is None]
-    last_threat = max((at for kind, _creditor, at in standing if kind in THREATENING_KINDS), default=None)
+    last_threat = max(threats, default=None)
     into.threat_due = None
     if into.first_offer_at is not None and last_threat is not None and threat_terms:
         last_attempt = ContactAttempt.objects.filter(case=into).aggregate(last=Max("attempted_at"))["last"]
