@@ -4,11 +4,14 @@ the demo (both municipalities, every persona) served by pytest-django's live ser
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -63,15 +66,47 @@ def watched_page(browser: Browser) -> Iterator[WatchedPage]:
     context.close()
 
 
+@pytest.fixture(scope="session")
+def _demo_copies() -> Iterator[dict[str, sqlite3.Connection]]:
+    """Where a worker keeps the demo database it loaded for its first browser test (SQLite only)."""
+    copies: dict[str, sqlite3.Connection] = {}
+    yield copies
+    for copy in copies.values():
+        copy.close()
+
+
+def _load_demo(copies: dict[str, sqlite3.Connection]) -> None:
+    """Fill the emptied test database with the demo. On SQLite the demo is loaded once per worker
+    and copied page by page into the database of every later test (SQLite's backup, milliseconds
+    instead of the seconds a load takes); on another engine it is loaded for every test."""
+    if connection.vendor != "sqlite":
+        call_command("load_demo", stdout=StringIO())
+        return
+    connection.ensure_connection()
+    database = connection.connection
+    if "demo" in copies:
+        copies["demo"].backup(database)
+        return
+    call_command("load_demo", stdout=StringIO())
+    copies["demo"] = sqlite3.connect(":memory:", check_same_thread=False)
+    database.backup(copies["demo"])
+
+
 @pytest.fixture
-def demo_site(browser: Browser, live_server: LiveServer, transactional_db: None) -> Iterator[str]:
+def demo_site(
+    browser: Browser, live_server: LiveServer, transactional_db: None, _demo_copies: dict[str, sqlite3.Connection]
+) -> Iterator[str]:
     """The address of a live server holding the demo data; the database is emptied after the test.
 
     Every browser window is closed before that: a board left open asks for new notes twice a
     second, and a request that reaches the live server while the tables are emptied fails there
     and leaves the next test a locked or half-emptied database. Windows a test opened itself, and
-    left open because an assertion stopped it halfway, are closed too."""
-    call_command("load_demo", stdout=StringIO())
+    left open because an assertion stopped it halfway, are closed too. The cache is emptied as
+    well: the demo's rows come back with the same keys in every test, so an answer a clerk's
+    upload left there under its key must not reach the next test."""
+    cache.clear()
+    _load_demo(_demo_copies)
     yield live_server.url
     for context in list(browser.contexts):
         context.close()
+    cache.clear()
