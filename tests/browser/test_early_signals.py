@@ -176,7 +176,8 @@ def test_an_officer_finds_a_case_by_its_number_and_the_cases_that_wait(page: Pag
 
 def test_an_officer_joins_two_cases_about_the_same_person(page: Page, demo_site: str):
     """Her landlord knows her as J. Proefpersoon, her energy supplier as Lien: linking keeps the two
-    apart, the case page shows them side by side, and the officer joins them after a check."""
+    apart, the case page shows them side by side, and the officer joins them after a check, and
+    undoes the join when they turn out to be two people."""
     kept = a_waalwijk_case("BROWSER-5", days_ago=4, house_number="80")
     joined = a_waalwijk_case("BROWSER-6", days_ago=1, house_number="80", initials="", given_name="Lien")
     assert kept.pk != joined.pk
@@ -207,6 +208,15 @@ def test_an_officer_joins_two_cases_about_the_same_person(page: Page, demo_site:
     assert_no_axe_violations(page, "a case joined with another")
     page.locator("#joined-notice").get_by_role("link").click()
     expect(page.locator("main h1")).to_contain_text("Zaak geopend op")
+
+    # They turn out to be two people after all: the join is undone, and each case has its own again.
+    form = page.locator("form", has=page.locator("#id_split-different_people"))
+    form.get_by_label(joined.number, exact=False).check()
+    form.get_by_label("Ik heb gecontroleerd dat de twee zaken over verschillende personen gaan.").check()
+    form.get_by_role("button", name="Samenvoegen ongedaan maken").click()
+    expect(page.locator("main")).to_contain_text(f"zaak {joined.number} is weer open")
+    expect(page.locator("main h2", has_text="1 signaal")).to_have_count(1)
+    assert_no_axe_violations(page, "a case after its join was undone")
 
 
 def test_the_application_manager_previews_the_offer_letter(page: Page, demo_site: str):

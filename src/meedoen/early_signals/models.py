@@ -251,6 +251,8 @@ class Case(models.Model):
         LATE_CONTACT = "late_contact", _("the household got in touch after the case was closed")
         WRONG_OUTCOME = "wrong_outcome", _("the outcome was recorded wrongly")
         CLOSED_BY_MISTAKE = "closed_by_mistake", _("the case was closed by mistake")
+        # Set only when the team undoes a join (services.case_split); not offered when reopening.
+        JOINED_IN_ERROR = "joined_in_error", _("the case was joined with another case in error")
 
     uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
     # No index of its own: each index in Meta starts with the municipality and serves for it. No
@@ -492,6 +494,36 @@ WITHDRAWAL_OUTCOMES = frozenset({Case.Outcome.WITHDRAWN.value, Case.Outcome.WITH
 TEAM_OUTCOMES = tuple(
     outcome for outcome in Case.Outcome.values if outcome not in WITHDRAWAL_OUTCOMES and outcome != Case.Outcome.JOINED
 )
+
+
+class CaseJoin(models.Model):
+    """Two cases the team joined (services.case_join): what moved from the joined case to the case
+    kept, and how both stood before, so that a join made in error can be undone
+    (services.case_split). No personal data: ids, trays and dates."""
+
+    uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
+    kept = models.ForeignKey(Case, verbose_name=_("case kept"), on_delete=models.PROTECT, related_name="joins")
+    joined = models.ForeignKey(Case, verbose_name=_("case joined with it"), on_delete=models.PROTECT, related_name="+")
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # The ids of the signals, attempts and withdrawn signals whose data is gone (tombstones) that moved.
+    signals = models.JSONField(_("signals moved"), default=list)
+    attempts = models.JSONField(_("attempts moved"), default=list)
+    tombstones = models.JSONField(_("removed withdrawn signals moved"), default=list)
+    # What the join changed and the counts of the cases cannot tell again afterwards. The joined
+    # case keeps its own opening and term on its row.
+    kept_status = models.CharField(_("tray of the case kept before"), max_length=10, choices=Case.Status.choices)
+    kept_opened_at = models.DateTimeField(_("case kept opened at, before"))
+    kept_first_offer_due = models.DateField(_("first offer of the case kept due, before"))
+    joined_status = models.CharField(_("tray of the joined case before"), max_length=10, choices=Case.Status.choices)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("joined case")
+        verbose_name_plural = _("joined cases")
+        ordering = ["joined_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.joined_id} → {self.kept_id}"
 
 
 class ContactAttempt(models.Model):

@@ -445,6 +445,16 @@ def open_cases_at_address(*, actor: Actor, case: Case) -> list[CaseSummary]:
     return [case_summary(other) for other in _others_at_address(case).filter(status__in=OPEN_STATUSES)]
 
 
+def cases_joined_with(*, actor: Actor, case: Case) -> list[CaseSummary]:
+    """The cases joined with ``case`` whose join the team may undo (``services.case_split``); the
+    case page lists them beside the open cases at the address."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id)
+    if not case.address_ref:
+        return []
+    joined = _others_at_address(case).filter(joined_into=case, outcome=Case.Outcome.JOINED, erased_at__isnull=True)
+    return [case_summary(other) for other in joined]
+
+
 def _others_at_address(case: Case) -> QuerySet[Case]:
     """The municipality's other cases at the address of ``case``, open ones first."""
     others = Case.objects.filter(municipality_id=case.municipality_id, address_ref=case.address_ref)

@@ -59,6 +59,7 @@ from meedoen.early_signals.models import (
     TEAM_OUTCOMES,
     THREATENING_KINDS,
     Case,
+    CaseJoin,
     ContactAttempt,
     CreditorAgreement,
     CreditorKindThreshold,
@@ -1606,7 +1607,7 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
     all along: opened when the first of the two was, its first offer, first contact and term the
     earliest of the two, the tray the furthest of the two. ``other`` is closed as joined, through
     the shared log like any closing, and points at ``case``, so that its number on a letter still
-    leads to the household."""
+    leads to the household. A join made in error is undone with ``case_split``."""
     _require_officer(actor, case, organisation)
     _require_officer(actor, other, organisation)
     if case.pk == other.pk:
@@ -1624,11 +1625,26 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
         if into.municipality_id != joined.municipality_id or not same_address:
             raise ValidationError({"other": _("Only cases at the same address can be joined.")})
         standing = _standing_of(into, joined)
-        # What moves is named in the audit record, so that a join made in error can be traced back.
+        # What moves is kept with the join and named in the audit record, so that a join made in
+        # error can be traced back and undone (case_split).
+        join = CaseJoin.objects.create(
+            kept=into,
+            joined=joined,
+            signals=[str(key) for key in Signal.objects.filter(case=joined).values_list("uuid", flat=True)],
+            attempts=[str(key) for key in ContactAttempt.objects.filter(case=joined).values_list("uuid", flat=True)],
+            tombstones=[
+                str(key)
+                for key in SignalTombstone.objects.filter(case_uuid=joined.uuid).values_list("signal_uuid", flat=True)
+            ],
+            kept_status=into.status,
+            kept_opened_at=into.opened_at,
+            kept_first_offer_due=into.first_offer_due,
+            joined_status=joined.status,
+        )
         moved = {
-            "signals": [str(key) for key in Signal.objects.filter(case=joined).values_list("uuid", flat=True)],
-            "attempts": [str(key) for key in ContactAttempt.objects.filter(case=joined).values_list("uuid", flat=True)],
-            "withdrawn_signals_removed": SignalTombstone.objects.filter(case_uuid=joined.uuid).count(),
+            "signals": join.signals,
+            "attempts": join.attempts,
+            "withdrawn_signals_removed": len(join.tombstones),
         }
         Signal.objects.filter(case=joined).update(case=into)
         ContactAttempt.objects.filter(case=joined).update(case=into)
@@ -1746,6 +1762,164 @@ def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
             "updated_at",
         ]
     )
+
+
+def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisation) -> Case:
+    """Undo the join of ``joined`` with ``case``: the team found they are about two people after
+    all. What the join moved goes back (signals, attempts, withdrawn signals whose data is gone);
+    what came to ``case`` since stays there. ``joined`` is opened again in the tray it had, through
+    the shared log like any reopening. Both are counted again from what each holds now: ``case``
+    opened and due as before the join, unless a signal since brought its term forward; a threat's
+    term after an offer is worked out again with the municipality's current terms. ``case`` must be
+    open: a closing after the join may have been about either person. Returns ``joined``."""
+    _require_officer(actor, case, organisation)
+    _require_officer(actor, joined, organisation)
+    with transaction.atomic():
+        # Locked as a join locks them (case_join), so that no signal is linked meanwhile.
+        lock_addresses([case.address_ref])
+        in_order = sorted((case, joined), key=operator.attrgetter("pk"))
+        locked = {found.pk: found for found in map(_locked_case, in_order)}
+        kept, split = locked[case.pk], locked[joined.pk]
+        join = CaseJoin.objects.filter(kept=kept, joined=split, undone_at__isnull=True).order_by("joined_at").last()
+        if join is None or split.outcome != Case.Outcome.JOINED or split.joined_into_id != kept.pk:
+            raise ValidationError({"joined": _("That case is not joined with this one.")})
+        if kept.status == Case.Status.CLOSED:
+            raise ValidationError({"joined": _("Open this case again before you undo the join.")})
+        if split.erased_at is not None:
+            raise ValidationError(
+                {"joined": _("The personal data of that case has been removed; the join cannot be undone.")}
+            )
+        # Which standing signals the team has seen, read before they move (Case.signals_seen).
+        standing = Signal.objects.filter(case=kept, withdrawn_at__isnull=True).order_by("received_at", "pk")
+        seen = {str(key) for key in standing.values_list("uuid", flat=True)[: kept.signals_seen]}
+        moved = {
+            "signals": _uuids(kept.signals.filter(uuid__in=join.signals)),
+            "attempts": _uuids(kept.attempts.filter(uuid__in=join.attempts)),
+        }
+        Signal.objects.filter(case=kept, uuid__in=moved["signals"]).update(case=split)
+        ContactAttempt.objects.filter(case=kept, uuid__in=moved["attempts"]).update(case=split)
+        tombstones = SignalTombstone.objects.filter(
+            case_uuid=kept.uuid, signal_uuid__in=[*join.signals, *join.tombstones]
+        ).update(case_uuid=split.uuid)
+
+        terms = MunicipalitySettings.objects.filter(municipality_id=kept.municipality_id).first()
+        terms = terms or MunicipalitySettings(municipality_id=kept.municipality_id)
+        joined_status = max(join.kept_status, join.joined_status, key=OPEN_STATUSES.index)
+        kept_signals = _count_split(kept, seen, terms)
+        kept.opened_at = join.kept_opened_at
+        kept.first_offer_due = min(
+            [
+                join.kept_first_offer_due,
+                *(
+                    _term(terms, kind, received_at)
+                    for kind, received_at in kept_signals
+                    if received_at >= join.joined_at
+                    and (kept.first_offer_at is None or received_at < kept.first_offer_at)
+                ),
+            ]
+        )
+        # The tray the team moved the case kept to since the join stays; otherwise the one it had.
+        kept.status = join.kept_status if kept.status == joined_status else kept.status
+        _count_split(split, seen, terms)
+        split.status = join.joined_status
+        split.outcome, split.closed_at, split.joined_into = "", None, None
+        for one in (kept, split):
+            _tray_after_attempts(one)
+            one.save(
+                update_fields=[
+                    *COUNT_FIELDS,
+                    "signals_seen",
+                    "opened_at",
+                    "first_offer_at",
+                    "first_contact_at",
+                    "status",
+                    "outcome",
+                    "closed_at",
+                    "joined_into",
+                    "updated_at",
+                ]
+            )
+        join.undone_at = timezone.now()
+        join.save(update_fields=["undone_at"])
+        reason = Case.ReopenReason.JOINED_IN_ERROR.value
+        entry_append(
+            municipality=split.municipality,
+            kind=LEDGER_CASE_REOPENED,
+            acting=organisation,
+            payload={"reason": reason, "reopened_on": timezone.localdate().isoformat()},
+            subject_ref=split.household_ref,
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.case.split",
+            obj=kept,
+            municipality_id=kept.municipality_id,
+            organisation_id=organisation.pk,
+            subject_ref=kept.household_ref,
+            details={"split": str(split.uuid), **moved, "withdrawn_signals_removed": tombstones},
+        )
+        record_change(
+            actor=actor,
+            action="early_signals.case.reopen",
+            obj=split,
+            municipality_id=split.municipality_id,
+            organisation_id=organisation.pk,
+            subject_ref=split.household_ref,
+            details={"reason": reason, "outcome_before": Case.Outcome.JOINED.value, "to": split.status},
+        )
+    return split
+
+
+def _count_split(case: Case, seen: set[str], terms: MunicipalitySettings) -> list[tuple[str, datetime]]:
+    """Count ``case`` again from the signals and attempts it holds after a split, in memory (the
+    caller saves): its standing signals, creditors, threat and priority, the signals seen of those in
+    ``seen``, its first offer and contact, and a threat's term after the last attempt. Returns its
+    signals, withdrawn ones too, as (kind, received at)."""
+    signals = list(
+        Signal.objects.filter(case=case).values_list("uuid", "kind", "creditor_id", "received_at", "withdrawn_at")
+    )
+    standing = [signal for signal in signals if signal[4] is None]
+    case.signal_count = len(standing)
+    case.signals_seen = sum(1 for signal in standing if str(signal[0]) in seen)
+    case.creditor_count = len({signal[2] for signal in standing})
+    threats = [signal[3] for signal in standing if signal[1] in THREATENING_KINDS]
+    case.threatening = bool(threats)
+    case.priority = case_priority(
+        creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
+    )
+    attempts = list(ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached"))
+    case.first_offer_at = min((at for at, _reached in attempts), default=None)
+    case.first_contact_at = min((at for at, reached in attempts if reached), default=None)
+    last_attempt = max((at for at, _reached in attempts), default=None)
+    # After the first offer a threat that came after the last attempt is answered by its own term.
+    case.threat_due = None
+    if last_attempt is not None:
+        case.threat_due = min(
+            (_term(terms, Signal.Kind.THREAT, at) for at in threats if at > last_attempt), default=None
+        )
+    return [(signal[1], signal[3]) for signal in signals]
+
+
+def _uuids(rows: models.QuerySet[Any]) -> list[str]:
+    return [str(key) for key in rows.values_list("uuid", flat=True)]
+
+
+def _term(terms: MunicipalitySettings, kind: str, received_at: datetime) -> date:
+    """The term for the first offer of a signal of ``kind`` received at ``received_at``."""
+    return first_offer_due(
+        received_on=timezone.localdate(received_at),
+        threatening=kind in THREATENING_KINDS,
+        regular_term_days=terms.regular_term_days,
+        urgent_term_working_days=terms.urgent_term_working_days,
+    )
+
+
+def _tray_after_attempts(case: Case) -> None:
+    """The tray a case's attempts take it to at least, as recording them does (attempt_record)."""
+    if case.first_contact_at is not None and case.status in (Case.Status.NEW, Case.Status.TO_CONTACT):
+        case.status = Case.Status.CONTACTED
+    elif case.first_offer_at is not None and case.status == Case.Status.NEW:
+        case.status = Case.Status.TO_CONTACT
 
 
 # --- agreements, tokens, settings ----------------------------------------------------------------------

@@ -43,6 +43,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
                 "early_signals.case.join",
                 pgettext_lazy("audit log", "Another case about the same person joined with this one"),
             ),
+            (
+                "early_signals.case.split",
+                pgettext_lazy("audit log", "Join undone: the case joined with this one is about someone else"),
+            ),
             (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed")),
             ("early_signals.case.search", pgettext_lazy("audit log", "Cases searched for")),
             ("early_signals.feedback.read", pgettext_lazy("audit log", "Feedback asked for by a creditor")),

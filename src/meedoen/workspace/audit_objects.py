@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from meedoen.core.access import Actor, Role
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals.models import Case, Signal, case_number_end
+from meedoen.early_signals.models import Case, CaseJoin, Signal, case_number_end
 from meedoen.entitlements.services import KEEPERS
 from meedoen.organisations.models import Municipality
 
@@ -138,9 +138,14 @@ def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple
         else:
             found += [(object_type, key) for key in keys]
     if cases:
-        # Cases joined with each other share a trail: the one kept holds the other's signals now.
+        # Cases joined with each other share a trail: the one kept holds the other's signals, or held
+        # them until the join was undone (the records of both name the case kept).
+        joins = CaseJoin.objects.filter(Q(kept_id__in=cases) | Q(joined_id__in=cases))
         joined = Case.objects.filter(municipality=municipality).filter(
-            Q(joined_into_id__in=cases) | Q(pk__in=Case.objects.filter(pk__in=cases).values("joined_into_id"))
+            Q(joined_into_id__in=cases)
+            | Q(pk__in=Case.objects.filter(pk__in=cases).values("joined_into_id"))
+            | Q(pk__in=joins.values("kept_id"))
+            | Q(pk__in=joins.values("joined_id"))
         )
         cases += [str(pk) for pk in joined.values_list("pk", flat=True)[:MAX_OBJECTS]]
         found += [(CASE_TYPE, key) for key in dict.fromkeys(cases)]

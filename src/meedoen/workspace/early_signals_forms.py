@@ -130,7 +130,10 @@ class ReopenForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Why is the case opened again?"),
         help_text=_("The case goes back to the tray “contacted”, or “to contact” if nobody was reached."),
-        choices=Case.ReopenReason.choices,
+        # Undoing a join opens the case joined again (services.case_split); it is not chosen here.
+        choices=[
+            (value, label) for value, label in Case.ReopenReason.choices if value != Case.ReopenReason.JOINED_IN_ERROR
+        ],
         widget=_radio(),
     )
 
@@ -147,7 +150,7 @@ class JoinForm(forms.Form):
         label=_("I have checked that both cases are about the same person."),
         help_text=_(
             "The signals and attempts of that case come to this one, and that case is closed as joined. "
-            "It cannot be undone."
+            "While this case is open, the join can be undone on this page."
         ),
         error_messages={"required": _("Check that both cases are about the same person, and tick the box.")},
         widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
@@ -158,20 +161,42 @@ class JoinForm(forms.Form):
         super().__init__(*args, **kwargs)
         other = self.fields["other"]
         assert isinstance(other, forms.ChoiceField)
-        other.choices = [
-            (
-                str(case.uuid),
-                _("Case %(number)s, opened on %(date)s, tray “%(tray)s”")
-                % {
-                    "number": case.number,
-                    "date": formats.date_format(timezone.localtime(case.opened_at), "j F Y"),
-                    "tray": Case.Status(case.status).label,
-                },
-            )
-            for case in cases
-        ]
+        other.choices = [(str(case.uuid), _case_choice(case)) for case in cases]
         other.error_messages["invalid_choice"] = _(
             "Choose one of the open cases at this address; the list may have changed since you opened the page."
+        )
+
+
+def _case_choice(case: CaseSummary) -> str:
+    return _("Case %(number)s, opened on %(date)s, tray “%(tray)s”") % {
+        "number": case.number,
+        "date": formats.date_format(timezone.localtime(case.opened_at), "j F Y"),
+        "tray": Case.Status(case.status).label,
+    }
+
+
+class SplitForm(forms.Form):
+    """Which case joined with this one is about someone else after all, and that the officer checked it."""
+
+    joined = forms.ChoiceField(label=_("Which joined case is about someone else?"), widget=_radio())
+    different_people = forms.BooleanField(
+        label=_("I have checked that the two cases are about different people."),
+        help_text=_(
+            "The signals and attempts that case brought go back to it, and it is opened again in the tray it had. "
+            "What came to this case since the join stays here."
+        ),
+        error_messages={"required": _("Check that the cases are about different people, and tick the box.")},
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+    )
+
+    def __init__(self, *args: Any, cases: Iterable[CaseSummary] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "split")
+        super().__init__(*args, **kwargs)
+        joined = self.fields["joined"]
+        assert isinstance(joined, forms.ChoiceField)
+        joined.choices = [(str(case.uuid), _case_choice(case)) for case in cases]
+        joined.error_messages["invalid_choice"] = _(
+            "Choose one of the cases joined with this one; the list may have changed since you opened the page."
         )
 
 

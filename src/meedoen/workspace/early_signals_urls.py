@@ -17,5 +17,6 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:case>/sluiten/", views.close, name="early-signals-close"),
     path("<uuid:case>/heropenen/", views.reopen, name="early-signals-reopen"),
     path("<uuid:case>/samenvoegen/", views.join, name="early-signals-join"),
+    path("<uuid:case>/samenvoegen-ongedaan-maken/", views.split, name="early-signals-split"),
     path("<uuid:case>/brief.pdf", views.letter, name="early-signals-letter"),
 ]

@@ -39,6 +39,7 @@ from meedoen.early_signals.selectors import (
     TrayPage,
     case_detail,
     case_of_municipality,
+    cases_joined_with,
     inactive_count,
     inactive_page,
     municipality_settings_of,
@@ -60,6 +61,7 @@ from meedoen.workspace.early_signals_forms import (
     LetterTemplateForm,
     MoveForm,
     ReopenForm,
+    SplitForm,
     TermsForm,
     ThresholdsForm,
 )
@@ -277,6 +279,7 @@ def _case_page(
     close_form: CloseForm | None = None,
     reopen_form: ReopenForm | None = None,
     join_form: JoinForm | None = None,
+    split_form: SplitForm | None = None,
 ) -> HttpResponse:
     found = _case(actor, municipality, case_id)
     detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE, with_same_address=True)
@@ -284,9 +287,11 @@ def _case_page(
     standing = detail.standing
     # The standing signals after the first ``seen`` came in since the team last opened the case.
     seen = detail.case.signals_seen if detail.case.new_signals else len(standing)
-    forms = (attempt_form, move_form, close_form, reopen_form, join_form)
+    forms = (attempt_form, move_form, close_form, reopen_form, join_form, split_form)
     invalid = any(form is not None and form.errors for form in forms)
     joinable = [other for other in detail.same_address if other.status != Case.Status.CLOSED]
+    is_open = found.status != Case.Status.CLOSED
+    joined = cases_joined_with(actor=actor, case=found)
     return _page(
         request,
         actor,
@@ -309,7 +314,7 @@ def _case_page(
         ],
         attempts=[(item, ContactAttempt.Channel(item.channel).label) for item in detail.attempts],
         same_address=[_row(other) for other in detail.same_address],
-        is_open=detail.case.status != Case.Status.CLOSED,
+        is_open=is_open,
         letter_lacks_contact=letters.lacks_contact(
             letters.letter_text_of(municipality), urgent=detail.case.threatening
         ),
@@ -318,7 +323,9 @@ def _case_page(
         close_form=close_form or CloseForm(),
         reopen_form=reopen_form or ReopenForm(),
         join_form=join_form or JoinForm(cases=joinable),
-        can_join=bool(joinable) and found.status != Case.Status.CLOSED,
+        can_join=bool(joinable) and is_open,
+        split_form=split_form or SplitForm(cases=joined),
+        joined_with=joined,
         can_reopen=found.status == Case.Status.CLOSED
         and found.erased_at is None
         and found.outcome != Case.Outcome.JOINED,
@@ -432,6 +439,26 @@ def join(request: HttpRequest, actor: Actor, municipality: Municipality, case: U
         )
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, join_form=form))
+
+
+@never_cache
+@require_POST
+@staff_view
+def split(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    """Undo the join of a case with this one: the team found they are about two people after all."""
+    found = _case(actor, municipality, case)
+    form = SplitForm(request.POST, cases=cases_joined_with(actor=actor, case=found))
+
+    def save() -> Saved:
+        joined = _case(actor, municipality, UUID(form.cleaned_data["joined"]))
+        services.case_split(actor=actor, case=found, joined=joined, organisation=_team(actor, municipality))
+        return Saved(
+            _("The join is undone: case %(number)s is open again with its own signals and attempts.")
+            % {"number": joined.number},
+            _saved_case_url(found),
+        )
+
+    return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, split_form=form))
 
 
 @never_cache

@@ -226,6 +226,10 @@ POSTS = {
     "workspace:early-signals-move": {"move-status": "in_help"},
     "workspace:early-signals-close": {"close-outcome": "no_contact"},
     "workspace:early-signals-join": {"join-other": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "join-same_person": "on"},
+    "workspace:early-signals-split": {
+        "split-joined": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+        "split-different_people": "on",
+    },
 }
 REFUSED_POSTS = {"default": FORBIDDEN, "ms_early_signals": NOT_FOUND}
 
@@ -551,6 +555,9 @@ def test_a_case_someone_tried_to_reach_cannot_go_back_to_new(client_en, cases):
         ("workspace:early-signals-join", POSTS["workspace:early-signals-join"], "other"),
         ("workspace:early-signals-join", {"join-other": "not-a-case", "join-same_person": "on"}, "other"),
         ("workspace:early-signals-join", {"join-same_person": "on"}, "other"),
+        # No case joined with this one.
+        ("workspace:early-signals-split", POSTS["workspace:early-signals-split"], "joined"),
+        ("workspace:early-signals-split", {"split-joined": "not-a-case", "split-different_people": "on"}, "joined"),
     ],
 )
 def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, cases, page, data, field):
@@ -565,6 +572,7 @@ def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, c
             "close": "close_form",
             "reopen": "reopen_form",
             "join": "join_form",
+            "split": "split_form",
         }[page.split("-")[-1]]
     ]
     assert form.errors.get(field), form.errors
@@ -813,6 +821,78 @@ def test_a_join_without_the_check_is_refused_beside_the_box_and_changes_nothing(
     assert "Check that both cases are about the same person, and tick the box." in body
     assert 'id="id_join-same_person_error"' in body
     assert state()[:-1] == before[:-1]
+
+
+def joined_by_the_team(client, case: Case, other: Case) -> None:
+    joining = {"join-other": str(other.uuid), "join-same_person": "on"}
+    assert client.post(case_url(case, "workspace:early-signals-join"), joining).status_code == 302
+
+
+def test_an_officer_undoes_a_join_made_in_error(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    client = client_en("ww_early_signals")
+    joined_by_the_team(client, case, other)
+    page = client.get(case_url(case)).content.decode()
+    assert "Undo a join" in page and f'value="{other.uuid}"' in page
+
+    response = client.post(
+        case_url(case, "workspace:early-signals-split"),
+        {"split-joined": str(other.uuid), "split-different_people": "on"},
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert f"The join is undone: case {other.number} is open again" in page
+    assert "Undo a join" not in page and "Join a case with this one" in page  # it may be joined again
+    assert "Energie Verzonnen: payment arrears" not in page
+    split = client.get(case_url(other)).content.decode()
+    assert "This case was joined with another case" not in split
+    assert "Energie Verzonnen: payment arrears" in split and "Close the case" in split
+
+
+def test_an_undoing_without_the_check_is_refused_beside_the_box_and_changes_nothing(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    client = client_en("ww_early_signals")
+    joined_by_the_team(client, case, other)
+    before = state()
+
+    response = client.post(case_url(case, "workspace:early-signals-split"), {"split-joined": str(other.uuid)})
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Check that the cases are about different people, and tick the box." in body
+    assert 'id="id_split-different_people_error"' in body
+    assert state()[:-1] == before[:-1]
+
+
+def test_a_closed_case_says_to_open_it_again_before_undoing_its_join(client_en, cases, creditors, world):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    client = client_en("ww_early_signals")
+    joined_by_the_team(client, case, other)
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, outcome="declined")
+
+    page = client.get(case_url(case)).content.decode()
+
+    assert "Open this case again to undo a join with it." in page
+    assert "Undo the join" not in page
+
+
+def test_the_audit_trail_of_a_case_split_off_still_holds_the_case_it_was_joined_with(
+    client_en, cases, creditors, world
+):
+    case = cases["waalwijk"]
+    other = the_same_person_by_her_call_name(creditors["energy"])
+    client = client_en("ww_early_signals")
+    joined_by_the_team(client, case, other)
+    undoing = {"split-joined": str(other.uuid), "split-different_people": "on"}
+    assert client.post(case_url(case, "workspace:early-signals-split"), undoing).status_code == 302
+
+    named = set(objects_named(other.number, municipality=world.waalwijk))
+
+    assert {("early_signals.case", str(case.pk)), ("early_signals.case", str(other.pk))} <= named
 
 
 def test_a_signal_that_came_in_since_the_case_was_last_opened_is_marked_new(client_en, cases, creditors):

@@ -1,0 +1,225 @@
+"""Undoing a join the team made in error: what the join moved goes back to the case it came from,
+which is opened again as it was; what came to the case kept since stays there. Only while the case
+kept is open, by an officer of the municipality, once per join."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from meedoen.core.models import AuditEvent
+from meedoen.early_signals import monitor
+from meedoen.early_signals.models import Case, CaseJoin, ContactAttempt, Signal, SignalTombstone
+from meedoen.early_signals.services import case_close, case_join, case_move, case_seen, case_split
+from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
+from meedoen.early_signals.tests.test_case_lifecycle import officer_of
+from meedoen.early_signals.tests.test_joining import CALLED_BY, attempt, case_of, two_cases
+from meedoen.early_signals.withdrawals import signal_withdraw
+from meedoen.ledger.models import Entry
+
+pytestmark = pytest.mark.django_db
+
+# What a case is counted by; a split gives each case back what the join took from it.
+COUNTED = (
+    "status",
+    "outcome",
+    "opened_at",
+    "first_offer_due",
+    "first_offer_at",
+    "first_contact_at",
+    "threat_due",
+    "threatening",
+    "signal_count",
+    "creditor_count",
+    "priority",
+    "signals_seen",
+    "closed_at",
+    "joined_into_id",
+)
+
+
+@pytest.fixture
+def officer(world):
+    return officer_of(world.waalwijk, world.ww_team)
+
+
+def counted(case: Case) -> dict[str, object]:
+    case.refresh_from_db()
+    return {name: getattr(case, name) for name in COUNTED}
+
+
+def join(officer, world, kept: Case, joined: Case) -> None:
+    case_join(actor=officer, case=kept, other=joined, organisation=world.ww_team)
+
+
+def split(officer, world, kept: Case, joined: Case) -> Case:
+    return case_split(actor=officer, case=kept, joined=joined, organisation=world.ww_team)
+
+
+def test_undoing_a_join_gives_both_cases_back_as_they_were(creditors, world, officer):
+    first, later = two_cases(creditors)
+    case_seen(actor=officer, case=first)  # the team opened her landlord's case
+    attempt(officer, world, later, "phone", reached=True)
+    case_move(actor=officer, case=later, organisation=world.ww_team, status=Case.Status.IN_HELP)
+    before = {first.pk: counted(first), later.pk: counted(later)}
+    join(officer, world, later, first)  # the later one kept: it was opened after the other
+
+    reopened = split(officer, world, later, first)
+
+    assert reopened.pk == first.pk
+    assert {first.pk: counted(first), later.pk: counted(later)} == before
+    assert list(Signal.objects.filter(case=first).values_list("creditor_reference", flat=True)) == ["WS-0001"]
+    assert list(Signal.objects.filter(case=later).values_list("creditor_reference", flat=True)) == ["EV-1"]
+    assert ContactAttempt.objects.filter(case=later).count() == 1
+    assert CaseJoin.objects.get().undone_at is not None
+
+
+def test_what_came_since_the_join_stays_with_the_case_kept(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2"))  # under her initials, since
+    attempt(officer, world, first, "letter", reached=False)
+
+    split(officer, world, first, later)
+
+    first.refresh_from_db()
+    later.refresh_from_db()
+    assert sorted(Signal.objects.filter(case=first).values_list("creditor_reference", flat=True)) == [
+        "EV-2",
+        "WS-0001",
+    ]
+    assert (first.signal_count, first.creditor_count, first.status) == (2, 2, Case.Status.TO_CONTACT)
+    assert first.first_offer_at is not None and ContactAttempt.objects.filter(case=first).count() == 1
+    assert (later.signal_count, later.first_offer_at, later.status) == (1, None, Case.Status.NEW)
+
+
+def test_a_threat_since_the_join_brings_the_term_of_the_case_kept_forward_once_it_has_no_offer(
+    creditors, world, officer
+):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "letter", reached=False)  # the offer went out under her call name
+    join(officer, world, first, later)
+    deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002", signal_kind="threat"))
+    first.refresh_from_db()
+    assert first.threat_due == date(2026, 3, 25)  # after the offer: a threat's own term
+
+    split(officer, world, first, later)
+
+    first.refresh_from_db()
+    later.refresh_from_db()
+    # Her landlord's case has no offer of its own: the threat's three working days are its term.
+    assert (first.first_offer_at, first.first_offer_due, first.threat_due) == (None, date(2026, 3, 25), None)
+    assert first.opened_at < later.opened_at and first.status == Case.Status.NEW
+    assert (later.first_offer_due, later.status, later.threat_due) == (date(2026, 4, 17), Case.Status.TO_CONTACT, None)
+
+
+def test_the_undoing_is_recorded_and_the_reopening_is_in_the_shared_log(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+
+    split(officer, world, first, later)
+
+    undone = AuditEvent.objects.get(action="early_signals.case.split")
+    assert undone.details == {
+        "split": str(later.uuid),
+        "signals": [str(Signal.objects.get(creditor_reference="EV-1").uuid)],
+        "attempts": [],
+        "withdrawn_signals_removed": 0,
+    }
+    assert (undone.object_id, undone.subject_ref) == (str(first.pk), first.household_ref)
+    reopened = AuditEvent.objects.get(action="early_signals.case.reopen")
+    assert (reopened.object_id, reopened.details["reason"]) == (str(later.pk), "joined_in_error")
+    entry = Entry.objects.get(kind=Entry.Kind.SIGNAL_CASE_REOPENED)
+    assert entry.acting_organisation == world.ww_team
+
+
+def test_withdrawn_signals_go_back_with_their_tombstones(creditors, world, officer):
+    first, later = two_cases(creditors)
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
+    attempt(officer, world, later, "letter", reached=False)
+    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-2", reason="sent_in_error")
+    join(officer, world, first, later)
+    # Withdrawn after the join, as sent in error: its tombstone is written in the case kept.
+    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
+    assert SignalTombstone.objects.filter(case_uuid=first.uuid).count() == 2
+
+    split(officer, world, first, later)
+
+    assert SignalTombstone.objects.filter(case_uuid=later.uuid).count() == 2
+    later.refresh_from_db()
+    assert (later.status, later.signal_count, later.outcome) == (Case.Status.TO_CONTACT, 0, "")
+
+
+def test_both_cases_count_in_the_monitor_again(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+
+    split(officer, world, first, later)
+
+    total = monitor.Tally()
+    for tally in monitor.tallies(world.waalwijk.pk, date(2026, 3, 1), date(2026, 4, 1)).values():
+        total.add(tally)
+    assert (total.signals, total.cases_opened, total.single, total.multiple) == (2, 2, 2, 0)
+
+
+def test_a_split_case_can_be_joined_again_and_split_again(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    split(officer, world, first, later)
+
+    join(officer, world, later, first)
+    split(officer, world, later, first)
+
+    assert CaseJoin.objects.filter(undone_at__isnull=False).count() == 2
+    assert Case.objects.filter(status=Case.Status.NEW).count() == 2
+
+
+@pytest.mark.parametrize("why", ["not_joined", "undone_already", "kept_closed", "data_removed", "other_way"])
+def test_only_a_standing_join_into_an_open_case_is_undone(creditors, world, officer, why):
+    first, later = two_cases(creditors)
+    if why != "not_joined":
+        join(officer, world, first, later)
+    if why == "undone_already":
+        split(officer, world, first, later)
+    elif why == "kept_closed":
+        attempt(officer, world, first, "phone", reached=True)
+        case_close(actor=officer, case=first, organisation=world.ww_team, outcome="self_resolved")
+    elif why == "data_removed":
+        Case.objects.filter(pk=later.pk).update(erased_at=timezone.now())
+    elif why == "other_way":
+        first, later = later, first
+    before = sorted(Case.objects.values_list("pk", "status", "signal_count", "outcome"))
+
+    with pytest.raises(ValidationError):
+        split(officer, world, first, later)
+
+    assert sorted(Case.objects.values_list("pk", "status", "signal_count", "outcome")) == before
+    assert AuditEvent.objects.filter(action="early_signals.case.split").count() == (why == "undone_already")
+
+
+def test_only_the_municipalitys_officers_undo_a_join(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    outsider = officer_of(world.meerssen, world.ms_team)
+
+    with pytest.raises(PermissionDenied):
+        case_split(actor=outsider, case=first, joined=later, organisation=world.ms_team)
+
+    assert case_of("EV-1").pk == first.pk
+
+
+def test_a_withdrawal_after_the_split_counts_in_the_case_the_signal_went_back_to(creditors, world, officer):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "letter", reached=False)
+    join(officer, world, first, later)
+    split(officer, world, first, later)
+
+    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="paid")
+
+    later.refresh_from_db()
+    first.refresh_from_db()
+    assert (later.signal_count, later.status) == (0, Case.Status.TO_CONTACT)  # the team began on it
+    assert first.signal_count == 1
