@@ -4,6 +4,8 @@ kept is open, by an officer of the municipality, once per join."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -11,9 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals import monitor
+from meedoen.early_signals import monitor, services
 from meedoen.early_signals.models import Case, CaseJoin, ContactAttempt, Signal, SignalTombstone
 from meedoen.early_signals.services import case_close, case_join, case_move, case_seen, case_split
+from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import officer_of
 from meedoen.early_signals.tests.test_joining import CALLED_BY, attempt, case_of, two_cases
@@ -223,3 +226,34 @@ def test_a_withdrawal_after_the_split_counts_in_the_case_the_signal_went_back_to
     first.refresh_from_db()
     assert (later.signal_count, later.status) == (0, Case.Status.TO_CONTACT)  # the team began on it
     assert first.signal_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@CONCURRENT
+def test_a_signal_delivered_while_a_join_is_undone_lands_in_the_case_it_is_about(
+    creditors, world, officer, monkeypatch
+):
+    """Under her call name, while the join is being undone: the intake waits for the address, then
+    finds the case split off open again and links the signal there, not to a new case."""
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    splitting = threading.Event()
+    count_split = services._count_split
+
+    def slowly(*args, **kwargs):
+        counted = count_split(*args, **kwargs)
+        splitting.set()
+        time.sleep(1)  # both cases locked, the signals moved back, not yet committed
+        return counted
+
+    monkeypatch.setattr(services, "_count_split", slowly)
+
+    def deliver_after_the_undoing_began():
+        assert splitting.wait(timeout=30)
+        return deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
+
+    at_once(lambda: split(officer, world, first, later), deliver_after_the_undoing_began)
+
+    assert Signal.objects.get(creditor_reference="EV-2").case_id == later.pk
+    assert Case.objects.count() == 2
+    assert (Case.objects.get(pk=later.pk).signal_count, Case.objects.get(pk=first.pk).signal_count) == (2, 1)
