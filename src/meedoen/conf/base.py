@@ -109,7 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "meedoen.core.apps.StaticFilesConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

@@ -131,6 +131,13 @@ def test_collectstatic_builds_every_file_the_pages_link_with_production_storage(
         }
     )
     assert "vendor/utrecht/index.css" in linked
+    # The API's documentation page (Swagger UI) loads its files from the sidecar; ReDoc is left out.
+    linked += [f"drf_spectacular_sidecar/swagger-ui-dist/{name}" for name in ("swagger-ui-bundle.js", "swagger-ui.css")]
+    static_root = tmp_path / "static"
+    assert not (static_root / "drf_spectacular_sidecar" / "redoc").exists()
+    # Source maps are served as they are; every other text file compressed beside it.
+    assert not list(static_root.rglob("*.map.br"))
+    assert (static_root / "vendor" / "utrecht" / "index.css.br").is_file()
     resolved = run(
         "import django; django.setup(); from django.templatetags.static import static\n"
         f"for name in {linked!r}:\n    print(static(name))",
