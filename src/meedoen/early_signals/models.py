@@ -505,25 +505,40 @@ class CaseJoin(models.Model):
     kept = models.ForeignKey(Case, verbose_name=_("case kept"), on_delete=models.PROTECT, related_name="joins")
     joined = models.ForeignKey(Case, verbose_name=_("case joined with it"), on_delete=models.PROTECT, related_name="+")
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
-    # The ids of the signals, attempts and withdrawn signals whose data is gone (tombstones) that moved.
+    # The ids of the signals, attempts and withdrawn signals whose data is gone (tombstones) that
+    # moved, and of the signals the case kept had: those that came later are told apart by them.
     signals = models.JSONField(_("signals moved"), default=list)
     attempts = models.JSONField(_("attempts moved"), default=list)
     tombstones = models.JSONField(_("removed withdrawn signals moved"), default=list)
+    kept_signals = models.JSONField(_("signals of the case kept"), default=list)
     # What the join changed and the counts of the cases cannot tell again afterwards. The joined
     # case keeps its own opening and term on its row.
     kept_status = models.CharField(_("tray of the case kept before"), max_length=10, choices=Case.Status.choices)
     kept_opened_at = models.DateTimeField(_("case kept opened at, before"))
     kept_first_offer_due = models.DateField(_("first offer of the case kept due, before"))
+    kept_signals_seen = models.PositiveIntegerField(_("signals of the case kept seen, before"), default=0)
     joined_status = models.CharField(_("tray of the joined case before"), max_length=10, choices=Case.Status.choices)
+    joined_signals_seen = models.PositiveIntegerField(_("signals of the joined case seen, before"), default=0)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("joined case")
         verbose_name_plural = _("joined cases")
         ordering = ["joined_at", "id"]
+        constraints = [
+            # A case joined is closed, so it stands joined into one case at a time.
+            models.UniqueConstraint(
+                fields=["joined"], condition=models.Q(undone_at__isnull=True), name="early_signals_join_standing"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.joined_id} → {self.kept_id}"
+
+    @classmethod
+    def latest_standing(cls, kept: Case) -> CaseJoin | None:
+        """The join into ``kept`` that may be undone: joins into one case are undone the latest first."""
+        return cls.objects.filter(kept=kept, undone_at__isnull=True).order_by("joined_at", "pk").last()
 
 
 class ContactAttempt(models.Model):

@@ -30,6 +30,7 @@ from meedoen.early_signals.models import (
     CREDITOR_KINDS,
     OPEN_STATUSES,
     Case,
+    CaseJoin,
     ContactAttempt,
     CreditorKindThreshold,
     LetterTemplate,
@@ -446,13 +447,16 @@ def open_cases_at_address(*, actor: Actor, case: Case) -> list[CaseSummary]:
 
 
 def cases_joined_with(*, actor: Actor, case: Case) -> list[CaseSummary]:
-    """The cases joined with ``case`` whose join the team may undo (``services.case_split``); the
-    case page lists them beside the open cases at the address."""
+    """The case whose join into ``case`` the team may undo (``services.case_split``): that of the
+    latest join that stands, as long as its data is there; none when there is no such join."""
     require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id)
-    if not case.address_ref:
+    join = CaseJoin.latest_standing(case)
+    if join is None:
         return []
-    joined = _others_at_address(case).filter(joined_into=case, outcome=Case.Outcome.JOINED, erased_at__isnull=True)
-    return [case_summary(other) for other in joined]
+    joined = Case.objects.select_related("district").get(pk=join.joined_id)
+    if joined.outcome != Case.Outcome.JOINED or joined.joined_into_id != case.pk or joined.erased_at is not None:
+        return []
+    return [case_summary(joined)]
 
 
 def _others_at_address(case: Case) -> QuerySet[Case]:

@@ -69,6 +69,7 @@ from meedoen.early_signals.models import (
     MunicipalitySettings,
     Signal,
     SignalTombstone,
+    WithdrawalReason,
 )
 from meedoen.early_signals.rows import SignalInput, check_row, noted_warnings
 from meedoen.ledger.services import BatchItem, NewBatch, batches_append, entry_append
@@ -1335,12 +1336,7 @@ def _new_case(
 
 
 def _due(municipality_settings: MunicipalitySettings, item: SignalInput, received_at: datetime) -> date:
-    return first_offer_due(
-        received_on=timezone.localdate(received_at),
-        threatening=item.threatening,
-        regular_term_days=municipality_settings.regular_term_days,
-        urgent_term_working_days=municipality_settings.urgent_term_working_days,
-    )
+    return _term(municipality_settings, threatening=item.threatening, received_at=received_at)
 
 
 def _count_signal(
@@ -1630,16 +1626,19 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
         join = CaseJoin.objects.create(
             kept=into,
             joined=joined,
-            signals=[str(key) for key in Signal.objects.filter(case=joined).values_list("uuid", flat=True)],
-            attempts=[str(key) for key in ContactAttempt.objects.filter(case=joined).values_list("uuid", flat=True)],
+            signals=_uuids(Signal.objects.filter(case=joined)),
+            attempts=_uuids(ContactAttempt.objects.filter(case=joined)),
             tombstones=[
                 str(key)
                 for key in SignalTombstone.objects.filter(case_uuid=joined.uuid).values_list("signal_uuid", flat=True)
             ],
+            kept_signals=_uuids(Signal.objects.filter(case=into)),
             kept_status=into.status,
             kept_opened_at=into.opened_at,
             kept_first_offer_due=into.first_offer_due,
+            kept_signals_seen=into.signals_seen,
             joined_status=joined.status,
+            joined_signals_seen=joined.signals_seen,
         )
         moved = {
             "signals": join.signals,
@@ -1727,13 +1726,8 @@ def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
     """Count ``into`` again now that it holds the signals and attempts of ``joined`` (``standing``:
     the standing signals of both, read before they moved), and save it."""
     into.signals_seen = _seen_when_joined(into, joined, standing)
-    into.signal_count = len(standing)
-    into.creditor_count = len({signal.creditor_id for signal in standing})
+    _set_counts(into, standing)
     threats = [signal.received_at for signal in standing if signal.kind in THREATENING_KINDS]
-    into.threatening = bool(threats)
-    into.priority = case_priority(
-        creditor_count=into.creditor_count, signal_count=into.signal_count, threatening=into.threatening
-    )
     both = (into, joined)
     into.opened_at = min(one.opened_at for one in both)
     into.first_offer_due = min(one.first_offer_due for one in both)
@@ -1765,13 +1759,17 @@ def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
 
 
 def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisation) -> Case:
-    """Undo the join of ``joined`` with ``case``: the team found they are about two people after
-    all. What the join moved goes back (signals, attempts, withdrawn signals whose data is gone);
-    what came to ``case`` since stays there. ``joined`` is opened again in the tray it had, through
-    the shared log like any reopening. Both are counted again from what each holds now: ``case``
-    opened and due as before the join, unless a signal since brought its term forward; a threat's
-    term after an offer is worked out again with the municipality's current terms. ``case`` must be
-    open: a closing after the join may have been about either person. Returns ``joined``."""
+    """Undo the latest join into ``case``, that of ``joined``: the team found they are about two
+    people after all. What the join moved goes back (signals, attempts, withdrawn signals whose
+    data is gone), and so does a signal that came since and names the person of ``joined`` rather
+    than the person of ``case``; attempts made since stay with ``case``. ``joined`` is opened again
+    in the tray it had, through the shared log like any reopening. Both are counted again from what
+    each holds: each keeps its own opening and term (``case`` those from before the join, brought
+    forward by a signal since), the signals the team had seen stay seen, and a threat's term after
+    an offer is worked out again with the municipality's current terms.
+
+    Joins into one case are undone the latest first, each giving back the state before it. ``case``
+    must be open: a closing after the join may have been about either person. Returns ``joined``."""
     _require_officer(actor, case, organisation)
     _require_officer(actor, joined, organisation)
     with transaction.atomic():
@@ -1780,9 +1778,11 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         in_order = sorted((case, joined), key=operator.attrgetter("pk"))
         locked = {found.pk: found for found in map(_locked_case, in_order)}
         kept, split = locked[case.pk], locked[joined.pk]
-        join = CaseJoin.objects.filter(kept=kept, joined=split, undone_at__isnull=True).order_by("joined_at").last()
+        join = CaseJoin.latest_standing(kept)
         if join is None or split.outcome != Case.Outcome.JOINED or split.joined_into_id != kept.pk:
             raise ValidationError({"joined": _("That case is not joined with this one.")})
+        if join.joined_id != split.pk:
+            raise ValidationError({"joined": _("Undo the latest join with this case first.")})
         if kept.status == Case.Status.CLOSED:
             raise ValidationError({"joined": _("Open this case again before you undo the join.")})
         if split.erased_at is not None:
@@ -1793,7 +1793,7 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         standing = Signal.objects.filter(case=kept, withdrawn_at__isnull=True).order_by("received_at", "pk")
         seen = {str(key) for key in standing.values_list("uuid", flat=True)[: kept.signals_seen]}
         moved = {
-            "signals": _uuids(kept.signals.filter(uuid__in=join.signals)),
+            "signals": [*_uuids(kept.signals.filter(uuid__in=join.signals)), *_named_since(kept, join)],
             "attempts": _uuids(kept.attempts.filter(uuid__in=join.attempts)),
         }
         Signal.objects.filter(case=kept, uuid__in=moved["signals"]).update(case=split)
@@ -1801,26 +1801,41 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         tombstones = SignalTombstone.objects.filter(
             case_uuid=kept.uuid, signal_uuid__in=[*join.signals, *join.tombstones]
         ).update(case_uuid=split.uuid)
+        if _every_signal_sent_in_error(kept) or _every_signal_sent_in_error(split):
+            raise ValidationError(
+                {
+                    "joined": _(
+                        "Since the join, the creditors withdrew every signal of one of the two cases as sent in "
+                        "error. Such a case is not opened again, so the join stays."
+                    )
+                }
+            )
 
         terms = MunicipalitySettings.objects.filter(municipality_id=kept.municipality_id).first()
         terms = terms or MunicipalitySettings(municipality_id=kept.municipality_id)
-        joined_status = max(join.kept_status, join.joined_status, key=OPEN_STATUSES.index)
-        kept_signals = _count_split(kept, seen, terms)
-        kept.opened_at = join.kept_opened_at
-        kept.first_offer_due = min(
-            [
-                join.kept_first_offer_due,
-                *(
-                    _term(terms, kind, received_at)
-                    for kind, received_at in kept_signals
-                    if received_at >= join.joined_at
-                    and (kept.first_offer_at is None or received_at < kept.first_offer_at)
-                ),
-            ]
-        )
+        tray_after_join = max(join.kept_status, join.joined_status, key=OPEN_STATUSES.index)
+        before_join = {*join.kept_signals, *join.signals}
+        for one, seen_before, due_before in (
+            (kept, join.kept_signals_seen, join.kept_first_offer_due),
+            (split, join.joined_signals_seen, split.first_offer_due),
+        ):
+            signals = _count_split(one, seen, seen_before, terms)
+            # A signal that came since the join brings the term forward while no offer was made.
+            one.first_offer_due = min(
+                [
+                    due_before,
+                    *(
+                        _term(terms, threatening=signal.kind in THREATENING_KINDS, received_at=signal.received_at)
+                        for signal in signals
+                        if str(signal.uuid) not in before_join
+                        and (one.first_offer_at is None or signal.received_at < one.first_offer_at)
+                    ),
+                ]
+            )
+        # The case kept opened as before the join, unless an attempt made since lies before that.
+        kept.opened_at = min(join.kept_opened_at, kept.first_offer_at or join.kept_opened_at)
         # The tray the team moved the case kept to since the join stays; otherwise the one it had.
-        kept.status = join.kept_status if kept.status == joined_status else kept.status
-        _count_split(split, seen, terms)
+        kept.status = join.kept_status if kept.status == tray_after_join else kept.status
         split.status = join.joined_status
         split.outcome, split.closed_at, split.joined_into = "", None, None
         for one in (kept, split):
@@ -1870,23 +1885,55 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
     return split
 
 
-def _count_split(case: Case, seen: set[str], terms: MunicipalitySettings) -> list[tuple[str, datetime]]:
+def _named_since(kept: Case, join: CaseJoin) -> list[str]:
+    """The signals that came to ``kept`` since ``join`` and name the person of the joined case
+    (linking's ``same_person`` with one of the signals the join moved) but not the person of
+    ``kept`` before it: they go back with the joined case. A signal that names both or neither
+    stays."""
+    earlier: dict[str, list[Person]] = {"kept": [], "joined": []}
+    since: list[Signal] = []
+    for signal in Signal.objects.filter(case=kept):
+        key = str(signal.uuid)
+        if key in join.signals:
+            earlier["joined"].append(person_of(signal))
+        elif key in join.kept_signals:
+            earlier["kept"].append(person_of(signal))
+        else:
+            since.append(signal)
+    return [
+        str(signal.uuid)
+        for signal in since
+        if any(same_person(person_of(signal), other) for other in earlier["joined"])
+        and not any(same_person(person_of(signal), other) for other in earlier["kept"])
+    ]
+
+
+def _every_signal_sent_in_error(case: Case) -> bool:
+    """Every signal of ``case`` was withdrawn as sent in error (standing or as a tombstone): a case
+    whose data a withdrawal removes at once (early_signals.withdrawals)."""
+    reasons = [
+        *Signal.objects.filter(case=case).values_list("withdrawal_reason", flat=True),
+        *SignalTombstone.objects.filter(case_uuid=case.uuid, withdrawn_at__isnull=False).values_list(
+            "withdrawal_reason", flat=True
+        ),
+    ]
+    return bool(reasons) and all(reason == WithdrawalReason.SENT_IN_ERROR for reason in reasons)
+
+
+def _count_split(case: Case, seen: set[str], seen_before: int, terms: MunicipalitySettings) -> list[Any]:
     """Count ``case`` again from the signals and attempts it holds after a split, in memory (the
-    caller saves): its standing signals, creditors, threat and priority, the signals seen of those in
-    ``seen``, its first offer and contact, and a threat's term after the last attempt. Returns its
-    signals, withdrawn ones too, as (kind, received at)."""
-    signals = list(
-        Signal.objects.filter(case=case).values_list("uuid", "kind", "creditor_id", "received_at", "withdrawn_at")
+    caller saves): its standing signals, creditors, threat and priority; as seen, those in ``seen``
+    (seen in the case kept) or among its first ``seen_before`` (seen before the join); its first
+    offer and contact, and a threat's term after the last attempt. Returns its signals, withdrawn
+    ones too (uuid, kind, received_at)."""
+    signals: list[Any] = list(
+        Signal.objects.filter(case=case)
+        .order_by("received_at", "pk")
+        .values_list("uuid", "kind", "creditor_id", "received_at", "withdrawn_at", named=True)
     )
-    standing = [signal for signal in signals if signal[4] is None]
-    case.signal_count = len(standing)
-    case.signals_seen = sum(1 for signal in standing if str(signal[0]) in seen)
-    case.creditor_count = len({signal[2] for signal in standing})
-    threats = [signal[3] for signal in standing if signal[1] in THREATENING_KINDS]
-    case.threatening = bool(threats)
-    case.priority = case_priority(
-        creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
-    )
+    standing = [signal for signal in signals if signal.withdrawn_at is None]
+    case.signals_seen = max(sum(1 for signal in standing if str(signal.uuid) in seen), min(seen_before, len(standing)))
+    _set_counts(case, standing)
     attempts = list(ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached"))
     case.first_offer_at = min((at for at, _reached in attempts), default=None)
     case.first_contact_at = min((at for at, reached in attempts if reached), default=None)
@@ -1895,20 +1942,36 @@ def _count_split(case: Case, seen: set[str], terms: MunicipalitySettings) -> lis
     case.threat_due = None
     if last_attempt is not None:
         case.threat_due = min(
-            (_term(terms, Signal.Kind.THREAT, at) for at in threats if at > last_attempt), default=None
+            (
+                _term(terms, threatening=True, received_at=signal.received_at)
+                for signal in standing
+                if signal.kind in THREATENING_KINDS and signal.received_at > last_attempt
+            ),
+            default=None,
         )
-    return [(signal[1], signal[3]) for signal in signals]
+    return signals
+
+
+def _set_counts(case: Case, standing: Sequence[Any]) -> None:
+    """A case's counts from its standing signals (each with a ``kind`` and a ``creditor_id``)."""
+    case.signal_count = len(standing)
+    case.creditor_count = len({signal.creditor_id for signal in standing})
+    case.threatening = any(signal.kind in THREATENING_KINDS for signal in standing)
+    case.priority = case_priority(
+        creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
+    )
 
 
 def _uuids(rows: models.QuerySet[Any]) -> list[str]:
+    """The ids of ``rows`` as text, as a join records them."""
     return [str(key) for key in rows.values_list("uuid", flat=True)]
 
 
-def _term(terms: MunicipalitySettings, kind: str, received_at: datetime) -> date:
-    """The term for the first offer of a signal of ``kind`` received at ``received_at``."""
+def _term(terms: MunicipalitySettings, *, threatening: bool, received_at: datetime) -> date:
+    """The term for the first offer of a signal received at ``received_at``."""
     return first_offer_due(
         received_on=timezone.localdate(received_at),
-        threatening=kind in THREATENING_KINDS,
+        threatening=threatening,
         regular_term_days=terms.regular_term_days,
         urgent_term_working_days=terms.urgent_term_working_days,
     )

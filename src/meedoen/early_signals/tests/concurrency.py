@@ -34,5 +34,5 @@ def at_once(*calls) -> list[object]:
 
 CONCURRENT = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="issue 7: concurrent withdrawals need a database server; SQLite lets one writer in at a time",
+    reason="requests at the same time need a database server; SQLite lets one writer in at a time",
 )

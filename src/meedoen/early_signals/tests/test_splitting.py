@@ -6,17 +6,26 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import monitor, services
 from meedoen.early_signals.models import Case, CaseJoin, ContactAttempt, Signal, SignalTombstone
-from meedoen.early_signals.services import case_close, case_join, case_move, case_seen, case_split
+from meedoen.early_signals.services import (
+    attempt_record,
+    case_close,
+    case_join,
+    case_move,
+    case_seen,
+    case_split,
+)
 from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
+from meedoen.early_signals.tests.conftest import TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import officer_of
 from meedoen.early_signals.tests.test_joining import CALLED_BY, attempt, case_of, two_cases
@@ -24,6 +33,7 @@ from meedoen.early_signals.withdrawals import signal_withdraw
 from meedoen.ledger.models import Entry
 
 pytestmark = pytest.mark.django_db
+MISTYPED = {"date_of_birth": "1984-03-18"}
 
 # What a case is counted by; a split gives each case back what the join took from it.
 COUNTED = (
@@ -119,6 +129,89 @@ def test_a_threat_since_the_join_brings_the_term_of_the_case_kept_forward_once_i
     assert (later.first_offer_due, later.status, later.threat_due) == (date(2026, 4, 17), Case.Status.TO_CONTACT, None)
 
 
+def test_joins_into_one_case_are_undone_the_latest_first_each_giving_back_the_state_before_it(
+    creditors, world, officer
+):
+    first, later = two_cases(creditors)
+    # A threat ten days ago about her under a date of birth mistyped by a day: a third case.
+    with time_machine.travel(TODAY - timedelta(days=10), tick=False):
+        deliver_rows(
+            creditors.housing,
+            signal_row(
+                creditor_reference="WS-0003",
+                signal_kind="threat",
+                signal_date="2026-03-09",
+                reminder_date="2026-02-20",
+                **MISTYPED,
+            ),
+        )
+    third = case_of("WS-0003")
+    before = counted(first)
+    join(officer, world, first, later)
+    after_first_join = counted(first)
+    join(officer, world, first, third)
+    assert counted(first)["first_offer_due"] == date(2026, 3, 13)  # the threat's three working days
+
+    with pytest.raises(ValidationError, match="latest join"):
+        split(officer, world, first, later)
+    split(officer, world, first, third)
+
+    assert counted(first) == after_first_join
+    assert (counted(third)["first_offer_due"], counted(third)["signal_count"]) == (date(2026, 3, 13), 1)
+    split(officer, world, first, later)
+    assert counted(first) == before
+
+
+def test_a_signal_since_the_join_about_the_person_split_off_goes_back_with_her(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    # Her energy supplier again under her call name, and her landlord again under her initials.
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", signal_kind="threat", **CALLED_BY))
+    deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002"))
+    assert Signal.objects.filter(case=first).count() == 4
+
+    split(officer, world, first, later)
+
+    assert sorted(Signal.objects.filter(case=later).values_list("creditor_reference", flat=True)) == ["EV-1", "EV-2"]
+    assert sorted(Signal.objects.filter(case=first).values_list("creditor_reference", flat=True)) == [
+        "WS-0001",
+        "WS-0002",
+    ]
+    later.refresh_from_db()
+    assert (later.signal_count, later.threatening, later.first_offer_due) == (2, True, date(2026, 3, 25))
+    undone = AuditEvent.objects.get(action="early_signals.case.split")
+    assert len(undone.details["signals"]) == 2
+
+
+def test_what_the_team_had_seen_of_the_case_split_off_stays_seen(creditors, world, officer):
+    first, later = two_cases(creditors)
+    case_seen(actor=officer, case=later)  # her energy supplier's signal seen; her landlord's case never opened
+    join(officer, world, first, later)
+    assert counted(first)["signals_seen"] == 0  # the landlord's signal, the older one, is new
+
+    split(officer, world, first, later)
+
+    assert (counted(later)["signals_seen"], counted(first)["signals_seen"]) == (1, 0)
+
+
+def test_an_attempt_since_the_join_dated_before_the_case_kept_opened_moves_its_opening(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, later, first)  # the later case kept: it opens three days earlier now
+    letter_sent = TODAY - timedelta(days=2)
+    attempt_record(
+        actor=officer,
+        case=later,
+        organisation=world.ww_team,
+        channel="letter",
+        attempted_at=letter_sent,
+        reached=False,
+    )
+
+    split(officer, world, later, first)
+
+    assert counted(later)["opened_at"] == counted(later)["first_offer_at"] == letter_sent
+
+
 def test_the_undoing_is_recorded_and_the_reopening_is_in_the_shared_log(creditors, world, officer):
     first, later = two_cases(creditors)
     join(officer, world, first, later)
@@ -145,15 +238,27 @@ def test_withdrawn_signals_go_back_with_their_tombstones(creditors, world, offic
     attempt(officer, world, later, "letter", reached=False)
     signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-2", reason="sent_in_error")
     join(officer, world, first, later)
-    # Withdrawn after the join, as sent in error: its tombstone is written in the case kept.
-    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
-    assert SignalTombstone.objects.filter(case_uuid=first.uuid).count() == 2
+    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="paid")
 
     split(officer, world, first, later)
 
-    assert SignalTombstone.objects.filter(case_uuid=later.uuid).count() == 2
+    assert SignalTombstone.objects.get().case_uuid == later.uuid
+    assert Signal.objects.get(creditor_reference="EV-1").case_id == later.pk
     later.refresh_from_db()
+    # The team began on it, so it stays open with no signal standing, as a withdrawal leaves it.
     assert (later.status, later.signal_count, later.outcome) == (Case.Status.TO_CONTACT, 0, "")
+
+
+def test_a_case_whose_every_signal_was_sent_in_error_since_the_join_is_not_opened_again(creditors, world, officer):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
+
+    with pytest.raises(ValidationError, match="sent in error"):
+        split(officer, world, first, later)
+
+    assert SignalTombstone.objects.get().case_uuid == first.uuid
+    assert Case.objects.get(pk=later.pk).outcome == Case.Outcome.JOINED
 
 
 def test_both_cases_count_in_the_monitor_again(creditors, world, officer):
