@@ -15,7 +15,7 @@ from meedoen.compass.models import Activity, Compass, Measurement, ReportingPeri
 from meedoen.demo.compass import load_compass
 from meedoen.demo.loader import load_demo
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo_data]
 
 
 def as_persona(username: str) -> Client:

@@ -16,6 +16,8 @@ from meedoen.early_signals.models import Case, ContactAttempt, CreditorAgreement
 from meedoen.ledger.models import Entry
 from meedoen.organisations.models import Membership, Municipality, Organisation
 
+pytestmark = pytest.mark.demo_data
+
 
 def load() -> str:
     out = StringIO()

@@ -41,7 +41,7 @@ from meedoen.early_signals.tests.factories import signals_in_log
 from meedoen.ledger.models import Entry
 from meedoen.organisations.models import Municipality
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo_data]
 SYSTEM = Actor.system("test")
 
 
