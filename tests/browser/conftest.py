@@ -78,7 +78,10 @@ def _demo_copies() -> Iterator[dict[str, sqlite3.Connection]]:
 def _load_demo(copies: dict[str, sqlite3.Connection]) -> None:
     """Fill the emptied test database with the demo. On SQLite the demo is loaded once per worker
     and copied page by page into the database of every later test (SQLite's backup, milliseconds
-    instead of the seconds a load takes); on another engine it is loaded for every test."""
+    instead of the seconds a load takes); on another engine it is loaded for every test. The copy
+    replaces the whole database, which SQLite allows only outside a transaction: hence the
+    ``transactional_db`` of ``demo_site``. Its dates are those of the worker's first load (the demo
+    dates its signals from the day it is loaded)."""
     if connection.vendor != "sqlite":
         call_command("load_demo", stdout=StringIO())
         return
