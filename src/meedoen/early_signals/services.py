@@ -1576,23 +1576,29 @@ def case_reopen(*, actor: Actor, case: Case, organisation: Organisation, reason:
         locked.outcome = ""
         locked.closed_at = None
         locked.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
-        entry_append(
-            municipality=locked.municipality,
-            kind=LEDGER_CASE_REOPENED,
-            acting=organisation,
-            payload={"reason": reason, "reopened_on": timezone.localdate().isoformat()},
-            subject_ref=locked.household_ref,
-        )
-        record_change(
-            actor=actor,
-            action="early_signals.case.reopen",
-            obj=locked,
-            municipality_id=locked.municipality_id,
-            organisation_id=organisation.pk,
-            subject_ref=locked.household_ref,
-            details={"reason": reason, "outcome_before": outcome, "to": locked.status},
-        )
+        _reopening_write(actor=actor, case=locked, organisation=organisation, reason=reason, outcome_before=outcome)
     return locked
+
+
+def _reopening_write(*, actor: Actor, case: Case, organisation: Organisation, reason: str, outcome_before: str) -> None:
+    """Write the reopening of a case, saved open again: an entry in the shared log signed by
+    ``organisation`` (the creditors hear "in progress" again) and the audit record."""
+    entry_append(
+        municipality=case.municipality,
+        kind=LEDGER_CASE_REOPENED,
+        acting=organisation,
+        payload={"reason": reason, "reopened_on": timezone.localdate().isoformat()},
+        subject_ref=case.household_ref,
+    )
+    record_change(
+        actor=actor,
+        action="early_signals.case.reopen",
+        obj=case,
+        municipality_id=case.municipality_id,
+        organisation_id=organisation.pk,
+        subject_ref=case.household_ref,
+        details={"reason": reason, "outcome_before": outcome_before, "to": case.status},
+    )
 
 
 def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisation) -> Case:
@@ -1856,13 +1862,12 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
             )
         join.undone_at = timezone.now()
         join.save(update_fields=["undone_at"])
-        reason = Case.ReopenReason.JOINED_IN_ERROR.value
-        entry_append(
-            municipality=split.municipality,
-            kind=LEDGER_CASE_REOPENED,
-            acting=organisation,
-            payload={"reason": reason, "reopened_on": timezone.localdate().isoformat()},
-            subject_ref=split.household_ref,
+        _reopening_write(
+            actor=actor,
+            case=split,
+            organisation=organisation,
+            reason=Case.ReopenReason.JOINED_IN_ERROR.value,
+            outcome_before=Case.Outcome.JOINED.value,
         )
         record_change(
             actor=actor,
@@ -1872,15 +1877,6 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
             organisation_id=organisation.pk,
             subject_ref=kept.household_ref,
             details={"split": str(split.uuid), **moved, "withdrawn_signals_removed": tombstones},
-        )
-        record_change(
-            actor=actor,
-            action="early_signals.case.reopen",
-            obj=split,
-            municipality_id=split.municipality_id,
-            organisation_id=organisation.pk,
-            subject_ref=split.household_ref,
-            details={"reason": reason, "outcome_before": Case.Outcome.JOINED.value, "to": split.status},
         )
     return split
 
