@@ -384,6 +384,14 @@ ACTIONS = [
     ("workspace:early-signals-move", [("move-status", "in_help")]),
     ("workspace:early-signals-close", [("close-outcome", "no_contact")]),
     ("workspace:early-signals-reopen", [("reopen-reason", Case.ReopenReason.values[0])]),
+    (
+        "workspace:early-signals-join",
+        [("join-other", "01a22a9b-6564-7477-bc03-347f1374c147"), ("join-same_person", "on")],
+    ),
+    (
+        "workspace:early-signals-split",
+        [("split-joined", "01a22a9b-6564-7477-bc03-347f1374c147"), ("split-different_people", "on")],
+    ),
 ]
 CASE_PAGES = ["workspace:early-signals-case", "workspace:early-signals-letter"]
 
@@ -393,7 +401,16 @@ def test_an_address_with_no_case_id_or_an_unknown_one_is_not_found(client_of, ca
     before = state()
 
     for bad in BAD_UUIDS:
-        for suffix in ("", "poging/", "verplaatsen/", "sluiten/", "heropenen/", "brief.pdf"):
+        for suffix in (
+            "",
+            "poging/",
+            "verplaatsen/",
+            "sluiten/",
+            "heropenen/",
+            "samenvoegen/",
+            "samenvoegen-ongedaan-maken/",
+            "brief.pdf",
+        ):
             url = f"{reverse('workspace:early_signals')}{bad}/{suffix}"
             for response in (client.get(url), post(client, url, [("move-status", "in_help")])):
                 assert response.status_code in (400, 404), (url, response.status_code)
