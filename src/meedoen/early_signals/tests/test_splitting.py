@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals import monitor, services
+from meedoen.early_signals import feedback, monitor, services
 from meedoen.early_signals.models import Case, CaseJoin, ContactAttempt, Signal, SignalTombstone
 from meedoen.early_signals.services import (
     attempt_record,
@@ -27,7 +27,7 @@ from meedoen.early_signals.services import (
 from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
-from meedoen.early_signals.tests.test_case_lifecycle import officer_of
+from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer_of
 from meedoen.early_signals.tests.test_joining import CALLED_BY, attempt, case_of, two_cases
 from meedoen.early_signals.withdrawals import signal_withdraw
 from meedoen.ledger.models import Entry
@@ -259,6 +259,26 @@ def test_a_case_whose_every_signal_was_sent_in_error_since_the_join_is_not_opene
 
     assert SignalTombstone.objects.get().case_uuid == first.uuid
     assert Case.objects.get(pk=later.pk).outcome == Case.Outcome.JOINED
+
+
+def test_each_creditor_hears_how_its_own_case_goes_again(creditors, world, officer):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "phone", reached=True)
+    case_move(actor=officer, case=later, organisation=world.ww_team, status=Case.Status.IN_HELP)
+
+    def heard() -> list[tuple[str, str, str]]:
+        return [
+            (item.creditor_reference, item.status, item.help_accepted)
+            for item in (feedback_of(creditors.housing), feedback_of(creditors.energy))
+        ]
+
+    before = heard()
+    join(officer, world, first, later)
+    assert heard()[0] == ("WS-0001", feedback.IN_PROGRESS, "yes")  # the case kept is in help now
+
+    split(officer, world, first, later)
+
+    assert heard() == before == [("WS-0001", feedback.RECEIVED, "unknown"), ("EV-1", feedback.IN_PROGRESS, "yes")]
 
 
 def test_both_cases_count_in_the_monitor_again(creditors, world, officer):
