@@ -1920,7 +1920,7 @@ def _count_split(case: Case, seen: set[str], seen_before: int, terms: Municipali
     """Count ``case`` again from the signals and attempts it holds after a split, in memory (the
     caller saves): its standing signals, creditors, threat and priority; as seen, those in ``seen``
     (seen in the case kept) or among its first ``seen_before`` (seen before the join); its first
-    offer and contact, and a threat's term after the last attempt. Returns its signals, withdrawn
+    offer and contact, and the term of a threat still to answer. Returns its signals, withdrawn
     ones too (uuid, kind, received_at)."""
     signals: list[Any] = list(
         Signal.objects.filter(case=case)
@@ -1930,21 +1930,21 @@ def _count_split(case: Case, seen: set[str], seen_before: int, terms: Municipali
     standing = [signal for signal in signals if signal.withdrawn_at is None]
     case.signals_seen = max(sum(1 for signal in standing if str(signal.uuid) in seen), min(seen_before, len(standing)))
     _set_counts(case, standing)
-    attempts = list(ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached"))
-    case.first_offer_at = min((at for at, _reached in attempts), default=None)
-    case.first_contact_at = min((at for at, reached in attempts if reached), default=None)
-    last_attempt = max((at for at, _reached in attempts), default=None)
-    # After the first offer a threat that came after the last attempt is answered by its own term.
-    case.threat_due = None
-    if last_attempt is not None:
-        case.threat_due = min(
-            (
-                _term(terms, threatening=True, received_at=signal.received_at)
-                for signal in standing
-                if signal.kind in THREATENING_KINDS and signal.received_at > last_attempt
-            ),
-            default=None,
-        )
+    attempts = list(ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached", "recorded_at"))
+    case.first_offer_at = min((at for at, _reached, _recorded in attempts), default=None)
+    case.first_contact_at = min((at for at, reached, _recorded in attempts if reached), default=None)
+    # A standing threat that came when an offer had been made already is answered by its own term,
+    # until an attempt made after it (as _raise_counts and attempt_record keep it).
+    case.threat_due = min(
+        (
+            _term(terms, threatening=True, received_at=signal.received_at)
+            for signal in standing
+            if signal.kind in THREATENING_KINDS
+            and any(recorded <= signal.received_at for _at, _reached, recorded in attempts)
+            and not any(at >= signal.received_at for at, _reached, _recorded in attempts)
+        ),
+        default=None,
+    )
     return signals
 
 

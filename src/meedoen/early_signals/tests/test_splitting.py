@@ -212,6 +212,42 @@ def test_an_attempt_since_the_join_dated_before_the_case_kept_opened_moves_its_o
     assert counted(later)["opened_at"] == counted(later)["first_offer_at"] == letter_sent
 
 
+def test_a_threat_the_first_offer_answered_needs_no_answer_of_its_own_after_the_split(creditors, world, officer):
+    """A call made before her energy supplier's notice came, recorded after it: the offer the term
+    of the notice asked for, not an answer still owed."""
+    first, later = two_cases(creditors)
+    called = TODAY + timedelta(hours=1)
+    with time_machine.travel(TODAY + timedelta(hours=2), tick=False):
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", signal_kind="end_of_supply", **CALLED_BY))
+    with time_machine.travel(TODAY + timedelta(hours=3), tick=False):
+        attempt_record(
+            actor=officer, case=later, organisation=world.ww_team, channel="phone", attempted_at=called, reached=True
+        )
+    before = counted(later)
+    assert before["threat_due"] is None and before["first_offer_at"] == called
+    join(officer, world, first, later)
+
+    with time_machine.travel(TODAY + timedelta(hours=4), tick=False):
+        split(officer, world, first, later)
+
+    assert counted(later) == before
+
+
+def test_a_threat_after_the_offer_is_answered_by_its_own_term_again_after_the_split(creditors, world, officer):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "letter", reached=False)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", signal_kind="threat", **CALLED_BY))
+    before = counted(later)
+    assert before["threat_due"] == date(2026, 3, 25)
+    join(officer, world, first, later)
+
+    with time_machine.travel(TODAY + timedelta(hours=2), tick=False):
+        split(officer, world, first, later)
+
+    assert counted(later) == before
+
+
 def test_the_undoing_is_recorded_and_the_reopening_is_in_the_shared_log(creditors, world, officer):
     first, later = two_cases(creditors)
     join(officer, world, first, later)
