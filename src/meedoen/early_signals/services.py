@@ -1930,22 +1930,50 @@ def _count_split(case: Case, seen: set[str], seen_before: int, terms: Municipali
     standing = [signal for signal in signals if signal.withdrawn_at is None]
     case.signals_seen = max(sum(1 for signal in standing if str(signal.uuid) in seen), min(seen_before, len(standing)))
     _set_counts(case, standing)
-    attempts = list(ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached", "recorded_at"))
-    case.first_offer_at = min((at for at, _reached, _recorded in attempts), default=None)
-    case.first_contact_at = min((at for at, reached, _recorded in attempts if reached), default=None)
-    # A standing threat that came when an offer had been made already is answered by its own term,
-    # until an attempt made after it (as _raise_counts and attempt_record keep it).
-    case.threat_due = min(
-        (
-            _term(terms, threatening=True, received_at=signal.received_at)
-            for signal in standing
-            if signal.kind in THREATENING_KINDS
-            and any(recorded <= signal.received_at for _at, _reached, recorded in attempts)
-            and not any(at >= signal.received_at for at, _reached, _recorded in attempts)
-        ),
-        default=None,
+    attempts: list[Any] = list(
+        ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached", "recorded_at", named=True)
     )
+    case.first_offer_at = min((attempt.attempted_at for attempt in attempts), default=None)
+    case.first_contact_at = min((attempt.attempted_at for attempt in attempts if attempt.reached), default=None)
+    case.threat_due = _threat_due_replayed(signals, attempts, terms)
     return signals
+
+
+def _threat_due_replayed(signals: Sequence[Any], attempts: Sequence[Any], terms: MunicipalitySettings) -> date | None:
+    """The term by which a case must answer a threat that came after its first offer, worked out
+    by going through what happened to its ``signals`` and ``attempts`` in the order it happened, as
+    the services kept it: a threat that comes when an offer was recorded sets its term
+    (_raise_counts), an attempt made after the latest threat clears it (attempt_record), and so does
+    a withdrawal that leaves no standing threat after the last attempt (withdrawals)."""
+    events = sorted(
+        [
+            *((signal.received_at, 0, signal) for signal in signals),
+            *((attempt.recorded_at, 1, attempt) for attempt in attempts),
+            *((signal.withdrawn_at, 2, signal) for signal in signals if signal.withdrawn_at is not None),
+        ],
+        key=lambda event: event[:2],
+    )
+    due: date | None = None
+    threats: list[Any] = []  # the threats come in so far
+    withdrawn: set[Any] = set()
+    last_attempt: datetime | None = None
+    for _at, happened, item in events:
+        if happened == 0 and item.kind in THREATENING_KINDS:
+            threats.append(item)
+            if last_attempt is not None:
+                term = _term(terms, threatening=True, received_at=item.received_at)
+                due = term if due is None else min(due, term)
+        elif happened == 1:
+            last_attempt = item.attempted_at if last_attempt is None else max(last_attempt, item.attempted_at)
+            if due is not None and item.attempted_at >= max(threat.received_at for threat in threats):
+                due = None
+        elif happened == 2:
+            withdrawn.add(item.uuid)
+            if due is not None and not any(
+                threat.uuid not in withdrawn and threat.received_at > last_attempt for threat in threats
+            ):
+                due = None
+    return due
 
 
 def _set_counts(case: Case, standing: Sequence[Any]) -> None:

@@ -4,6 +4,7 @@ kept is open, by an officer of the municipality, once per join."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import date, timedelta
@@ -12,10 +13,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import feedback, monitor, services
-from meedoen.early_signals.models import Case, CaseJoin, ContactAttempt, Signal, SignalTombstone
+from meedoen.early_signals.models import OPEN_STATUSES, Case, CaseJoin, ContactAttempt, Signal, SignalTombstone
 from meedoen.early_signals.services import (
     attempt_record,
     case_close,
@@ -31,6 +34,7 @@ from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer
 from meedoen.early_signals.tests.test_joining import CALLED_BY, attempt, case_of, two_cases
 from meedoen.early_signals.withdrawals import signal_withdraw
 from meedoen.ledger.models import Entry
+from meedoen.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db
 MISTYPED = {"date_of_birth": "1984-03-18"}
@@ -418,3 +422,93 @@ def test_a_signal_delivered_while_a_join_is_undone_lands_in_the_case_it_is_about
     assert Signal.objects.get(creditor_reference="EV-2").case_id == later.pk
     assert Case.objects.count() == 2
     assert (Case.objects.get(pk=later.pk).signal_count, Case.objects.get(pk=first.pk).signal_count) == (2, 1)
+
+
+# --- a join undone at once gives back exactly what was there ---------------------------------------------
+
+# What can happen to the two cases before the join, an hour apart: a signal about either person from
+# either creditor, an attempt (made some hours before it is recorded, reached or not), the team
+# opening a case, a creditor withdrawing one of its signals as paid.
+EVENT = st.one_of(
+    st.tuples(st.just("signal"), st.booleans(), st.booleans(), st.sampled_from(["arrears", "threat", "end_of_supply"])),
+    st.tuples(st.just("attempt"), st.booleans(), st.booleans(), st.integers(0, 30)),
+    st.tuples(st.just("seen"), st.booleans()),
+    st.tuples(st.just("withdraw"), st.integers(0, 5)),
+)
+STORY_STARTS = TODAY - timedelta(days=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(EVENT, max_size=10), st.booleans())
+def joined_and_undone(creditors, world, officer, events, keep_the_first) -> None:
+    house = str(next(HOUSES))
+    delivered: list[tuple[Organisation, str]] = []
+
+    def deliver(called_by: bool, energy: bool, kind: str) -> None:
+        creditor = creditors.energy if energy else creditors.housing
+        reference = f"P-{house}-{len(delivered)}"
+        deliver_rows(
+            creditor,
+            signal_row(
+                creditor_reference=reference,
+                signal_kind=kind,
+                house_number=house,
+                signal_date=str(timezone.localdate() - timedelta(days=1)),
+                reminder_date=str(timezone.localdate() - timedelta(days=10)),
+                **(CALLED_BY if called_by else {}),
+            ),
+        )
+        delivered.append((creditor, reference))
+
+    def case_about(called_by: bool) -> Case:
+        name = CALLED_BY["given_name"] if called_by else "Jolien"
+        about = Case.objects.filter(address_ref=address, signals__given_name=name, status__in=OPEN_STATUSES)
+        return about.distinct().get()
+
+    with time_machine.travel(STORY_STARTS, tick=False):
+        deliver(False, False, "arrears")
+        deliver(True, True, "arrears")
+    address = Case.objects.get(signals__creditor_reference=f"P-{house}-0").address_ref
+    for hour, event in enumerate(events, start=1):
+        with time_machine.travel(STORY_STARTS + timedelta(hours=hour), tick=False):
+            if event[0] == "signal":
+                deliver(*event[1:])
+                continue
+            if event[0] == "withdraw":
+                creditor, reference = delivered[event[1] % len(delivered)]
+                signal_withdraw(actor=SYSTEM, creditor=creditor, reference=reference, reason="paid")
+                continue
+            try:
+                case = case_about(event[1])
+            except Case.DoesNotExist:
+                continue  # closed by its creditors' withdrawals
+            if event[0] == "seen":
+                case_seen(actor=officer, case=case)
+            else:
+                made = max(timezone.now() - timedelta(hours=event[3]), case.opened_at)
+                attempt_record(
+                    actor=officer,
+                    case=case,
+                    organisation=world.ww_team,
+                    channel="phone",
+                    attempted_at=made,
+                    reached=event[2],
+                )
+    open_cases = list(Case.objects.filter(address_ref=address, status__in=OPEN_STATUSES).order_by("pk"))
+    assume(len(open_cases) == 2)
+    kept, other = open_cases if keep_the_first else reversed(open_cases)
+    before = {kept.pk: counted(kept), other.pk: counted(other)}
+    finished = STORY_STARTS + timedelta(hours=len(events) + 1)
+
+    with time_machine.travel(finished, tick=False):
+        join(officer, world, kept, other)
+        split(officer, world, kept, other)
+
+    assert {kept.pk: counted(kept), other.pk: counted(other)} == before
+
+
+HOUSES = itertools.count(100)
+
+
+def test_a_join_undone_at_once_gives_both_cases_back_exactly(creditors, world, officer):
+    joined_and_undone(creditors, world, officer)
