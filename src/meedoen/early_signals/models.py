@@ -511,14 +511,18 @@ class CaseJoin(models.Model):
     attempts = models.JSONField(_("attempts moved"), default=list)
     tombstones = models.JSONField(_("removed withdrawn signals moved"), default=list)
     kept_signals = models.JSONField(_("signals of the case kept"), default=list)
-    # What the join changed and the counts of the cases cannot tell again afterwards. The joined
-    # case keeps its own opening and term on its row.
+    kept_attempts = models.JSONField(_("attempts of the case kept"), default=list)
+    # What the join changed and the counts of the cases cannot tell again afterwards: trays, terms
+    # and the signals the team had seen (ids). The joined case keeps its opening and its term for
+    # the first offer on its row.
     kept_status = models.CharField(_("tray of the case kept before"), max_length=10, choices=Case.Status.choices)
     kept_opened_at = models.DateTimeField(_("case kept opened at, before"))
     kept_first_offer_due = models.DateField(_("first offer of the case kept due, before"))
-    kept_signals_seen = models.PositiveIntegerField(_("signals of the case kept seen, before"), default=0)
+    kept_threat_due = models.DateField(_("threat of the case kept to answer by, before"), null=True, blank=True)
+    kept_seen = models.JSONField(_("signals of the case kept seen, before"), default=list)
     joined_status = models.CharField(_("tray of the joined case before"), max_length=10, choices=Case.Status.choices)
-    joined_signals_seen = models.PositiveIntegerField(_("signals of the joined case seen, before"), default=0)
+    joined_threat_due = models.DateField(_("threat of the joined case to answer by, before"), null=True, blank=True)
+    joined_seen = models.JSONField(_("signals of the joined case seen, before"), default=list)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
     class Meta:

@@ -1639,12 +1639,15 @@ def case_join(*, actor: Actor, case: Case, other: Case, organisation: Organisati
                 for key in SignalTombstone.objects.filter(case_uuid=joined.uuid).values_list("signal_uuid", flat=True)
             ],
             kept_signals=_uuids(Signal.objects.filter(case=into)),
+            kept_attempts=_uuids(ContactAttempt.objects.filter(case=into)),
             kept_status=into.status,
             kept_opened_at=into.opened_at,
             kept_first_offer_due=into.first_offer_due,
-            kept_signals_seen=into.signals_seen,
+            kept_threat_due=into.threat_due,
+            kept_seen=_seen_of(into),
             joined_status=joined.status,
-            joined_signals_seen=joined.signals_seen,
+            joined_threat_due=joined.threat_due,
+            joined_seen=_seen_of(joined),
         )
         moved = {
             "signals": join.signals,
@@ -1731,10 +1734,14 @@ def _seen_when_joined(into: Case, joined: Case, standing: list[_Standing]) -> in
 def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
     """Count ``into`` again now that it holds the signals and attempts of ``joined`` (``standing``:
     the standing signals of both, read before they moved), and save it."""
+    both = (into, joined)
+    # Each case's threat terms as it had them, read before ``into`` is counted again: a threatening
+    # case nobody had tried to reach has its threat's term as its term for the first offer.
+    threat_terms = [one.threat_due for one in both if one.threat_due is not None]
+    threat_terms += [one.first_offer_due for one in both if one.threatening and one.first_offer_at is None]
     into.signals_seen = _seen_when_joined(into, joined, standing)
     _set_counts(into, standing)
     threats = [signal.received_at for signal in standing if signal.kind in THREATENING_KINDS]
-    both = (into, joined)
     into.opened_at = min(one.opened_at for one in both)
     into.first_offer_due = min(one.first_offer_due for one in both)
     into.first_offer_at = min((one.first_offer_at for one in both if one.first_offer_at), default=None)
@@ -1743,8 +1750,6 @@ def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
     # After the first offer, a standing threat that came after the last attempt still needs a
     # response, by the term it had: as a threat after an offer, or, in a case nobody had tried to
     # reach, that case's term (which the threat brought forward, or an older signal before it).
-    threat_terms = [one.threat_due for one in both if one.threat_due is not None]
-    threat_terms += [one.first_offer_due for one in both if one.threatening and one.first_offer_at is None]
     last_threat = max(threats, default=None)
     into.threat_due = None
     if into.first_offer_at is not None and last_threat is not None and threat_terms:
@@ -1771,8 +1776,9 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
     than the person of ``case``; attempts made since stay with ``case``. ``joined`` is opened again
     in the tray it had, through the shared log like any reopening. Both are counted again from what
     each holds: each keeps its own opening and term (``case`` those from before the join, brought
-    forward by a signal since), the signals the team had seen stay seen, and a threat's term after
-    an offer is worked out again with the municipality's current terms.
+    forward by a signal since), the signals the team had seen stay seen, and the term to answer a
+    threat is the one each had when joined, followed through what happened since. A case that the
+    creditors' withdrawals since the join would have closed is not opened again: the join stays.
 
     Joins into one case are undone the latest first, each giving back the state before it. ``case``
     must be open: a closing after the join may have been about either person. Returns ``joined``."""
@@ -1807,25 +1813,18 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         tombstones = SignalTombstone.objects.filter(
             case_uuid=kept.uuid, signal_uuid__in=[*join.signals, *join.tombstones]
         ).update(case_uuid=split.uuid)
-        if _every_signal_sent_in_error(kept) or _every_signal_sent_in_error(split):
-            raise ValidationError(
-                {
-                    "joined": _(
-                        "Since the join, the creditors withdrew every signal of one of the two cases as sent in "
-                        "error. Such a case is not opened again, so the join stays."
-                    )
-                }
-            )
-
         terms = MunicipalitySettings.objects.filter(municipality_id=kept.municipality_id).first()
         terms = terms or MunicipalitySettings(municipality_id=kept.municipality_id)
         tray_after_join = max(join.kept_status, join.joined_status, key=OPEN_STATUSES.index)
         before_join = {*join.kept_signals, *join.signals}
-        for one, seen_before, due_before in (
-            (kept, join.kept_signals_seen, join.kept_first_offer_due),
-            (split, join.joined_signals_seen, split.first_offer_due),
+        opened: set[int] = set()  # the cases the team opened: it began on them
+        for one, seen_before, due_before, threat_due_before in (
+            (kept, join.kept_seen, join.kept_first_offer_due, join.kept_threat_due),
+            (split, join.joined_seen, split.first_offer_due, join.joined_threat_due),
         ):
-            signals = _count_split(one, seen, seen_before, terms)
+            signals = _count_split(one, join, seen | set(seen_before), threat_due_before, terms)
+            if seen_before or seen & {str(signal.uuid) for signal in signals}:
+                opened.add(one.pk)
             # A signal that came since the join brings the term forward while no offer was made.
             one.first_offer_due = min(
                 [
@@ -1846,6 +1845,16 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         split.outcome, split.closed_at, split.joined_into = "", None, None
         for one in (kept, split):
             _tray_after_attempts(one)
+        if any(_withdrawn_whole(one, join, opened=one.pk in opened) for one in (kept, split)):
+            raise ValidationError(
+                {
+                    "joined": _(
+                        "Since the join, the creditors withdrew every signal of one of the two cases. A case like "
+                        "that is not opened again, so the join stays."
+                    )
+                }
+            )
+        for one in (kept, split):
             one.save(
                 update_fields=[
                     *COUNT_FIELDS,
@@ -1904,6 +1913,22 @@ def _named_since(kept: Case, join: CaseJoin) -> list[str]:
     ]
 
 
+def _withdrawn_whole(case: Case, join: CaseJoin, *, opened: bool) -> bool:
+    """``case``, counted again, has no standing signal since its creditors withdrew one after the
+    join, and their withdrawals would have closed it (early_signals.withdrawals): every signal was
+    sent in error, or nobody began on it (moved it on, made an offer, or ``opened`` it)."""
+    if case.signal_count:
+        return False
+    since = Q(withdrawn_at__gt=join.joined_at)
+    if not (
+        Signal.objects.filter(since, case=case).exists()
+        or SignalTombstone.objects.filter(since, case_uuid=case.uuid).exists()
+    ):
+        return False  # as it was when joined: its withdrawals left it open then
+    began = opened or case.status not in (Case.Status.NEW, Case.Status.TO_CONTACT) or case.first_offer_at is not None
+    return _every_signal_sent_in_error(case) or not began
+
+
 def _every_signal_sent_in_error(case: Case) -> bool:
     """Every signal of ``case`` was withdrawn as sent in error (standing or as a tombstone): a case
     whose data a withdrawal removes at once (early_signals.withdrawals)."""
@@ -1916,61 +1941,115 @@ def _every_signal_sent_in_error(case: Case) -> bool:
     return bool(reasons) and all(reason == WithdrawalReason.SENT_IN_ERROR for reason in reasons)
 
 
-def _count_split(case: Case, seen: set[str], seen_before: int, terms: MunicipalitySettings) -> list[Any]:
-    """Count ``case`` again from the signals and attempts it holds after a split, in memory (the
-    caller saves): its standing signals, creditors, threat and priority; as seen, those in ``seen``
-    (seen in the case kept) or among its first ``seen_before`` (seen before the join); its first
-    offer and contact, and the term of a threat still to answer. Returns its signals, withdrawn
-    ones too (uuid, kind, received_at)."""
+def _seen_of(case: Case) -> list[str]:
+    """The ids of the signals of ``case`` the team has seen: its first ``signals_seen`` standing
+    signals, in the order they came in."""
+    standing = Signal.objects.filter(case=case, withdrawn_at__isnull=True).order_by("received_at", "pk")
+    return _uuids(standing[: case.signals_seen]) if case.signals_seen else []
+
+
+@dataclass(frozen=True)
+class _Happened:
+    """A signal of a case being split, or the tombstone of one: what its threat term depends on."""
+
+    uuid: str
+    kind: str
+    received_at: datetime
+    withdrawn_at: datetime | None
+    since_the_join: bool
+
+
+def _count_split(
+    case: Case, join: CaseJoin, seen: set[str], threat_due_before: date | None, terms: MunicipalitySettings
+) -> list[Any]:
+    """Count ``case`` again from the signals and attempts it holds after the split of ``join``, in
+    memory (the caller saves): its standing signals, creditors, threat and priority; those in
+    ``seen`` as seen; its first offer and contact; and the term of a threat still to answer, from
+    ``threat_due_before`` (the term it had when it was joined) and what happened since. Returns its
+    signals, withdrawn ones too (uuid, kind, received_at)."""
     signals: list[Any] = list(
         Signal.objects.filter(case=case)
         .order_by("received_at", "pk")
         .values_list("uuid", "kind", "creditor_id", "received_at", "withdrawn_at", named=True)
     )
     standing = [signal for signal in signals if signal.withdrawn_at is None]
-    case.signals_seen = max(sum(1 for signal in standing if str(signal.uuid) in seen), min(seen_before, len(standing)))
+    case.signals_seen = sum(1 for signal in standing if str(signal.uuid) in seen)
     _set_counts(case, standing)
     attempts: list[Any] = list(
-        ContactAttempt.objects.filter(case=case).values_list("attempted_at", "reached", "recorded_at", named=True)
+        ContactAttempt.objects.filter(case=case).values_list(
+            "uuid", "attempted_at", "reached", "recorded_at", named=True
+        )
     )
     case.first_offer_at = min((attempt.attempted_at for attempt in attempts), default=None)
     case.first_contact_at = min((attempt.attempted_at for attempt in attempts if attempt.reached), default=None)
-    case.threat_due = _threat_due_replayed(signals, attempts, terms)
+    before = {*join.signals, *join.kept_signals, *join.tombstones}
+    tombstones = SignalTombstone.objects.filter(case_uuid=case.uuid).values_list(
+        "signal_uuid", "kind", "received_at", "withdrawn_at"
+    )
+    happened = [
+        _Happened(
+            str(signal.uuid), signal.kind, signal.received_at, signal.withdrawn_at, str(signal.uuid) not in before
+        )
+        for signal in signals
+    ] + [
+        _Happened(str(key), kind, received_at, withdrawn_at, received_at > join.joined_at)
+        for key, kind, received_at, withdrawn_at in tombstones
+    ]
+    attempts_since = {str(attempt.uuid) for attempt in attempts} - {*join.attempts, *join.kept_attempts}
+    case.threat_due = _threat_due_replayed(happened, attempts, attempts_since, join.joined_at, threat_due_before, terms)
     return signals
 
 
-def _threat_due_replayed(signals: Sequence[Any], attempts: Sequence[Any], terms: MunicipalitySettings) -> date | None:
-    """The term by which a case must answer a threat that came after its first offer, worked out
-    by going through what happened to its ``signals`` and ``attempts`` in the order it happened, as
-    the services kept it: a threat that comes when an offer was recorded sets its term
+def _threat_due_replayed(
+    happened: Sequence[_Happened],
+    attempts: Sequence[Any],
+    attempts_since: set[str],
+    joined_at: datetime,
+    due_when_joined: date | None,
+    terms: MunicipalitySettings,
+) -> date | None:
+    """The term by which a case must answer a threat that came after its first offer: the term it
+    had when it was joined, followed through what happened to it since in the order it happened, as
+    the services keep it. A threat that comes when an offer was recorded sets its term
     (_raise_counts), an attempt made after the latest threat clears it (attempt_record), and so does
-    a withdrawal that leaves no standing threat after the last attempt (withdrawals)."""
+    a withdrawal that leaves no standing threat after the last attempt (withdrawals). What happened
+    before the join only tells which threats had come, which were withdrawn and when the last
+    attempt was made."""
     events = sorted(
         [
-            *((signal.received_at, 0, signal) for signal in signals),
-            *((attempt.recorded_at, 1, attempt) for attempt in attempts),
-            *((signal.withdrawn_at, 2, signal) for signal in signals if signal.withdrawn_at is not None),
+            *((item.since_the_join, item.received_at, 0, item) for item in happened),
+            *((str(attempt.uuid) in attempts_since, attempt.recorded_at, 1, attempt) for attempt in attempts),
+            *(
+                (item.withdrawn_at > joined_at, item.withdrawn_at, 2, item)
+                for item in happened
+                if item.withdrawn_at is not None
+            ),
         ],
-        key=lambda event: event[:2],
+        key=lambda event: event[:3],
     )
-    due: date | None = None
-    threats: list[Any] = []  # the threats come in so far
-    withdrawn: set[Any] = set()
+    due = due_when_joined
+    threats: list[_Happened] = []
+    withdrawn: set[str] = set()
     last_attempt: datetime | None = None
-    for _at, happened, item in events:
-        if happened == 0 and item.kind in THREATENING_KINDS:
+    for since, _at, what, item in events:
+        if what == 0 and item.kind in THREATENING_KINDS:
             threats.append(item)
-            if last_attempt is not None:
+            if since and last_attempt is not None:
                 term = _term(terms, threatening=True, received_at=item.received_at)
                 due = term if due is None else min(due, term)
-        elif happened == 1:
+        elif what == 1:
             last_attempt = item.attempted_at if last_attempt is None else max(last_attempt, item.attempted_at)
-            if due is not None and item.attempted_at >= max(threat.received_at for threat in threats):
+            if since and due is not None and item.attempted_at >= max(threat.received_at for threat in threats):
                 due = None
-        elif happened == 2:
+        elif what == 2:
             withdrawn.add(item.uuid)
-            if due is not None and not any(
-                threat.uuid not in withdrawn and threat.received_at > last_attempt for threat in threats
+            if (
+                since
+                and due is not None
+                and not any(
+                    threat.uuid not in withdrawn and (last_attempt is None or threat.received_at > last_attempt)
+                    for threat in threats
+                )
             ):
                 due = None
     return due

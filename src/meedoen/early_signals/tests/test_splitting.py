@@ -24,6 +24,7 @@ from meedoen.early_signals.services import (
     case_close,
     case_join,
     case_move,
+    case_reopen,
     case_seen,
     case_split,
 )
@@ -252,6 +253,90 @@ def test_a_threat_after_the_offer_is_answered_by_its_own_term_again_after_the_sp
     assert counted(later) == before
 
 
+def test_a_case_nobody_began_on_whose_signals_were_all_withdrawn_since_the_join_is_not_opened_again(
+    creditors, world, officer
+):
+    first, later = two_cases(creditors)
+    join(officer, world, first, later)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="paid")
+
+    with pytest.raises(ValidationError, match="withdrew every signal"):
+        split(officer, world, first, later)
+
+    assert Case.objects.get(pk=later.pk).outcome == Case.Outcome.JOINED
+
+
+def test_a_threat_term_closing_cleared_stays_cleared(creditors, world, officer):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "letter", reached=False)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", signal_kind="threat", **CALLED_BY))
+    with time_machine.travel(TODAY + timedelta(hours=2), tick=False):
+        case_close(actor=officer, case=later, organisation=world.ww_team, outcome=Case.Outcome.NO_CONTACT)
+        case_reopen(actor=officer, case=later, organisation=world.ww_team, reason="closed_by_mistake")
+    before = counted(later)
+    assert before["threat_due"] is None
+    with time_machine.travel(TODAY + timedelta(hours=3), tick=False):
+        join(officer, world, first, later)
+        split(officer, world, first, later)
+
+    assert counted(later) == before
+
+
+def test_a_threat_withdrawn_as_sent_in_error_keeps_the_term_it_set(creditors, world, officer):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "letter", reached=False)
+    for days, reference in ((1, "EV-2"), (4, "EV-3")):
+        with time_machine.travel(TODAY + timedelta(days=days), tick=False):
+            deliver_rows(creditors.energy, signal_row(creditor_reference=reference, signal_kind="threat", **CALLED_BY))
+    with time_machine.travel(TODAY + timedelta(days=5), tick=False):
+        signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-2", reason="sent_in_error")
+    before = counted(later)
+    assert before["threat_due"] == date(2026, 3, 25)  # the withdrawn threat's term: EV-3 still stands
+
+    with time_machine.travel(TODAY + timedelta(days=6), tick=False):
+        join(officer, world, first, later)
+        split(officer, world, first, later)
+
+    assert counted(later) == before
+
+
+def test_a_seen_signal_withdrawn_since_the_join_leaves_the_unseen_one_unseen(creditors, world, officer):
+    first, later = two_cases(creditors)
+    case_seen(actor=officer, case=later)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **CALLED_BY))
+    with time_machine.travel(TODAY + timedelta(hours=2), tick=False):
+        join(officer, world, first, later)
+    with time_machine.travel(TODAY + timedelta(hours=3), tick=False):
+        signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="paid")
+
+    with time_machine.travel(TODAY + timedelta(hours=4), tick=False):
+        split(officer, world, first, later)
+
+    assert (counted(later)["signal_count"], counted(later)["signals_seen"]) == (1, 0)
+
+
+def test_a_join_stacked_on_another_is_undone_to_the_state_between_them(creditors, world, officer):
+    first, later = two_cases(creditors)
+    attempt(officer, world, later, "letter", reached=False)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002", signal_kind="threat"))
+        join(officer, world, first, later)
+    between = counted(first)
+    with time_machine.travel(TODAY + timedelta(hours=2), tick=False):
+        deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0003", **MISTYPED))
+    third = case_of("WS-0003")
+    assert third.pk not in (first.pk, later.pk)
+
+    with time_machine.travel(TODAY + timedelta(hours=3), tick=False):
+        join(officer, world, first, third)
+        split(officer, world, first, third)
+
+    assert counted(first) == between
+
+
 def test_the_undoing_is_recorded_and_the_reopening_is_in_the_shared_log(creditors, world, officer):
     first, later = two_cases(creditors)
     join(officer, world, first, later)
@@ -292,9 +377,10 @@ def test_withdrawn_signals_go_back_with_their_tombstones(creditors, world, offic
 def test_a_case_whose_every_signal_was_sent_in_error_since_the_join_is_not_opened_again(creditors, world, officer):
     first, later = two_cases(creditors)
     join(officer, world, first, later)
-    signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        signal_withdraw(actor=SYSTEM, creditor=creditors.energy, reference="EV-1", reason="sent_in_error")
 
-    with pytest.raises(ValidationError, match="sent in error"):
+    with pytest.raises(ValidationError, match="withdrew every signal"):
         split(officer, world, first, later)
 
     assert SignalTombstone.objects.get().case_uuid == first.uuid
