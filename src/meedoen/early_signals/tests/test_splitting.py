@@ -514,12 +514,14 @@ def test_a_signal_delivered_while_a_join_is_undone_lands_in_the_case_it_is_about
 
 # What can happen to the two cases before the join, an hour apart: a signal about either person from
 # either creditor, an attempt (made some hours before it is recorded, reached or not), the team
-# opening a case, a creditor withdrawing one of its signals as paid.
+# opening a case, a creditor withdrawing one of its signals (paid, or sent in error), a case closed and
+# opened again.
 EVENT = st.one_of(
     st.tuples(st.just("signal"), st.booleans(), st.booleans(), st.sampled_from(["arrears", "threat", "end_of_supply"])),
     st.tuples(st.just("attempt"), st.booleans(), st.booleans(), st.integers(0, 30)),
     st.tuples(st.just("seen"), st.booleans()),
-    st.tuples(st.just("withdraw"), st.integers(0, 5)),
+    st.tuples(st.just("withdraw"), st.integers(0, 5), st.sampled_from(["paid", "sent_in_error"])),
+    st.tuples(st.just("close_and_reopen"), st.booleans()),
 )
 STORY_STARTS = TODAY - timedelta(days=12)
 
@@ -562,7 +564,7 @@ def joined_and_undone(creditors, world, officer, events, keep_the_first) -> None
                 continue
             if event[0] == "withdraw":
                 creditor, reference = delivered[event[1] % len(delivered)]
-                signal_withdraw(actor=SYSTEM, creditor=creditor, reference=reference, reason="paid")
+                signal_withdraw(actor=SYSTEM, creditor=creditor, reference=reference, reason=event[2])
                 continue
             try:
                 case = case_about(event[1])
@@ -570,6 +572,12 @@ def joined_and_undone(creditors, world, officer, events, keep_the_first) -> None
                 continue  # closed by its creditors' withdrawals
             if event[0] == "seen":
                 case_seen(actor=officer, case=case)
+            elif event[0] == "close_and_reopen":
+                try:
+                    case_close(actor=officer, case=case, organisation=world.ww_team, outcome="no_contact")
+                except ValidationError:
+                    continue  # nobody tried to reach them yet
+                case_reopen(actor=officer, case=case, organisation=world.ww_team, reason="closed_by_mistake")
             else:
                 made = max(timezone.now() - timedelta(hours=event[3]), case.opened_at)
                 attempt_record(
