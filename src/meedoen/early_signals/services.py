@@ -1896,12 +1896,13 @@ def _named_since(kept: Case, join: CaseJoin) -> list[str]:
     ``kept`` before it: they go back with the joined case. A signal that names both or neither
     stays."""
     earlier: dict[str, list[Person]] = {"kept": [], "joined": []}
+    moved, had = set(join.signals), set(join.kept_signals)
     since: list[Signal] = []
     for signal in Signal.objects.filter(case=kept):
         key = str(signal.uuid)
-        if key in join.signals:
+        if key in moved:
             earlier["joined"].append(person_of(signal))
-        elif key in join.kept_signals:
+        elif key in had:
             earlier["kept"].append(person_of(signal))
         else:
             since.append(signal)
@@ -2039,7 +2040,8 @@ def _threat_due_replayed(
                 due = term if due is None else min(due, term)
         elif what == 1:
             last_attempt = item.attempted_at if last_attempt is None else max(last_attempt, item.attempted_at)
-            if since and due is not None and item.attempted_at >= max(threat.received_at for threat in threats):
+            latest = max((threat.received_at for threat in threats), default=None)
+            if since and due is not None and (latest is None or item.attempted_at >= latest):
                 due = None
         elif what == 2:
             withdrawn.add(item.uuid)
