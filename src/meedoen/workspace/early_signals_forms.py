@@ -175,6 +175,15 @@ def _case_choice(case: CaseSummary) -> str:
     }
 
 
+def _joined_choice(case: CaseSummary) -> str:
+    # A case joined is closed when it is joined: its tray says nothing, the day of the join does.
+    return _("Case %(number)s, opened on %(date)s, joined with this case on %(joined)s") % {
+        "number": case.number,
+        "date": formats.date_format(timezone.localtime(case.opened_at), "j F Y"),
+        "joined": formats.date_format(timezone.localtime(case.closed_at), "j F Y") if case.closed_at else "",
+    }
+
+
 class SplitForm(forms.Form):
     """Which case joined with this one is about someone else after all, and that the officer checked it."""
 
@@ -194,7 +203,7 @@ class SplitForm(forms.Form):
         super().__init__(*args, **kwargs)
         joined = self.fields["joined"]
         assert isinstance(joined, forms.ChoiceField)
-        joined.choices = [(str(case.uuid), _case_choice(case)) for case in cases]
+        joined.choices = [(str(case.uuid), _joined_choice(case)) for case in cases]
         joined.error_messages["invalid_choice"] = _(
             "Choose one of the cases joined with this one; the list may have changed since you opened the page."
         )

@@ -835,6 +835,7 @@ def test_an_officer_undoes_a_join_made_in_error(client_en, cases, creditors):
     joined_by_the_team(client, case, other)
     page = client.get(case_url(case)).content.decode()
     assert "Undo a join" in page and f'value="{other.uuid}"' in page
+    assert f"Case {other.number}, opened on 20 March 2026, joined with this case on 20 March 2026" in page
 
     response = client.post(
         case_url(case, "workspace:early-signals-split"),
