@@ -479,6 +479,8 @@ class Signal(PlaceInLog):
 
 THREATENING_KINDS = frozenset({Signal.Kind.END_OF_SUPPLY.value, Signal.Kind.THREAT.value})
 OPEN_STATUSES = tuple(status for status in Case.Status.values if status != Case.Status.CLOSED)
+# The trays of a case nobody has begun to work on: a case moved on by hand is the team's.
+UNTOUCHED = (Case.Status.NEW, Case.Status.TO_CONTACT)
 # Outcomes in which the household took up help (the creditor hears "help accepted").
 HELP_ACCEPTED = frozenset(
     {

@@ -58,6 +58,7 @@ from meedoen.early_signals.models import (
     OPEN_STATUSES,
     TEAM_OUTCOMES,
     THREATENING_KINDS,
+    UNTOUCHED,
     Case,
     CaseJoin,
     ContactAttempt,
@@ -1802,8 +1803,7 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
                 {"joined": _("The personal data of that case has been removed; the join cannot be undone.")}
             )
         # Which standing signals the team has seen, read before they move (Case.signals_seen).
-        standing = Signal.objects.filter(case=kept, withdrawn_at__isnull=True).order_by("received_at", "pk")
-        seen = {str(key) for key in standing.values_list("uuid", flat=True)[: kept.signals_seen]}
+        seen = set(_seen_of(kept))
         moved = {
             "signals": [*_uuids(kept.signals.filter(uuid__in=join.signals)), *_named_since(kept, join)],
             "attempts": _uuids(kept.attempts.filter(uuid__in=join.attempts)),
@@ -1926,7 +1926,7 @@ def _withdrawn_whole(case: Case, join: CaseJoin, *, opened: bool) -> bool:
         or SignalTombstone.objects.filter(since, case_uuid=case.uuid).exists()
     ):
         return False  # as it was when joined: its withdrawals left it open then
-    began = opened or case.status not in (Case.Status.NEW, Case.Status.TO_CONTACT) or case.first_offer_at is not None
+    began = opened or case.status not in UNTOUCHED or case.first_offer_at is not None
     return _every_signal_sent_in_error(case) or not began
 
 

@@ -41,6 +41,7 @@ from meedoen.early_signals.formats import ERROR, WARNING, Problem, RawRow
 from meedoen.early_signals.linking import case_priority
 from meedoen.early_signals.models import (
     THREATENING_KINDS,
+    UNTOUCHED,
     Case,
     ContactAttempt,
     Signal,
@@ -59,8 +60,6 @@ ALREADY_WITHDRAWN = "already_withdrawn"
 REFUSED = "refused"
 OUTCOMES = (WITHDRAWN, ALREADY_WITHDRAWN, REFUSED)
 WITHDRAW_ACTION = "early_signals.signal.withdraw"
-# The trays of a case nobody has begun to work on: a case moved on by hand is the team's.
-UNTOUCHED = (Case.Status.NEW, Case.Status.TO_CONTACT)
 
 
 @dataclass(frozen=True)
