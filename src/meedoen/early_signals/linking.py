@@ -53,6 +53,7 @@ class Person:
     initials: str
     date_of_birth: date
     resident_ref: str = ""
+    given_name: str = ""  # folded (``fold``); only to choose between cases that both match
 
 
 @lru_cache(maxsize=NAMES_KEPT)
@@ -145,6 +146,19 @@ def same_person(a: Person, b: Person) -> bool:
         return True
     # A part of a double surname may be the partner's, who lives at the same address.
     return bool(a.initials) and a.initials == b.initials and one_is_part_of_the_other(a.surname, b.surname)
+
+
+def likeness(a: Person, b: Person) -> int:
+    """How alike two people are whom ``same_person`` takes for one, to choose between two open cases
+    at an address that both match a signal: after the team moved signals about a twin into a case
+    of their own (services.case_separate), her brother's next signal, with the same initial, goes to
+    his case by his given name. Two points for the same given name (given on both sides), one for
+    the same initials in full, one for the same surname."""
+    return (
+        2 * (bool(a.given_name) and a.given_name == b.given_name)
+        + (a.initials == b.initials)
+        + (a.surname == b.surname)
+    )
 
 
 def alike_surnames(a: str, b: str) -> bool:

@@ -547,6 +547,31 @@ class CaseJoin(models.Model):
         return cls.objects.filter(kept=kept, undone_at__isnull=True).order_by("joined_at", "pk").last()
 
 
+class CaseSeparation(models.Model):
+    """Signals the team moved out of a case into a case of their own (services.case_separate): they
+    are about someone else at the address, whom linking took for the same person. Kept so that each
+    case leads to the other, on its page and in its audit trail. No personal data: ids and a time.
+    A separation is undone by joining the two cases again."""
+
+    uuid = models.UUIDField(_("id"), default=uuid7, unique=True, editable=False)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case the signals left"), on_delete=models.PROTECT, related_name="separations"
+    )
+    into = models.ForeignKey(
+        Case, verbose_name=_("case the signals opened"), on_delete=models.PROTECT, related_name="separated_from"
+    )
+    separated_at = models.DateTimeField(_("separated at"), default=timezone.now)
+    signals = models.JSONField(_("signals moved"), default=list)
+
+    class Meta:
+        verbose_name = _("signals separated from a case")
+        verbose_name_plural = _("signals separated from cases")
+        ordering = ["separated_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.into_id}"
+
+
 class ContactAttempt(models.Model):
     """One attempt of the team to reach the household of a case, and whether it reached them."""
 

@@ -31,6 +31,7 @@ from meedoen.early_signals.models import (
     OPEN_STATUSES,
     Case,
     CaseJoin,
+    CaseSeparation,
     ContactAttempt,
     CreditorKindThreshold,
     LetterTemplate,
@@ -180,6 +181,21 @@ class RemovedWithdrawal:
 
 
 @dataclass(frozen=True)
+class Separation:
+    """Signals the team moved out of one case into a case of their own (services.case_separate),
+    seen from one of the two cases: no personal data."""
+
+    other: uuid.UUID  # the other case
+    separated_at: datetime
+    signal_count: int
+    moved_out: bool  # out of this case (else: into it, which they opened)
+
+    @property
+    def other_number(self) -> str:
+        return case_number(self.other)
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: CaseSummary
     signals: tuple[SignalDetail, ...]
@@ -190,6 +206,7 @@ class CaseDetail:
     same_address: tuple[CaseSummary, ...] = ()
     more_at_address: bool = False  # more cases at the address than SAME_ADDRESS_SHOWN
     joined_into: uuid.UUID | None = None  # the case this one was joined with (services.case_join)
+    separations: tuple[Separation, ...] = ()  # signals moved out of this case, or into it
 
     @property
     def standing(self) -> tuple[SignalDetail, ...]:
@@ -384,7 +401,33 @@ def case_detail(*, actor: Actor, case_id: uuid.UUID, purpose: str, with_same_add
         same_address=tuple(case_summary(other) for other in same_address),
         more_at_address=more_at_address,
         joined_into=case.joined_into.uuid if case.joined_into is not None else None,
+        separations=_separations(case),
     )
+
+
+def _separations(case: Case) -> tuple[Separation, ...]:
+    """The separations out of ``case`` and the one that opened it, in the order they were made."""
+    found = CaseSeparation.objects.filter(Q(case=case) | Q(into=case)).select_related("case", "into")
+    return tuple(
+        Separation(
+            other=separation.into.uuid if separation.case_id == case.pk else separation.case.uuid,
+            separated_at=separation.separated_at,
+            signal_count=len(separation.signals),
+            moved_out=separation.case_id == case.pk,
+        )
+        for separation in found.order_by("separated_at", "pk")
+    )
+
+
+def signal_ids_of(*, actor: Actor, case: Case) -> list[str]:
+    """The ids of the signals of ``case`` that hold their data (standing or withdrawn): those the
+    team may move into a case of their own (``services.case_separate``). What the case page shows
+    of them is a recorded read (``case_detail``); this list checks the choice it offered."""
+    require_role(actor, Role.EARLY_SIGNALS_OFFICER, municipality_id=case.municipality_id)
+    return [
+        str(key)
+        for key in Signal.objects.filter(case=case).order_by("received_at", "pk").values_list("uuid", flat=True)
+    ]
 
 
 def record_status_reads(actor: Actor, cases: Sequence[Case], *, purpose: str, organisation_id: int | None) -> None:

@@ -19,14 +19,14 @@ import operator
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,8 +48,10 @@ from meedoen.early_signals.linking import (
     address_key,
     address_ref,
     case_priority,
+    fold,
     household_ref,
     initials_of,
+    likeness,
     same_person,
     surname_key,
 )
@@ -61,6 +63,7 @@ from meedoen.early_signals.models import (
     UNTOUCHED,
     Case,
     CaseJoin,
+    CaseSeparation,
     ContactAttempt,
     CreditorAgreement,
     CreditorKindThreshold,
@@ -77,6 +80,7 @@ from meedoen.ledger.services import BatchItem, NewBatch, batches_append, entry_a
 from meedoen.organisations.models import Municipality, Organisation
 
 log = structlog.get_logger(__name__)
+_C = TypeVar("_C")  # an open case as one path of the intake holds it
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
@@ -1061,7 +1065,7 @@ def _write_together(intake: _Intake, rows: list[_Checked]) -> dict[int, RowAnswe
         due_on = due[row.settings.pk, item.threatening]
         person = _person(item)
         candidates = open_cases.setdefault((row.municipality.pk, at_address), [])
-        found = next((c for c in candidates if any(same_person(person, p) for p in c.persons)), None)
+        found = _likeliest(person, candidates, lambda candidate: candidate.persons)
         if found is None:
             case = _CaseRow(_CASES.named(_case_fields(intake, row, received_at, address, at_address, due_on)))
             found = _OpenCase(case, [], set(), new=True)
@@ -1153,6 +1157,7 @@ def _open_cases_at(rows: list[_Checked]) -> dict[tuple[int, str], list[_OpenCase
                 initials=initials_of(initials, given_name),
                 date_of_birth=date_of_birth,
                 resident_ref=resident_ref,
+                given_name=fold(given_name),
             )
         )
         # A withdrawn signal still names the household, but its creditor counts only by a standing one.
@@ -1279,6 +1284,7 @@ def person_of(signal: Signal) -> Person:
         initials=initials_of(signal.initials, signal.given_name),
         date_of_birth=signal.date_of_birth,
         resident_ref=signal.resident_ref,
+        given_name=fold(signal.given_name),
     )
 
 
@@ -1288,6 +1294,7 @@ def _person(item: SignalInput) -> Person:
         initials=initials_of(item.initials, item.given_name),
         date_of_birth=item.date_of_birth,
         resident_ref=item.resident_ref,
+        given_name=fold(item.given_name),
     )
 
 
@@ -1311,15 +1318,32 @@ def _case_for(
     signals = Signal.objects.filter(case_id__in=[case.pk for case in candidates]).only(
         "case_id", "surname", "surname_prefix", "initials", "given_name", "date_of_birth", "resident_ref"
     )
-    matching = {signal.case_id for signal in signals if same_person(person, person_of(signal))}
-    for case in candidates:
-        if case.pk in matching:
-            return case, True
+    persons: dict[int, list[Person]] = {}
+    for signal in signals:
+        persons.setdefault(signal.case_id, []).append(person_of(signal))
+    found = _likeliest(person, candidates, lambda case: persons.get(case.pk, []))
+    if found is not None:
+        return found, True
     due_on = _due(municipality_settings, item, received_at)
     case = _new_case(municipality, item, received_at, address, at_address, due_on)
     case.district = area_of_postcode(municipality.code, item.postcode)
     case.save(force_insert=True)
     return case, False
+
+
+def _likeliest(person: Person, candidates: Iterable[_C], persons_of: Callable[[_C], Iterable[Person]]) -> _C | None:
+    """Of the open ``candidates`` at an address (oldest first), the case one of whose signals names
+    ``person`` (linking's ``same_person``); of several, the one that names them most alike
+    (``likeness``), the oldest of equals."""
+    found: _C | None = None
+    best = -1
+    for candidate in candidates:
+        alike = max(
+            (likeness(person, other) for other in persons_of(candidate) if same_person(person, other)), default=-1
+        )
+        if alike > best:
+            found, best = candidate, alike
+    return found
 
 
 def _new_case(
@@ -1813,8 +1837,7 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         tombstones = SignalTombstone.objects.filter(
             case_uuid=kept.uuid, signal_uuid__in=[*join.signals, *join.tombstones]
         ).update(case_uuid=split.uuid)
-        terms = MunicipalitySettings.objects.filter(municipality_id=kept.municipality_id).first()
-        terms = terms or MunicipalitySettings(municipality_id=kept.municipality_id)
+        terms = _terms_of(kept.municipality_id)
         tray_after_join = max(join.kept_status, join.joined_status, key=OPEN_STATUSES.index)
         before_join = {*join.kept_signals, *join.signals}
         opened: set[int] = set()  # the cases the team opened: it began on them
@@ -2088,6 +2111,112 @@ def _tray_after_attempts(case: Case) -> None:
         case.status = Case.Status.CONTACTED
     elif case.first_offer_at is not None and case.status == Case.Status.NEW:
         case.status = Case.Status.TO_CONTACT
+
+
+def case_separate(*, actor: Actor, case: Case, signals: Collection[str], organisation: Organisation) -> Case:
+    """Move ``signals`` (their ids) out of ``case`` into a case of their own: the team found they
+    are about someone else at the address, whom linking took for the same person (twins with the
+    same initials, a date of birth a creditor gave wrongly, a signal since a join that names the
+    other person). ``case`` must be open and keep a standing signal; at least one standing signal
+    moves, and signals withdrawn by their creditors may move with it (their data is that person's
+    too). Signals whose data is gone stay, as do the attempts: they were made to reach the person of
+    ``case``.
+
+    The new case is opened as linking would have opened it had it told the people apart: on the day
+    the first of its signals came in, in the tray "new", its term for the first offer the earliest
+    of its signals' terms (with the municipality's current terms; it may have passed: nobody has
+    offered that person help yet), the signals the team had seen still seen. ``case`` keeps its
+    opening and its term for the first offer, as when a creditor withdraws a signal, and is counted
+    again; the term to answer a threat goes when no threat it still has came after its last
+    attempt. Both cases are under the address's lock, as in the intake and a join. A separation is
+    undone by joining the two cases again (``case_join``). Returns the new case."""
+    _require_officer(actor, case, organisation)
+    chosen = set(map(str, signals))
+    if not chosen:
+        raise ValidationError({"signals": _("Choose the signals that are about someone else.")})
+    with transaction.atomic():
+        lock_addresses([case.address_ref])
+        locked = _locked_case(case)
+        if locked.status == Case.Status.CLOSED:
+            raise ValidationError({"signals": _("Open this case again before you move signals out of it.")})
+        held = list(Signal.objects.filter(case=locked).order_by("received_at", "pk"))
+        moving = [signal for signal in held if str(signal.uuid) in chosen]
+        if len(moving) != len(chosen):
+            raise ValidationError(
+                {"signals": _("Choose among the signals of this case; the page may have changed since you opened it.")}
+            )
+        standing = [signal for signal in held if signal.withdrawn_at is None]
+        staying = [signal for signal in standing if str(signal.uuid) not in chosen]
+        if len(staying) == len(standing):
+            raise ValidationError(
+                {"signals": _("Choose at least one signal that has not been withdrawn: it opens the new case.")}
+            )
+        if not staying:
+            raise ValidationError(
+                {
+                    "signals": _(
+                        "Leave at least one signal that has not been withdrawn in this case. When every signal is "
+                        "about someone else, the case is theirs: nothing needs to move."
+                    )
+                }
+            )
+        seen = set(_seen_of(locked))
+        terms = _terms_of(locked.municipality_id)
+        first = moving[0]
+        address = address_key(first.postcode, first.house_number, first.house_number_addition)
+        into = Case(
+            municipality=locked.municipality,
+            district_id=locked.district_id,
+            household_ref=household_ref(locked.municipality.code, address, first.date_of_birth),
+            address_ref=locked.address_ref,
+            opened_at=first.received_at,
+            first_offer_due=min(
+                _term(terms, threatening=signal.kind in THREATENING_KINDS, received_at=signal.received_at)
+                for signal in moving
+            ),
+        )
+        moving_standing = [signal for signal in moving if signal.withdrawn_at is None]
+        _set_counts(into, moving_standing)
+        into.signals_seen = sum(1 for signal in moving_standing if str(signal.uuid) in seen)
+        into.save(force_insert=True)
+        Signal.objects.filter(pk__in=[signal.pk for signal in moving]).update(case=into)
+        # The team saw the first ``signals_seen`` standing signals; those left are still a beginning.
+        locked.signals_seen = sum(1 for signal in staying if str(signal.uuid) in seen)
+        _set_counts(locked, staying)
+        if locked.threat_due is not None and not threat_to_answer(locked, staying):
+            locked.threat_due = None
+        locked.save(update_fields=[*COUNT_FIELDS, "signals_seen", "updated_at"])
+        separation = CaseSeparation.objects.create(case=locked, into=into, signals=[str(s.uuid) for s in moving])
+        for one, details in (
+            (locked, {"into": str(into.uuid)}),
+            (into, {"separated_from": str(locked.uuid)}),
+        ):
+            record_change(
+                actor=actor,
+                action="early_signals.case.separate",
+                obj=one,
+                municipality_id=one.municipality_id,
+                organisation_id=organisation.pk,
+                subject_ref=one.household_ref,
+                details={**details, "separation": str(separation.uuid), "signals": separation.signals},
+            )
+    return into
+
+
+def threat_to_answer(case: Case, threats: Iterable[Any]) -> bool:
+    """Whether one of the standing ``threats`` of ``case`` (signals, or rows with a ``kind`` and a
+    ``received_at``) came after its last attempt: the term to answer a threat stands while one did."""
+    threats = [signal for signal in threats if signal.kind in THREATENING_KINDS]
+    if not threats:
+        return False
+    last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
+    return any(last_attempt is None or threat.received_at > last_attempt for threat in threats)
+
+
+def _terms_of(municipality_id: int) -> MunicipalitySettings:
+    """The municipality's terms, or the defaults when it set none."""
+    found = MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
+    return found or MunicipalitySettings(municipality_id=municipality_id)
 
 
 # --- agreements, tokens, settings ----------------------------------------------------------------------

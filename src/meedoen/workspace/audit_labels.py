@@ -47,6 +47,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
                 "early_signals.case.split",
                 pgettext_lazy("audit log", "Join undone: the case joined with this one is about someone else"),
             ),
+            (
+                "early_signals.case.separate",
+                pgettext_lazy("audit log", "Signals about someone else moved to a case of their own"),
+            ),
             (ERASE_ACTION, pgettext_lazy("audit log", "Personal data of a case removed")),
             ("early_signals.case.search", pgettext_lazy("audit log", "Cases searched for")),
             ("early_signals.feedback.read", pgettext_lazy("audit log", "Feedback asked for by a creditor")),

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from meedoen.core.access import Actor, Role
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals.models import Case, CaseJoin, Signal, case_number_end
+from meedoen.early_signals.models import Case, CaseJoin, CaseSeparation, Signal, case_number_end
 from meedoen.entitlements.services import KEEPERS
 from meedoen.organisations.models import Municipality
 
@@ -115,8 +115,8 @@ def identifier_in(text: str) -> str:
 def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple[str, str], ...]:
     """The (object type, object id) pairs of the objects with ``identifier`` (as
     :func:`identifier_in` gives it), as audit records name them: a case also by its case number,
-    with the cases joined with it or it with, and with their signals, whose receipt is part of the
-    case's trail."""
+    with the cases joined with it or it with, the cases signals moved out of it opened or the one
+    it was opened from, and with their signals, whose receipt is part of the case's trail."""
     wanted = _as_uuid(identifier)
     found: list[tuple[str, str]] = []
     cases: list[str] = []
@@ -139,13 +139,17 @@ def objects_named(identifier: str, *, municipality: Municipality) -> tuple[tuple
             found += [(object_type, key) for key in keys]
     if cases:
         # Cases joined with each other share a trail: the one kept holds the other's signals, or held
-        # them until the join was undone (the records of both name the case kept).
+        # them until the join was undone (the records of both name the case kept). So do a case and
+        # the one that signals moved out of it opened: it held them until then.
         joins = CaseJoin.objects.filter(Q(kept_id__in=cases) | Q(joined_id__in=cases))
+        separations = CaseSeparation.objects.filter(Q(case_id__in=cases) | Q(into_id__in=cases))
         joined = Case.objects.filter(municipality=municipality).filter(
             Q(joined_into_id__in=cases)
             | Q(pk__in=Case.objects.filter(pk__in=cases).values("joined_into_id"))
             | Q(pk__in=joins.values("kept_id"))
             | Q(pk__in=joins.values("joined_id"))
+            | Q(pk__in=separations.values("case_id"))
+            | Q(pk__in=separations.values("into_id"))
         )
         cases += [str(pk) for pk in joined.values_list("pk", flat=True)[:MAX_OBJECTS]]
         found += [(CASE_TYPE, key) for key in dict.fromkeys(cases)]

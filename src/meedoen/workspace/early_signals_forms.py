@@ -16,8 +16,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from meedoen.early_signals.letters import PLACEHOLDERS, LetterText, placeholder_problems
-from meedoen.early_signals.models import OPEN_STATUSES, TEAM_OUTCOMES, Case, ContactAttempt, LetterTemplate
-from meedoen.early_signals.selectors import CaseSummary, ThresholdSetting
+from meedoen.early_signals.models import OPEN_STATUSES, TEAM_OUTCOMES, Case, ContactAttempt, LetterTemplate, Signal
+from meedoen.early_signals.selectors import CaseSummary, SignalDetail, ThresholdSetting
 from meedoen.workspace.socialmap_forms import CHECKBOX, NO_CONTROL_IN_TEXT, RADIO, SELECT, TEXTAREA, TEXTBOX
 
 YES, NO = "yes", "no"
@@ -207,6 +207,58 @@ class SplitForm(forms.Form):
         joined.error_messages["invalid_choice"] = _(
             "Choose one of the cases joined with this one; the list may have changed since you opened the page."
         )
+
+
+class SeparateForm(forms.Form):
+    """Which signals of this case are about someone else, and that the officer checked it."""
+
+    signals = forms.MultipleChoiceField(
+        label=_("Which signals are about someone else?"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+        error_messages={"required": _("Choose the signals that are about someone else.")},
+    )
+    someone_else = forms.BooleanField(
+        label=_("I have checked that these signals are about someone else than the other signals of this case."),
+        help_text=_(
+            "They go to a new case of their own in the tray “new”, with its own term. The attempts stay with this "
+            "case. If this was a mistake, join the two cases again."
+        ),
+        error_messages={"required": _("Check that the signals are about someone else, and tick the box.")},
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+    )
+
+    def __init__(self, *args: Any, signals: Iterable[str] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "separate")
+        super().__init__(*args, **kwargs)
+        self._signals().choices = [(key, key) for key in signals]
+        self._signals().error_messages["invalid_choice"] = _(
+            "Choose among the signals of this case; the page may have changed since you opened it."
+        )
+
+    def describe(self, signals: Iterable[SignalDetail]) -> None:
+        """Offer ``signals`` named as the case page shows them (the page's read is recorded)."""
+        self._signals().choices = [(str(signal.uuid), _signal_choice(signal)) for signal in signals]
+
+    def _signals(self) -> forms.MultipleChoiceField:
+        field = self.fields["signals"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        return field
+
+
+def _signal_choice(signal: SignalDetail) -> str:
+    name = " ".join(
+        part for part in (signal.given_name or signal.initials, signal.surname_prefix, signal.surname) if part
+    )
+    values = {
+        "creditor": signal.creditor,
+        "kind": Signal.Kind(signal.kind).label,
+        "date": formats.date_format(timezone.localtime(signal.received_at), "j F Y"),
+        "name": name,
+        "born": formats.date_format(signal.date_of_birth, "j F Y"),
+    }
+    if signal.withdrawn_at is not None:
+        return _("%(creditor)s: %(kind)s, received on %(date)s, about %(name)s, born on %(born)s (withdrawn)") % values
+    return _("%(creditor)s: %(kind)s, received on %(date)s, about %(name)s, born on %(born)s") % values
 
 
 # --- the municipality's settings ---------------------------------------------------------------------------

@@ -18,5 +18,6 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:case>/heropenen/", views.reopen, name="early-signals-reopen"),
     path("<uuid:case>/samenvoegen/", views.join, name="early-signals-join"),
     path("<uuid:case>/samenvoegen-ongedaan-maken/", views.split, name="early-signals-split"),
+    path("<uuid:case>/signalen-afsplitsen/", views.separate, name="early-signals-separate"),
     path("<uuid:case>/brief.pdf", views.letter, name="early-signals-letter"),
 ]

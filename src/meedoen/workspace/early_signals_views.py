@@ -45,6 +45,7 @@ from meedoen.early_signals.selectors import (
     municipality_settings_of,
     offer_due_soon,
     open_cases_at_address,
+    signal_ids_of,
     threat_due_soon,
     tray_counts,
     tray_page,
@@ -61,6 +62,7 @@ from meedoen.workspace.early_signals_forms import (
     LetterTemplateForm,
     MoveForm,
     ReopenForm,
+    SeparateForm,
     SplitForm,
     TermsForm,
     ThresholdsForm,
@@ -280,6 +282,7 @@ def _case_page(
     reopen_form: ReopenForm | None = None,
     join_form: JoinForm | None = None,
     split_form: SplitForm | None = None,
+    separate_form: SeparateForm | None = None,
 ) -> HttpResponse:
     found = _case(actor, municipality, case_id)
     detail: CaseDetail = case_detail(actor=actor, case_id=found.uuid, purpose=CASE_PURPOSE, with_same_address=True)
@@ -287,11 +290,13 @@ def _case_page(
     standing = detail.standing
     # The standing signals after the first ``seen`` came in since the team last opened the case.
     seen = detail.case.signals_seen if detail.case.new_signals else len(standing)
-    forms = (attempt_form, move_form, close_form, reopen_form, join_form, split_form)
+    forms = (attempt_form, move_form, close_form, reopen_form, join_form, split_form, separate_form)
     invalid = any(form is not None and form.errors for form in forms)
     joinable = [other for other in detail.same_address if other.status != Case.Status.CLOSED]
     is_open = found.status != Case.Status.CLOSED
     joined = cases_joined_with(actor=actor, case=found)
+    separate_form = separate_form or SeparateForm()
+    separate_form.describe(detail.signals)
     return _page(
         request,
         actor,
@@ -326,6 +331,9 @@ def _case_page(
         can_join=bool(joinable) and is_open,
         split_form=split_form or SplitForm(cases=joined),
         joined_with=joined,
+        separate_form=separate_form,
+        # Signals move out only while one that stands stays behind and one moves.
+        can_separate=is_open and len(standing) > 1,
         can_reopen=found.status == Case.Status.CLOSED
         and found.erased_at is None
         and found.outcome != Case.Outcome.JOINED,
@@ -459,6 +467,29 @@ def split(request: HttpRequest, actor: Actor, municipality: Municipality, case: 
         )
 
     return saved_or_shown(request, form, save, lambda: _case_page(request, actor, municipality, case, split_form=form))
+
+
+@never_cache
+@require_POST
+@staff_view
+def separate(request: HttpRequest, actor: Actor, municipality: Municipality, case: UUID) -> HttpResponse:
+    """Move signals about someone else out of this case into a case of their own."""
+    found = _case(actor, municipality, case)
+    form = SeparateForm(request.POST, signals=signal_ids_of(actor=actor, case=found))
+
+    def save() -> Saved:
+        into = services.case_separate(
+            actor=actor, case=found, signals=form.cleaned_data["signals"], organisation=_team(actor, municipality)
+        )
+        return Saved(
+            _("The signals are in a case of their own now: case %(number)s, in the tray “new”.")
+            % {"number": into.number},
+            _saved_case_url(into),
+        )
+
+    return saved_or_shown(
+        request, form, save, lambda: _case_page(request, actor, municipality, case, separate_form=form)
+    )
 
 
 @never_cache

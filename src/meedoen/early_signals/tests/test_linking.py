@@ -14,6 +14,7 @@ from meedoen.early_signals.linking import (
     edit_distance,
     fold,
     initials_of,
+    likeness,
     same_person,
     surname_key,
 )
@@ -132,6 +133,19 @@ def test_spelling_variants_are_the_same_person(a, b):
 )
 def test_other_people_are_not_the_same_person(a, b):
     assert not same_person(a, b)
+
+
+def test_of_two_people_linking_takes_for_one_the_likeliest_has_the_same_given_name_initials_and_surname():
+    jolien = Person("voorbeeld", "J", BORN, given_name="jolien")
+    joost = Person("voorbeeld", "J", BORN, given_name="joost")
+    initials_only = Person("voorbeeld", "J", BORN)
+    misspelt = Person("voorbeeldt", "JM", BORN, given_name="jolien")
+    assert same_person(jolien, joost) and same_person(jolien, misspelt) and same_person(jolien, initials_only)
+
+    assert likeness(jolien, jolien) == 4
+    assert likeness(jolien, joost) == likeness(jolien, initials_only) == likeness(initials_only, jolien) == 2
+    assert likeness(jolien, misspelt) == 2  # the given name, not the initials nor the spelling
+    assert likeness(initials_only, initials_only) == 2  # no given name on either side: nothing to compare
 
 
 def test_the_bsn_pseudonym_decides_when_both_have_one():

@@ -230,6 +230,10 @@ POSTS = {
         "split-joined": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
         "split-different_people": "on",
     },
+    "workspace:early-signals-separate": {
+        "separate-signals": "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+        "separate-someone_else": "on",
+    },
 }
 REFUSED_POSTS = {"default": FORBIDDEN, "ms_early_signals": NOT_FOUND}
 
@@ -558,6 +562,9 @@ def test_a_case_someone_tried_to_reach_cannot_go_back_to_new(client_en, cases):
         # No case joined with this one.
         ("workspace:early-signals-split", POSTS["workspace:early-signals-split"], "joined"),
         ("workspace:early-signals-split", {"split-joined": "not-a-case", "split-different_people": "on"}, "joined"),
+        # No signal of this case, or none at all.
+        ("workspace:early-signals-separate", POSTS["workspace:early-signals-separate"], "signals"),
+        ("workspace:early-signals-separate", {"separate-someone_else": "on"}, "signals"),
     ],
 )
 def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, cases, page, data, field):
@@ -573,6 +580,7 @@ def test_wrong_input_is_shown_next_to_the_field_and_changes_nothing(client_en, c
             "reopen": "reopen_form",
             "join": "join_form",
             "split": "split_form",
+            "separate": "separate_form",
         }[page.split("-")[-1]]
     ]
     assert form.errors.get(field), form.errors
@@ -894,6 +902,61 @@ def test_the_audit_trail_of_a_case_split_off_still_holds_the_case_it_was_joined_
     named = set(objects_named(other.number, municipality=world.waalwijk))
 
     assert {("early_signals.case", str(case.pk)), ("early_signals.case", str(other.pk))} <= named
+
+
+def her_twin_brother(creditor, case: Case) -> Signal:
+    """Her twin brother, from his energy supplier, without a BSN: linking takes him for her."""
+    deliver_rows(creditor, signal_row(creditor_reference="EV-T", given_name="Joost"))
+    signal = Signal.objects.get(creditor_reference="EV-T")
+    assert signal.case_id == case.pk
+    return signal
+
+
+def test_an_officer_moves_the_signals_about_someone_else_to_a_case_of_their_own(client_en, cases, creditors, world):
+    case = cases["waalwijk"]
+    client = client_en("ww_early_signals")
+    assert "Move signals about someone else" not in client.get(case_url(case)).content.decode()  # one signal
+    his = her_twin_brother(creditors["energy"], case)
+    page = client.get(case_url(case)).content.decode()
+    assert "Move signals about someone else to a case of their own" in page and f'value="{his.uuid}"' in page
+    assert "Energie Verzonnen: payment arrears, received on 20 March 2026, about Joost van Voorbeeld, born on " in page
+
+    response = client.post(
+        case_url(case, "workspace:early-signals-separate"),
+        {"separate-signals": str(his.uuid), "separate-someone_else": "on"},
+    )
+
+    assert response.status_code == 302
+    his.refresh_from_db()
+    assert response["Location"] == case_url(his.case) + "#main"
+    new = client.get(response["Location"]).content.decode()
+    assert f"The signals are in a case of their own now: case {his.case.number}, in the tray “new”." in new
+    assert f"the signals of this case were moved out of case {case.number}" in new and case_url(case) in new
+    assert "Joost" in new and "1 signal" in new
+    page = client.get(case_url(case)).content.decode()
+    assert f"a signal about someone else was moved out of this case into case {his.case.number}." in page
+    assert "Joost" not in page and "Move signals about someone else" not in page
+    for either in (case, his.case):
+        named = set(objects_named(either.number, municipality=world.waalwijk))
+        assert {("early_signals.case", str(case.pk)), ("early_signals.case", str(his.case_id))} <= named
+
+
+def test_a_move_without_the_check_is_refused_beside_the_box_and_changes_nothing(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    his = her_twin_brother(creditors["energy"], case)
+    before = state()
+
+    response = client_en("ww_early_signals").post(
+        case_url(case, "workspace:early-signals-separate"), {"separate-signals": str(his.uuid)}
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Check that the signals are about someone else, and tick the box." in body
+    assert 'id="id_separate-someone_else_error"' in body
+    # The choices shown again name the signals, as the page does.
+    assert "about Joost van Voorbeeld" in body
+    assert state()[:-1] == before[:-1]
 
 
 def test_a_signal_that_came_in_since_the_case_was_last_opened_is_marked_new(client_en, cases, creditors):

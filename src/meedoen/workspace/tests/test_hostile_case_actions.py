@@ -28,6 +28,7 @@ from meedoen.early_signals.models import (
     CreditorKindThreshold,
     LetterTemplate,
     MunicipalitySettings,
+    Signal,
 )
 from meedoen.early_signals.tests.factories import deliver_rows, make_creditor, signal_row, unanswered_letter
 from meedoen.ledger.models import Entry
@@ -364,6 +365,26 @@ def test_an_unknown_tray_outcome_or_reason_is_refused_beside_it(client_of, cases
         refused_in_dutch(client, reopen, [("reopen-reason", reason)], "id_reopen-reason")
 
 
+def test_signals_to_move_out_of_a_case_that_are_no_signals_of_it_are_refused_beside_them(client_of, cases, world):
+    case = cases["waalwijk"]
+    # Her twin brother, whom linking took for her: two signals, so that one could move.
+    energy = make_creditor("Energie Verzonnen", Organisation.Kind.ENERGY_SUPPLIER, agreements=[world.waalwijk])
+    deliver_rows(energy, signal_row(creditor_reference="EV-T", given_name="Joost"))
+    assert case.signals.count() == 2
+    client = client_of("ww_early_signals")
+    url = case_url(case, "workspace:early-signals-separate")
+    others = [str(key) for key in Signal.objects.exclude(case=case).values_list("uuid", flat=True)]
+    for chosen in [*NO_CHOICES, *others, "01a22a9b-6564-7477-bc03-347f1374c147", ""]:
+        refused_in_dutch(
+            client, url, [("separate-signals", chosen), ("separate-someone_else", "on")], "id_separate-signals"
+        )
+    refused_in_dutch(client, url, [("separate-someone_else", "on")], "id_separate-signals")
+    # Every signal of the case at once, each sent twice: nothing would stay behind.
+    every = [("separate-signals", str(key)) for key in case.signals.values_list("uuid", flat=True)]
+    refused_in_dutch(client, url, [*every, *every, ("separate-someone_else", "on")], "id_separate-signals")
+    assert Case.objects.filter(municipality=case.municipality).count() == 1
+
+
 def test_a_tray_sent_twice_moves_the_case_once_to_the_last(client_of, cases):
     case = cases["waalwijk"]
     response = post(
@@ -392,6 +413,10 @@ ACTIONS = [
         "workspace:early-signals-split",
         [("split-joined", "01a22a9b-6564-7477-bc03-347f1374c147"), ("split-different_people", "on")],
     ),
+    (
+        "workspace:early-signals-separate",
+        [("separate-signals", "01a22a9b-6564-7477-bc03-347f1374c147"), ("separate-someone_else", "on")],
+    ),
 ]
 CASE_PAGES = ["workspace:early-signals-case", "workspace:early-signals-letter"]
 
@@ -409,6 +434,7 @@ def test_an_address_with_no_case_id_or_an_unknown_one_is_not_found(client_of, ca
             "heropenen/",
             "samenvoegen/",
             "samenvoegen-ongedaan-maken/",
+            "signalen-afsplitsen/",
             "brief.pdf",
         ):
             url = f"{reverse('workspace:early_signals')}{bad}/{suffix}"
