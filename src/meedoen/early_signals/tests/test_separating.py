@@ -5,6 +5,7 @@ municipality; undone by joining the two cases again."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import date, timedelta
@@ -12,18 +13,22 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from meedoen.core.models import AuditEvent
 from meedoen.early_signals import feedback, monitor, services
 from meedoen.early_signals.models import Case, CaseSeparation, ContactAttempt, Signal
 from meedoen.early_signals.selectors import CASE_PURPOSE, case_detail, case_summary
-from meedoen.early_signals.services import case_close, case_join, case_move, case_seen
+from meedoen.early_signals.services import attempt_record, case_close, case_join, case_move, case_seen
 from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import TODAY
 from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer_of
 from meedoen.early_signals.tests.test_joining import attempt, case_of
 from meedoen.early_signals.withdrawals import signal_withdraw
+from meedoen.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db
 # Her twin brother: the same surname, date of birth, address and first initial.
@@ -341,3 +346,113 @@ def test_a_signal_about_him_delivered_while_his_signals_move_lands_in_his_new_ca
     his = case_of("EV-1")
     assert case_of("EV-2").pk == his.pk != case.pk
     assert (Case.objects.get(pk=his.pk).signal_count, Case.objects.get(pk=case.pk).signal_count) == (2, 1)
+
+
+# --- after any story, a move leaves both cases counted as their signals say, and a join takes it back -------
+
+# What can happen to the twins' one case, an hour apart: a signal about either twin from either
+# creditor, an attempt (made some hours before it is recorded, reached or not), the team opening the
+# case, a creditor withdrawing one of its signals (paid, or sent in error).
+EVENT = st.one_of(
+    st.tuples(st.just("signal"), st.booleans(), st.booleans(), st.sampled_from(["arrears", "threat", "end_of_supply"])),
+    st.tuples(st.just("attempt"), st.booleans(), st.integers(0, 30)),
+    st.tuples(st.just("seen")),
+    st.tuples(st.just("withdraw"), st.integers(0, 5), st.sampled_from(["paid", "sent_in_error"])),
+)
+STORY_STARTS = TODAY - timedelta(days=12)
+HOUSES = itertools.count(100)
+# What a move leaves as it was on the case the signals leave, and a join of the two gives back.
+KEPT = ("opened_at", "first_offer_at", "first_contact_at", "status")
+RESTORED = (*KEPT, "signal_count", "creditor_count", "threatening", "priority", "signals_seen")
+
+
+def values(case: Case, names: tuple[str, ...]) -> dict[str, object]:
+    case.refresh_from_db()
+    return {name: getattr(case, name) for name in names}
+
+
+def counted_from_its_signals(case: Case) -> dict[str, object]:
+    """What a case's counts should be: from the signals it holds that stand."""
+    standing = list(Signal.objects.filter(case=case, withdrawn_at__isnull=True))
+    expected = Case(first_offer_due=case.first_offer_due)
+    services._set_counts(expected, standing)
+    return {name: getattr(expected, name) for name in ("signal_count", "creditor_count", "threatening", "priority")}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(EVENT, max_size=10))
+def moved_and_joined_back(creditors, world, officer, events) -> None:
+    house = str(next(HOUSES))
+    delivered: list[tuple[Organisation, str]] = []
+
+    def deliver(brother: bool, energy: bool, kind: str) -> None:
+        creditor = creditors.energy if energy else creditors.housing
+        reference = f"T-{house}-{len(delivered)}"
+        deliver_rows(
+            creditor,
+            signal_row(
+                creditor_reference=reference,
+                signal_kind=kind,
+                house_number=house,
+                signal_date=str(timezone.localdate() - timedelta(days=1)),
+                reminder_date=str(timezone.localdate() - timedelta(days=10)),
+                **(TWIN if brother else {}),
+            ),
+        )
+        delivered.append((creditor, reference))
+
+    with time_machine.travel(STORY_STARTS, tick=False):
+        deliver(False, False, "arrears")
+        deliver(True, True, "arrears")
+    case = Case.objects.get(signals__creditor_reference=f"T-{house}-0")
+    for hour, event in enumerate(events, start=1):
+        with time_machine.travel(STORY_STARTS + timedelta(hours=hour), tick=False):
+            case.refresh_from_db()
+            if event[0] == "signal":
+                deliver(*event[1:])
+            elif event[0] == "withdraw":
+                creditor, reference = delivered[event[1] % len(delivered)]
+                signal_withdraw(actor=SYSTEM, creditor=creditor, reference=reference, reason=event[2])
+            elif case.status == Case.Status.CLOSED:
+                continue  # closed by its creditors' withdrawals
+            elif event[0] == "seen":
+                case_seen(actor=officer, case=case)
+            else:
+                made = max(timezone.now() - timedelta(hours=event[2]), case.opened_at)
+                attempt_record(
+                    actor=officer, case=case, organisation=world.ww_team, channel="phone", attempted_at=made,
+                    reached=event[1],
+                )  # fmt: skip
+    case.refresh_from_db()
+    his = list(Signal.objects.filter(case=case, given_name=TWIN["given_name"]))
+    assume(case.status != Case.Status.CLOSED)
+    assume(any(signal.withdrawn_at is None for signal in his))
+    assume(Signal.objects.filter(case=case, withdrawn_at__isnull=True).exclude(pk__in=[s.pk for s in his]).exists())
+    before = values(case, RESTORED)
+    all_signals = set(Signal.objects.filter(case=case).values_list("pk", flat=True))
+    finished = STORY_STARTS + timedelta(hours=len(events) + 1)
+
+    with time_machine.travel(finished, tick=False):
+        into = services.case_separate(
+            actor=officer, case=case, signals=[str(signal.uuid) for signal in his], organisation=world.ww_team
+        )
+
+        for one in (case, into):
+            one.refresh_from_db()
+            assert values(one, ("signal_count", "creditor_count", "threatening", "priority")) == (
+                counted_from_its_signals(one)
+            )
+            assert one.signals_seen <= one.signal_count
+        assert values(case, KEPT) == {name: before[name] for name in KEPT}
+        assert case.signals_seen + into.signals_seen == before["signals_seen"]
+        assert (into.status, into.first_offer_at, into.threat_due) == (Case.Status.NEW, None, None)
+        assert set(Signal.objects.filter(case=into).values_list("pk", flat=True)) == {signal.pk for signal in his}
+
+        case_join(actor=officer, case=case, other=into, organisation=world.ww_team)
+
+    assert values(case, RESTORED) == before
+    assert set(Signal.objects.filter(case=case).values_list("pk", flat=True)) == all_signals
+
+
+def test_a_move_leaves_both_cases_counted_by_their_signals_and_a_join_takes_it_back(creditors, world, officer):
+    moved_and_joined_back(creditors, world, officer)
