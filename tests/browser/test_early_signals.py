@@ -1,7 +1,8 @@
 """The early-signalling team in a real browser: an officer of Waalwijk opens the trays, opens a case,
 records an attempt that reached the household, closes the case and opens it again; finds a case by
 the number a caller reads from the letter, and follows the notice to the reached cases without
-activity; joins two cases about the same person; the application manager keeps the offer letter.
+activity; joins two cases about the same person; moves the signals about a twin to a case of their
+own; the application manager keeps the offer letter.
 The trays, the list without activity, the search, the case (also with refused forms) and the
 settings pass axe."""
 
@@ -217,6 +218,39 @@ def test_an_officer_joins_two_cases_about_the_same_person(page: Page, demo_site:
     expect(page.locator("main")).to_contain_text(f"zaak {joined.number} is weer open")
     expect(page.locator("main h2", has_text="1 signaal")).to_have_count(1)
     assert_no_axe_violations(page, "a case after its join was undone")
+
+
+def test_an_officer_moves_the_signals_about_a_twin_to_a_case_of_their_own(page: Page, demo_site: str):
+    """Jolien and her twin brother Joost, J. van Proefpersoon both, live at one address: linking put
+    his signal in her case. The officer moves it to a case of its own, after a check."""
+    case = a_waalwijk_case("BROWSER-7", days_ago=4, house_number="81")
+    his = a_waalwijk_case("BROWSER-8", days_ago=1, house_number="81", given_name="Joost")
+    assert his.pk == case.pk
+    log_in_as_staff(page, demo_site, "ww-vroegsignalering")
+
+    page.goto(demo_site + reverse("workspace:early-signals-case", args=[case.uuid]))
+    form = page.locator("form", has=page.locator("#id_separate-someone_else"))
+    form.get_by_label("over Joost van Proefpersoon", exact=False).check()
+    form.get_by_role("button", name="Naar een eigen zaak verplaatsen").click()
+    expect(page.locator("#id_separate-someone_else_error")).to_contain_text("vink het vakje aan")
+    assert_no_axe_violations(page, "a move of signals refused without the check")
+
+    form = page.locator("form", has=page.locator("#id_separate-someone_else"))
+    form.get_by_label("over Joost van Proefpersoon", exact=False).check()
+    form.get_by_label(
+        "Ik heb gecontroleerd dat deze signalen over iemand anders gaan dan de andere signalen van deze zaak."
+    ).check()
+    form.get_by_role("button", name="Naar een eigen zaak verplaatsen").click()
+    moved = Case.objects.get(signals__creditor_reference="BROWSER-8")
+    assert moved.pk != case.pk
+    expect(page.locator("main")).to_contain_text(f"De signalen staan nu in een eigen zaak: zaak {moved.number}")
+    expect(page.locator("main h2", has_text="1 signaal")).to_have_count(1)
+    assert_no_axe_violations(page, "the case the signals about a twin opened")
+
+    page.get_by_role("link", name=f"Naar zaak {case.number}").click()
+    expect(page.locator("main")).to_contain_text(f"naar zaak {moved.number} verplaatst")
+    expect(page.locator("main h2", has_text="1 signaal")).to_have_count(1)
+    assert "Joost" not in page.locator("main").inner_text()
 
 
 def test_the_application_manager_previews_the_offer_letter(page: Page, demo_site: str):
