@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from meedoen.core.models import AuditEvent
-from meedoen.early_signals import feedback, monitor, services
-from meedoen.early_signals.models import Case, CaseSeparation, ContactAttempt, Signal
+from meedoen.early_signals import feedback, monitor, retention, services
+from meedoen.early_signals.models import Case, CaseSeparation, ContactAttempt, MunicipalitySettings, Signal
 from meedoen.early_signals.selectors import CASE_PURPOSE, case_detail, case_summary
 from meedoen.early_signals.services import attempt_record, case_close, case_join, case_move, case_seen
 from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
@@ -316,6 +316,24 @@ def test_his_creditor_withdrawing_his_signal_closes_his_case_and_leaves_hers(cre
     case.refresh_from_db()
     assert (his.status, his.outcome) == (Case.Status.CLOSED, Case.Outcome.WITHDRAWN)
     assert (case.status, case.signal_count) == (Case.Status.NEW, 1)
+
+
+def test_moved_signals_older_than_the_retention_term_lose_their_data_unless_someone_reaches_him(
+    creditors, world, officer
+):
+    MunicipalitySettings.objects.update_or_create(municipality=world.waalwijk, defaults={"retention_days": 10})
+    case = twins(creditors)
+    attempt(officer, world, case, "phone", reached=True)  # she was reached; he never was
+    with time_machine.travel(TODAY + timedelta(days=12), tick=False):
+        his = separate(officer, world, case, "EV-1")
+
+        retention.retention_run()
+
+    his.refresh_from_db()
+    case.refresh_from_db()
+    assert (his.status, his.outcome, his.erased_at is not None) == (Case.Status.CLOSED, "no_contact", True)
+    assert not Signal.objects.filter(case=his).exists()
+    assert (case.erased_at, case.signal_count) == (None, 1)
 
 
 @pytest.mark.django_db(transaction=True)
