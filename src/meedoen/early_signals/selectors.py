@@ -766,6 +766,17 @@ def start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def retention_removes_next(case: Case, last_signal_at: datetime | None) -> int | None:
+    """The retention term in days when the next retention run closes ``case`` and removes its data:
+    it is open, nobody reached the household, and its last signal (``last_signal_at``) came in
+    before the term (early_signals.retention); None otherwise."""
+    if case.status == Case.Status.CLOSED or case.first_contact_at is not None or last_signal_at is None:
+        return None
+    terms = retention_terms_of(MunicipalitySettings.objects.filter(municipality_id=case.municipality_id).first())
+    first_kept = start_of(first_day_in_term(timezone.localdate(), terms.without_help_days))
+    return terms.without_help_days if last_signal_at < first_kept else None
+
+
 def _last_activity() -> Greatest:
     """The later of the case's last change by the team (an attempt, a move: every service that
     changes a case sets ``updated_at``) and its last signal (a signal that joins does not)."""

@@ -2126,10 +2126,11 @@ def case_separate(*, actor: Actor, case: Case, signals: Collection[str], organis
     the first of its signals came in, in the tray "new", its term for the first offer the earliest
     of its signals' terms (with the municipality's current terms; it may have passed: nobody has
     offered that person help yet), the signals the team had seen still seen. ``case`` keeps its
-    opening and its term for the first offer, as when a creditor withdraws a signal, and is counted
-    again; the term to answer a threat goes when no threat it still has came after its last
-    attempt. Both cases are under the address's lock, as in the intake and a join. A separation is
-    undone by joining the two cases again (``case_join``). Returns the new case."""
+    opening, attempts and tray and is counted again; a term that the moved signals set goes to the
+    term of the signals that stay (``_terms_left``). Signals that a standing join brought together
+    move only once it is undone: undoing it gives back what it recorded. Both cases are under the
+    address's lock, as in the intake and a join. A separation is undone by joining the two cases
+    again (``case_join``). Returns the new case."""
     _require_officer(actor, case, organisation)
     chosen = set(map(str, signals))
     if not chosen:
@@ -2139,11 +2140,29 @@ def case_separate(*, actor: Actor, case: Case, signals: Collection[str], organis
         locked = _locked_case(case)
         if locked.status == Case.Status.CLOSED:
             raise ValidationError({"signals": _("Open this case again before you move signals out of it.")})
-        held = list(Signal.objects.filter(case=locked).order_by("received_at", "pk"))
+        held = list(
+            Signal.objects.filter(case=locked)
+            .order_by("received_at", "pk")
+            .only(
+                "uuid", "kind", "creditor", "received_at", "withdrawn_at",
+                "postcode", "house_number", "house_number_addition", "date_of_birth",
+            )
+        )  # fmt: skip
         moving = [signal for signal in held if str(signal.uuid) in chosen]
         if len(moving) != len(chosen):
             raise ValidationError(
                 {"signals": _("Choose among the signals of this case; the page may have changed since you opened it.")}
+            )
+        joined = CaseJoin.objects.filter(kept=locked, undone_at__isnull=True).values_list("signals", "kept_signals")
+        if chosen & {key for lists in joined for keys in lists for key in keys}:
+            # Undoing the join gives back what it recorded; a signal moved since would be missing there.
+            raise ValidationError(
+                {
+                    "signals": _(
+                        "One of these signals was in this case, or came with the other case, when another case was "
+                        "joined with it. Undo that join first, then move the signals."
+                    )
+                }
             )
         standing = [signal for signal in held if signal.withdrawn_at is None]
         staying = [signal for signal in standing if str(signal.uuid) not in chosen]
@@ -2183,8 +2202,7 @@ def case_separate(*, actor: Actor, case: Case, signals: Collection[str], organis
         # The team saw the first ``signals_seen`` standing signals; those left are still a beginning.
         locked.signals_seen = sum(1 for signal in staying if str(signal.uuid) in seen)
         _set_counts(locked, staying)
-        if locked.threat_due is not None and not threat_to_answer(locked, staying):
-            locked.threat_due = None
+        _terms_left(locked, [signal for signal in held if signal not in moving], moving, terms)
         locked.save(update_fields=[*COUNT_FIELDS, "signals_seen", "updated_at"])
         separation = CaseSeparation.objects.create(case=locked, into=into, signals=[str(s.uuid) for s in moving])
         for one, details in (
@@ -2203,14 +2221,43 @@ def case_separate(*, actor: Actor, case: Case, signals: Collection[str], organis
     return into
 
 
-def threat_to_answer(case: Case, threats: Iterable[Any]) -> bool:
-    """Whether one of the standing ``threats`` of ``case`` (signals, or rows with a ``kind`` and a
-    ``received_at``) came after its last attempt: the term to answer a threat stands while one did."""
-    threats = [signal for signal in threats if signal.kind in THREATENING_KINDS]
-    if not threats:
-        return False
+def _terms_left(case: Case, staying: Sequence[Signal], moved: Sequence[Signal], terms: MunicipalitySettings) -> None:
+    """The terms of ``case`` once the ``moved`` signals, about someone else, left it (``staying``:
+    its other signals, withdrawn ones too), in memory: a term that one of them may have set goes to
+    the earliest of those that stay. For the first offer, of the signals that came before it (all
+    while none was made), withdrawn ones and those whose data is gone too, as a withdrawal keeps the
+    term; for a threat after the offer, of the standing threats that came after the last attempt,
+    and none when no such threat stays. Never earlier than the term was: the terms of the signals
+    that stay are in it already, perhaps under terms the municipality has changed since."""
+
+    def before_offer(signal: Any) -> bool:
+        return case.first_offer_at is None or signal.received_at < case.first_offer_at
+
+    def term(signal: Any) -> date:
+        return _term(terms, threatening=signal.kind in THREATENING_KINDS, received_at=signal.received_at)
+
+    gone = SignalTombstone.objects.filter(case_uuid=case.uuid).only("kind", "received_at")
+    left = [signal for signal in [*staying, *gone] if before_offer(signal)]
+    if left and any(term(signal) <= case.first_offer_due for signal in moved if before_offer(signal)):
+        case.first_offer_due = max(case.first_offer_due, min(map(term, left)))
+    if case.threat_due is None:
+        return
     last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
-    return any(last_attempt is None or threat.received_at > last_attempt for threat in threats)
+
+    def to_answer(signals: Iterable[Signal]) -> list[Signal]:
+        return [
+            signal
+            for signal in signals
+            if signal.withdrawn_at is None
+            and signal.kind in THREATENING_KINDS
+            and (last_attempt is None or signal.received_at > last_attempt)
+        ]
+
+    threats = to_answer(staying)
+    if not threats:
+        case.threat_due = None
+    elif any(term(signal) <= case.threat_due for signal in to_answer(moved)):
+        case.threat_due = max(case.threat_due, min(map(term, threats)))
 
 
 def _terms_of(municipality_id: int) -> MunicipalitySettings:

@@ -29,6 +29,7 @@ from typing import Any
 
 import structlog
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,12 +43,13 @@ from meedoen.early_signals.models import (
     THREATENING_KINDS,
     UNTOUCHED,
     Case,
+    ContactAttempt,
     Signal,
     SignalTombstone,
     WithdrawalReason,
 )
 from meedoen.early_signals.rows import check_withdrawal
-from meedoen.early_signals.services import LEDGER_SIGNAL_WITHDRAWN, case_closing_write, threat_to_answer
+from meedoen.early_signals.services import LEDGER_SIGNAL_WITHDRAWN, case_closing_write
 from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
 
@@ -446,8 +448,10 @@ def _recount(case: Case, signals: list[_Read]) -> None:
     case.priority = case_priority(
         creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
     )
-    if case.threat_due is not None and not threat_to_answer(case, threats):
-        case.threat_due = None
+    if case.threat_due is not None:
+        last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
+        if not any(last_attempt is None or threat.received_at > last_attempt for threat in threats):
+            case.threat_due = None
     case.save(
         update_fields=[
             "signal_count",

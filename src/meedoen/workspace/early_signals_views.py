@@ -45,6 +45,7 @@ from meedoen.early_signals.selectors import (
     municipality_settings_of,
     offer_due_soon,
     open_cases_at_address,
+    retention_removes_next,
     signal_ids_of,
     threat_due_soon,
     tray_counts,
@@ -332,6 +333,7 @@ def _case_page(
         split_form=split_form or SplitForm(cases=joined),
         joined_with=joined,
         separate_form=separate_form,
+        removed_after_days=retention_removes_next(found, max((s.received_at for s in detail.signals), default=None)),
         # Signals move out only while one that stands stays behind and one moves.
         can_separate=is_open and len(standing) > 1,
         can_reopen=found.status == Case.Status.CLOSED

@@ -146,6 +146,9 @@ def test_of_two_people_linking_takes_for_one_the_likeliest_has_the_same_given_na
     assert likeness(jolien, joost) == likeness(jolien, initials_only) == likeness(initials_only, jolien) == 2
     assert likeness(jolien, misspelt) == 2  # the given name, not the initials nor the spelling
     assert likeness(initials_only, initials_only) == 2  # no given name on either side: nothing to compare
+    assert likeness(jolien, Person("voorbeeld", "JM", BORN, given_name="jolien maria")) == 3  # her first name
+    with_bsn = Person("voorbeeld", "J", BORN, resident_ref="a1")
+    assert likeness(with_bsn, with_bsn) == 10 > likeness(jolien, jolien)
 
 
 def test_the_bsn_pseudonym_decides_when_both_have_one():

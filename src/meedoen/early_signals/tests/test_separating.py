@@ -140,6 +140,62 @@ def test_a_threat_about_her_that_is_still_to_answer_keeps_its_term(creditors, wo
     assert (case.threat_due, case.threatening, case.signal_count) == (date(2026, 3, 25), True, 2)
 
 
+def test_a_threat_of_his_that_set_her_term_to_answer_leaves_her_own_later_term(creditors, world, officer):
+    case = twins(creditors)
+    attempt(officer, world, case, "letter", reached=False)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", signal_kind="end_of_supply", **TWIN))
+    with time_machine.travel(TODAY + timedelta(days=3), tick=False):  # Monday
+        deliver_rows(creditors.housing, signal_row(creditor_reference="WS-0002", signal_kind="threat"))
+    case.refresh_from_db()
+    assert case.threat_due == date(2026, 3, 25)  # his end of supply, three working days from Friday
+
+    separate(officer, world, case, "EV-1", "EV-2")
+
+    case.refresh_from_db()
+    assert (case.threat_due, case.threatening) == (date(2026, 3, 26), True)  # her threat, from Monday
+
+
+def test_his_threat_that_set_her_term_for_the_first_offer_leaves_her_own_term(creditors, world, officer):
+    case = twins(creditors, brother={"signal_kind": "end_of_supply"})
+    case.refresh_from_db()
+    assert (case.first_offer_due, case.threatening) == (date(2026, 3, 25), True)
+
+    his = separate(officer, world, case, "EV-1")
+
+    case.refresh_from_db()
+    assert (case.first_offer_due, case.threatening) == (date(2026, 4, 14), False)  # 28 days from 17 March
+    assert his.first_offer_due == date(2026, 3, 25)
+
+
+def test_a_term_her_own_signal_set_stays(creditors, world, officer):
+    case = twins(creditors)  # her landlord's signal came first: 28 days from 17 March
+    case.refresh_from_db()
+    assert case.first_offer_due == date(2026, 4, 14)
+
+    separate(officer, world, case, "EV-1")
+
+    case.refresh_from_db()
+    assert case.first_offer_due == date(2026, 4, 14)
+
+
+def test_signals_that_came_since_a_join_move_but_those_it_brought_together_wait_for_its_undoing(
+    creditors, world, officer
+):
+    case = twins(creditors)
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-L", given_name="Lien", initials=""))
+    case_join(actor=officer, case=case, other=case_of("EV-L"), organisation=world.ww_team)
+    with time_machine.travel(TODAY + timedelta(hours=1), tick=False):
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", **TWIN))
+
+    with pytest.raises(ValidationError, match="Undo that join first"):
+        separate(officer, world, case, "EV-1")
+    his = separate(officer, world, case, "EV-2")
+
+    assert references(his) == ["EV-2"]
+    assert references(case) == ["EV-1", "EV-L", "WS-0001"]
+
+
 def test_what_the_team_had_seen_stays_seen(creditors, world, officer):
     with time_machine.travel(TODAY - timedelta(days=3), tick=False):
         deliver_rows(creditors.housing, signal_row())
@@ -178,8 +234,18 @@ def test_his_withdrawn_signals_may_move_with_him_but_do_not_open_a_case_alone(cr
     assert his.opened_at == Signal.objects.get(creditor_reference="EV-1").received_at
 
 
-@pytest.mark.parametrize("why", ["nothing", "every_standing_one", "not_of_this_case", "closed", "unknown_id"])
-def test_only_some_of_the_signals_of_an_open_case_move(creditors, world, officer, why):
+@pytest.mark.parametrize(
+    ("why", "message"),
+    [
+        ("nothing", "Choose the signals that are about someone else"),
+        ("every_standing_one", "Leave at least one signal"),
+        ("not_of_this_case", "Choose among the signals of this case"),
+        ("closed", "Open this case again"),
+        ("unknown_id", "Choose among the signals of this case"),
+        ("joined", "Undo that join first"),
+    ],
+)
+def test_only_some_of_the_signals_of_an_open_case_move(creditors, world, officer, why, message):
     case = twins(creditors)
     deliver_rows(creditors.housing, signal_row(creditor_reference="WS-9", house_number="99"))
     chosen = [str(Signal.objects.get(creditor_reference="EV-1").uuid)]
@@ -194,9 +260,12 @@ def test_only_some_of_the_signals_of_an_open_case_move(creditors, world, officer
         case_close(actor=officer, case=case, organisation=world.ww_team, outcome="self_resolved")
     elif why == "unknown_id":
         chosen += ["not an id"]
+    elif why == "joined":
+        deliver_rows(creditors.energy, signal_row(creditor_reference="EV-L", given_name="Lien", initials=""))
+        case_join(actor=officer, case=case, other=case_of("EV-L"), organisation=world.ww_team)
     before = sorted(Case.objects.values_list("pk", "status", "signal_count", "priority"))
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=message):
         services.case_separate(actor=officer, case=case, signals=chosen, organisation=world.ww_team)
 
     assert sorted(Case.objects.values_list("pk", "status", "signal_count", "priority")) == before
@@ -260,6 +329,15 @@ def test_his_next_signal_goes_to_his_own_case_by_his_given_name(creditors, world
     assert (references(case), references(his)) == (["EV-3", "WS-0001"], ["EV-1", "EV-2"])
     his.refresh_from_db()
     assert (his.signal_count, his.priority) == (2, 2)
+
+
+def test_his_next_signal_with_his_bsn_goes_to_his_own_case(creditors, world, officer):
+    case = twins(creditors, brother={"bsn": "111222333"})
+    his = separate(officer, world, case, "EV-1")
+
+    deliver_rows(creditors.energy, signal_row(creditor_reference="EV-2", given_name="", bsn="111222333"))
+
+    assert (references(case), references(his)) == (["WS-0001"], ["EV-1", "EV-2"])
 
 
 def test_with_his_initials_alone_linking_cannot_tell_them_apart_and_takes_the_oldest_case(creditors, world, officer):
@@ -447,6 +525,8 @@ def moved_and_joined_back(creditors, world, officer, events) -> None:
     assume(any(signal.withdrawn_at is None for signal in his))
     assume(Signal.objects.filter(case=case, withdrawn_at__isnull=True).exclude(pk__in=[s.pk for s in his]).exists())
     before = values(case, RESTORED)
+    terms_before = (case.first_offer_due, case.threat_due)
+    terms = services._terms_of(case.municipality_id)
     all_signals = set(Signal.objects.filter(case=case).values_list("pk", flat=True))
     finished = STORY_STARTS + timedelta(hours=len(events) + 1)
 
@@ -464,6 +544,17 @@ def moved_and_joined_back(creditors, world, officer, events) -> None:
         assert values(case, KEPT) == {name: before[name] for name in KEPT}
         assert case.signals_seen + into.signals_seen == before["signals_seen"]
         assert (into.status, into.first_offer_at, into.threat_due) == (Case.Status.NEW, None, None)
+        # Terms: his own for his case; hers never earlier than they were, and a term to answer a
+        # threat only while one of hers came after the last attempt.
+        assert into.first_offer_due == min(
+            services._term(terms, threatening=s.threatening, received_at=s.received_at) for s in his
+        )
+        assert case.first_offer_due >= terms_before[0]
+        if case.threat_due is not None:
+            assert terms_before[1] is not None and case.threat_due >= terms_before[1]
+            last = ContactAttempt.objects.filter(case=case).order_by("attempted_at").last()
+            threats = Signal.objects.filter(case=case, withdrawn_at__isnull=True, kind__in=["threat", "end_of_supply"])
+            assert last is not None and threats.filter(received_at__gt=last.attempted_at).exists()
         assert set(Signal.objects.filter(case=into).values_list("pk", flat=True)) == {signal.pk for signal in his}
 
         case_join(actor=officer, case=case, other=into, organisation=world.ww_team)

@@ -959,6 +959,30 @@ def test_a_move_without_the_check_is_refused_beside_the_box_and_changes_nothing(
     assert state()[:-1] == before[:-1]
 
 
+def test_names_in_the_choice_of_signals_to_move_are_text(client_en, cases, creditors):
+    case = cases["waalwijk"]
+    deliver_rows(creditors["energy"], signal_row(creditor_reference="EV-T", given_name="<b>Joost</b>"))
+
+    page = client_en("ww_early_signals").get(case_url(case)).content.decode()
+
+    assert "about &lt;b&gt;Joost&lt;/b&gt; van Voorbeeld" in page and "<b>Joost</b>" not in page
+
+
+def test_a_case_nobody_reached_past_the_retention_term_says_the_next_run_removes_it(client_en, cases, creditors, world):
+    MunicipalitySettings.objects.update_or_create(municipality=world.waalwijk, defaults={"retention_days": 10})
+    with time_machine.travel(TODAY - timedelta(days=11), tick=False):
+        old = another_case(creditors["energy"], 1, signal_date="2026-03-06", reminder_date="2026-02-20")
+    client = client_en("ww_early_signals")
+    notice = "its last signal came in more than 10 days ago, the retention term"
+    assert notice not in client.get(case_url(cases["waalwijk"])).content.decode()  # two days old
+
+    page = client.get(case_url(old)).content.decode()
+    assert notice in page and 'id="retention-notice"' in page
+    assert client.post(case_url(old, "workspace:early-signals-attempt"), attempt_data()).status_code == 302
+
+    assert notice not in client.get(case_url(old)).content.decode()
+
+
 def test_a_signal_that_came_in_since_the_case_was_last_opened_is_marked_new(client_en, cases, creditors):
     case = cases["waalwijk"]
     client = client_en("ww_early_signals")
