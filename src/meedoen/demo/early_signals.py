@@ -117,6 +117,11 @@ SURNAMES = (
 
 # Names people are called by, beside the initials of other given names ("Lies" for "E.", Elisabeth).
 CALL_NAMES = ("Lies", "Mien", "Toos")
+# A twin's given name, with the same initial as a name of GIVEN_NAMES.
+TWIN_NAMES = (
+    "Arjen", "Bas", "Carmen", "Daan", "Emre", "Fleur", "Gijs", "Hugo", "Iris", "Joost", "Kim", "Lars",
+    "Mila", "Noor", "Olga", "Pim", "Quirine", "Ruben", "Saar", "Thijs", "Ufuk", "Vince", "Wessel", "Yusuf",
+)  # fmt: skip
 # How many households end up in which tray, and how long ago their first signal came (days).
 PLANS = (
     ("closed", 20, (55, 150)),
@@ -279,7 +284,7 @@ def _households(municipality: Municipality, now: datetime, rng: random.Random) -
             household.signals.append((creditor, _delivery_moment(creditor, now, later), "arrears"))
         households.append(household)
     # First, so that the case a creditor withdraws (the last household in "new") is another.
-    return [_called_by(households, now), *households]
+    return [_called_by(households, now), *households, _twin(households, now)]
 
 
 def _called_by(households: list[_Household], now: datetime) -> _Household:
@@ -293,6 +298,20 @@ def _called_by(households: list[_Household], now: datetime) -> _Household:
     creditor = next((key for key in CREDITOR_KEYS if key not in {signal[0] for signal in known.signals}), "energie")
     again.signals.append((creditor, _delivery_moment(creditor, now, 2), "arrears"))
     return again
+
+
+def _twin(households: list[_Household], now: datetime) -> _Household:
+    """The twin of a person in a household in the tray "new", with the same initial, at the same
+    address, from another creditor a day ago: linking takes the two for one person and puts the
+    twin's signal in that case, from which the team moves it to a case of its own."""
+    known = next(household for household in households if household.plan == "new")
+    given = known.row["given_name"]
+    name = next(twin for twin in TWIN_NAMES if twin[0] == given[0])
+    # A plan of its own: the team has not begun on that case, and no creditor withdraws this signal.
+    twin = _Household(len(households) + 2, "twin", known.row | {"initials": f"{name[0]}.", "given_name": name})
+    creditor = next(key for key in CREDITOR_KEYS if key not in {signal[0] for signal in known.signals})
+    twin.signals.append((creditor, _delivery_moment(creditor, now, 1), "arrears"))
+    return twin
 
 
 def _delivery_moment(creditor: str, now: datetime, days_ago: int) -> datetime:
@@ -404,7 +423,7 @@ def _work(
     """What the team did with each household's case, as its plan says."""
     outcomes = iter(OUTCOMES * 3)
     for household in households:
-        if household.plan in ("new", "overdue", "threatening"):
+        if household.plan in ("new", "overdue", "threatening", "twin"):
             continue
         case = Case.objects.get(municipality=municipality, signals__creditor_reference=household.references[0])
         story = _Story(actor=actor, team=team, case=case, now=now, rng=rng)

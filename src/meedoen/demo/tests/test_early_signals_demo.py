@@ -22,7 +22,7 @@ from meedoen.areas.selectors import area_of_postcode
 from meedoen.areas.services import postcode_areas_import
 from meedoen.core.access import Actor
 from meedoen.core.models import AuditEvent
-from meedoen.demo.early_signals import CALL_NAMES, demo_token
+from meedoen.demo.early_signals import CALL_NAMES, TWIN_NAMES, demo_token
 from meedoen.demo.loader import DEMO_POSTCODES
 from meedoen.early_signals import letters
 from meedoen.early_signals.models import (
@@ -90,6 +90,15 @@ def test_every_municipality_gets_signals_of_every_kind_of_creditor_with_cases_in
         called = signals.get(initials="", given_name__in=CALL_NAMES)
         at_address = cases.filter(address_ref=called.case.address_ref, status__in=OPEN_STATUSES)
         assert {case.status for case in at_address} == {Case.Status.NEW, Case.Status.TO_CONTACT}
+        # Twins with the same initial, whom linking took for one person: one case to move a signal out of.
+        twin = signals.get(given_name__in=TWIN_NAMES)
+        together = signals.filter(case=twin.case).exclude(pk=twin.pk).get()
+        assert (together.initials, together.date_of_birth, together.surname) == (
+            twin.initials,
+            twin.date_of_birth,
+            twin.surname,
+        )
+        assert together.given_name != twin.given_name and twin.case.status == Case.Status.NEW
         # Every case lies in a district, by its postcode.
         assert not cases.filter(district__isnull=True).exists()
         assert set(cases.values_list("district__parent__code", flat=True)) == {municipality.code}
