@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -104,6 +105,17 @@ def deliver_file(creditor: Organisation, content: bytes, *, format_version: str 
 
 def deliver_rows(creditor: Organisation, *rows: Mapping[str, Any]) -> DeliveryAnswer:
     return deliver_file(creditor, csv_bytes(rows))
+
+
+def deliver_dated_now(creditor: Organisation, **fields: Any) -> None:
+    """A signal delivered now (as the test's clock has it), dated yesterday, its reminder ten days
+    ago; ``fields`` change or add values: a step of a story told in time."""
+    today = timezone.localdate()
+    row = signal_row(
+        signal_date=str(today - timedelta(days=1)), reminder_date=str(today - timedelta(days=10)), **fields
+    )
+    answer = deliver_rows(creditor, row)
+    assert answer.receipt.accepted == 1, answer.all_problems()
 
 
 def deliver_json(creditor: Organisation, content: bytes) -> DeliveryAnswer:

@@ -24,7 +24,7 @@ from meedoen.early_signals.selectors import CASE_PURPOSE, case_detail, case_summ
 from meedoen.early_signals.services import attempt_record, case_close, case_join, case_move, case_seen
 from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import TODAY
-from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
+from meedoen.early_signals.tests.factories import SYSTEM, deliver_dated_now, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer_of
 from meedoen.early_signals.tests.test_joining import attempt, case_of
 from meedoen.early_signals.withdrawals import signal_withdraw
@@ -484,16 +484,8 @@ def moved_and_joined_back(creditors, world, officer, events) -> None:
     def deliver(brother: bool, energy: bool, kind: str) -> None:
         creditor = creditors.energy if energy else creditors.housing
         reference = f"T-{house}-{len(delivered)}"
-        deliver_rows(
-            creditor,
-            signal_row(
-                creditor_reference=reference,
-                signal_kind=kind,
-                house_number=house,
-                signal_date=str(timezone.localdate() - timedelta(days=1)),
-                reminder_date=str(timezone.localdate() - timedelta(days=10)),
-                **(TWIN if brother else {}),
-            ),
+        deliver_dated_now(
+            creditor, creditor_reference=reference, signal_kind=kind, house_number=house, **(TWIN if brother else {})
         )
         delivered.append((creditor, reference))
 

@@ -30,7 +30,7 @@ from meedoen.early_signals.services import (
 )
 from meedoen.early_signals.tests.concurrency import CONCURRENT, at_once
 from meedoen.early_signals.tests.conftest import TODAY
-from meedoen.early_signals.tests.factories import SYSTEM, deliver_rows, signal_row
+from meedoen.early_signals.tests.factories import SYSTEM, deliver_dated_now, deliver_rows, signal_row
 from meedoen.early_signals.tests.test_case_lifecycle import feedback_of, officer_of
 from meedoen.early_signals.tests.test_joining import CALLED_BY, attempt, case_of, two_cases
 from meedoen.early_signals.withdrawals import signal_withdraw
@@ -535,16 +535,12 @@ def joined_and_undone(creditors, world, officer, events, keep_the_first) -> None
     def deliver(called_by: bool, energy: bool, kind: str) -> None:
         creditor = creditors.energy if energy else creditors.housing
         reference = f"P-{house}-{len(delivered)}"
-        deliver_rows(
+        deliver_dated_now(
             creditor,
-            signal_row(
-                creditor_reference=reference,
-                signal_kind=kind,
-                house_number=house,
-                signal_date=str(timezone.localdate() - timedelta(days=1)),
-                reminder_date=str(timezone.localdate() - timedelta(days=10)),
-                **(CALLED_BY if called_by else {}),
-            ),
+            creditor_reference=reference,
+            signal_kind=kind,
+            house_number=house,
+            **(CALLED_BY if called_by else {}),
         )
         delivered.append((creditor, reference))
 
