@@ -128,6 +128,12 @@ class MunicipalitySettings(models.Model):
     def __str__(self) -> str:
         return str(self.municipality_id)
 
+    @classmethod
+    def of(cls, municipality_id: int) -> MunicipalitySettings:
+        """The municipality's settings, or the defaults (unsaved) when it has set none."""
+        found = cls.objects.filter(municipality_id=municipality_id).first()
+        return found or cls(municipality_id=municipality_id)
+
 
 class CreditorKindThreshold(models.Model):
     """The least arrears a municipality takes up, per kind of creditor (for regular arrears)."""

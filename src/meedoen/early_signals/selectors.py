@@ -631,8 +631,7 @@ def municipality_settings_of(*, actor: Actor, municipality_id: int) -> Municipal
     """The terms, retention terms and thresholds of a municipality (the defaults where it set none),
     for its application managers."""
     require_role(actor, Role.APPLICATION_MANAGER, municipality_id=municipality_id)
-    row = MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
-    row = row or MunicipalitySettings(municipality_id=municipality_id)
+    row = MunicipalitySettings.of(municipality_id)
     stored = {
         threshold.creditor_kind: threshold
         for threshold in CreditorKindThreshold.objects.filter(municipality_id=municipality_id)
@@ -772,9 +771,15 @@ def retention_removes_next(case: Case, last_signal_at: datetime | None) -> int |
     before the term (early_signals.retention); None otherwise."""
     if case.status == Case.Status.CLOSED or case.first_contact_at is not None or last_signal_at is None:
         return None
-    terms = retention_terms_of(MunicipalitySettings.objects.filter(municipality_id=case.municipality_id).first())
-    first_kept = start_of(first_day_in_term(timezone.localdate(), terms.without_help_days))
-    return terms.without_help_days if last_signal_at < first_kept else None
+    term_days, first_kept = _kept_without_help(case.municipality_id)
+    return term_days if last_signal_at < first_kept else None
+
+
+def _kept_without_help(municipality_id: int) -> tuple[int, datetime]:
+    """The municipality's retention term without help, in days, and the moment from which what
+    happened lies within it today."""
+    term_days = retention_terms_of(MunicipalitySettings.of(municipality_id)).without_help_days
+    return term_days, start_of(first_day_in_term(timezone.localdate(), term_days))
 
 
 def _last_activity() -> Greatest:
@@ -816,10 +821,7 @@ class InactivePage(_Paged):
 
 
 def _inactive(actor: Actor, municipality_id: int, district_code: str | None) -> tuple[int, QuerySet[Case]]:
-    term_days = retention_terms_of(
-        MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
-    ).without_help_days
-    since = start_of(first_day_in_term(timezone.localdate(), term_days))
+    term_days, since = _kept_without_help(municipality_id)
     return term_days, reached_without_activity(_tray(actor, municipality_id, district_code), since)
 
 

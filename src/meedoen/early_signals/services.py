@@ -1506,6 +1506,12 @@ def attempt_record(
     return attempt
 
 
+def last_attempt_at(case: Case) -> datetime | None:
+    """When the latest attempt to reach the household of ``case`` was made; None before any."""
+    last: datetime | None = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
+    return last
+
+
 def _last_threat_at(case: Case) -> datetime:
     """When the latest threatening signal of ``case`` came in."""
     last: datetime | None = Signal.objects.filter(case=case, kind__in=THREATENING_KINDS).aggregate(
@@ -1778,7 +1784,7 @@ def _count_joined(into: Case, joined: Case, standing: list[_Standing]) -> None:
     last_threat = max(threats, default=None)
     into.threat_due = None
     if into.first_offer_at is not None and last_threat is not None and threat_terms:
-        last_attempt = ContactAttempt.objects.filter(case=into).aggregate(last=Max("attempted_at"))["last"]
+        last_attempt = last_attempt_at(into)
         if last_attempt is None or last_attempt < last_threat:
             into.threat_due = min(threat_terms)
     into.save(
@@ -1837,7 +1843,7 @@ def case_split(*, actor: Actor, case: Case, joined: Case, organisation: Organisa
         tombstones = SignalTombstone.objects.filter(
             case_uuid=kept.uuid, signal_uuid__in=[*join.signals, *join.tombstones]
         ).update(case_uuid=split.uuid)
-        terms = _terms_of(kept.municipality_id)
+        terms = MunicipalitySettings.of(kept.municipality_id)
         tray_after_join = max(join.kept_status, join.joined_status, key=OPEN_STATUSES.index)
         before_join = {*join.kept_signals, *join.signals}
         opened: set[int] = set()  # the cases the team opened: it began on them
@@ -2180,7 +2186,7 @@ def case_separate(*, actor: Actor, case: Case, signals: Collection[str], organis
                 }
             )
         seen = set(_seen_of(locked))
-        terms = _terms_of(locked.municipality_id)
+        terms = MunicipalitySettings.of(locked.municipality_id)
         first = moving[0]
         address = address_key(first.postcode, first.house_number, first.house_number_addition)
         into = Case(
@@ -2242,7 +2248,7 @@ def _terms_left(case: Case, staying: Sequence[Signal], moved: Sequence[Signal], 
         case.first_offer_due = max(case.first_offer_due, min(map(term, left)))
     if case.threat_due is None:
         return
-    last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
+    last_attempt = last_attempt_at(case)
 
     def to_answer(signals: Iterable[Signal]) -> list[Signal]:
         return [
@@ -2258,12 +2264,6 @@ def _terms_left(case: Case, staying: Sequence[Signal], moved: Sequence[Signal], 
         case.threat_due = None
     elif any(term(signal) <= case.threat_due for signal in to_answer(moved)):
         case.threat_due = max(case.threat_due, min(map(term, threats)))
-
-
-def _terms_of(municipality_id: int) -> MunicipalitySettings:
-    """The municipality's terms, or the defaults when it set none."""
-    found = MunicipalitySettings.objects.filter(municipality_id=municipality_id).first()
-    return found or MunicipalitySettings(municipality_id=municipality_id)
 
 
 # --- agreements, tokens, settings ----------------------------------------------------------------------

@@ -29,7 +29,6 @@ from typing import Any
 
 import structlog
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,13 +42,12 @@ from meedoen.early_signals.models import (
     THREATENING_KINDS,
     UNTOUCHED,
     Case,
-    ContactAttempt,
     Signal,
     SignalTombstone,
     WithdrawalReason,
 )
 from meedoen.early_signals.rows import check_withdrawal
-from meedoen.early_signals.services import LEDGER_SIGNAL_WITHDRAWN, case_closing_write
+from meedoen.early_signals.services import LEDGER_SIGNAL_WITHDRAWN, case_closing_write, last_attempt_at
 from meedoen.ledger.services import entry_append
 from meedoen.organisations.models import Municipality, Organisation
 
@@ -449,7 +447,7 @@ def _recount(case: Case, signals: list[_Read]) -> None:
         creditor_count=case.creditor_count, signal_count=case.signal_count, threatening=case.threatening
     )
     if case.threat_due is not None:
-        last_attempt = ContactAttempt.objects.filter(case_id=case.pk).aggregate(last=Max("attempted_at"))["last"]
+        last_attempt = last_attempt_at(case)
         if not any(last_attempt is None or threat.received_at > last_attempt for threat in threats):
             case.threat_due = None
     case.save(

@@ -518,7 +518,7 @@ def moved_and_joined_back(creditors, world, officer, events) -> None:
     assume(Signal.objects.filter(case=case, withdrawn_at__isnull=True).exclude(pk__in=[s.pk for s in his]).exists())
     before = values(case, RESTORED)
     terms_before = (case.first_offer_due, case.threat_due)
-    terms = services._terms_of(case.municipality_id)
+    terms = MunicipalitySettings.of(case.municipality_id)
     all_signals = set(Signal.objects.filter(case=case).values_list("pk", flat=True))
     finished = STORY_STARTS + timedelta(hours=len(events) + 1)
 
