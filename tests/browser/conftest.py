@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -64,6 +66,37 @@ def watched_page(browser: Browser) -> Iterator[WatchedPage]:
     watched.watch()
     yield watched
     context.close()
+
+
+class _OneRequestAtATime:
+    """A WSGI application that lets one request through at a time, body and all. The live server
+    answers each request in a thread of its own, and on SQLite every such thread works with the
+    test's one in-memory connection: two requests at once (a board's poll beside the post of a
+    note) would start a transaction inside the other's."""
+
+    def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
+        self.application = application
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            response = self.application(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()  # Django's end of the request, still inside the lock
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server: LiveServer) -> LiveServer:
+    """pytest-django's live server, answering one request at a time on an in-memory SQLite
+    database (see ``_OneRequestAtATime``)."""
+    server = live_server.thread.httpd
+    if connection.vendor == "sqlite" and not isinstance(server.get_app(), _OneRequestAtATime):
+        server.set_app(_OneRequestAtATime(server.get_app()))
+    return live_server
 
 
 @pytest.fixture(scope="session")
